@@ -1,0 +1,64 @@
+/**
+ * Writes a synthetic ISIC 2017 dataset to a folder.
+ *
+ *   npx tsx scripts/synthetic-isic/cli.ts --out DIR [--seed 2017] [--size 256x192]
+ *       [--train 69,19,12] [--val 10,4,6] [--test 20,6,4] [--quality 90]
+ *
+ * Counts are nevus,melanoma,seborrheic_keratosis. The same options always write the same bytes.
+ */
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_OPTIONS,
+  SPLITS,
+  type ClassCounts,
+  type SyntheticIsicOptions,
+} from './isic2017.ts';
+import { writeDataset } from './write.ts';
+
+function parseCounts(text: string | undefined, fallback: ClassCounts, flag: string): ClassCounts {
+  if (text === undefined) return fallback;
+  const parts = text.split(',').map(Number);
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new Error(
+      `--${flag} takes three counts nevus,melanoma,seborrheic_keratosis, got "${text}"`,
+    );
+  }
+  const [nevus, melanoma, seborrheic_keratosis] = parts as [number, number, number];
+  return { nevus, melanoma, seborrheic_keratosis };
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      size: { type: 'string' },
+      quality: { type: 'string' },
+      train: { type: 'string' },
+      val: { type: 'string' },
+      test: { type: 'string' },
+    },
+  });
+  if (!values.out) throw new Error('--out DIR is required');
+  const [width, height] = (values.size ?? `${DEFAULT_OPTIONS.width}x${DEFAULT_OPTIONS.height}`)
+    .split('x')
+    .map(Number);
+  if (!width || !height) throw new Error(`--size takes WIDTHxHEIGHT, got "${values.size}"`);
+  const options: SyntheticIsicOptions = {
+    seed: values.seed === undefined ? DEFAULT_OPTIONS.seed : Number(values.seed),
+    width,
+    height,
+    jpegQuality:
+      values.quality === undefined ? DEFAULT_OPTIONS.jpegQuality : Number(values.quality),
+    counts: {
+      train: parseCounts(values.train, DEFAULT_OPTIONS.counts.train, 'train'),
+      val: parseCounts(values.val, DEFAULT_OPTIONS.counts.val, 'val'),
+      test: parseCounts(values.test, DEFAULT_OPTIONS.counts.test, 'test'),
+    },
+  };
+  const { files, bytes } = writeDataset(values.out, options);
+  const images = SPLITS.map((s) => `${s} ${Object.values(options.counts[s]).join('/')}`);
+  console.log(`Wrote ${files} files (${bytes} bytes) to ${values.out}: ${images.join(', ')}`);
+}
+
+main();
