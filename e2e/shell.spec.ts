@@ -1,0 +1,60 @@
+import { expect, test } from './fixtures.ts';
+
+const STAGE_TITLES = ['Dataset', 'Segmentation', 'Masking', 'Classifier', 'Evaluation', 'Diagnose'];
+
+test('the app opens on WebGPU with the six pipeline stages', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Lesion Lab');
+  await expect(
+    page.getByRole('navigation', { name: 'Pipeline stages' }).locator('.step-title'),
+  ).toHaveText(STAGE_TITLES);
+  for (const title of STAGE_TITLES) {
+    await expect(page.getByRole('heading', { level: 2, name: title })).toBeVisible();
+  }
+  const backend = page.getByTestId('backend');
+  await expect(backend).toHaveAttribute('data-state', 'ready');
+  await expect(backend).toHaveText('webgpu');
+  await expect(page.getByTestId('adapter')).toContainText('WebGPU');
+  await expect(page.getByText('not a medical device')).toBeVisible();
+});
+
+test('a worker round trip runs a matrix product on WebGPU and matches the reference', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await page.getByTestId('backend-check').click();
+  const result = page.getByTestId('backend-check-result');
+  await expect(result).toHaveAttribute('data-state', 'done');
+  await expect(result).toHaveAttribute('data-backend', 'webgpu');
+  const maxError = Number(await result.getAttribute('data-max-error'));
+  expect(maxError).toBeGreaterThanOrEqual(0);
+  expect(maxError).toBeLessThan(1e-3);
+});
+
+for (const backend of ['cpu', 'webgl'] as const) {
+  test(`?backend=${backend} forces the ${backend} backend`, async ({ page }) => {
+    await page.goto(`/?backend=${backend}`);
+    await expect(page.getByTestId('backend')).toHaveText(backend);
+    await expect(page.getByTestId('adapter')).toContainText('(forced)');
+    await page.getByTestId('backend-check').click();
+    await expect(page.getByTestId('backend-check-result')).toHaveAttribute('data-backend', backend);
+  });
+}
+
+test('an unknown ?backend= is reported to the person, not swallowed', async ({ page }) => {
+  await page.goto('/?backend=quantum');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'error');
+  await expect(page.getByTestId('runtime-error')).toContainText('Unknown backend "quantum"');
+  await expect(
+    page.getByTestId('runtime-error').getByRole('link', { name: 'WebGPU' }),
+  ).toHaveAttribute('href', '?backend=webgpu');
+});
+
+test('the guard catches a request to another origin', async ({ page, guards }) => {
+  await page.goto('/');
+  // An unreachable loopback address: the request is made (and fails) without leaving the machine.
+  await page.evaluate(() => fetch('http://127.0.0.2:9/leak').catch(() => undefined));
+  await expect.poll(() => guards.foreignRequests).toEqual(['http://127.0.0.2:9/leak']);
+  guards.foreignRequests.length = 0;
+});

@@ -1,0 +1,29 @@
+/** The tfjs backends the app knows, in the order they are tried when none is forced. */
+export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** What the person asked for: a named backend (`?backend=`), or automatic choice. */
+export type BackendChoice = BackendName | 'auto';
+
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  cpu: 'CPU (JavaScript)',
+};
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKENDS as readonly string[]).includes(value);
+}
+
+/**
+ * Reads `?backend=` from a query string. An unknown value is an error the person sees, not a silent
+ * fallback.
+ */
+export function backendChoiceFromSearch(search: string): BackendChoice {
+  const value = new URLSearchParams(search).get('backend');
+  if (value === null || value === '' || value === 'auto') return 'auto';
+  if (isBackendName(value)) return value;
+  throw new Error(
+    `Unknown backend "${value}" in the address (?backend=). Use one of: ${BACKENDS.join(', ')}.`,
+  );
+}

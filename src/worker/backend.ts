@@ -1,0 +1,89 @@
+/**
+ * Chooses, verifies and describes the tfjs backend (runs inside the worker).
+ * Order when none is forced: WebGPU, then WebGL, then CPU. A backend counts only after it has
+ * computed a known product correctly; every rejected one is reported with its reason.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import {
+  BACKENDS,
+  BACKEND_LABELS,
+  type BackendChoice,
+  type BackendName,
+} from '../pipeline/backends.ts';
+import type { BackendAttempt, BackendInfo } from './protocol.ts';
+
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailable';
+
+  constructor(readonly attempts: BackendAttempt[]) {
+    super(attempts.map((a) => `${BACKEND_LABELS[a.backend]}: ${a.reason ?? 'failed'}`).join('; '));
+  }
+}
+
+export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+  const candidates: readonly BackendName[] = choice === 'auto' ? BACKENDS : [choice];
+  const attempts: BackendAttempt[] = [];
+  for (const backend of candidates) {
+    const started = performance.now();
+    try {
+      await activate(backend);
+      attempts.push({ backend, ok: true, ms: performance.now() - started });
+      return {
+        backend,
+        adapter: await describeAdapter(backend),
+        forced: choice !== 'auto',
+        attempts,
+        tfjsVersion: tf.version.tfjs,
+      };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      attempts.push({ backend, ok: false, reason, ms: performance.now() - started });
+    }
+  }
+  throw new BackendUnavailableError(attempts);
+}
+
+async function activate(backend: BackendName): Promise<void> {
+  if (backend === 'webgpu') {
+    if (!('gpu' in navigator))
+      throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
+    if (!(await navigator.gpu.requestAdapter())) throw new Error('no WebGPU adapter is available');
+  }
+  if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
+  await tf.ready();
+  await verify();
+}
+
+/** A 2x2 product with a known answer: catches a backend that starts but computes garbage. */
+async function verify(): Promise<void> {
+  const product = tf.tidy(() =>
+    tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])),
+  );
+  const values = await product.data();
+  product.dispose();
+  const expected = [19, 22, 43, 50];
+  if (expected.some((v, i) => Math.abs(v - (values[i] ?? NaN)) > 1e-3)) {
+    throw new Error(
+      `it computed [${Array.from(values).join(', ')}] for a product whose answer is [${expected.join(', ')}]`,
+    );
+  }
+}
+
+async function describeAdapter(backend: BackendName): Promise<string> {
+  if (backend === 'webgpu') {
+    const adapter = await navigator.gpu.requestAdapter();
+    const info = adapter?.info;
+    const words = [info?.vendor, info?.architecture, info?.device, info?.description].filter(
+      Boolean,
+    );
+    return words.length > 0 ? [...new Set(words)].join(' ') : 'WebGPU adapter (unnamed)';
+  }
+  if (backend === 'webgl') {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return 'WebGL 2';
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  }
+  return `${navigator.hardwareConcurrency} CPU threads (tfjs cpu uses one)`;
+}
