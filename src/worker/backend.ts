@@ -28,18 +28,19 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     const started = performance.now();
     try {
       await activate(backend);
-      attempts.push({ backend, ok: true, ms: performance.now() - started });
-      return {
-        backend,
-        adapter: await describeAdapter(backend),
-        forced: choice !== 'auto',
-        attempts,
-        tfjsVersion: tf.version.tfjs,
-      };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       attempts.push({ backend, ok: false, reason, ms: performance.now() - started });
+      continue;
     }
+    attempts.push({ backend, ok: true, ms: performance.now() - started });
+    return {
+      backend,
+      adapter: await describeAdapter(backend),
+      forced: choice !== 'auto',
+      attempts,
+      tfjsVersion: tf.version.tfjs,
+    };
   }
   throw new BackendUnavailableError(attempts);
 }
@@ -85,5 +86,6 @@ async function describeAdapter(backend: BackendName): Promise<string> {
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
     return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   }
-  return `${navigator.hardwareConcurrency} CPU threads (tfjs cpu uses one)`;
+  const threads = globalThis.navigator?.hardwareConcurrency;
+  return threads ? `${threads} CPU threads (tfjs cpu uses one)` : 'CPU (tfjs cpu uses one thread)';
 }

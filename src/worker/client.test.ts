@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ComputeClient, type WorkerPort } from './client.ts';
+import type { BackendInfo, WorkerFailure, WorkerReply, WorkerRequest } from './protocol.ts';
+
+/** A stand-in worker: records requests and lets the test reply or crash. */
+class FakeWorker implements WorkerPort {
+  readonly sent: WorkerRequest[] = [];
+  terminated = false;
+  private readonly listeners = new Map<string, ((event: never) => void)[]>();
+
+  postMessage(message: WorkerRequest): void {
+    this.sent.push(message);
+  }
+  addEventListener(type: string, listener: (event: never) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  reply(data: WorkerReply): void {
+    for (const l of this.listeners.get('message') ?? []) l({ data } as never);
+  }
+  crash(message: string): void {
+    for (const l of this.listeners.get('error') ?? []) l({ message } as never);
+  }
+}
+
+const INFO: BackendInfo = {
+  backend: 'webgpu',
+  adapter: 'test adapter',
+  forced: false,
+  attempts: [{ backend: 'webgpu', ok: true, ms: 1 }],
+  tfjsVersion: '4.22.0',
+};
+
+describe('ComputeClient', () => {
+  it('matches replies to requests by id and streams progress', async () => {
+    const worker = new FakeWorker();
+    const client = new ComputeClient(worker, () => undefined);
+    const progress: number[] = [];
+    const first = client.call('init', { backend: 'auto' }, (p) => progress.push(p.fraction));
+    const second = client.call('checkBackend', { size: 4 });
+    expect(worker.sent.map((r) => [r.id, r.type])).toEqual([
+      [1, 'init'],
+      [2, 'checkBackend'],
+    ]);
+    worker.reply({
+      id: 2,
+      status: 'done',
+      result: { backend: 'webgpu', op: 'matMul 4x4', maxAbsError: 0, ms: 1 },
+    });
+    worker.reply({
+      id: 1,
+      status: 'progress',
+      progress: { stage: 'dataset', fraction: 0.5, message: 'half' },
+    });
+    worker.reply({ id: 1, status: 'done', result: INFO });
+    await expect(first).resolves.toEqual(INFO);
+    await expect(second).resolves.toMatchObject({ op: 'matMul 4x4' });
+    expect(progress).toEqual([0.5]);
+  });
+
+  it("rejects with the worker's error name and message", async () => {
+    const worker = new FakeWorker();
+    const client = new ComputeClient(worker, () => undefined);
+    const call = client.call('checkBackend', { size: 4 });
+    worker.reply({ id: 1, status: 'error', error: { name: 'RangeError', message: 'too big' } });
+    await expect(call).rejects.toMatchObject({ name: 'RangeError', message: 'too big' });
+  });
+
+  it('fails every pending and later call when the worker crashes, and reports it once', async () => {
+    const worker = new FakeWorker();
+    const fatal: WorkerFailure[] = [];
+    const client = new ComputeClient(worker, (f) => fatal.push(f));
+    const pending = client.call('init', { backend: 'webgpu' });
+    worker.crash('out of memory');
+    worker.crash('again');
+    await expect(pending).rejects.toThrow(/compute worker stopped: out of memory/);
+    await expect(client.call('checkBackend', { size: 4 })).rejects.toThrow(/out of memory/);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]?.name).toBe('WorkerCrashed');
+    expect(worker.terminated).toBe(true);
+  });
+
+  it('passes a fatal message from inside the worker to the page', () => {
+    const worker = new FakeWorker();
+    const fatal: WorkerFailure[] = [];
+    new ComputeClient(worker, (f) => fatal.push(f));
+    worker.reply({ id: null, status: 'fatal', error: { name: 'Error', message: 'lost device' } });
+    expect(fatal).toEqual([{ name: 'Error', message: 'lost device' }]);
+  });
+});
