@@ -7,12 +7,8 @@
  * Counts are nevus,melanoma,seborrheic_keratosis. The same options always write the same bytes.
  */
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_OPTIONS,
-  SPLITS,
-  type ClassCounts,
-  type SyntheticIsicOptions,
-} from './isic2017.ts';
+import { SPLITS } from '../../src/dataset/types.ts';
+import { DEFAULT_OPTIONS, type ClassCounts, type SyntheticIsicOptions } from './isic2017.ts';
 import { writeDataset } from './write.ts';
 
 function parseCounts(text: string | undefined, fallback: ClassCounts, flag: string): ClassCounts {

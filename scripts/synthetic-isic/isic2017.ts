@@ -12,12 +12,9 @@
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { Random, hashString } from './random.ts';
-import { renderLesion, type LesionClass } from './render.ts';
-
-export type Split = 'train' | 'val' | 'test';
-export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
-export const CLASSES: readonly LesionClass[] = ['nevus', 'melanoma', 'seborrheic_keratosis'];
+import { Random, hashString } from '../../src/lib/random.ts';
+import { CLASSES, SPLITS, type LesionClass, type Split } from '../../src/dataset/types.ts';
+import { renderLesion } from './render.ts';
 
 /** The folder-name part ISIC 2017 uses for each split. */
 export const ISIC2017_SPLIT_NAME: Record<Split, string> = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderLesion, type LesionClass } from './render.ts';
+import type { LesionClass } from '../../src/dataset/types.ts';
+import { renderLesion } from './render.ts';
 
 /** Mean over 12 seeds of the lesion's area fraction and of the share of blue-grey lesion pixels. */
 function traits(lesionClass: LesionClass): { area: number; blueGrey: number } {

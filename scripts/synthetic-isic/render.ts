@@ -8,9 +8,9 @@
  *   black blotches.
  * Every image has a skin-tone background with shading and noise, a few hairs and a dark vignette.
  */
-import { Random, ValueNoise, lerp } from './random.ts';
-
-export type LesionClass = 'nevus' | 'melanoma' | 'seborrheic_keratosis';
+import type { LesionClass } from '../../src/dataset/types.ts';
+import { Random } from '../../src/lib/random.ts';
+import { ValueNoise, lerp } from './noise.ts';
 
 export interface RenderedLesion {
   width: number;

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { ComputeClient, type WorkerPort } from './client.ts';
-import type { BackendInfo, WorkerFailure, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { BackendInfo, ComputeApi, ProgressEvent } from './protocol.ts';
+import {
+  RpcClient,
+  type RpcFailure,
+  type RpcReply,
+  type RpcRequest,
+  type WorkerPort,
+} from './rpc.ts';
+
+type WorkerReply = RpcReply<ComputeApi, ProgressEvent>;
+type WorkerRequest = RpcRequest<ComputeApi>;
+type WorkerFailure = RpcFailure;
+const client = (worker: FakeWorker, onFatal: (f: RpcFailure) => void = () => undefined) =>
+  new RpcClient<ComputeApi, ProgressEvent>(worker, 'compute', onFatal);
 
 /** A stand-in worker: records requests and lets the test reply or crash. */
-class FakeWorker implements WorkerPort {
+class FakeWorker implements WorkerPort<ComputeApi, ProgressEvent> {
   readonly sent: WorkerRequest[] = [];
   terminated = false;
   private readonly listeners = new Map<string, ((event: never) => void)[]>();
@@ -33,13 +45,13 @@ const INFO: BackendInfo = {
   tfjsVersion: '4.22.0',
 };
 
-describe('ComputeClient', () => {
+describe('RpcClient', () => {
   it('matches replies to requests by id and streams progress', async () => {
     const worker = new FakeWorker();
-    const client = new ComputeClient(worker, () => undefined);
+    const rpc = client(worker);
     const progress: number[] = [];
-    const first = client.call('init', { backend: 'auto' }, (p) => progress.push(p.fraction));
-    const second = client.call('checkBackend', { size: 4 });
+    const first = rpc.call('init', { backend: 'auto' }, (p) => progress.push(p.fraction));
+    const second = rpc.call('checkBackend', { size: 4 });
     expect(worker.sent.map((r) => [r.id, r.type])).toEqual([
       [1, 'init'],
       [2, 'checkBackend'],
@@ -62,8 +74,8 @@ describe('ComputeClient', () => {
 
   it("rejects with the worker's error name and message", async () => {
     const worker = new FakeWorker();
-    const client = new ComputeClient(worker, () => undefined);
-    const call = client.call('checkBackend', { size: 4 });
+    const rpc = client(worker);
+    const call = rpc.call('checkBackend', { size: 4 });
     worker.reply({ id: 1, status: 'error', error: { name: 'RangeError', message: 'too big' } });
     await expect(call).rejects.toMatchObject({ name: 'RangeError', message: 'too big' });
   });
@@ -71,12 +83,12 @@ describe('ComputeClient', () => {
   it('fails every pending and later call when the worker crashes, and reports it once', async () => {
     const worker = new FakeWorker();
     const fatal: WorkerFailure[] = [];
-    const client = new ComputeClient(worker, (f) => fatal.push(f));
-    const pending = client.call('init', { backend: 'webgpu' });
+    const rpc = client(worker, (f) => fatal.push(f));
+    const pending = rpc.call('init', { backend: 'webgpu' });
     worker.crash('out of memory');
     worker.crash('again');
     await expect(pending).rejects.toThrow(/compute worker stopped: out of memory/);
-    await expect(client.call('checkBackend', { size: 4 })).rejects.toThrow(/out of memory/);
+    await expect(rpc.call('checkBackend', { size: 4 })).rejects.toThrow(/out of memory/);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]?.name).toBe('WorkerCrashed');
     expect(worker.terminated).toBe(true);
@@ -85,7 +97,7 @@ describe('ComputeClient', () => {
   it('passes a fatal message from inside the worker to the page', () => {
     const worker = new FakeWorker();
     const fatal: WorkerFailure[] = [];
-    new ComputeClient(worker, (f) => fatal.push(f));
+    client(worker, (f) => fatal.push(f));
     worker.reply({ id: null, status: 'fatal', error: { name: 'Error', message: 'lost device' } });
     expect(fatal).toEqual([{ name: 'Error', message: 'lost device' }]);
   });
