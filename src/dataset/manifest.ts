@@ -1,0 +1,105 @@
+/**
+ * The dataset manifest: everything known about the stored dataset except pixels. Per-image pixel
+ * records live in their own stores (storage.ts); the manifest is what the page reads to show counts
+ * and problems, and what training reads to find images, labels and splits.
+ */
+import type { LabelRow, MetadataRow, Problem, Split } from './types.ts';
+
+export const MANIFEST_VERSION = 1;
+
+/** The stored size of images and masks (square, pixels), unless the person picks another. */
+export const DEFAULT_STORED_SIZE = 256;
+export const STORED_SIZES = [128, 192, 200, 224, 256, 320, 384] as const;
+/** Thumbnail edge in pixels. */
+export const THUMB_SIZE = 96;
+
+/** A stored image or mask: where it came from and its original size. */
+export interface SourceEntry {
+  id: string;
+  /** The path it was dropped as. */
+  source: string;
+  /** Original width and height, before resizing to the stored size. */
+  width: number;
+  height: number;
+  /** The split its folders named, or null. */
+  folderSplit: Split | null;
+}
+
+export interface LabelEntry extends LabelRow {
+  /** The label file the row came from. */
+  source: string;
+  /** The split the label file's name gives (`..._Training_...csv`), or null. */
+  fileSplit: Split | null;
+}
+
+export interface DatasetManifest {
+  version: typeof MANIFEST_VERSION;
+  /** Random id given at creation; with `revision` it tells a model which data it was trained on. */
+  datasetId: string;
+  /** Bumped on every change. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Edge of the stored square images and masks. Fixed once the first image is stored. */
+  storedSize: number;
+  thumbSize: number;
+  /** Seed of the split for images whose folders name none. */
+  splitSeed: number;
+  images: Record<string, SourceEntry>;
+  masks: Record<string, SourceEntry>;
+  labels: Record<string, LabelEntry>;
+  metadata: Record<string, MetadataRow>;
+  /** Image files that were refused (corrupt, truncated...), by key: their source path. */
+  refused: Record<string, string>;
+  /** Keys whose label row was refused: the image counts as unlabeled; the row was reported. */
+  refusedRows: Record<string, string>;
+  /** Images of diagnoses outside the three classes, seen but not decoded: key → source. */
+  leftOut: Record<string, string>;
+  /** Every label file read, by path. */
+  labelFiles: string[];
+  /** Files skipped or refused while reading them (the summary adds the cross-file problems). */
+  problems: Problem[];
+}
+
+export function emptyManifest(storedSize: number, now = new Date()): DatasetManifest {
+  return {
+    version: MANIFEST_VERSION,
+    datasetId: crypto.randomUUID(),
+    revision: 0,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    storedSize,
+    thumbSize: THUMB_SIZE,
+    splitSeed: 2017,
+    images: {},
+    masks: {},
+    labels: {},
+    metadata: {},
+    refused: {},
+    refusedRows: {},
+    leftOut: {},
+    labelFiles: [],
+    problems: [],
+  };
+}
+
+/** Records a problem once (the same file and reason are not listed twice). */
+export function addProblem(manifest: DatasetManifest, problem: Problem): void {
+  if (!manifest.problems.some((p) => p.file === problem.file && p.reason === problem.reason)) {
+    manifest.problems.push(problem);
+  }
+}
+
+/** A file read successfully this time loses the problems an earlier, broken copy left. */
+export function clearProblemsOf(manifest: DatasetManifest, file: string): void {
+  manifest.problems = manifest.problems.filter((p) => p.file !== file);
+}
+
+export function isEmpty(manifest: DatasetManifest): boolean {
+  return (
+    Object.keys(manifest.images).length === 0 &&
+    Object.keys(manifest.masks).length === 0 &&
+    Object.keys(manifest.labels).length === 0 &&
+    manifest.problems.length === 0
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * Where the dataset lives: IndexedDB through idb-keyval, one named store per kind of record, keys
+ * versioned. Pixel records are written before the manifest that lists them, and each record is one
+ * write (one transaction), so a reload or a full disk never leaves half a record; `recoverOrphans`
+ * lists records a reload caught before the manifest was saved. Used by the ingest worker (writes)
+ * and the page (reads).
+ */
+import { clear, createStore, get, getMany, keys, set, type UseStore } from 'idb-keyval';
+import { MANIFEST_VERSION, type DatasetManifest, type SourceEntry } from './manifest.ts';
+
+const PREFIX = `lesion-lab/v${MANIFEST_VERSION}`;
+
+/** One database and store per kind of record (idb-keyval keeps one store per database). */
+const stores = {
+  datasets: createStore(`${PREFIX}/datasets`, 'datasets'),
+  images: createStore(`${PREFIX}/images`, 'images'),
+  masks: createStore(`${PREFIX}/masks`, 'masks'),
+  thumbs: createStore(`${PREFIX}/thumbs`, 'thumbs'),
+} satisfies Record<string, UseStore>;
+
+const MANIFEST_KEY = 'current';
+
+/** An image at the stored size: RGB bytes, row-major, `size * size * 3`. */
+export interface ImageRecord extends SourceEntry {
+  key: string;
+  size: number;
+  pixels: Uint8Array;
+}
+
+/** A mask at the stored size: one byte per pixel, 0 or 255, `size * size`. */
+export interface MaskRecord extends SourceEntry {
+  key: string;
+  size: number;
+  pixels: Uint8Array;
+}
+
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+}
+
+/** Turns a QuotaExceededError into a message that says what is stored and how to free space. */
+async function guardQuota<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'QuotaExceededError') {
+      const { usage, quota } = await storageEstimate();
+      throw new StorageFullError(
+        `The browser's storage for this site is full (${formatBytes(usage)} used of ${formatBytes(quota)} allowed). ` +
+          'Everything stored so far is kept. Free disk space, or delete the dataset (or choose a smaller stored size) and add it again.',
+      );
+    }
+    throw error;
+  }
+}
+
+export function loadManifest(): Promise<DatasetManifest | undefined> {
+  return get<DatasetManifest>(MANIFEST_KEY, stores.datasets);
+}
+
+export function saveManifest(manifest: DatasetManifest): Promise<void> {
+  return guardQuota(() => set(MANIFEST_KEY, manifest, stores.datasets));
+}
+
+export function putImage(record: ImageRecord): Promise<void> {
+  return guardQuota(() => set(record.key, record, stores.images));
+}
+
+export function putMask(record: MaskRecord): Promise<void> {
+  return guardQuota(() => set(record.key, record, stores.masks));
+}
+
+/** Thumbnails: a small JPEG per image, and the mask at thumbnail size for the outline. */
+export function putThumb(key: string, jpeg: Blob): Promise<void> {
+  return guardQuota(() => set(`image/${key}`, jpeg, stores.thumbs));
+}
+
+export function putMaskThumb(key: string, mask: Uint8Array): Promise<void> {
+  return guardQuota(() => set(`mask/${key}`, mask, stores.thumbs));
+}
+
+export function getImages(keyList: string[]): Promise<(ImageRecord | undefined)[]> {
+  return getMany<ImageRecord>(keyList, stores.images);
+}
+
+export function getMasks(keyList: string[]): Promise<(MaskRecord | undefined)[]> {
+  return getMany<MaskRecord>(keyList, stores.masks);
+}
+
+export async function getThumbs(
+  keyList: string[],
+): Promise<{ image: Blob | undefined; mask: Uint8Array | undefined }[]> {
+  const values = await getMany<Blob | Uint8Array>(
+    keyList.flatMap((k) => [`image/${k}`, `mask/${k}`]),
+    stores.thumbs,
+  );
+  return keyList.map((_, i) => ({
+    image: values[2 * i] as Blob | undefined,
+    mask: values[2 * i + 1] as Uint8Array | undefined,
+  }));
+}
+
+/**
+ * Images and masks stored but missing from the manifest (the page was closed between the record's
+ * write and the manifest's): their entries, so the manifest can take them back.
+ */
+export async function recoverOrphans(
+  manifest: DatasetManifest,
+): Promise<{ images: Record<string, SourceEntry>; masks: Record<string, SourceEntry> }> {
+  const recover = async (store: UseStore, known: Record<string, SourceEntry>) => {
+    const orphanKeys = (await keys<string>(store)).filter((k) => !(k in known));
+    const records = await getMany<ImageRecord | MaskRecord>(orphanKeys, store);
+    const entries: Record<string, SourceEntry> = {};
+    for (const r of records) {
+      if (r)
+        entries[r.key] = {
+          id: r.id,
+          source: r.source,
+          width: r.width,
+          height: r.height,
+          folderSplit: r.folderSplit,
+        };
+    }
+    return entries;
+  };
+  return {
+    images: await recover(stores.images, manifest.images),
+    masks: await recover(stores.masks, manifest.masks),
+  };
+}
+
+/** Deletes the dataset: manifest, images, masks and thumbnails. */
+export async function deleteDataset(): Promise<void> {
+  await Promise.all(Object.values(stores).map((store) => clear(store)));
+}
+
+export async function storageEstimate(): Promise<{ usage: number; quota: number }> {
+  const estimate = await navigator.storage?.estimate?.();
+  return { usage: estimate?.usage ?? 0, quota: estimate?.quota ?? 0 };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

@@ -1,0 +1,140 @@
+/**
+ * Derives what the Dataset stage shows from the manifest: each usable image with its split, class
+ * and mask; counts per split and class; images left out; and the problems that only show across
+ * files (an image without a label row, a row without an image, a mask without an image or of
+ * another size). Pure: no storage, no pixels.
+ */
+import type { DatasetManifest } from './manifest.ts';
+import { assignSplits } from './split.ts';
+import { CLASSES, SPLITS, type LesionClass, type Problem, type Split } from './types.ts';
+
+export interface DatasetRow {
+  key: string;
+  id: string;
+  split: Split;
+  /** null: no label row (unlabeled). */
+  label: LesionClass | null;
+  /** A ground-truth mask of the image's size is stored. */
+  hasMask: boolean;
+}
+
+export type CountColumn = LesionClass | 'unlabeled';
+export const COUNT_COLUMNS: readonly CountColumn[] = [...CLASSES, 'unlabeled'];
+
+export type SplitCounts = Record<CountColumn, number> & { masks: number; total: number };
+
+export interface DatasetSummary {
+  rows: DatasetRow[];
+  counts: Record<Split, SplitCounts>;
+  /** Images of diagnoses outside the three classes, by the label file's diagnosis. */
+  leftOut: { diagnosis: string; count: number }[];
+  problems: Problem[];
+}
+
+export function summarize(manifest: DatasetManifest): DatasetSummary {
+  const { images, masks, labels } = manifest;
+  const leftOut = new Map<string, number>();
+  const usable = Object.entries(images).filter(([key]) => {
+    const row = labels[key];
+    if (row && row.label === null) {
+      leftOut.set(row.diagnosis, (leftOut.get(row.diagnosis) ?? 0) + 1);
+      return false;
+    }
+    return true;
+  });
+  for (const key of Object.keys(manifest.leftOut)) {
+    const diagnosis = labels[key]?.diagnosis ?? 'other';
+    leftOut.set(diagnosis, (leftOut.get(diagnosis) ?? 0) + 1);
+  }
+
+  const splits = assignSplits(
+    usable.map(([key, image]) => ({
+      key,
+      split: image.folderSplit ?? labels[key]?.fileSplit ?? null,
+      label: labels[key]?.label ?? null,
+      group: labels[key]?.group ?? manifest.metadata[key]?.group,
+    })),
+    manifest.splitSeed,
+  );
+
+  const counts = Object.fromEntries(
+    SPLITS.map((s) => [
+      s,
+      { nevus: 0, melanoma: 0, seborrheic_keratosis: 0, unlabeled: 0, masks: 0, total: 0 },
+    ]),
+  ) as Record<Split, SplitCounts>;
+  const rows: DatasetRow[] = usable.map(([key, image]) => {
+    const mask = masks[key];
+    const row: DatasetRow = {
+      key,
+      id: image.id,
+      split: splits.get(key) ?? 'train',
+      label: labels[key]?.label ?? null,
+      hasMask: mask !== undefined && mask.width === image.width && mask.height === image.height,
+    };
+    const c = counts[row.split];
+    c[row.label ?? 'unlabeled']++;
+    c.total++;
+    if (row.hasMask) c.masks++;
+    return row;
+  });
+  rows.sort((a, b) => a.key.localeCompare(b.key));
+
+  return {
+    rows,
+    counts,
+    leftOut: [...leftOut.entries()]
+      .map(([diagnosis, count]) => ({ diagnosis, count }))
+      .sort((a, b) => b.count - a.count),
+    problems: [...manifest.problems, ...crossFileProblems(manifest)],
+  };
+}
+
+function crossFileProblems(manifest: DatasetManifest): Problem[] {
+  const { images, masks, labels, refused, refusedRows, leftOut } = manifest;
+  const problems: Problem[] = [];
+  const imageSplits = new Set(Object.values(images).map((i) => i.folderSplit));
+  const hasImages = Object.keys(images).length > 0;
+  // A label file or mask folder for a split whose images were not dropped (yet) is not a problem.
+  const imagesExpected = (split: Split | null) =>
+    hasImages && (split === null || imageSplits.has(split));
+
+  if (manifest.labelFiles.length > 0) {
+    for (const [key, image] of Object.entries(images)) {
+      if (!labels[key] && !refusedRows[key]) {
+        problems.push({
+          file: image.source,
+          reason: `no label row for ${image.id} in the label files; counted as unlabeled`,
+        });
+      }
+    }
+  }
+  for (const [key, row] of Object.entries(labels)) {
+    if (
+      row.label !== null &&
+      !images[key] &&
+      !refused[key] &&
+      !leftOut[key] &&
+      imagesExpected(row.fileSplit)
+    ) {
+      problems.push({ file: row.source, reason: `row ${row.id}: there is no image ${row.id}` });
+    }
+  }
+  for (const [key, mask] of Object.entries(masks)) {
+    const image = images[key];
+    if (!image) {
+      if (!refused[key] && !leftOut[key] && imagesExpected(mask.folderSplit)) {
+        problems.push({
+          file: mask.source,
+          reason: `a mask with no image: there is no image ${mask.id}`,
+        });
+      }
+    } else if (image.width !== mask.width || image.height !== mask.height) {
+      problems.push({
+        file: mask.source,
+        reason: `the mask is ${mask.width}x${mask.height} but its image ${image.id} is ${image.width}x${image.height}; the mask is not used`,
+      });
+    }
+  }
+  return problems;
+}
