@@ -4,7 +4,9 @@ import { App } from './App.tsx';
 import { useAppStore } from './store/index.ts';
 import './ui/styles.css';
 
-void useAppStore.getState().bootRuntime(window.location.search);
+const { bootRuntime, openDataset } = useAppStore.getState();
+void bootRuntime(window.location.search);
+void openDataset();
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

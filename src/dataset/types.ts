@@ -24,6 +24,8 @@ export interface Problem {
   /** The file's path as the person dropped it (inside a zip: `archive.zip/inner/path`). */
   file: string;
   reason: string;
+  /** The image the problem concerns, where there is one (a refused label row names its image). */
+  key?: string;
 }
 
 /** One label row of any ISIC label file, mapped to the app's classes. */

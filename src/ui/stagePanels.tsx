@@ -1,5 +1,8 @@
 import type { ComponentType } from 'react';
 import type { StageId } from '../pipeline/stages.ts';
+import { DatasetStage } from './dataset/DatasetStage.tsx';
 
 /** The panel each stage shows; a stage without one is listed as not built yet. */
-export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {};
+export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {
+  dataset: DatasetStage,
+};

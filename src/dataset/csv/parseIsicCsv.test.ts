@@ -10,6 +10,7 @@ const csv = (...lines: string[]): string => lines.join('\n') + '\n';
 const ignored = (id: string, what: string) => ({
   file: F,
   reason: `row ${id}: ${what}; the row is ignored`,
+  key: id.toLowerCase(),
 });
 const label = (
   id: string,
@@ -79,6 +80,7 @@ describe('parseIsicCsv: ISIC 2017 labels', () => {
         file: 'ISIC-2017_Training_Part3_GroundTruth.csv',
         reason:
           'row ISIC_0000005: both melanoma and seborrheic_keratosis are set (1.0); the row is ignored',
+        key: 'isic_0000005',
       },
     ]);
   });
@@ -371,6 +373,7 @@ describe('parseIsicCsv: ISIC 2019', () => {
           file: 'data.zip/ISIC_2019_Training_GroundTruth.csv',
           reason:
             'row ISIC_0053454: no class column is 1 (MEL, NV, BCC, AK, BKL, DF, VASC, SCC, UNK); the row is ignored',
+          key: 'isic_0053454',
         },
       ],
     });

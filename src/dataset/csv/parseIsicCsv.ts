@@ -70,7 +70,7 @@ export function parseIsicCsv(fileName: string, text: string): ParsedCsv {
     firstLine.set(key, line);
     const mapped = mapper.map(cells);
     if ('refused' in mapped) {
-      result.problems.push(problem(`row ${id}: ${mapped.refused}; the row is ignored`));
+      result.problems.push({ ...problem(`row ${id}: ${mapped.refused}; the row is ignored`), key });
       continue;
     }
     if (mapped.label) result.labels.push({ id, key, ...mapped.label });

@@ -1,0 +1,267 @@
+/**
+ * One ingest: dropped files in, stored dataset out. Label and metadata CSVs are read first, so
+ * images of diagnoses outside the three classes need not be decoded; then images and masks are
+ * decoded two at a time and stored, each record before the manifest that lists it. A bad file
+ * becomes a problem and the rest goes on; a full disk stops the ingest with everything finished
+ * kept. Runs in the ingest worker.
+ */
+import { parseIsicCsv } from '../csv/parseIsicCsv.ts';
+import { classifyPath } from '../layout.ts';
+import { addProblem, clearProblemsOf, emptyManifest, type DatasetManifest } from '../manifest.ts';
+import {
+  loadManifest,
+  putImage,
+  putMask,
+  putMaskThumb,
+  putThumb,
+  recoverOrphans,
+  saveManifest,
+} from '../storage.ts';
+import type { Split } from '../types.ts';
+import { decodeImage, decodeMask } from './decode.ts';
+import { DecodeError } from './imageHeader.ts';
+import type { IngestParams, IngestProgress, IngestResult } from './protocol.ts';
+import { expandSources, type SourceFile } from './sources.ts';
+
+/** Decodes in flight at once: enough to keep the decoder busy while a record is written. */
+const CONCURRENCY = 2;
+/** The manifest is saved at most this often while decoding (and always at the end). */
+const SAVE_EVERY_MS = 1000;
+const PROGRESS_EVERY_MS = 100;
+
+interface Job {
+  kind: 'image' | 'mask';
+  file: SourceFile;
+  key: string;
+  id: string;
+  split: Split | null;
+}
+
+export interface CancelSignal {
+  cancelled: boolean;
+}
+
+export async function openDataset(): Promise<{ recovered: number }> {
+  const manifest = await loadManifest();
+  if (!manifest) return { recovered: 0 };
+  const orphans = await recoverOrphans(manifest);
+  const recovered = Object.keys(orphans.images).length + Object.keys(orphans.masks).length;
+  if (recovered > 0) {
+    Object.assign(manifest.images, orphans.images);
+    Object.assign(manifest.masks, orphans.masks);
+    touch(manifest);
+    await saveManifest(manifest);
+  }
+  return { recovered };
+}
+
+export async function runIngest(
+  params: IngestParams,
+  report: (progress: IngestProgress) => void,
+  signal: CancelSignal,
+): Promise<IngestResult> {
+  const started = performance.now();
+  const manifest = (await loadManifest()) ?? emptyManifest(params.storedSize);
+  const problemsBefore = manifest.problems.length;
+  const result: IngestResult = {
+    images: 0,
+    masks: 0,
+    labelRows: 0,
+    alreadyStored: 0,
+    leftOut: 0,
+    problems: 0,
+    cancelled: false,
+    seconds: 0,
+  };
+
+  report({
+    phase: 'reading',
+    done: 0,
+    total: params.items.length,
+    imagesPerSecond: 0,
+    secondsLeft: null,
+    current: '',
+  });
+  const expanded = await expandSources(params.items);
+  try {
+    for (const folder of params.emptyFolders)
+      addProblem(manifest, { file: folder, reason: 'the folder is empty' });
+    for (const problem of expanded.problems) addProblem(manifest, problem);
+
+    const jobs: Job[] = [];
+    const csvs: { file: SourceFile; split: Split | null }[] = [];
+    for (const file of expanded.files) {
+      const role = classifyPath(file.path);
+      if (role.kind === 'csv') csvs.push({ file, split: role.split });
+      else if (role.kind === 'image' || role.kind === 'mask')
+        jobs.push({ kind: role.kind, file, key: role.key, id: role.id, split: role.split });
+      else if (role.kind === 'unused')
+        addProblem(manifest, { file: file.path, reason: role.reason });
+      else if (role.kind === 'zip')
+        addProblem(manifest, {
+          file: file.path,
+          reason: 'a zip inside a zip; extract the outer zip and drop the inner one',
+        });
+    }
+
+    for (const { file, split } of csvs) {
+      result.labelRows += await readCsv(manifest, file, split);
+    }
+
+    const todo = jobs.filter((job) => {
+      const stored = job.kind === 'image' ? manifest.images[job.key] : manifest.masks[job.key];
+      if (stored) {
+        result.alreadyStored++;
+        return false;
+      }
+      if (manifest.labels[job.key]?.label === null) {
+        if (job.kind === 'image') {
+          manifest.leftOut[job.key] = job.file.path;
+          result.leftOut++;
+        }
+        return false;
+      }
+      return true;
+    });
+    // Images before masks: a mask's check against its image then mostly finds the image stored.
+    todo.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'image' ? -1 : 1));
+    await saveManifest(manifest);
+
+    let done = 0;
+    let lastSave = performance.now();
+    let lastReport = 0;
+    const decodeStarted = performance.now();
+    await runPool(todo, CONCURRENCY, signal, async (job) => {
+      const stored = await ingestFile(manifest, job);
+      if (stored) result[job.kind === 'image' ? 'images' : 'masks']++;
+      done++;
+      const now = performance.now();
+      if (now - lastSave > SAVE_EVERY_MS) {
+        lastSave = now;
+        await saveManifest(manifest);
+      }
+      if (now - lastReport > PROGRESS_EVERY_MS || done === todo.length) {
+        lastReport = now;
+        const rate = done / Math.max(1e-3, (now - decodeStarted) / 1000);
+        report({
+          phase: 'decoding',
+          done,
+          total: todo.length,
+          imagesPerSecond: rate,
+          secondsLeft: done > 0 ? (todo.length - done) / rate : null,
+          current: job.file.path,
+        });
+      }
+    });
+    result.cancelled = signal.cancelled;
+  } finally {
+    touch(manifest);
+    await saveManifest(manifest);
+    await expanded.close();
+  }
+  result.problems = manifest.problems.length - problemsBefore;
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+/** Reads one CSV into the manifest; returns the number of label rows taken. */
+async function readCsv(
+  manifest: DatasetManifest,
+  file: SourceFile,
+  split: Split | null,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await (await file.read()).text();
+  } catch (error) {
+    addProblem(manifest, {
+      file: file.path,
+      reason: `the file could not be read (${String(error)})`,
+    });
+    return 0;
+  }
+  const parsed = parseIsicCsv(file.path, text);
+  clearProblemsOf(manifest, file.path);
+  for (const problem of parsed.problems) {
+    addProblem(manifest, problem);
+    if (problem.key) manifest.refusedRows[problem.key] = file.path;
+  }
+  if (parsed.format === null) return 0;
+  for (const row of parsed.labels) {
+    manifest.labels[row.key] = { ...row, source: file.path, fileSplit: split };
+    delete manifest.refusedRows[row.key];
+  }
+  for (const row of parsed.metadata) {
+    manifest.metadata[row.key] = { ...manifest.metadata[row.key], ...row };
+  }
+  if (parsed.labels.length > 0 && !manifest.labelFiles.includes(file.path)) {
+    manifest.labelFiles.push(file.path);
+  }
+  return parsed.labels.length;
+}
+
+/** Decodes and stores one image or mask; a bad file becomes a problem. Returns true if stored. */
+async function ingestFile(manifest: DatasetManifest, job: Job): Promise<boolean> {
+  const { storedSize: size, thumbSize } = manifest;
+  const path = job.file.path;
+  try {
+    const blob = await job.file.read();
+    if (job.kind === 'image') {
+      const decoded = await decodeImage(blob, size, thumbSize);
+      const entry = {
+        id: job.id,
+        source: path,
+        width: decoded.width,
+        height: decoded.height,
+        folderSplit: job.split,
+      };
+      await putImage({ ...entry, key: job.key, size, pixels: decoded.pixels });
+      await putThumb(job.key, decoded.thumb);
+      manifest.images[job.key] = entry;
+      delete manifest.refused[job.key];
+    } else {
+      const decoded = await decodeMask(blob, size, thumbSize);
+      const entry = {
+        id: job.id,
+        source: path,
+        width: decoded.width,
+        height: decoded.height,
+        folderSplit: job.split,
+      };
+      await putMask({ ...entry, key: job.key, size, pixels: decoded.pixels });
+      await putMaskThumb(job.key, decoded.thumb);
+      manifest.masks[job.key] = entry;
+    }
+    clearProblemsOf(manifest, path);
+    return true;
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    addProblem(manifest, {
+      file: path,
+      reason: job.kind === 'mask' ? `mask: ${error.message}` : error.message,
+    });
+    if (job.kind === 'image') manifest.refused[job.key] = path;
+    return false;
+  }
+}
+
+/** Runs `work` over `items`, `concurrency` at a time, until done or cancelled. */
+async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  signal: CancelSignal,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (!signal.cancelled && next < items.length) {
+      await work(items[next++] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+function touch(manifest: DatasetManifest): void {
+  manifest.revision++;
+  manifest.updatedAt = new Date().toISOString();
+}

@@ -1,0 +1,62 @@
+import { COUNT_COLUMNS, type DatasetSummary } from '../../dataset/summary.ts';
+import { CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
+
+/** Images per split and class, and how many have a ground-truth mask. */
+export function CountsTable({ summary }: { summary: DatasetSummary }) {
+  const { counts, leftOut } = summary;
+  const total = (column: keyof (typeof counts)['train']) =>
+    SPLITS.reduce((sum, split) => sum + counts[split][column], 0);
+
+  return (
+    <div className="counts">
+      <table className="counts-table">
+        <thead>
+          <tr>
+            <th scope="col">Split</th>
+            {COUNT_COLUMNS.map((c) => (
+              <th key={c} scope="col">
+                {c === 'unlabeled' ? 'Unlabeled' : CLASS_LABELS[c]}
+              </th>
+            ))}
+            <th scope="col">Images</th>
+            <th scope="col">With mask</th>
+          </tr>
+        </thead>
+        <tbody>
+          {SPLITS.map((split) => (
+            <tr key={split}>
+              <th scope="row">{SPLIT_LABELS[split]}</th>
+              {COUNT_COLUMNS.map((c) => (
+                <td key={c} data-testid={`count-${split}-${c}`} data-value={counts[split][c]}>
+                  {counts[split][c]}
+                </td>
+              ))}
+              <td data-testid={`count-${split}-total`} data-value={counts[split].total}>
+                {counts[split].total}
+              </td>
+              <td data-testid={`count-${split}-masks`} data-value={counts[split].masks}>
+                {counts[split].masks}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">All</th>
+            {COUNT_COLUMNS.map((c) => (
+              <td key={c}>{total(c)}</td>
+            ))}
+            <td>{total('total')}</td>
+            <td>{total('masks')}</td>
+          </tr>
+        </tfoot>
+      </table>
+      {leftOut.length > 0 && (
+        <p className="muted" data-testid="left-out">
+          Left out (diagnoses outside the three classes):{' '}
+          {leftOut.map((l) => `${l.diagnosis} ${l.count}`).join(', ')}.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,173 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { getThumbs } from '../../dataset/storage.ts';
+import type { DatasetRow } from '../../dataset/summary.ts';
+import { CLASSES, CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
+
+const PAGE = 48;
+const SHORT_LABELS = { nevus: 'Nevus', melanoma: 'Melanoma', seborrheic_keratosis: 'Seb. keratosis' };
+
+interface Thumb {
+  image: ImageBitmap | null;
+  mask: Uint8Array | undefined;
+}
+
+/** Thumbnails of the stored images with the ground-truth mask outlined, filterable. */
+export function Gallery({ rows }: { rows: DatasetRow[] }) {
+  const [split, setSplit] = useState<string>('all');
+  const [label, setLabel] = useState<string>('all');
+  const [page, setPage] = useState(0);
+  const filtered = useMemo(
+    () =>
+      rows.filter(
+        (r) =>
+          (split === 'all' || r.split === split) &&
+          (label === 'all' || (r.label ?? 'unlabeled') === label),
+      ),
+    [rows, split, label],
+  );
+  const pages = Math.max(1, Math.ceil(filtered.length / PAGE));
+  const current = Math.min(page, pages - 1);
+  const visible = useMemo(
+    () => filtered.slice(current * PAGE, (current + 1) * PAGE),
+    [filtered, current],
+  );
+  const thumbs = useThumbs(visible);
+
+  return (
+    <div className="gallery">
+      <div className="gallery-filters">
+        <label>
+          Split{' '}
+          <select
+            data-testid="gallery-split"
+            value={split}
+            onChange={(e) => (setSplit(e.target.value), setPage(0))}
+          >
+            <option value="all">All</option>
+            {SPLITS.map((s) => (
+              <option key={s} value={s}>
+                {SPLIT_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Class{' '}
+          <select
+            data-testid="gallery-class"
+            value={label}
+            onChange={(e) => (setLabel(e.target.value), setPage(0))}
+          >
+            <option value="all">All</option>
+            {CLASSES.map((c) => (
+              <option key={c} value={c}>
+                {CLASS_LABELS[c]}
+              </option>
+            ))}
+            <option value="unlabeled">Unlabeled</option>
+          </select>
+        </label>
+        <span className="muted">
+          {filtered.length} images
+          {pages > 1 && (
+            <>
+              {' '}
+              · page{' '}
+              <button
+                type="button"
+                className="button-quiet"
+                disabled={current === 0}
+                onClick={() => setPage(current - 1)}
+              >
+                ‹
+              </button>{' '}
+              {current + 1} / {pages}{' '}
+              <button
+                type="button"
+                className="button-quiet"
+                disabled={current >= pages - 1}
+                onClick={() => setPage(current + 1)}
+              >
+                ›
+              </button>
+            </>
+          )}
+        </span>
+      </div>
+      <ul className="gallery-grid">
+        {visible.map((row) => (
+          <li
+            key={row.key}
+            className="tile"
+            data-testid="gallery-tile"
+            data-split={row.split}
+            data-label={row.label ?? 'unlabeled'}
+          >
+            <ThumbCanvas thumb={thumbs.get(row.key)} />
+            <span className="tile-id">{row.id}</span>
+            <span className={`tile-label label-${row.label ?? 'unlabeled'}`}>
+              {row.label ? SHORT_LABELS[row.label] : 'Unlabeled'}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Loads the thumbnails of the visible rows from IndexedDB, freeing the bitmaps it replaces. */
+function useThumbs(rows: DatasetRow[]): Map<string, Thumb> {
+  const [thumbs, setThumbs] = useState(new Map<string, Thumb>());
+  useEffect(() => {
+    let cancelled = false;
+    const loaded: Thumb[] = [];
+    void (async () => {
+      const stored = await getThumbs(rows.map((r) => r.key));
+      const entries = await Promise.all(
+        stored.map(async (t, i): Promise<[string, Thumb]> => {
+          const image = t.image ? await createImageBitmap(t.image).catch(() => null) : null;
+          const thumb = { image, mask: t.mask };
+          loaded.push(thumb);
+          return [rows[i]?.key ?? '', thumb];
+        }),
+      );
+      if (!cancelled) setThumbs(new Map(entries));
+    })();
+    return () => {
+      cancelled = true;
+      for (const t of loaded) t.image?.close();
+    };
+  }, [rows]);
+  return thumbs;
+}
+
+function ThumbCanvas({ thumb }: { thumb: Thumb | undefined }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = ref.current;
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context || !thumb?.image) return;
+    const size = canvas.width;
+    context.drawImage(thumb.image, 0, 0, size, size);
+    if (thumb.mask && thumb.mask.length === size * size) drawOutline(context, thumb.mask, size);
+  }, [thumb]);
+  return <canvas ref={ref} width={96} height={96} className="tile-canvas" aria-hidden="true" />;
+}
+
+/** Paints the mask's boundary pixels (inside, with a 4-neighbour outside). */
+function drawOutline(context: CanvasRenderingContext2D, mask: Uint8Array, size: number): void {
+  const image = context.getImageData(0, 0, size, size);
+  const at = (x: number, y: number) =>
+    x < 0 || y < 0 || x >= size || y >= size ? 0 : mask[y * size + x];
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      if (!at(x, y)) continue;
+      if (at(x - 1, y) && at(x + 1, y) && at(x, y - 1) && at(x, y + 1)) continue;
+      const i = (y * size + x) * 4;
+      image.data[i] = 40;
+      image.data[i + 1] = 230;
+      image.data[i + 2] = 90;
+    }
+  }
+  context.putImageData(image, 0, 0);
+}

@@ -1,0 +1,68 @@
+import { useAppStore } from '../../store/index.ts';
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60
+    ? `${minutes} min ${Math.round(seconds % 60)} s`
+    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** Progress of the running ingest (count, rate, time left, cancel), or how the last one ended. */
+export function IngestStatus() {
+  const { status, progress, result, error } = useAppStore((s) => s.dataset);
+  const cancelIngest = useAppStore((s) => s.cancelIngest);
+
+  return (
+    <div
+      className="ingest-status"
+      data-testid="ingest-status"
+      data-state={status}
+      aria-live="polite"
+    >
+      {status === 'running' && (
+        <>
+          <progress
+            max={progress?.total || 1}
+            value={progress?.phase === 'decoding' ? progress.done : undefined}
+          />
+          <div className="ingest-line">
+            {!progress || progress.phase === 'reading' ? (
+              <span>Reading the files…</span>
+            ) : (
+              <span>
+                {progress.done} / {progress.total} files · {progress.imagesPerSecond.toFixed(1)}{' '}
+                images/s
+                {progress.secondsLeft !== null && ` · about ${duration(progress.secondsLeft)} left`}
+                <span className="ingest-current"> {progress.current}</span>
+              </span>
+            )}
+            <button
+              type="button"
+              className="button-quiet"
+              data-testid="cancel-ingest"
+              onClick={() => void cancelIngest()}
+            >
+              Cancel
+            </button>
+          </div>
+        </>
+      )}
+      {status !== 'running' && result && (
+        <p>
+          {result.cancelled ? 'Cancelled: kept what was finished. ' : ''}
+          Added {result.images} images, {result.masks} masks and {result.labelRows} label rows in{' '}
+          {result.seconds.toFixed(1)} s
+          {result.alreadyStored > 0 && `; ${result.alreadyStored} files were already stored`}
+          {result.leftOut > 0 && `; ${result.leftOut} images of other diagnoses left out`}
+          {result.problems > 0 && `; ${result.problems} new problems (listed below)`}.
+        </p>
+      )}
+      {status === 'error' && error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
