@@ -10,6 +10,7 @@ const isRoot = process.getuid?.() === 0;
  */
 export default defineConfig({
   testDir: 'e2e',
+  globalSetup: './e2e/global-setup.ts',
   timeout: 180_000,
   expect: { timeout: 60_000 },
   workers: 1,

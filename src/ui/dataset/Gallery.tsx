@@ -4,7 +4,11 @@ import type { DatasetRow } from '../../dataset/summary.ts';
 import { CLASSES, CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
 
 const PAGE = 48;
-const SHORT_LABELS = { nevus: 'Nevus', melanoma: 'Melanoma', seborrheic_keratosis: 'Seb. keratosis' };
+const SHORT_LABELS = {
+  nevus: 'Nevus',
+  melanoma: 'Melanoma',
+  seborrheic_keratosis: 'Seb. keratosis',
+};
 
 interface Thumb {
   image: ImageBitmap | null;

@@ -1,0 +1,127 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import {
+  EXPECTED_COUNTS,
+  EXPECTED_PROBLEMS,
+  FOLDER,
+  REAL_SAMPLE,
+  ZIPS,
+} from './support/isicFixture.ts';
+
+async function expectCounts(page: Page, expected: typeof EXPECTED_COUNTS): Promise<void> {
+  for (const [split, counts] of Object.entries(expected)) {
+    for (const [column, value] of Object.entries(counts)) {
+      await expect(
+        page.getByTestId(`count-${split}-${column}`),
+        `${split} ${column}`,
+      ).toHaveAttribute('data-value', String(value));
+    }
+  }
+}
+
+/** Each expected problem appears exactly once, and there are no others. */
+async function expectProblems(page: Page, expected: [string, RegExp][]): Promise<void> {
+  const texts = await page.getByTestId('ingest-problem').allInnerTexts();
+  for (const [file, reason] of expected) {
+    const matching = texts.filter((t) => t.includes(`${file}:`) && reason.test(t));
+    expect(matching, `one problem for ${file} matching ${reason}`).toHaveLength(1);
+  }
+  expect(texts, texts.join('\n')).toHaveLength(expected.length);
+}
+
+async function waitForIngest(page: Page): Promise<void> {
+  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
+}
+
+test('a synthetic ISIC 2017 folder with planted bad files gives exact counts, one problem per bad file, and survives a reload', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByTestId('folder-input').setInputFiles(FOLDER);
+  await waitForIngest(page);
+  await expectCounts(page, EXPECTED_COUNTS);
+  await expectProblems(page, EXPECTED_PROBLEMS);
+  // 20 generated images and the unlabeled ISIC_0099003; the refused ones are not stored.
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(21);
+  await page.getByTestId('gallery-class').selectOption('melanoma');
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(5);
+  await page.getByTestId('gallery-split').selectOption('train');
+  await expect(page.getByTestId('gallery-tile')).toHaveCount(3);
+
+  await page.reload();
+  await expectCounts(page, EXPECTED_COUNTS);
+  await expectProblems(page, EXPECTED_PROBLEMS);
+
+  // The same folder again: everything is already stored, nothing changes.
+  await page.getByTestId('folder-input').setInputFiles(FOLDER);
+  await waitForIngest(page);
+  await expect(page.getByTestId('ingest-status')).toContainText('Added 0 images, 0 masks');
+  await expect(page.getByTestId('ingest-status')).toContainText('files were already stored');
+  await expectCounts(page, EXPECTED_COUNTS);
+  await expectProblems(page, EXPECTED_PROBLEMS);
+});
+
+test('the same data as ISIC zips gives the same counts, and a file that is not a zip is reported', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const zips = readdirSync(ZIPS).map((name) => join(ZIPS, name));
+  await page.getByTestId('files-input').setInputFiles(zips);
+  await waitForIngest(page);
+  await expectCounts(page, EXPECTED_COUNTS);
+  await expectProblems(page, [...EXPECTED_PROBLEMS, ['broken.zip', /not a zip archive/]]);
+});
+
+test('zips added in separate drops build one dataset', async ({ page }) => {
+  await page.goto('/');
+  const input = page.getByTestId('files-input');
+  // Masks first, then images, then the label files: the order ISIC downloads often finish in.
+  for (const group of [/Part1_GroundTruth\.zip$/, /_Data\.zip$/, /\.csv$/]) {
+    const files = readdirSync(ZIPS).filter(
+      (n) => group.test(n) || (group.source.includes('csv') && n === 'extra.zip'),
+    );
+    await input.setInputFiles(files.map((n) => join(ZIPS, n)));
+    await waitForIngest(page);
+  }
+  await expectCounts(page, EXPECTED_COUNTS);
+  await expectProblems(page, EXPECTED_PROBLEMS);
+});
+
+test('real ISIC photographs, masks and the CRLF label file are ingested', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('folder-input').setInputFiles(REAL_SAMPLE);
+  await waitForIngest(page);
+  await expectCounts(page, {
+    train: { nevus: 4, melanoma: 4, seborrheic_keratosis: 4, unlabeled: 0, masks: 12 },
+    val: { nevus: 2, melanoma: 0, seborrheic_keratosis: 0, unlabeled: 0, masks: 2 },
+    test: { nevus: 0, melanoma: 0, seborrheic_keratosis: 0, unlabeled: 0, masks: 0 },
+  } as unknown as typeof EXPECTED_COUNTS);
+  // The sample's README is the only file not used.
+  await expectProblems(page, [['README.md', /not an image/]]);
+});
+
+test('the demo dataset loads with one click, and deleting the dataset frees it', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByTestId('load-demo').click();
+  await waitForIngest(page);
+  await expect(page.getByTestId('count-train-nevus')).toHaveAttribute('data-value', '69');
+  await expect(page.getByTestId('count-val-melanoma')).toHaveAttribute('data-value', '4');
+  await expect(page.getByTestId('count-test-masks')).toHaveAttribute('data-value', '30');
+  const used = Number(await page.getByTestId('storage-usage').getAttribute('data-value'));
+  // 150 images of 256x256x3 bytes; IndexedDB compresses what it stores, so allow for that.
+  expect(used).toBeGreaterThan(5_000_000);
+
+  await page.getByTestId('delete-dataset').click();
+  await page.getByTestId('confirm-delete').click();
+  await expect(page.getByTestId('count-train-nevus')).toHaveCount(0);
+  await expect
+    .poll(async () => Number(await page.getByTestId('storage-usage').getAttribute('data-value')))
+    .toBeLessThan(used / 4);
+  await page.reload();
+  await expect(page.getByTestId('load-demo')).toBeVisible();
+  await expect(page.getByTestId('count-train-nevus')).toHaveCount(0);
+});

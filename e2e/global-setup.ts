@@ -1,0 +1,6 @@
+import { makeFixtures } from './support/isicFixture.ts';
+
+/** Generates the e2e test data once per run (seeded: the same bytes every time). */
+export default async function globalSetup(): Promise<void> {
+  await makeFixtures();
+}
