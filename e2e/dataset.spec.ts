@@ -125,3 +125,52 @@ test('the demo dataset loads with one click, and deleting the dataset frees it',
   await expect(page.getByTestId('load-demo')).toBeVisible();
   await expect(page.getByTestId('count-train-nevus')).toHaveCount(0);
 });
+
+/** Waits until the running ingest has decoded at least `count` files. */
+async function waitForDecoded(page: Page, count: number): Promise<void> {
+  await expect
+    .poll(async () => Number(await page.getByTestId('ingest-status').getAttribute('data-done')), {
+      intervals: [50],
+    })
+    .toBeGreaterThanOrEqual(count);
+}
+
+async function storedImages(page: Page): Promise<number> {
+  let total = 0;
+  for (const split of ['train', 'val', 'test']) {
+    total += Number(await page.getByTestId(`count-${split}-total`).getAttribute('data-value'));
+  }
+  return total;
+}
+
+test('cancel stops the ingest and keeps what was finished', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('load-demo').click();
+  await waitForDecoded(page, 10);
+  await page.getByTestId('cancel-ingest').click();
+  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'idle');
+  await expect(page.getByTestId('ingest-status')).toContainText('Cancelled');
+  const kept = await storedImages(page);
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(150);
+});
+
+test('a reload in the middle of an ingest keeps everything finished, and adding again completes it', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByTestId('load-demo').click();
+  await waitForDecoded(page, 40);
+  await page.reload();
+  await expect(page.getByTestId('count-train-total')).toBeVisible();
+  const kept = await storedImages(page);
+  // The manifest is saved at least every second; records written after it are recovered.
+  expect(kept).toBeGreaterThanOrEqual(15);
+  expect(kept).toBeLessThan(150);
+
+  await page.getByTestId('load-demo').click();
+  await waitForIngest(page);
+  expect(await storedImages(page)).toBe(150);
+  await expect(page.getByTestId('ingest-status')).toContainText('files were already stored');
+  await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
+});

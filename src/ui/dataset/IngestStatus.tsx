@@ -18,6 +18,8 @@ export function IngestStatus() {
       className="ingest-status"
       data-testid="ingest-status"
       data-state={status}
+      data-done={progress?.phase === 'decoding' ? progress.done : 0}
+      data-total={progress?.phase === 'decoding' ? progress.total : 0}
       aria-live="polite"
     >
       {status === 'running' && (

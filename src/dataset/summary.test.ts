@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { emptyManifest, type DatasetManifest, type SourceEntry } from './manifest.ts';
+import { summarize } from './summary.ts';
+import type { LesionClass, Split } from './types.ts';
+
+const T = 'ISIC-2017_Training_Data';
+const LABELS = 'ISIC-2017_Training_Part3_GroundTruth.csv';
+
+function entry(id: string, folderSplit: Split | null, size = 100, dir = T): SourceEntry {
+  return { id, source: `${dir}/${id}.jpg`, width: size, height: size, folderSplit };
+}
+
+function manifest(patch: Partial<DatasetManifest>): DatasetManifest {
+  return { ...emptyManifest(64, new Date(0)), ...patch };
+}
+
+function label(id: string, value: LesionClass | null, diagnosis: string = value ?? 'BCC') {
+  return {
+    id,
+    key: id.toLowerCase(),
+    label: value,
+    diagnosis,
+    source: LABELS,
+    fileSplit: 'train' as const,
+  };
+}
+
+describe('summarize', () => {
+  it('counts images per split and class, and masks only where they match the image size', () => {
+    const m = manifest({
+      images: {
+        isic_1: entry('ISIC_1', 'train'),
+        isic_2: entry('ISIC_2', 'train'),
+        isic_3: entry('ISIC_3', 'val'),
+      },
+      masks: {
+        isic_1: entry('ISIC_1', 'train'),
+        isic_2: entry('ISIC_2', 'train', 50, 'masks'),
+        isic_3: entry('ISIC_3', 'val'),
+      },
+      labels: {
+        isic_1: label('ISIC_1', 'melanoma'),
+        isic_2: label('ISIC_2', 'nevus'),
+        isic_3: label('ISIC_3', 'seborrheic_keratosis'),
+      },
+      labelFiles: [LABELS],
+    });
+    const { counts, rows, problems } = summarize(m);
+    expect(counts.train).toEqual({
+      nevus: 1,
+      melanoma: 1,
+      seborrheic_keratosis: 0,
+      unlabeled: 0,
+      masks: 1,
+      total: 2,
+    });
+    expect(counts.val.seborrheic_keratosis).toBe(1);
+    expect(rows.map((r) => [r.id, r.split, r.label, r.hasMask])).toEqual([
+      ['ISIC_1', 'train', 'melanoma', true],
+      ['ISIC_2', 'train', 'nevus', false],
+      ['ISIC_3', 'val', 'seborrheic_keratosis', true],
+    ]);
+    expect(problems).toEqual([
+      {
+        file: 'masks/ISIC_2.jpg',
+        reason: 'the mask is 50x50 but its image ISIC_2 is 100x100; the mask is not used',
+      },
+    ]);
+  });
+
+  it('reports an image without a label row once label files exist, and not before', () => {
+    const images = { isic_9: entry('ISIC_9', 'train') };
+    expect(summarize(manifest({ images })).problems).toEqual([]);
+    const labelled = summarize(
+      manifest({ images, labels: { isic_1: label('ISIC_1', 'nevus') }, labelFiles: [LABELS] }),
+    );
+    expect(labelled.problems.map((p) => p.reason)).toEqual([
+      'no label row for ISIC_9 in the label files; counted as unlabeled',
+      'row ISIC_1: there is no image ISIC_1',
+    ]);
+    expect(labelled.counts.train.unlabeled).toBe(1);
+  });
+
+  it('does not report again what was already reported: refused rows and refused images', () => {
+    const m = manifest({
+      images: { isic_1: entry('ISIC_1', 'train') },
+      labels: { isic_2: label('ISIC_2', 'nevus') },
+      masks: { isic_2: entry('ISIC_2', 'train') },
+      refusedRows: { isic_1: LABELS },
+      refused: { isic_2: `${T}/ISIC_2.jpg` },
+      labelFiles: [LABELS],
+    });
+    expect(summarize(m).problems).toEqual([]);
+  });
+
+  it('waits for the images of a split before reporting its rows and masks as orphans', () => {
+    const m = manifest({
+      images: { isic_1: entry('ISIC_1', 'train') },
+      labels: {
+        isic_1: label('ISIC_1', 'nevus'),
+        isic_5: { ...label('ISIC_5', 'nevus'), fileSplit: 'test' },
+      },
+      masks: { isic_6: entry('ISIC_6', 'test') },
+      labelFiles: [LABELS],
+    });
+    expect(summarize(m).problems).toEqual([]);
+  });
+
+  it('leaves out diagnoses outside the three classes and counts them by diagnosis', () => {
+    const m = manifest({
+      images: { isic_1: entry('ISIC_1', null), isic_2: entry('ISIC_2', null) },
+      labels: {
+        isic_1: label('ISIC_1', null, 'BCC'),
+        isic_2: label('ISIC_2', 'melanoma'),
+        isic_3: label('ISIC_3', null, 'BCC'),
+      },
+      leftOut: { isic_3: 'x/ISIC_3.jpg' },
+      labelFiles: [LABELS],
+    });
+    const summary = summarize(m);
+    expect(summary.leftOut).toEqual([{ diagnosis: 'BCC', count: 2 }]);
+    expect(summary.rows.map((r) => r.id)).toEqual(['ISIC_2']);
+    expect(summary.problems).toEqual([]);
+  });
+});
