@@ -13,6 +13,7 @@ export default tseslint.config(
       'playwright-report',
       'e2e/.fixtures',
       'bench/results',
+      'bench/.data',
     ],
   },
   {

@@ -5,7 +5,7 @@
  * lists records a reload caught before the manifest was saved. Used by the ingest worker (writes)
  * and the page (reads).
  */
-import { clear, createStore, get, getMany, keys, set, type UseStore } from 'idb-keyval';
+import { clear, createStore, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
 import { MANIFEST_VERSION, type DatasetManifest, type SourceEntry } from './manifest.ts';
 
 const PREFIX = `lesion-lab/v${MANIFEST_VERSION}`;
@@ -62,22 +62,29 @@ export function saveManifest(manifest: DatasetManifest): Promise<void> {
   return guardQuota(() => set(MANIFEST_KEY, manifest, stores.datasets));
 }
 
-export function putImage(record: ImageRecord): Promise<void> {
-  return guardQuota(() => set(record.key, record, stores.images));
+export type RecordKind = 'images' | 'masks';
+
+/**
+ * Stores a batch of pixel records, then their thumbnails: one transaction each, so a batch costs
+ * two commits rather than two per image. A record is whole or absent, never half written.
+ */
+export async function putBatch(
+  kind: RecordKind,
+  records: (ImageRecord | MaskRecord)[],
+  thumbs: [string, Blob | Uint8Array][],
+): Promise<void> {
+  await guardQuota(() =>
+    setMany(
+      records.map((r) => [r.key, r]),
+      stores[kind],
+    ),
+  );
+  await guardQuota(() => setMany(thumbs, stores.thumbs));
 }
 
-export function putMask(record: MaskRecord): Promise<void> {
-  return guardQuota(() => set(record.key, record, stores.masks));
-}
-
-/** Thumbnails: a small JPEG per image, and the mask at thumbnail size for the outline. */
-export function putThumb(key: string, jpeg: Blob): Promise<void> {
-  return guardQuota(() => set(`image/${key}`, jpeg, stores.thumbs));
-}
-
-export function putMaskThumb(key: string, mask: Uint8Array): Promise<void> {
-  return guardQuota(() => set(`mask/${key}`, mask, stores.thumbs));
-}
+/** The thumbnails' keys: a small JPEG per image, the mask at thumbnail size for the outline. */
+export const thumbKey = (kind: RecordKind, key: string) =>
+  `${kind === 'images' ? 'image' : 'mask'}/${key}`;
 
 export function getImages(keyList: string[]): Promise<(ImageRecord | undefined)[]> {
   return getMany<ImageRecord>(keyList, stores.images);
@@ -91,7 +98,7 @@ export async function getThumbs(
   keyList: string[],
 ): Promise<{ image: Blob | undefined; mask: Uint8Array | undefined }[]> {
   const values = await getMany<Blob | Uint8Array>(
-    keyList.flatMap((k) => [`image/${k}`, `mask/${k}`]),
+    keyList.flatMap((k) => [thumbKey('images', k), thumbKey('masks', k)]),
     stores.thumbs,
   );
   return keyList.map((_, i) => ({

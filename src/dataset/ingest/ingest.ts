@@ -8,16 +8,9 @@
 import { parseIsicCsv } from '../csv/parseIsicCsv.ts';
 import { classifyPath } from '../layout.ts';
 import { addProblem, clearProblemsOf, emptyManifest, type DatasetManifest } from '../manifest.ts';
-import {
-  loadManifest,
-  putImage,
-  putMask,
-  putMaskThumb,
-  putThumb,
-  recoverOrphans,
-  saveManifest,
-} from '../storage.ts';
+import { loadManifest, recoverOrphans, saveManifest } from '../storage.ts';
 import type { Split } from '../types.ts';
+import { BatchWriter, type Decoded } from './batchWriter.ts';
 import { decodeImage, decodeMask } from './decode.ts';
 import { DecodeError } from './imageHeader.ts';
 import type { IngestParams, IngestProgress, IngestResult } from './protocol.ts';
@@ -131,9 +124,27 @@ export async function runIngest(
     let lastSave = performance.now();
     let lastReport = 0;
     const decodeStarted = performance.now();
+    const writer = new BatchWriter<Job>(({ meta: job, record }) => {
+      const entry = {
+        id: job.id,
+        source: job.file.path,
+        width: record.width,
+        height: record.height,
+        folderSplit: job.split,
+      };
+      if (job.kind === 'image') {
+        manifest.images[job.key] = entry;
+        delete manifest.refused[job.key];
+        result.images++;
+      } else {
+        manifest.masks[job.key] = entry;
+        result.masks++;
+      }
+      clearProblemsOf(manifest, job.file.path);
+    });
     await runPool(todo, CONCURRENCY, signal, async (job) => {
-      const stored = await ingestFile(manifest, job);
-      if (stored) result[job.kind === 'image' ? 'images' : 'masks']++;
+      const decoded = await decodeFile(manifest, job);
+      if (decoded) await writer.add(decoded);
       done++;
       const now = performance.now();
       if (now - lastSave > SAVE_EVERY_MS) {
@@ -152,7 +163,7 @@ export async function runIngest(
           current: job.file.path,
         });
       }
-    });
+    }).finally(() => writer.close());
     result.cancelled = signal.cancelled;
   } finally {
     touch(manifest);
@@ -200,40 +211,19 @@ async function readCsv(
   return parsed.labels.length;
 }
 
-/** Decodes and stores one image or mask; a bad file becomes a problem. Returns true if stored. */
-async function ingestFile(manifest: DatasetManifest, job: Job): Promise<boolean> {
+/** Decodes one image or mask to the stored size; a bad file becomes a problem (and null). */
+async function decodeFile(manifest: DatasetManifest, job: Job): Promise<Decoded<Job> | null> {
   const { storedSize: size, thumbSize } = manifest;
   const path = job.file.path;
+  const source = { id: job.id, source: path, folderSplit: job.split, key: job.key, size };
   try {
     const blob = await job.file.read();
     if (job.kind === 'image') {
-      const decoded = await decodeImage(blob, size, thumbSize);
-      const entry = {
-        id: job.id,
-        source: path,
-        width: decoded.width,
-        height: decoded.height,
-        folderSplit: job.split,
-      };
-      await putImage({ ...entry, key: job.key, size, pixels: decoded.pixels });
-      await putThumb(job.key, decoded.thumb);
-      manifest.images[job.key] = entry;
-      delete manifest.refused[job.key];
-    } else {
-      const decoded = await decodeMask(blob, size, thumbSize);
-      const entry = {
-        id: job.id,
-        source: path,
-        width: decoded.width,
-        height: decoded.height,
-        folderSplit: job.split,
-      };
-      await putMask({ ...entry, key: job.key, size, pixels: decoded.pixels });
-      await putMaskThumb(job.key, decoded.thumb);
-      manifest.masks[job.key] = entry;
+      const { pixels, thumb, width, height } = await decodeImage(blob, size, thumbSize);
+      return { kind: 'images', record: { ...source, width, height, pixels }, thumb, meta: job };
     }
-    clearProblemsOf(manifest, path);
-    return true;
+    const { pixels, thumb, width, height } = await decodeMask(blob, size, thumbSize);
+    return { kind: 'masks', record: { ...source, width, height, pixels }, thumb, meta: job };
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     addProblem(manifest, {
@@ -241,7 +231,7 @@ async function ingestFile(manifest: DatasetManifest, job: Job): Promise<boolean>
       reason: job.kind === 'mask' ? `mask: ${error.message}` : error.message,
     });
     if (job.kind === 'image') manifest.refused[job.key] = path;
-    return false;
+    return null;
   }
 }
 

@@ -20,6 +20,7 @@ export function IngestStatus() {
       data-state={status}
       data-done={progress?.phase === 'decoding' ? progress.done : 0}
       data-total={progress?.phase === 'decoding' ? progress.total : 0}
+      data-seconds={result?.seconds}
       aria-live="polite"
     >
       {status === 'running' && (
