@@ -153,6 +153,9 @@ test('cancel stops the ingest and keeps what was finished', async ({ page }) => 
   const kept = await storedImages(page);
   expect(kept).toBeGreaterThan(0);
   expect(kept).toBeLessThan(150);
+  // The images not reached are pending, not problems.
+  await expect(page.getByTestId('pending-note')).toHaveAttribute('data-value', String(150 - kept));
+  await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
 });
 
 test('a reload in the middle of an ingest keeps everything finished, and adding again completes it', async ({
@@ -173,4 +176,33 @@ test('a reload in the middle of an ingest keeps everything finished, and adding 
   expect(await storedImages(page)).toBe(150);
   await expect(page.getByTestId('ingest-status')).toContainText('files were already stored');
   await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
+  await expect(page.getByTestId('pending-note')).toHaveCount(0);
+});
+
+test('a full disk stops the ingest with a clear message and keeps only whole records', async ({
+  page,
+  baseURL,
+}) => {
+  await page.goto('/');
+  const cdp = await page.context().newCDPSession(page);
+  // About a third of what the demo dataset needs.
+  await cdp.send('Storage.overrideQuotaForOrigin', {
+    origin: new URL(baseURL ?? '').origin,
+    quotaSize: 8 * 2 ** 20,
+  });
+  await page.getByTestId('load-demo').click();
+  const status = page.getByTestId('ingest-status');
+  await expect(status).toHaveAttribute('data-state', 'error');
+  await expect(status).toContainText("The browser's storage for this site is full");
+  await expect(status).toContainText('Everything stored so far is kept');
+  const kept = await storedImages(page);
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(150);
+
+  // Every image the page lists is whole: after a reload the same images are there.
+  await page.reload();
+  await expect(page.getByTestId('count-train-total')).toBeVisible();
+  expect(await storedImages(page)).toBe(kept);
+  await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
+  await expect(page.getByTestId('pending-note')).toHaveAttribute('data-value', String(150 - kept));
 });

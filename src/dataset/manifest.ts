@@ -55,6 +55,11 @@ export interface DatasetManifest {
   refusedRows: Record<string, string>;
   /** Images of diagnoses outside the three classes, seen but not decoded: key → source. */
   leftOut: Record<string, string>;
+  /**
+   * Images an ingest planned but did not reach (cancelled, disk full, page closed): key → source.
+   * Their label rows and masks are not orphans; adding the same files again finishes them.
+   */
+  pending: Record<string, string>;
   /** Every label file read, by path. */
   labelFiles: string[];
   /** Files skipped or refused while reading them (the summary adds the cross-file problems). */
@@ -78,6 +83,7 @@ export function emptyManifest(storedSize: number, now = new Date()): DatasetMani
     refused: {},
     refusedRows: {},
     leftOut: {},
+    pending: {},
     labelFiles: [],
     problems: [],
   };

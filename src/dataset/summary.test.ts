@@ -122,4 +122,17 @@ describe('summarize', () => {
     expect(summary.rows.map((r) => r.id)).toEqual(['ISIC_2']);
     expect(summary.problems).toEqual([]);
   });
+
+  it('does not call rows or masks of images an unfinished ingest did not reach orphans', () => {
+    const m = manifest({
+      images: { isic_1: entry('ISIC_1', 'train') },
+      labels: { isic_1: label('ISIC_1', 'nevus'), isic_2: label('ISIC_2', 'melanoma') },
+      masks: { isic_2: entry('ISIC_2', 'train') },
+      pending: { isic_2: `${T}/ISIC_2.jpg` },
+      labelFiles: [LABELS],
+    });
+    const summary = summarize(m);
+    expect(summary.problems).toEqual([]);
+    expect(summary.pending).toBe(1);
+  });
 });

@@ -29,6 +29,8 @@ export interface DatasetSummary {
   /** Images of diagnoses outside the three classes, by the label file's diagnosis. */
   leftOut: { diagnosis: string; count: number }[];
   problems: Problem[];
+  /** Images an unfinished ingest did not store yet. */
+  pending: number;
 }
 
 export function summarize(manifest: DatasetManifest): DatasetSummary {
@@ -87,11 +89,14 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
       .map(([diagnosis, count]) => ({ diagnosis, count }))
       .sort((a, b) => b.count - a.count),
     problems: [...manifest.problems, ...crossFileProblems(manifest)],
+    pending: Object.keys(manifest.pending).length,
   };
 }
 
 function crossFileProblems(manifest: DatasetManifest): Problem[] {
-  const { images, masks, labels, refused, refusedRows, leftOut } = manifest;
+  const { images, masks, labels, refused, refusedRows, leftOut, pending } = manifest;
+  // Keys whose image file was seen: refused, left out, or not stored yet. Not orphans.
+  const seen = (key: string) => key in refused || key in leftOut || key in pending;
   const problems: Problem[] = [];
   const imageSplits = new Set(Object.values(images).map((i) => i.folderSplit));
   const hasImages = Object.keys(images).length > 0;
@@ -110,20 +115,14 @@ function crossFileProblems(manifest: DatasetManifest): Problem[] {
     }
   }
   for (const [key, row] of Object.entries(labels)) {
-    if (
-      row.label !== null &&
-      !images[key] &&
-      !refused[key] &&
-      !leftOut[key] &&
-      imagesExpected(row.fileSplit)
-    ) {
+    if (row.label !== null && !images[key] && !seen(key) && imagesExpected(row.fileSplit)) {
       problems.push({ file: row.source, reason: `row ${row.id}: there is no image ${row.id}` });
     }
   }
   for (const [key, mask] of Object.entries(masks)) {
     const image = images[key];
     if (!image) {
-      if (!refused[key] && !leftOut[key] && imagesExpected(mask.folderSplit)) {
+      if (!seen(key) && imagesExpected(mask.folderSplit)) {
         problems.push({
           file: mask.source,
           reason: `a mask with no image: there is no image ${mask.id}`,

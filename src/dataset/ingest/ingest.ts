@@ -41,6 +41,7 @@ export async function openDataset(): Promise<{ recovered: number }> {
   const recovered = Object.keys(orphans.images).length + Object.keys(orphans.masks).length;
   if (recovered > 0) {
     Object.assign(manifest.images, orphans.images);
+    for (const key of Object.keys(orphans.images)) delete manifest.pending[key];
     Object.assign(manifest.masks, orphans.masks);
     touch(manifest);
     await saveManifest(manifest);
@@ -104,6 +105,7 @@ export async function runIngest(
     const todo = jobs.filter((job) => {
       const stored = job.kind === 'image' ? manifest.images[job.key] : manifest.masks[job.key];
       if (stored) {
+        if (job.kind === 'image') delete manifest.pending[job.key];
         result.alreadyStored++;
         return false;
       }
@@ -116,6 +118,7 @@ export async function runIngest(
       }
       return true;
     });
+    for (const job of todo) if (job.kind === 'image') manifest.pending[job.key] = job.file.path;
     // Images before masks: a mask's check against its image then mostly finds the image stored.
     todo.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'image' ? -1 : 1));
     await saveManifest(manifest);
@@ -135,6 +138,7 @@ export async function runIngest(
       if (job.kind === 'image') {
         manifest.images[job.key] = entry;
         delete manifest.refused[job.key];
+        delete manifest.pending[job.key];
         result.images++;
       } else {
         manifest.masks[job.key] = entry;
@@ -230,7 +234,10 @@ async function decodeFile(manifest: DatasetManifest, job: Job): Promise<Decoded<
       file: path,
       reason: job.kind === 'mask' ? `mask: ${error.message}` : error.message,
     });
-    if (job.kind === 'image') manifest.refused[job.key] = path;
+    if (job.kind === 'image') {
+      manifest.refused[job.key] = path;
+      delete manifest.pending[job.key];
+    }
     return null;
   }
 }

@@ -51,6 +51,12 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
           </tr>
         </tfoot>
       </table>
+      {summary.pending > 0 && (
+        <p className="notice-inline" data-testid="pending-note" data-value={summary.pending}>
+          {summary.pending} images from an unfinished ingest are not stored yet. Add the same files
+          again to finish: what is stored is skipped.
+        </p>
+      )}
       {leftOut.length > 0 && (
         <p className="muted" data-testid="left-out">
           Left out (diagnoses outside the three classes):{' '}
