@@ -6,6 +6,7 @@ import {
   EXPECTED_COUNTS,
   EXPECTED_PROBLEMS,
   FOLDER,
+  HAM,
   REAL_SAMPLE,
   ZIPS,
 } from './support/isicFixture.ts';
@@ -205,4 +206,54 @@ test('a full disk stops the ingest with a clear message and keeps only whole rec
   expect(await storedImages(page)).toBe(kept);
   await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
   await expect(page.getByTestId('pending-note')).toHaveAttribute('data-value', String(150 - kept));
+});
+
+test('a HAM10000 download is split 70/15/15 by lesion, and diagnoses outside the three classes are left out', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByTestId('folder-input').setInputFiles(HAM);
+  await waitForIngest(page);
+  // 2 photos per lesion; lesions dealt per class: nv 20 → 14/3/3, mel 10 → 7/2/1 or 7/1/2, bkl 6 → 4/1/1.
+  await expect(page.getByTestId('count-train-nevus')).toHaveAttribute('data-value', '28');
+  await expect(page.getByTestId('count-val-nevus')).toHaveAttribute('data-value', '6');
+  await expect(page.getByTestId('count-test-nevus')).toHaveAttribute('data-value', '6');
+  await expect(page.getByTestId('count-train-melanoma')).toHaveAttribute('data-value', '14');
+  await expect(page.getByTestId('count-train-seborrheic_keratosis')).toHaveAttribute(
+    'data-value',
+    '8',
+  );
+  let melanoma = 0;
+  for (const split of ['val', 'test']) {
+    const value = Number(
+      await page.getByTestId(`count-${split}-melanoma`).getAttribute('data-value'),
+    );
+    expect(value % 2, 'photos of one lesion stay together').toBe(0);
+    melanoma += value;
+  }
+  expect(melanoma).toBe(6);
+  await expect(page.getByTestId('left-out')).toContainText('bcc 8');
+  await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
+});
+
+test('files dropped on the drop zone are added', async ({ page }) => {
+  await page.goto('/');
+  // A drop from the page's own files: the same handler a drop from the desktop reaches.
+  const dataTransfer = await page.evaluateHandle(async () => {
+    const transfer = new DataTransfer();
+    const index = (await (await fetch('demo/index.json')).json()) as { files: string[] };
+    for (const path of index.files.filter((p) => p.includes('Validation'))) {
+      const blob = await (await fetch(`demo/${path}`)).blob();
+      transfer.items.add(new File([blob], path.split('/').at(-1) ?? path));
+    }
+    return transfer;
+  });
+  await page.getByTestId('drop-zone').dispatchEvent('dragover', { dataTransfer });
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  await waitForIngest(page);
+  // Dropped loose, the images carry no folder name; the label file's name says Validation.
+  await expect(page.getByTestId('count-val-total')).toHaveAttribute('data-value', '20');
+  await expect(page.getByTestId('count-val-masks')).toHaveAttribute('data-value', '20');
+  await expect(page.getByTestId('count-val-melanoma')).toHaveAttribute('data-value', '4');
+  await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
 });

@@ -1,6 +1,7 @@
-import { makeFixtures } from './support/isicFixture.ts';
+import { makeFixtures, makeHamFixture } from './support/isicFixture.ts';
 
 /** Generates the e2e test data once per run (seeded: the same bytes every time). */
 export default async function globalSetup(): Promise<void> {
   await makeFixtures();
+  makeHamFixture();
 }

@@ -127,3 +127,43 @@ export async function makeFixtures(): Promise<void> {
 export function readFixture(path: string): Buffer {
   return readFileSync(join(FOLDER, path));
 }
+
+export const HAM = join(FIXTURES, 'ham10000');
+
+/**
+ * A HAM10000-style download: images with no split folders and `HAM10000_metadata.csv`, whose `dx`
+ * gives the class and whose `lesion_id` groups several photos of one lesion. 40 lesions of two
+ * photos each: 20 nv, 10 mel, 6 bkl, 4 bcc (left out).
+ */
+export function makeHamFixture(): { lesions: number } {
+  const photos = generateIsic2017({
+    ...OPTIONS,
+    counts: {
+      train: { nevus: 2, melanoma: 1, seborrheic_keratosis: 1 },
+      val: { nevus: 0, melanoma: 0, seborrheic_keratosis: 0 },
+      test: { nevus: 0, melanoma: 0, seborrheic_keratosis: 0 },
+    },
+  }).filter((f) => f.path.endsWith('.jpg'));
+  const dx = [
+    ...Array<string>(20).fill('nv'),
+    ...Array<string>(10).fill('mel'),
+    ...Array<string>(6).fill('bkl'),
+    ...Array<string>(4).fill('bcc'),
+  ];
+  const rows = ['lesion_id,image_id,dx,dx_type,age,sex,localization'];
+  let image = 24306;
+  dx.forEach((diagnosis, lesion) => {
+    for (let photo = 0; photo < 2; photo++) {
+      const id = `ISIC_${String(image++).padStart(7, '0')}`;
+      const part = lesion < 20 ? 'HAM10000_images_part_1' : 'HAM10000_images_part_2';
+      write(
+        HAM,
+        `${part}/${id}.jpg`,
+        (photos[image % photos.length] as { bytes: Uint8Array }).bytes,
+      );
+      rows.push(`HAM_${String(lesion).padStart(7, '0')},${id},${diagnosis},histo,50.0,male,back`);
+    }
+  });
+  write(HAM, 'HAM10000_metadata.csv', rows.join('\n') + '\n');
+  return { lesions: dx.length };
+}
