@@ -56,14 +56,12 @@ export async function runIngest(
 ): Promise<IngestResult> {
   const started = performance.now();
   const manifest = (await loadManifest()) ?? emptyManifest(params.storedSize);
-  const problemsBefore = manifest.problems.length;
   const result: IngestResult = {
     images: 0,
     masks: 0,
     labelRows: 0,
     alreadyStored: 0,
     leftOut: 0,
-    problems: 0,
     cancelled: false,
     seconds: 0,
   };
@@ -174,7 +172,6 @@ export async function runIngest(
     await saveManifest(manifest);
     await expanded.close();
   }
-  result.problems = manifest.problems.length - problemsBefore;
   result.seconds = (performance.now() - started) / 1000;
   return result;
 }

@@ -28,8 +28,6 @@ export interface IngestResult {
   alreadyStored: number;
   /** Images of diagnoses outside the three classes, not decoded. */
   leftOut: number;
-  /** Problems found in this drop. */
-  problems: number;
   cancelled: boolean;
   seconds: number;
 }

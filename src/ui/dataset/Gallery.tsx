@@ -107,7 +107,7 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
             data-split={row.split}
             data-label={row.label ?? 'unlabeled'}
           >
-            <ThumbCanvas thumb={thumbs.get(row.key)} />
+            <ThumbCanvas thumb={thumbs.get(row.key)} outline={row.hasMask} />
             <span className="tile-id">{row.id}</span>
             <span className={`tile-label label-${row.label ?? 'unlabeled'}`}>
               {row.label ? SHORT_LABELS[row.label] : 'Unlabeled'}
@@ -145,7 +145,8 @@ function useThumbs(rows: DatasetRow[]): Map<string, Thumb> {
   return thumbs;
 }
 
-function ThumbCanvas({ thumb }: { thumb: Thumb | undefined }) {
+/** A thumbnail, with the mask's outline where the image has a usable mask. */
+function ThumbCanvas({ thumb, outline }: { thumb: Thumb | undefined; outline: boolean }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const canvas = ref.current;
@@ -153,8 +154,8 @@ function ThumbCanvas({ thumb }: { thumb: Thumb | undefined }) {
     if (!canvas || !context || !thumb?.image) return;
     const size = canvas.width;
     context.drawImage(thumb.image, 0, 0, size, size);
-    if (thumb.mask && thumb.mask.length === size * size) drawOutline(context, thumb.mask, size);
-  }, [thumb]);
+    if (outline && thumb.mask?.length === size * size) drawOutline(context, thumb.mask, size);
+  }, [thumb, outline]);
   return <canvas ref={ref} width={96} height={96} className="tile-canvas" aria-hidden="true" />;
 }
 

@@ -57,8 +57,7 @@ export function IngestStatus() {
           Added {result.images} images, {result.masks} masks and {result.labelRows} label rows in{' '}
           {result.seconds.toFixed(1)} s
           {result.alreadyStored > 0 && `; ${result.alreadyStored} files were already stored`}
-          {result.leftOut > 0 && `; ${result.leftOut} images of other diagnoses left out`}
-          {result.problems > 0 && `; ${result.problems} new problems (listed below)`}.
+          {result.leftOut > 0 && `; ${result.leftOut} images of other diagnoses left out`}.
         </p>
       )}
       {status === 'error' && error && (
