@@ -119,31 +119,44 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
   );
 }
 
-/** Loads the thumbnails of the visible rows from IndexedDB, freeing the bitmaps it replaces. */
+/**
+ * Loads the thumbnails of the visible rows from IndexedDB. The bitmaps of a load live until the
+ * next load replaces them: a map for other rows is never handed out, so no closed bitmap is drawn.
+ */
 function useThumbs(rows: DatasetRow[]): Map<string, Thumb> {
-  const [thumbs, setThumbs] = useState(new Map<string, Thumb>());
+  const [loaded, setLoaded] = useState<{ rows: DatasetRow[]; thumbs: Map<string, Thumb> }>({
+    rows: [],
+    thumbs: new Map(),
+  });
   useEffect(() => {
-    let cancelled = false;
-    const loaded: Thumb[] = [];
+    let current = true;
+    let bitmaps: (ImageBitmap | null)[] = [];
     void (async () => {
       const stored = await getThumbs(rows.map((r) => r.key));
-      const entries = await Promise.all(
-        stored.map(async (t, i): Promise<[string, Thumb]> => {
-          const image = t.image ? await createImageBitmap(t.image).catch(() => null) : null;
-          const thumb = { image, mask: t.mask };
-          loaded.push(thumb);
-          return [rows[i]?.key ?? '', thumb];
-        }),
+      bitmaps = await Promise.all(
+        stored.map((t) => (t.image ? createImageBitmap(t.image).catch(() => null) : null)),
       );
-      if (!cancelled) setThumbs(new Map(entries));
+      if (!current) {
+        for (const bitmap of bitmaps) bitmap?.close();
+        return;
+      }
+      const thumbs = new Map(
+        rows.map((row, i): [string, Thumb] => [
+          row.key,
+          { image: bitmaps[i] ?? null, mask: stored[i]?.mask },
+        ]),
+      );
+      setLoaded({ rows, thumbs });
     })();
     return () => {
-      cancelled = true;
-      for (const t of loaded) t.image?.close();
+      current = false;
+      for (const bitmap of bitmaps) bitmap?.close();
     };
   }, [rows]);
-  return thumbs;
+  return loaded.rows === rows ? loaded.thumbs : EMPTY;
 }
+
+const EMPTY = new Map<string, Thumb>();
 
 /** A thumbnail, with the mask's outline where the image has a usable mask. */
 function ThumbCanvas({ thumb, outline }: { thumb: Thumb | undefined; outline: boolean }) {

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { Stage } from '../../pipeline/stages.ts';
 import { useAppStore } from '../../store/index.ts';
 import { STAGE_PANELS } from '../stagePanels.tsx';
+import { StageErrorBoundary } from './StageErrorBoundary.tsx';
 
 /** One pipeline stage's section of the page: its heading, what it takes and makes, and its panel. */
 export function StageSection({ stage, number }: { stage: Stage; number: number }) {
@@ -44,7 +45,9 @@ export function StageSection({ stage, number }: { stage: Stage; number: number }
         <dd>{stage.output}</dd>
       </dl>
       {Panel ? (
-        <Panel />
+        <StageErrorBoundary title={stage.title}>
+          <Panel />
+        </StageErrorBoundary>
       ) : (
         <p className="not-built">This stage is not built yet in this version.</p>
       )}
