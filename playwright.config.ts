@@ -1,12 +1,11 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 
 const PORT = 4173;
-const isRoot = process.getuid?.() === 0;
 
 /**
- * E2E tests run Debian's Chromium (never a downloaded browser) against `vite preview` of the built
- * app. `--enable-unsafe-webgpu` gives headless Chromium a real WebGPU adapter (SwiftShader, in
- * software here), so the WebGPU backend is exercised for real, only slowly.
+ * E2E tests run Debian's Chromium (scripts/chromium.ts) against `vite preview` of the built app,
+ * with a real WebGPU adapter: the WebGPU backend is exercised for real, only slowly here.
  */
 export default defineConfig({
   testDir: 'e2e',
@@ -24,17 +23,7 @@ export default defineConfig({
     viewport: { width: 1280, height: 900 },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--enable-unsafe-webgpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        ...(isRoot ? ['--no-sandbox'] : []),
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort`,

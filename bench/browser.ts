@@ -1,13 +1,13 @@
 /**
- * What every benchmark needs: the built app served by `vite preview`, and Debian's Chromium with
- * the same flags as the e2e tests (real WebGPU on whatever adapter the machine has).
+ * What every benchmark needs: the built app served by `vite preview`, and Debian's Chromium as
+ * the e2e tests run it (real WebGPU on whatever adapter the machine has).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { chromium, type Browser } from '@playwright/test';
 import { preview, type PreviewServer } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PORT = 4175;
 
 export interface Environment {
@@ -20,16 +20,11 @@ export interface Environment {
 export async function startEnvironment(): Promise<Environment> {
   const app = await preview({ preview: { port: PORT, strictPort: true }, logLevel: 'warn' });
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     args: [
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+      ...CHROMIUM_ARGS,
       // performance.measureUserAgentSpecificMemory() answers at once instead of at the next GC.
       '--enable-blink-features=ForceEagerMeasureMemory',
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
     ],
   });
   return {
@@ -40,7 +35,7 @@ export async function startEnvironment(): Promise<Environment> {
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
-      browser: execFileSync(CHROMIUM, ['--version']).toString().trim(),
+      browser: execFileSync(CHROMIUM_PATH, ['--version']).toString().trim(),
     },
   };
 }
