@@ -257,3 +257,20 @@ test('files dropped on the drop zone are added', async ({ page }) => {
   await expect(page.getByTestId('count-val-melanoma')).toHaveAttribute('data-value', '4');
   await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
 });
+
+test('the stored size is chosen before the first drop and then fixed for the dataset', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const size = page.getByTestId('stored-size');
+  await expect(size).toBeEnabled();
+  await size.selectOption('128');
+  await page.getByTestId('folder-input').setInputFiles(FOLDER);
+  await waitForIngest(page);
+  await expect(size).toHaveValue('128');
+  await expect(size).toBeDisabled();
+  await page.reload();
+  await expect(page.getByTestId('count-train-total')).toBeVisible();
+  await expect(size).toHaveValue('128');
+  await expect(size).toBeDisabled();
+});
