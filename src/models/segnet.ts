@@ -1,0 +1,83 @@
+/**
+ * The ISIC_melanoma SegNet lesion segmenter (DESIGN.md, Models).
+ *
+ *   input  [batch, size, size, 3]
+ *   encoder: per block, Conv3x3-BN-ReLU x n, then MaxPool 2x2      (16,16 | 32,32 | 64,64,64)
+ *   decoder: per block, UpSampling 2x, then Conv3x3-BN-ReLU x n    (64,64,64 | 32,32 | 16,16)
+ *   output [batch, size, size, 1]: Conv1x1 with sigmoid, the lesion probability per pixel
+ *
+ * `size` must be divisible by 2^(number of blocks). Pure: builds and returns the model; compiling
+ * and fitting live in src/train.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface SegNetConfig {
+  /** Edge of the square input in pixels; divisible by 2 ** encoder.length. */
+  inputSize: number;
+  /** Filters of each Conv-BN-ReLU layer, per encoder block; the decoder mirrors them. */
+  encoder: number[][];
+}
+
+/** The seed recipe: 200 px, blocks of 16,16 | 32,32 | 64,64,64. */
+export const SEGNET_SEED: SegNetConfig = {
+  inputSize: 200,
+  encoder: [
+    [16, 16],
+    [32, 32],
+    [64, 64, 64],
+  ],
+};
+
+/** Tiny widths for demos and tests: trains in seconds even on a software GPU. */
+export const SEGNET_QUICK: SegNetConfig = {
+  inputSize: 32,
+  encoder: [
+    [4, 4],
+    [8, 8],
+    [8, 8, 8],
+  ],
+};
+
+export function buildSegNet(config: SegNetConfig): tf.LayersModel {
+  const blocks = config.encoder.length;
+  if (blocks === 0 || config.encoder.some((block) => block.length === 0)) {
+    throw new Error('SegNet needs at least one encoder block, each with at least one layer');
+  }
+  if (config.inputSize % 2 ** blocks !== 0) {
+    throw new Error(
+      `SegNet input size ${config.inputSize} must be divisible by ${2 ** blocks} (${blocks} pooling steps)`,
+    );
+  }
+  const input = tf.input({ shape: [config.inputSize, config.inputSize, 3], name: 'image' });
+  let x: tf.SymbolicTensor = input;
+  config.encoder.forEach((block, b) => {
+    block.forEach((filters, l) => {
+      x = convBnRelu(x, filters, `encoder${b + 1}_${l + 1}`);
+    });
+    x = tf.layers
+      .maxPooling2d({ poolSize: 2, strides: 2, name: `encoder${b + 1}_pool` })
+      .apply(x) as tf.SymbolicTensor;
+  });
+  [...config.encoder].reverse().forEach((block, b) => {
+    x = tf.layers
+      .upSampling2d({ size: [2, 2], name: `decoder${b + 1}_up` })
+      .apply(x) as tf.SymbolicTensor;
+    [...block].reverse().forEach((filters, l) => {
+      x = convBnRelu(x, filters, `decoder${b + 1}_${l + 1}`);
+    });
+  });
+  const mask = tf.layers
+    .conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', name: 'mask' })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: mask, name: 'segnet' });
+}
+
+function convBnRelu(x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor {
+  const conv = tf.layers
+    .conv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_conv` })
+    .apply(x) as tf.SymbolicTensor;
+  const bn = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(conv) as tf.SymbolicTensor;
+  return tf.layers
+    .activation({ activation: 'relu', name: `${name}_relu` })
+    .apply(bn) as tf.SymbolicTensor;
+}
