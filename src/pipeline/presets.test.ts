@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { PRESET_TABLE, presetFromSearch } from './presets.ts';
+
+describe('presets', () => {
+  it('keeps the seed recipe of ISIC_melanoma for SegNet', () => {
+    const { segnet } = PRESET_TABLE.seed;
+    expect(segnet.model.inputSize).toBe(200);
+    expect([segnet.optimizer, segnet.learningRate, segnet.momentum]).toEqual([
+      'sgd-momentum',
+      1e-3,
+      0.9,
+    ]);
+    expect([segnet.batchSize, segnet.epochs, segnet.patience]).toEqual([16, 40, 4]);
+    expect(PRESET_TABLE.quick.segnet.model.inputSize).toBeLessThanOrEqual(64);
+  });
+
+  it('reads ?preset= and falls back to seed', () => {
+    expect(presetFromSearch('?preset=quick')).toBe('quick');
+    expect(presetFromSearch('?backend=cpu&preset=recommended')).toBe('recommended');
+    expect(presetFromSearch('?preset=fast')).toBe('seed');
+    expect(presetFromSearch('')).toBe('seed');
+  });
+});

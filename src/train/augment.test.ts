@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { augmentPair, transformMatrices } from './augment.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** An L-shaped lesion (no symmetry, so every rotation and flip shows) painted into image and mask. */
+function pair(size: number, count: number): { images: tf.Tensor4D; masks: tf.Tensor4D } {
+  const mask = tf.buffer([count, size, size, 1]);
+  for (let n = 0; n < count; n++) {
+    for (let y = 3; y < 13; y++) mask.set(1, n, y, 4, 0);
+    for (let x = 4; x < 9; x++) mask.set(1, n, 12, x, 0);
+    for (let y = 4; y < 8; y++) for (let x = 8; x < 12; x++) mask.set(1, n, y, x, 0);
+  }
+  return tf.tidy(() => {
+    const masks = mask.toTensor() as tf.Tensor4D;
+    return {
+      masks,
+      images: tf.concat([masks, tf.mul(masks, 0.5), tf.sub(1, masks)], 3) as tf.Tensor4D,
+    };
+  });
+}
+
+describe('augmentPair', () => {
+  it('moves image and mask together under rotations and flips', () => {
+    const { images, masks } = pair(16, 8);
+    const out = augmentPair(images, masks, { rotate90: true, flip: true, shear: 0 }, 7);
+    // Without shear every transform maps pixels onto pixels: the image's lesion channel is the mask.
+    const lesion = tf.tidy(() => tf.slice(out.images, [0, 0, 0, 0], [-1, -1, -1, 1]));
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(lesion, out.masks))).dataSync()[0])).toBeLessThan(
+      1e-5,
+    );
+    // The transforms changed something, and kept the lesion's area.
+    expect(tf.tidy(() => tf.sum(tf.abs(tf.sub(out.masks, masks))).dataSync()[0])).toBeGreaterThan(
+      0,
+    );
+    expect(tf.tidy(() => tf.sum(out.masks).dataSync()[0])).toBe(
+      tf.tidy(() => tf.sum(masks).dataSync()[0]),
+    );
+    tf.dispose([images, masks, out.images, out.masks, lesion]);
+  });
+
+  it('keeps them aligned under shear, the mask binary, and leaks no tensor', () => {
+    const { images, masks } = pair(16, 4);
+    const before = tf.memory().numTensors;
+    const out = augmentPair(images, masks, { rotate90: true, flip: true, shear: 0.2 }, 3);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    const values = out.masks.dataSync();
+    expect(values.every((v) => v === 0 || v === 1)).toBe(true);
+    // Bilinear photo vs nearest mask: they agree everywhere but on a few edge pixels.
+    const agreement = tf.tidy(() => {
+      const lesion = tf.greater(tf.slice(out.images, [0, 0, 0, 0], [-1, -1, -1, 1]), 0.5);
+      return tf
+        .mean(tf.cast(tf.equal(lesion, tf.greater(out.masks, 0.5)), 'float32'))
+        .dataSync()[0];
+    });
+    expect(agreement).toBeGreaterThan(0.98);
+    tf.dispose([images, masks, out.images, out.masks]);
+  });
+
+  it('draws the same transforms for the same seed, and only those asked for', () => {
+    expect(transformMatrices(4, 16, { rotate90: true, flip: true, shear: 0.2 }, 1)).toEqual(
+      transformMatrices(4, 16, { rotate90: true, flip: true, shear: 0.2 }, 1),
+    );
+    const identity = [1, 0, 0, 0, 1, 0, 0, 0];
+    expect(transformMatrices(3, 16, { rotate90: false, flip: false, shear: 0 }, 1)).toEqual([
+      identity,
+      identity,
+      identity,
+    ]);
+  });
+});
