@@ -1,0 +1,129 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deleteDataset, putBatch, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
+import { epochBatches, readEpoch, type BatchPlan } from './batches.ts';
+
+const SIZE = 8;
+
+/** Image n is filled with the value n*10 in every channel; its mask covers the first n rows. */
+function records(n: number): { image: ImageRecord; mask: MaskRecord } {
+  const source = {
+    id: `ISIC_${n}`,
+    source: `x/ISIC_${n}.jpg`,
+    width: 64,
+    height: 48,
+    folderSplit: null,
+  };
+  const mask = new Uint8Array(SIZE * SIZE);
+  mask.fill(255, 0, n * SIZE);
+  return {
+    image: {
+      ...source,
+      key: `isic_${n}`,
+      size: SIZE,
+      pixels: new Uint8Array(SIZE * SIZE * 3).fill(n * 10),
+    },
+    mask: { ...source, key: `isic_${n}`, size: SIZE, pixels: mask },
+  };
+}
+
+const KEYS = Array.from({ length: 7 }, (_, n) => `isic_${n}`);
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await deleteDataset();
+  const all = KEYS.map((_, n) => records(n));
+  await putBatch(
+    'images',
+    all.map((r) => r.image),
+    [],
+  );
+  await putBatch(
+    'masks',
+    all.map((r) => r.mask),
+    [],
+  );
+});
+
+describe('epochBatches', () => {
+  const plan: BatchPlan = {
+    keys: KEYS,
+    batchSize: 3,
+    inputSize: SIZE,
+    withMasks: true,
+    dropRemainder: true,
+    shuffleSeed: 5,
+  };
+
+  it('shuffles each epoch with the seed, and drops the smaller last batch when asked', () => {
+    const first = epochBatches(plan, 0);
+    expect(first.map((b) => b.length)).toEqual([3, 3]);
+    expect(epochBatches(plan, 0)).toEqual(first);
+    expect(epochBatches(plan, 1)).not.toEqual(first);
+    expect(new Set(first.flat()).size).toBe(6);
+  });
+
+  it('keeps the order and every image for evaluation', () => {
+    const batches = epochBatches({ ...plan, shuffleSeed: undefined, dropRemainder: false }, 0);
+    expect(batches).toEqual([KEYS.slice(0, 3), KEYS.slice(3, 6), KEYS.slice(6)]);
+  });
+});
+
+describe('readEpoch', () => {
+  it('reads images and masks from IndexedDB into tensors at the input size', async () => {
+    const plan: BatchPlan = {
+      keys: KEYS,
+      batchSize: 4,
+      inputSize: SIZE,
+      withMasks: true,
+      dropRemainder: false,
+    };
+    const seen: string[] = [];
+    for await (const batch of readEpoch(plan, 0)) {
+      seen.push(...batch.keys);
+      expect(batch.x.shape).toEqual([batch.keys.length, SIZE, SIZE, 3]);
+      const x = batch.x.arraySync();
+      const y = batch.y?.arraySync() ?? [];
+      batch.keys.forEach((key, i) => {
+        const n = Number(key.split('_')[1]);
+        expect(x[i]?.[0]?.[0]?.[0]).toBeCloseTo((n * 10) / 255, 6);
+        // Mask rows below n are lesion (1), the rest background (0).
+        expect(y[i]?.map((row) => row[0]?.[0])).toEqual(
+          Array.from({ length: SIZE }, (_, r) => (r < n ? 1 : 0)),
+        );
+      });
+      tf.dispose([batch.x, batch.y as tf.Tensor]);
+    }
+    expect(seen).toEqual(KEYS);
+  });
+
+  it('resizes on the backend to another input size and leaks no tensor', async () => {
+    const before = tf.memory().numTensors;
+    const plan: BatchPlan = {
+      keys: KEYS,
+      batchSize: 7,
+      inputSize: 4,
+      withMasks: true,
+      dropRemainder: true,
+    };
+    for await (const batch of readEpoch(plan, 0)) {
+      expect(batch.x.shape).toEqual([7, 4, 4, 3]);
+      expect(batch.y?.shape).toEqual([7, 4, 4, 1]);
+      expect(new Set(batch.y?.dataSync())).toEqual(new Set([0, 1]));
+      tf.dispose([batch.x, batch.y as tf.Tensor]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names an image missing from storage', async () => {
+    const plan: BatchPlan = {
+      keys: ['isic_0', 'isic_99'],
+      batchSize: 2,
+      inputSize: SIZE,
+      withMasks: false,
+      dropRemainder: false,
+    };
+    await expect(readEpoch(plan, 0).next()).rejects.toThrow(/isic_99 is not in storage/);
+  });
+});
