@@ -1,0 +1,158 @@
+/**
+ * The training loop shared by the SegNet and the classifier (runs in the compute worker): epochs of
+ * batches read ahead from IndexedDB, augmented on the backend, one `trainOnBatch` each; validation
+ * after every epoch; early stopping on the validation loss with the best epoch remembered; a stop
+ * request honoured within one batch. Progress is reported per batch, figures per epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readEpoch, type BatchPlan } from './batches.ts';
+
+export interface EpochFigures {
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Validation loss and metrics (by the model's metric names), weighted by batch size. */
+  valLoss: number;
+  val: Record<string, number>;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  imagesPerSecond: number;
+  /** Estimated seconds to the end of this epoch. */
+  secondsLeft: number;
+}
+
+export interface LoopOptions {
+  train: BatchPlan;
+  val: BatchPlan;
+  /** Epochs to run, counting from `startEpoch`. */
+  epochs: number;
+  /** First epoch to run (a resumed run starts after its last finished epoch). */
+  startEpoch?: number;
+  /** Epochs without a lower validation loss before stopping. */
+  patience: number;
+  /** The best validation loss so far (when resuming). */
+  bestValLoss?: number;
+  /** Turns a batch's tensors into the ones to train on (augmentation); may return the same. */
+  prepare?: (x: tf.Tensor4D, y: tf.Tensor4D, step: number) => { x: tf.Tensor4D; y: tf.Tensor4D };
+  onBatch?: (progress: BatchProgress) => void;
+  /** Called after each epoch; a checkpoint is written here. `best` says this epoch is the best. */
+  onEpoch?: (figures: EpochFigures, best: boolean) => Promise<void> | void;
+  /** Checked before every batch: true ends the run after the current batch, without that epoch. */
+  shouldStop?: () => boolean;
+}
+
+export type LoopEnd = 'finished' | 'early-stop' | 'stopped';
+
+export interface LoopResult {
+  end: LoopEnd;
+  history: EpochFigures[];
+  bestEpoch: number | null;
+  bestValLoss: number;
+}
+
+export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Promise<LoopResult> {
+  const start = options.startEpoch ?? 0;
+  const history: EpochFigures[] = [];
+  let bestValLoss = options.bestValLoss ?? Infinity;
+  let bestEpoch: number | null = null;
+  let sinceBest = 0;
+  let step = 0;
+
+  for (let epoch = start; epoch < start + options.epochs; epoch++) {
+    const started = performance.now();
+    let lossSum = 0;
+    let batches = 0;
+    let images = 0;
+    const total = Math.floor(options.train.keys.length / options.train.batchSize) || 1;
+    for await (const batch of readEpoch(options.train, epoch)) {
+      if (options.shouldStop?.()) {
+        tf.dispose([batch.x, batch.y as tf.Tensor]);
+        return { end: 'stopped', history, bestEpoch, bestValLoss };
+      }
+      const y = batch.y;
+      if (!y) throw new Error('Training batches need targets');
+      const prepared = options.prepare?.(batch.x, y, step++) ?? { x: batch.x, y };
+      const result = await model.trainOnBatch(prepared.x, prepared.y);
+      tf.dispose([batch.x, y, prepared.x, prepared.y]);
+      const loss = Array.isArray(result) ? (result[0] as number) : result;
+      if (!Number.isFinite(loss)) {
+        throw new Error(
+          `The training loss became ${loss} in epoch ${epoch + 1}: lower the learning rate.`,
+        );
+      }
+      lossSum += loss;
+      batches++;
+      images += batch.keys.length;
+      const seconds = (performance.now() - started) / 1000;
+      options.onBatch?.({
+        epoch,
+        batch: batches,
+        batches: total,
+        loss,
+        imagesPerSecond: images / seconds,
+        secondsLeft: ((total - batches) * seconds) / batches,
+      });
+    }
+    if (batches === 0)
+      throw new Error('Too few training images for one batch: add images or lower the batch size.');
+    const { loss: valLoss, metrics } = await evaluate(model, options.val);
+    const seconds = (performance.now() - started) / 1000;
+    const figures: EpochFigures = {
+      epoch,
+      loss: lossSum / batches,
+      valLoss,
+      val: metrics,
+      seconds,
+      imagesPerSecond: images / seconds,
+    };
+    history.push(figures);
+    const best = valLoss < bestValLoss;
+    if (best) {
+      bestValLoss = valLoss;
+      bestEpoch = epoch;
+      sinceBest = 0;
+    } else {
+      sinceBest++;
+    }
+    await options.onEpoch?.(figures, best);
+    if (sinceBest >= options.patience)
+      return { end: 'early-stop', history, bestEpoch, bestValLoss };
+  }
+  return { end: 'finished', history, bestEpoch, bestValLoss };
+}
+
+/** Loss and metrics over a whole split, weighted by batch size. */
+export async function evaluate(
+  model: tf.LayersModel,
+  plan: BatchPlan,
+): Promise<{ loss: number; metrics: Record<string, number> }> {
+  const names = model.metricsNames.slice(1);
+  const sums = new Array<number>(names.length + 1).fill(0);
+  let count = 0;
+  for await (const batch of readEpoch(plan, 0)) {
+    const y = batch.y;
+    if (!y) throw new Error('Validation batches need targets');
+    const scalars = model.evaluate(batch.x, y, { batchSize: batch.keys.length }) as
+      tf.Scalar | tf.Scalar[];
+    const list = Array.isArray(scalars) ? scalars : [scalars];
+    const values = await Promise.all(list.map((s) => s.data()));
+    values.forEach(
+      (v, i) => (sums[i] = (sums[i] as number) + (v[0] as number) * batch.keys.length),
+    );
+    tf.dispose([batch.x, y, ...list]);
+    count += batch.keys.length;
+  }
+  if (count === 0)
+    throw new Error('The validation split is empty: the run needs validation images.');
+  return {
+    loss: (sums[0] as number) / count,
+    metrics: Object.fromEntries(names.map((name, i) => [name, (sums[i + 1] as number) / count])),
+  };
+}
