@@ -1,0 +1,103 @@
+import './browserLike.testSetup.ts';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSegNet } from '../models/segnet.ts';
+import {
+  deleteRun,
+  listRuns,
+  loadModel,
+  loadRun,
+  restoreOptimizer,
+  saveCheckpoint,
+  type RunRecord,
+} from './checkpoint.ts';
+import { diceLoss } from './segmentationLoss.ts';
+
+const SIZE = 8;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function record(id: string, createdAt: string): RunRecord {
+  return {
+    id,
+    kind: 'segnet',
+    preset: 'quick',
+    config: { inputSize: SIZE },
+    seed: 1,
+    backend: 'cpu',
+    datasetId: 'd',
+    datasetRevision: 3,
+    status: 'running',
+    history: [],
+    epochsDone: 1,
+    bestEpoch: 0,
+    bestValLoss: 0.5,
+    createdAt,
+    updatedAt: createdAt,
+    tfjsVersion: tf.version.tfjs,
+  };
+}
+
+function compiled(): { model: tf.LayersModel; optimizer: tf.Optimizer } {
+  const model = buildSegNet({ inputSize: SIZE, encoder: [[2]] });
+  const optimizer = tf.train.adam(1e-2);
+  model.compile({ optimizer, loss: diceLoss });
+  return { model, optimizer };
+}
+
+describe('checkpoints', () => {
+  it('save the model and optimizer so that training resumes exactly where it stopped', async () => {
+    const x = tf.randomUniform([2, SIZE, SIZE, 3], 0, 1, 'float32', 3);
+    const y = tf.cast(
+      tf.greater(tf.randomUniform([2, SIZE, SIZE, 1], 0, 1, 'float32', 4), 0.5),
+      'float32',
+    );
+    const { model, optimizer } = compiled();
+    await model.trainOnBatch(x, y);
+    await saveCheckpoint(model, optimizer, record('run-1', '2026-01-01'), true);
+
+    // Resume: the stored model and a new optimizer given the stored state.
+    const loaded = await loadModel('segnet', 'run-1', 'latest');
+    const resumedOptimizer = tf.train.adam(1e-2);
+    loaded.compile({ optimizer: resumedOptimizer, loss: diceLoss });
+    expect(await restoreOptimizer(resumedOptimizer, 'run-1')).toBe(true);
+
+    // The next step gives the same loss and the same weights in both.
+    const a = (await model.trainOnBatch(x, y)) as number;
+    const b = (await loaded.trainOnBatch(x, y)) as number;
+    expect(b).toBeCloseTo(a, 5);
+    const difference = tf.tidy(() =>
+      Math.max(
+        ...model
+          .getWeights()
+          .map(
+            (w, i) =>
+              tf
+                .max(tf.abs(tf.sub(w, loaded.getWeights()[i] as tf.Tensor)))
+                .dataSync()[0] as number,
+          ),
+      ),
+    );
+    expect(difference).toBeLessThan(1e-5);
+    expect((await loadRun('run-1'))?.epochsDone).toBe(1);
+    await expect(loadModel('segnet', 'run-1', 'best')).resolves.toBeDefined();
+    tf.dispose([x, y]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('lists runs newest first and deletes a run with its models', async () => {
+    const { model, optimizer } = compiled();
+    await saveCheckpoint(model, optimizer, record('run-2', '2026-02-01'), false);
+    expect((await listRuns('segnet')).map((r) => r.id)).toEqual(['run-2', 'run-1']);
+    await expect(loadModel('segnet', 'run-2', 'best')).rejects.toThrow();
+
+    await deleteRun({ id: 'run-1', kind: 'segnet' });
+    expect((await listRuns()).map((r) => r.id)).toEqual(['run-2']);
+    await expect(loadModel('segnet', 'run-1', 'latest')).rejects.toThrow();
+    expect(await restoreOptimizer(tf.train.adam(1e-2), 'run-1')).toBe(false);
+    model.dispose();
+  });
+});
