@@ -1,3 +1,5 @@
+import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
 import { expect, test } from './fixtures.ts';
 
 const STAGE_TITLES = ['Dataset', 'Segmentation', 'Masking', 'Classifier', 'Evaluation', 'Diagnose'];
@@ -57,4 +59,21 @@ test('the guard catches a request to another origin', async ({ page, guards }) =
   await page.evaluate(() => fetch('http://127.0.0.2:9/leak').catch(() => undefined));
   await expect.poll(() => guards.foreignRequests).toEqual(['http://127.0.0.2:9/leak']);
   guards.foreignRequests.length = 0;
+});
+
+test('without WebGPU the app falls back to WebGL and says why', async ({ baseURL }) => {
+  // A browser of its own, started without --enable-unsafe-webgpu: no WebGPU adapter.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS.filter((arg) => arg !== '--enable-unsafe-webgpu'),
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(baseURL ?? '/');
+    await expect(page.getByTestId('backend')).toHaveText('webgl');
+    await expect(page.getByTestId('backend-fallback')).toContainText('WebGPU unavailable');
+    await expect(page.getByTestId('backend-fallback')).toContainText('Using WebGL');
+  } finally {
+    await browser.close();
+  }
 });
