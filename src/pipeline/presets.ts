@@ -29,34 +29,24 @@ export interface Preset {
   segnet: SegNetTraining;
 }
 
+/** The seed's SegNet recipe (ISIC_melanoma). */
+const SEED_SEGNET: SegNetTraining = {
+  model: SEGNET_SEED,
+  optimizer: 'sgd-momentum',
+  learningRate: 1e-3,
+  momentum: 0.9,
+  batchSize: 16,
+  epochs: 40,
+  patience: 4,
+  augment: { rotate90: true, shear: 0.2, flip: false },
+};
+
 export const PRESET_TABLE: Record<PresetName, Preset> = {
-  seed: {
-    name: 'seed',
-    label: 'Seed (ISIC_melanoma)',
-    segnet: {
-      model: SEGNET_SEED,
-      optimizer: 'sgd-momentum',
-      learningRate: 1e-3,
-      momentum: 0.9,
-      batchSize: 16,
-      epochs: 40,
-      patience: 4,
-      augment: { rotate90: true, shear: 0.2, flip: false },
-    },
-  },
+  seed: { name: 'seed', label: 'Seed (ISIC_melanoma)', segnet: SEED_SEGNET },
   recommended: {
     name: 'recommended',
     label: 'Recommended',
-    segnet: {
-      model: SEGNET_SEED,
-      optimizer: 'sgd-momentum',
-      learningRate: 1e-3,
-      momentum: 0.9,
-      batchSize: 16,
-      epochs: 40,
-      patience: 4,
-      augment: { rotate90: true, shear: 0.2, flip: true },
-    },
+    segnet: { ...SEED_SEGNET, augment: { ...SEED_SEGNET.augment, flip: true } },
   },
   quick: {
     name: 'quick',
