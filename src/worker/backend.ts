@@ -11,6 +11,7 @@ import {
   type BackendChoice,
   type BackendName,
 } from '../pipeline/backends.ts';
+import { checkBackend } from './checkBackend.ts';
 import type { BackendAttempt, BackendInfo } from './protocol.ts';
 
 export class BackendUnavailableError extends Error {
@@ -56,17 +57,12 @@ async function activate(backend: BackendName): Promise<void> {
   await verify();
 }
 
-/** A 2x2 product with a known answer: catches a backend that starts but computes garbage. */
+/** A small product checked against a JS reference: catches a backend that starts but computes garbage. */
 async function verify(): Promise<void> {
-  const product = tf.tidy(() =>
-    tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])),
-  );
-  const values = await product.data();
-  product.dispose();
-  const expected = [19, 22, 43, 50];
-  if (expected.some((v, i) => Math.abs(v - (values[i] ?? NaN)) > 1e-3)) {
+  const check = await checkBackend(8);
+  if (!(check.maxAbsError <= 1e-3)) {
     throw new Error(
-      `it computed [${Array.from(values).join(', ')}] for a product whose answer is [${expected.join(', ')}]`,
+      `it computed a ${check.op} with an error of ${check.maxAbsError} against the reference`,
     );
   }
 }

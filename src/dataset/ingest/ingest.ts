@@ -89,11 +89,7 @@ export async function runIngest(
         jobs.push({ kind: role.kind, file, key: role.key, id: role.id, split: role.split });
       else if (role.kind === 'unused')
         addProblem(manifest, { file: file.path, reason: role.reason });
-      else if (role.kind === 'zip')
-        addProblem(manifest, {
-          file: file.path,
-          reason: 'a zip inside a zip; extract the outer zip and drop the inner one',
-        });
+      // 'zip' cannot occur: expandSources opened every zip and reported zips inside zips.
     }
 
     for (const { file, split } of csvs) {

@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { STORED_SIZES } from '../../dataset/manifest.ts';
 import { fromDataTransfer, fromFileList } from '../../dataset/pickedFiles.ts';
 import { useAppStore } from '../../store/index.ts';
@@ -17,6 +17,12 @@ export function DropZone() {
     event.preventDefault();
     setOver(false);
     if (!running) await addFiles(await fromDataTransfer(event.dataTransfer));
+  };
+  /** Files from either picker; the input is cleared so picking the same files again fires. */
+  const onPick = (event: ChangeEvent<HTMLInputElement>) => {
+    const files = event.currentTarget.files;
+    if (files) void addFiles(fromFileList(files));
+    event.currentTarget.value = '';
   };
   const sizeFixed = info !== null && info.revision > 0;
 
@@ -47,11 +53,7 @@ export function DropZone() {
             disabled={running}
             data-testid="folder-input"
             ref={(input) => input?.setAttribute('webkitdirectory', '')}
-            onChange={(event) => {
-              const files = event.currentTarget.files;
-              if (files) void addFiles(fromFileList(files));
-              event.currentTarget.value = '';
-            }}
+            onChange={onPick}
           />
         </label>
         <label className={running ? 'button button-disabled' : 'button'}>
@@ -63,11 +65,7 @@ export function DropZone() {
             disabled={running}
             accept=".zip,.csv,.jpg,.jpeg,.png,application/zip"
             data-testid="files-input"
-            onChange={(event) => {
-              const files = event.currentTarget.files;
-              if (files) void addFiles(fromFileList(files));
-              event.currentTarget.value = '';
-            }}
+            onChange={onPick}
           />
         </label>
         <button
