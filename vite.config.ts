@@ -1,6 +1,9 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 /**
  * Cross-origin isolation lets the WebAssembly backend use threads (SharedArrayBuffer). A static
@@ -13,6 +16,7 @@ const isolationHeaders = {
 
 export default defineConfig({
   base: './',
+  define: { __APP_VERSION__: JSON.stringify(version) },
   plugins: [react()],
   worker: { format: 'es' },
   server: { port: 5173, strictPort: true, headers: isolationHeaders },

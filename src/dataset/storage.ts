@@ -5,7 +5,17 @@
  * lists records a reload caught before the manifest was saved. Used by the ingest worker (writes)
  * and the page (reads).
  */
-import { clear, createStore, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
+import {
+  clear,
+  createStore,
+  del,
+  get,
+  getMany,
+  keys,
+  set,
+  setMany,
+  type UseStore,
+} from 'idb-keyval';
 import { MANIFEST_VERSION, type DatasetManifest, type SourceEntry } from './manifest.ts';
 
 const PREFIX = `lesion-lab/v${MANIFEST_VERSION}`;
@@ -16,9 +26,13 @@ const stores = {
   images: createStore(`${PREFIX}/images`, 'images'),
   masks: createStore(`${PREFIX}/masks`, 'masks'),
   thumbs: createStore(`${PREFIX}/thumbs`, 'thumbs'),
+  /** The Masking stage's output: each image with everything outside its lesion mask blacked out. */
+  masked: createStore(`${PREFIX}/masked`, 'masked'),
 } satisfies Record<string, UseStore>;
 
 const MANIFEST_KEY = 'current';
+/** The Masking stage's summary sits beside the manifest it was made from. */
+const MASKING_KEY = 'masking';
 
 /** An image at the stored size: RGB bytes, row-major, `size * size * 3`. */
 export interface ImageRecord extends SourceEntry {
@@ -39,7 +53,7 @@ export class StorageFullError extends Error {
 }
 
 /** Turns a QuotaExceededError into a message that says what is stored and how to free space. */
-async function guardQuota<T>(write: () => Promise<T>): Promise<T> {
+export async function guardQuota<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
@@ -136,7 +150,44 @@ export async function recoverOrphans(
   };
 }
 
-/** Deletes the dataset: manifest, images, masks and thumbnails. */
+/** A masked image at the stored size, with the mask that made it and its score against the truth. */
+export interface MaskedRecord {
+  key: string;
+  size: number;
+  /** RGB bytes, `size * size * 3`, black outside the mask. */
+  pixels: Uint8Array;
+  /** The mask applied, one byte per pixel, 0 or 255. */
+  mask: Uint8Array;
+}
+
+export function putMasked(records: MaskedRecord[]): Promise<void> {
+  return guardQuota(() =>
+    setMany(
+      records.map((r) => [r.key, r]),
+      stores.masked,
+    ),
+  );
+}
+
+export function getMasked(keyList: string[]): Promise<(MaskedRecord | undefined)[]> {
+  return getMany<MaskedRecord>(keyList, stores.masked);
+}
+
+/** Forgets every masked image and the summary (before masking again). */
+export async function clearMasked(): Promise<void> {
+  await del(MASKING_KEY, stores.datasets);
+  await clear(stores.masked);
+}
+
+export function saveMaskingSummary<T>(summary: T): Promise<void> {
+  return guardQuota(() => set(MASKING_KEY, summary, stores.datasets));
+}
+
+export function loadMaskingSummary<T>(): Promise<T | undefined> {
+  return get<T>(MASKING_KEY, stores.datasets);
+}
+
+/** Deletes the dataset: manifest, images, masks, thumbnails and masked images. */
 export async function deleteDataset(): Promise<void> {
   await Promise.all(Object.values(stores).map((store) => clear(store)));
 }

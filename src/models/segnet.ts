@@ -10,33 +10,9 @@
  * and fitting live in src/train.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from './segnetConfig.ts';
 
-export interface SegNetConfig {
-  /** Edge of the square input in pixels; divisible by 2 ** encoder.length. */
-  inputSize: number;
-  /** Filters of each Conv-BN-ReLU layer, per encoder block; the decoder mirrors them. */
-  encoder: number[][];
-}
-
-/** The seed recipe: 200 px, blocks of 16,16 | 32,32 | 64,64,64. */
-export const SEGNET_SEED: SegNetConfig = {
-  inputSize: 200,
-  encoder: [
-    [16, 16],
-    [32, 32],
-    [64, 64, 64],
-  ],
-};
-
-/** Tiny widths for demos and tests: trains in seconds even on a software GPU. */
-export const SEGNET_QUICK: SegNetConfig = {
-  inputSize: 32,
-  encoder: [
-    [4, 4],
-    [8, 8],
-    [8, 8, 8],
-  ],
-};
+export { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig };
 
 export function buildSegNet(config: SegNetConfig): tf.LayersModel {
   const blocks = config.encoder.length;
@@ -52,7 +28,7 @@ export function buildSegNet(config: SegNetConfig): tf.LayersModel {
   let x: tf.SymbolicTensor = input;
   config.encoder.forEach((block, b) => {
     block.forEach((filters, l) => {
-      x = convBnRelu(x, filters, `encoder${b + 1}_${l + 1}`);
+      x = convBnRelu(x, filters, `encoder${b + 1}_${l + 1}`, config.batchNormMomentum ?? 0.99);
     });
     x = tf.layers
       .maxPooling2d({ poolSize: 2, strides: 2, name: `encoder${b + 1}_pool` })
@@ -63,7 +39,7 @@ export function buildSegNet(config: SegNetConfig): tf.LayersModel {
       .upSampling2d({ size: [2, 2], name: `decoder${b + 1}_up` })
       .apply(x) as tf.SymbolicTensor;
     [...block].reverse().forEach((filters, l) => {
-      x = convBnRelu(x, filters, `decoder${b + 1}_${l + 1}`);
+      x = convBnRelu(x, filters, `decoder${b + 1}_${l + 1}`, config.batchNormMomentum ?? 0.99);
     });
   });
   const mask = tf.layers
@@ -72,11 +48,18 @@ export function buildSegNet(config: SegNetConfig): tf.LayersModel {
   return tf.model({ inputs: input, outputs: mask, name: 'segnet' });
 }
 
-function convBnRelu(x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor {
+function convBnRelu(
+  x: tf.SymbolicTensor,
+  filters: number,
+  name: string,
+  momentum: number,
+): tf.SymbolicTensor {
   const conv = tf.layers
     .conv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_conv` })
     .apply(x) as tf.SymbolicTensor;
-  const bn = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(conv) as tf.SymbolicTensor;
+  const bn = tf.layers
+    .batchNormalization({ name: `${name}_bn`, momentum })
+    .apply(conv) as tf.SymbolicTensor;
   return tf.layers
     .activation({ activation: 'relu', name: `${name}_relu` })
     .apply(bn) as tf.SymbolicTensor;

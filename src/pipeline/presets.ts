@@ -3,7 +3,7 @@
  * `recommended` adds what works better, `quick` is for demos and CI and finishes in minutes on a
  * CPU. `?preset=` in the address preselects one.
  */
-import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from '../models/segnet.ts';
+import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from '../models/segnetConfig.ts';
 
 export const PRESETS = ['quick', 'seed', 'recommended'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -54,10 +54,10 @@ export const PRESET_TABLE: Record<PresetName, Preset> = {
     segnet: {
       model: SEGNET_QUICK,
       optimizer: 'adam',
-      learningRate: 3e-3,
+      learningRate: 1e-2,
       momentum: 0,
-      batchSize: 8,
-      epochs: 6,
+      batchSize: 16,
+      epochs: 8,
       patience: 3,
       augment: { rotate90: true, shear: 0, flip: true },
     },

@@ -27,6 +27,12 @@ export interface RuntimeSlice {
 
 let client: ComputeClient | null = null;
 
+/** The compute worker, for the slices that send it work; it is started by `bootRuntime`. */
+export function compute(): ComputeClient {
+  if (!client) throw new Error('The compute worker has not started.');
+  return client;
+}
+
 export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = (set, get) => {
   const setRuntime = (patch: Partial<RuntimeSlice['runtime']>) =>
     set((state) => ({ runtime: { ...state.runtime, ...patch } }));

@@ -61,10 +61,18 @@ export function augmentPair(
 ): { images: tf.Tensor4D; masks: tf.Tensor4D } {
   const [count, height, width] = images.shape;
   if (height !== width) throw new Error(`Augmentation needs square images, got ${width}x${height}`);
-  // One sample at a time: with several matrices in one call, tfjs 4.22's cpu Transform kernel
-  // leaves every sample after the first blank (augment.test.ts caught it).
   return tf.tidy(() => {
     const matrices = transformMatrices(count, width, options, seed);
+    if (tf.getBackend() !== 'cpu') {
+      // One call for the whole batch: two kernel launches instead of several per sample.
+      const transforms = tf.tensor2d(matrices, [count, 8]);
+      return {
+        images: tf.image.transform(images, transforms, 'bilinear', 'constant', 0),
+        masks: tf.image.transform(masks, transforms, 'nearest', 'constant', 0),
+      };
+    }
+    // One sample at a time: with several matrices in one call, tfjs 4.22's cpu Transform kernel
+    // leaves every sample after the first blank (augment.test.ts caught it).
     const imageList: tf.Tensor4D[] = [];
     const maskList: tf.Tensor4D[] = [];
     matrices.forEach((matrix, n) => {

@@ -2,15 +2,8 @@ import './browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSegNet } from '../models/segnet.ts';
-import {
-  deleteRun,
-  listRuns,
-  loadModel,
-  loadRun,
-  restoreOptimizer,
-  saveCheckpoint,
-  type RunRecord,
-} from './checkpoint.ts';
+import { deleteRun, loadModel, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
+import { listRuns, loadRun, type RunRecord } from './runs.ts';
 import { diceLoss } from './segmentationLoss.ts';
 
 const SIZE = 8;
@@ -29,13 +22,16 @@ function record(id: string, createdAt: string): RunRecord {
     backend: 'cpu',
     datasetId: 'd',
     datasetRevision: 3,
+    images: { train: 2, val: 2 },
     status: 'running',
     history: [],
     epochsDone: 1,
     bestEpoch: 0,
     bestValLoss: 0.5,
+    trainSeconds: 1,
     createdAt,
     updatedAt: createdAt,
+    appVersion: '0.0.0',
     tfjsVersion: tf.version.tfjs,
   };
 }

@@ -6,17 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { readEpoch, type BatchPlan } from './batches.ts';
+import type { EpochFigures } from './runs.ts';
 
-export interface EpochFigures {
-  epoch: number;
-  /** Mean training loss over the epoch's batches. */
-  loss: number;
-  /** Validation loss and metrics (by the model's metric names), weighted by batch size. */
-  valLoss: number;
-  val: Record<string, number>;
-  seconds: number;
-  imagesPerSecond: number;
-}
+export type { EpochFigures };
 
 export interface BatchProgress {
   epoch: number;
@@ -37,8 +29,9 @@ export interface LoopOptions {
   startEpoch?: number;
   /** Epochs without a lower validation loss before stopping. */
   patience: number;
-  /** The best validation loss so far (when resuming). */
+  /** The best validation loss so far, and the epoch that had it (when resuming). */
   bestValLoss?: number;
+  bestEpoch?: number | null;
   /** Turns a batch's tensors into the ones to train on (augmentation); may return the same. */
   prepare?: (x: tf.Tensor4D, y: tf.Tensor4D, step: number) => { x: tf.Tensor4D; y: tf.Tensor4D };
   onBatch?: (progress: BatchProgress) => void;
@@ -61,8 +54,9 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
   const start = options.startEpoch ?? 0;
   const history: EpochFigures[] = [];
   let bestValLoss = options.bestValLoss ?? Infinity;
-  let bestEpoch: number | null = null;
-  let sinceBest = 0;
+  let bestEpoch: number | null = options.bestEpoch ?? null;
+  // Patience counts across a resume: the epochs already run since the best one.
+  let sinceBest = bestEpoch === null ? 0 : start - 1 - bestEpoch;
   let step = 0;
 
   for (let epoch = start; epoch < start + options.epochs; epoch++) {

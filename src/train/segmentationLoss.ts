@@ -4,6 +4,7 @@
  * Shapes: yTrue and yPred [batch, h, w, 1], values in 0..1.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SEGNET_METRICS } from './runs.ts';
 
 /** Added to numerator and denominator: an empty prediction of an empty mask scores 1, not NaN. */
 const SMOOTH = 1;
@@ -54,3 +55,7 @@ function hardOverlap(
     sums: tf.add(tf.sum(t, axes), tf.sum(p, axes)),
   };
 }
+
+// tfjs names a metric by its function's name, which a minifier may shorten: fix the names.
+Object.defineProperty(diceCoefficient, 'name', { value: SEGNET_METRICS.dice });
+Object.defineProperty(jaccardIndex, 'name', { value: SEGNET_METRICS.jaccard });

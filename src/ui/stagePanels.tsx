@@ -1,8 +1,12 @@
 import type { ComponentType } from 'react';
 import type { StageId } from '../pipeline/stages.ts';
 import { DatasetStage } from './dataset/DatasetStage.tsx';
+import { MaskingStage } from './masking/MaskingStage.tsx';
+import { SegmentationStage } from './segmentation/SegmentationStage.tsx';
 
 /** The panel each stage shows; a stage without one is listed as not built yet. */
 export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {
   dataset: DatasetStage,
+  segmentation: SegmentationStage,
+  masking: MaskingStage,
 };

@@ -4,6 +4,7 @@
  * computed a known product correctly; every rejected one is reported with its reason.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import {
   BACKENDS,
@@ -12,6 +13,7 @@ import {
   type BackendName,
 } from '../pipeline/backends.ts';
 import { checkBackend } from './checkBackend.ts';
+import { watchDevice } from './gpuFaults.ts';
 import type { BackendAttempt, BackendInfo } from './protocol.ts';
 
 export class BackendUnavailableError extends Error {
@@ -54,6 +56,7 @@ async function activate(backend: BackendName): Promise<void> {
   }
   if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
   await tf.ready();
+  if (backend === 'webgpu') watchDevice((tf.backend() as WebGPUBackend).device);
   await verify();
 }
 

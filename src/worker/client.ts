@@ -1,13 +1,13 @@
 /** The app's one compute worker (it owns tfjs), started once on first use. Never imports tfjs. */
 import { RpcClient, type RpcFailure } from './rpc.ts';
-import type { ComputeApi, ProgressEvent } from './protocol.ts';
+import type { ComputeApi, ComputeProgress } from './protocol.ts';
 
-export type ComputeClient = RpcClient<ComputeApi, ProgressEvent>;
+export type ComputeClient = RpcClient<ComputeApi, ComputeProgress>;
 
 let shared: ComputeClient | null = null;
 
 export function computeClient(onFatal: (failure: RpcFailure) => void): ComputeClient {
-  shared ??= new RpcClient<ComputeApi, ProgressEvent>(
+  shared ??= new RpcClient<ComputeApi, ComputeProgress>(
     new Worker(new URL('./tf.worker.ts', import.meta.url), { type: 'module', name: 'compute' }),
     'compute',
     onFatal,

@@ -3,7 +3,10 @@
  * The request/reply machinery is shared with the other workers (rpc.ts).
  */
 import type { BackendChoice, BackendName } from '../pipeline/backends.ts';
-import type { StageId } from '../pipeline/stages.ts';
+import type { ApplyMasksResult, MaskingProgress } from '../masking/apply.ts';
+import type { MaskSource } from '../masking/summary.ts';
+import type { SegNetProgress, SegNetRun, TrainSegNetParams } from '../train/segnetTraining.ts';
+import type { ModelKind } from '../train/runs.ts';
 
 /** One backend the worker tried while starting, and how that went. */
 export interface BackendAttempt {
@@ -35,12 +38,8 @@ export interface BackendCheck {
   ms: number;
 }
 
-export interface ProgressEvent {
-  stage: StageId;
-  /** 0..1 */
-  fraction: number;
-  message: string;
-}
+/** What long requests stream back: training per batch and per epoch, masking per batch. */
+export type ComputeProgress = SegNetProgress | MaskingProgress;
 
 /** Every request the worker serves: its parameters, its result, and its progress payload. */
 export type ComputeApi = {
@@ -48,4 +47,12 @@ export type ComputeApi = {
   init: { params: { backend: BackendChoice }; result: BackendInfo };
   /** Run a known matrix product on the active backend and compare it with a reference. */
   checkBackend: { params: { size: number }; result: BackendCheck };
+  /** Train a new SegNet run, or resume one; streams batch and epoch progress. */
+  trainSegNet: { params: TrainSegNetParams; result: SegNetRun };
+  /** Stop the running job (training or masking) after its current batch. */
+  stop: { params: Record<string, never>; result: { stopped: boolean } };
+  /** Delete a run: its checkpoints, optimizer state, previews and record. */
+  deleteRun: { params: { runId: string; kind: ModelKind }; result: null };
+  /** Mask every stored image with a SegNet run's best checkpoint or the ground truth. */
+  applyMasks: { params: { source: MaskSource }; result: ApplyMasksResult };
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendInfo, ComputeApi, ProgressEvent } from './protocol.ts';
+import type { BackendInfo, ComputeApi, ComputeProgress } from './protocol.ts';
 import {
   RpcClient,
   type RpcFailure,
@@ -8,14 +8,14 @@ import {
   type WorkerPort,
 } from './rpc.ts';
 
-type WorkerReply = RpcReply<ComputeApi, ProgressEvent>;
+type WorkerReply = RpcReply<ComputeApi, ComputeProgress>;
 type WorkerRequest = RpcRequest<ComputeApi>;
 type WorkerFailure = RpcFailure;
 const client = (worker: FakeWorker, onFatal: (f: RpcFailure) => void = () => undefined) =>
-  new RpcClient<ComputeApi, ProgressEvent>(worker, 'compute', onFatal);
+  new RpcClient<ComputeApi, ComputeProgress>(worker, 'compute', onFatal);
 
 /** A stand-in worker: records requests and lets the test reply or crash. */
-class FakeWorker implements WorkerPort<ComputeApi, ProgressEvent> {
+class FakeWorker implements WorkerPort<ComputeApi, ComputeProgress> {
   readonly sent: WorkerRequest[] = [];
   terminated = false;
   private readonly listeners = new Map<string, ((event: never) => void)[]>();
@@ -50,7 +50,9 @@ describe('RpcClient', () => {
     const worker = new FakeWorker();
     const rpc = client(worker);
     const progress: number[] = [];
-    const first = rpc.call('init', { backend: 'auto' }, (p) => progress.push(p.fraction));
+    const first = rpc.call('init', { backend: 'auto' }, (p) => {
+      if (p.kind === 'masking') progress.push(p.done / p.total);
+    });
     const second = rpc.call('checkBackend', { size: 4 });
     expect(worker.sent.map((r) => [r.id, r.type])).toEqual([
       [1, 'init'],
@@ -64,7 +66,7 @@ describe('RpcClient', () => {
     worker.reply({
       id: 1,
       status: 'progress',
-      progress: { stage: 'dataset', fraction: 0.5, message: 'half' },
+      progress: { kind: 'masking', done: 5, total: 10, imagesPerSecond: 2 },
     });
     worker.reply({ id: 1, status: 'done', result: INFO });
     await expect(first).resolves.toEqual(INFO);

@@ -1,12 +1,5 @@
 import { useAppStore } from '../../store/index.ts';
-
-function duration(seconds: number): string {
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes} min ${Math.round(seconds % 60)} s`
-    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
+import { duration } from '../format.ts';
 
 /** Progress of the running ingest (count, rate, time left, cancel), or how the last one ended. */
 export function IngestStatus() {

@@ -1,5 +1,6 @@
 import { BACKENDS, BACKEND_LABELS } from '../../pipeline/backends.ts';
 import { useAppStore } from '../../store/index.ts';
+import { PresetSelect } from './PresetSelect.tsx';
 
 /** Title, the active tfjs backend and GPU adapter, and anything wrong with them. */
 export function Header() {
@@ -16,6 +17,7 @@ export function Header() {
         <span className="brand-tag">melanoma models, trained in your browser</span>
       </div>
       <div className="runtime" aria-live="polite">
+        <PresetSelect />
         <span className={`badge badge-${status}`} data-testid="backend" data-state={status}>
           {info?.backend ?? (status === 'starting' ? 'starting…' : 'none')}
         </span>

@@ -1,0 +1,184 @@
+/**
+ * Applies lesion masks to every stored image (in the compute worker): the best checkpoint of a
+ * SegNet run, its prediction resized to the stored size, thresholded at 0.5, reduced to the largest
+ * connected component with its holes filled; or, as a choice, the ground-truth masks. Everything
+ * outside the mask turns black. Each masked image is stored with its mask and scored against the
+ * ground truth; the summary is written last, so a reload mid-way leaves no half result.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  clearMasked,
+  getImages,
+  getMasks,
+  putMasked,
+  saveMaskingSummary,
+  type ImageRecord,
+  type MaskRecord,
+  type MaskedRecord,
+} from '../dataset/storage.ts';
+import type { DatasetRow } from '../dataset/summary.ts';
+import { postprocess } from '../eval/maskPostprocess.ts';
+import { dice, jaccard } from '../eval/segmentation.ts';
+import type { BackendName } from '../pipeline/backends.ts';
+import { toBatch } from '../train/batches.ts';
+import { loadModel } from '../train/checkpoint.ts';
+import { loadRun } from '../train/runs.ts';
+import { loadDataset } from '../train/trainingData.ts';
+import type { StopSignal } from '../worker/jobs.ts';
+import { splitScores, type ImageScore, type MaskSource, type MaskingSummary } from './summary.ts';
+
+export interface MaskingProgress {
+  kind: 'masking';
+  done: number;
+  total: number;
+  imagesPerSecond: number;
+}
+
+export interface ApplyMasksResult {
+  /** Null when the person stopped it: nothing was kept. */
+  summary: MaskingSummary | null;
+}
+
+const BATCH = 16;
+
+/** Makes the masks of one batch of records (stored size, 0 or 255). */
+type Masker = (images: ImageRecord[], truths: (MaskRecord | undefined)[]) => Promise<Uint8Array[]>;
+
+export async function applyMasks(
+  source: MaskSource,
+  backend: BackendName,
+  report: (progress: MaskingProgress) => void,
+  signal: StopSignal,
+): Promise<ApplyMasksResult> {
+  const { manifest, rows } = await loadDataset();
+  const started = performance.now();
+  let epoch: number | null = null;
+  let model: tf.LayersModel | null = null;
+  let masker: Masker;
+  const unmasked: string[] = [];
+  if (source.kind === 'segnet') {
+    const run = await loadRun(source.runId);
+    if (!run || run.bestEpoch === null) {
+      throw new Error(
+        `The SegNet run ${source.runId} has no checkpoint: train it for an epoch first.`,
+      );
+    }
+    epoch = run.bestEpoch;
+    model = await loadModel('segnet', source.runId, 'best');
+    const segnet = model;
+    masker = (images) => predictMasks(segnet, images);
+  } else {
+    if (!rows.some((r) => r.hasMask)) {
+      throw new Error('The dataset has no ground-truth masks: apply a trained SegNet instead.');
+    }
+    masker = async (images, truths) =>
+      images.map((image, i) => {
+        const truth = truths[i];
+        if (truth) return truth.pixels;
+        unmasked.push(image.key);
+        return new Uint8Array(image.size * image.size).fill(255);
+      });
+  }
+
+  try {
+    await clearMasked();
+    const scores: ImageScore[] = [];
+    const batches: DatasetRow[][] = [];
+    for (let i = 0; i < rows.length; i += BATCH) batches.push(rows.slice(i, i + BATCH));
+    let next = batches[0] ? read(batches[0]) : null;
+    for (let b = 0; b < batches.length && next; b++) {
+      if (signal.stopped) {
+        await clearMasked();
+        return { summary: null };
+      }
+      const batchRows = batches[b] as DatasetRow[];
+      const { images, truths } = await next;
+      const following = batches[b + 1];
+      next = following ? read(following) : null;
+      const masks = await masker(images, truths);
+      const records: MaskedRecord[] = images.map((image, i) => {
+        const mask = masks[i] as Uint8Array;
+        const truth = truths[i];
+        const scored = source.kind === 'segnet' && truth !== undefined;
+        scores.push({
+          key: image.key,
+          split: (batchRows[i] as DatasetRow).split,
+          jaccard: scored ? jaccard(mask, truth.pixels) : null,
+          dice: scored ? dice(mask, truth.pixels) : null,
+        });
+        return { key: image.key, size: image.size, pixels: applyMask(image.pixels, mask), mask };
+      });
+      await putMasked(records);
+      const done = scores.length;
+      report({
+        kind: 'masking',
+        done,
+        total: rows.length,
+        imagesPerSecond: done / ((performance.now() - started) / 1000),
+      });
+    }
+    const summary: MaskingSummary = {
+      source,
+      epoch,
+      datasetId: manifest.datasetId,
+      datasetRevision: manifest.revision,
+      storedSize: manifest.storedSize,
+      createdAt: new Date().toISOString(),
+      seconds: (performance.now() - started) / 1000,
+      backend,
+      images: scores,
+      perSplit: splitScores(scores),
+      unmasked,
+    };
+    await saveMaskingSummary(summary);
+    return { summary };
+  } finally {
+    model?.dispose();
+  }
+}
+
+async function read(
+  rows: DatasetRow[],
+): Promise<{ images: ImageRecord[]; truths: (MaskRecord | undefined)[] }> {
+  const keys = rows.map((r) => r.key);
+  const [images, truths] = await Promise.all([
+    getImages(keys),
+    getMasks(rows.filter((r) => r.hasMask).map((r) => r.key)),
+  ]);
+  const truthByKey = new Map(truths.flatMap((t) => (t ? [[t.key, t] as const] : [])));
+  return {
+    images: images.map((image, i) => {
+      if (!image) throw new Error(`The image ${keys[i]} is not in storage: the dataset changed.`);
+      return image;
+    }),
+    truths: keys.map((key) => truthByKey.get(key)),
+  };
+}
+
+/** The SegNet's masks at the stored size: predicted at its input size, probabilities resized back. */
+async function predictMasks(model: tf.LayersModel, images: ImageRecord[]): Promise<Uint8Array[]> {
+  const inputSize = model.inputs[0]?.shape[1] as number;
+  const size = images[0]?.size as number;
+  const batch = toBatch({ keys: images.map((i) => i.key), images, masks: [] }, inputSize);
+  const probabilities = tf.tidy(() => {
+    const p = model.predict(batch.x) as tf.Tensor4D;
+    return inputSize === size ? p : tf.image.resizeBilinear(p, [size, size], true);
+  });
+  const data = await probabilities.data();
+  tf.dispose([batch.x, probabilities]);
+  const pixels = size * size;
+  return images.map((_, i) => postprocess(data.subarray(i * pixels, (i + 1) * pixels), size, size));
+}
+
+/** RGB pixels with everything outside the mask set to black. */
+export function applyMask(pixels: Uint8Array, mask: Uint8Array): Uint8Array {
+  const out = new Uint8Array(pixels.length);
+  for (let p = 0; p < mask.length; p++) {
+    if ((mask[p] as number) >= 128) {
+      out[3 * p] = pixels[3 * p] as number;
+      out[3 * p + 1] = pixels[3 * p + 1] as number;
+      out[3 * p + 2] = pixels[3 * p + 2] as number;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * What the Masking stage produced, and its scores: per image the Jaccard and Dice of the applied mask
+ * against the ground truth, and per split the means and the ISIC 2017 thresholded Jaccard. Pure.
+ */
+import { mean, thresholdedJaccard } from '../eval/segmentation.ts';
+import { SPLITS, type Split } from '../dataset/types.ts';
+
+export type MaskSource = { kind: 'segnet'; runId: string } | { kind: 'truth' };
+
+export interface ImageScore {
+  key: string;
+  split: Split;
+  /** Against the ground-truth mask; null where the image has none (or the source is the truth). */
+  jaccard: number | null;
+  dice: number | null;
+}
+
+export interface SplitScores {
+  images: number;
+  /** Images with a ground-truth mask to score against. */
+  scored: number;
+  jaccard: number | null;
+  dice: number | null;
+  /** Mean of the per-image Jaccard, where an image below 0.65 counts 0 (ISIC 2017 Task 1). */
+  thresholdedJaccard: number | null;
+}
+
+export interface MaskingSummary {
+  source: MaskSource;
+  /** The SegNet epoch whose (best) checkpoint made the masks. */
+  epoch: number | null;
+  datasetId: string;
+  datasetRevision: number;
+  storedSize: number;
+  createdAt: string;
+  seconds: number;
+  backend: string;
+  images: ImageScore[];
+  perSplit: Record<Split, SplitScores>;
+  /** Images kept as they are: the ground truth was asked for and they have no mask. */
+  unmasked: string[];
+}
+
+export function splitScores(images: readonly ImageScore[]): Record<Split, SplitScores> {
+  return Object.fromEntries(
+    SPLITS.map((split) => {
+      const inSplit = images.filter((i) => i.split === split);
+      const jaccards = inSplit.flatMap((i) => (i.jaccard === null ? [] : [i.jaccard]));
+      const dices = inSplit.flatMap((i) => (i.dice === null ? [] : [i.dice]));
+      const scored = jaccards.length > 0;
+      return [
+        split,
+        {
+          images: inSplit.length,
+          scored: jaccards.length,
+          jaccard: scored ? mean(jaccards) : null,
+          dice: scored ? mean(dices) : null,
+          thresholdedJaccard: scored ? mean(jaccards.map((j) => thresholdedJaccard(j))) : null,
+        },
+      ];
+    }),
+  ) as Record<Split, SplitScores>;
+}
+
+export function describeSource(source: MaskSource): string {
+  return source.kind === 'truth' ? 'ground-truth masks' : `SegNet run ${source.runId}`;
+}

@@ -1,0 +1,61 @@
+/**
+ * The Masking stage: which masks to apply (a SegNet run's best checkpoint, or the ground truth), the
+ * job's progress, and the stored result's summary (scores, not pixels).
+ */
+import type { StateCreator } from 'zustand';
+import { loadMaskingSummary } from '../dataset/storage.ts';
+import type { MaskingProgress } from '../masking/apply.ts';
+import type { MaskSource, MaskingSummary } from '../masking/summary.ts';
+import type { AppState } from './index.ts';
+import { compute } from './runtimeSlice.ts';
+import type { JobState } from './segmentationSlice.ts';
+
+export interface MaskingSlice {
+  masking: {
+    status: JobState;
+    progress: MaskingProgress | null;
+    summary: MaskingSummary | null;
+    /** The last job was stopped: nothing was kept. */
+    stopped: boolean;
+    error: string | null;
+  };
+  loadMasking: () => Promise<void>;
+  applyMasks: (source: MaskSource) => Promise<void>;
+  stopMasking: () => Promise<void>;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = (set, get) => {
+  const patch = (p: Partial<MaskingSlice['masking']>) =>
+    set((state) => ({ masking: { ...state.masking, ...p } }));
+
+  return {
+    masking: { status: 'idle', progress: null, summary: null, stopped: false, error: null },
+
+    loadMasking: async () => {
+      const summary = (await loadMaskingSummary<MaskingSummary>()) ?? null;
+      patch({
+        summary,
+        ...(get().masking.status === 'running' ? {} : { status: summary ? 'done' : 'idle' }),
+      });
+    },
+
+    applyMasks: async (source) => {
+      if (get().masking.status === 'running') return;
+      patch({ status: 'running', progress: null, error: null, stopped: false, summary: null });
+      try {
+        const { summary } = await compute().call('applyMasks', { source }, (progress) => {
+          if (progress.kind === 'masking') patch({ progress });
+        });
+        patch({ status: summary ? 'done' : 'idle', summary, stopped: !summary });
+      } catch (error) {
+        patch({ status: 'error', error: message(error) });
+      }
+    },
+
+    stopMasking: async () => {
+      if (get().masking.status === 'running') await compute().call('stop', {});
+    },
+  };
+};

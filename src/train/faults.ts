@@ -1,0 +1,58 @@
+/**
+ * What ended a run, in words a person can act on. A missing kernel, an out-of-memory or a lost GPU
+ * device each name their cause and the way out (a smaller batch, another backend); the last
+ * checkpoint is always kept, so the run can resume.
+ */
+import { BACKEND_LABELS, type BackendName } from '../pipeline/backends.ts';
+import type { GpuFault } from '../worker/gpuFaults.ts';
+
+export type FaultKind = 'missing-kernel' | 'out-of-memory' | 'device-lost' | 'other';
+
+export class TrainingFault extends Error {
+  override name = 'TrainingFault';
+
+  constructor(
+    readonly kind: FaultKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const RESUME = 'The last finished epoch is kept: resume the run';
+
+export function explainFault(error: unknown, backend: BackendName): TrainingFault {
+  if (error instanceof TrainingFault) return error;
+  const label = BACKEND_LABELS[backend];
+  const text = error instanceof Error ? error.message : String(error);
+  const kernel = /Kernel '([^']+)' not registered/.exec(text)?.[1];
+  if (kernel) {
+    return new TrainingFault(
+      'missing-kernel',
+      `The ${label} backend cannot train this model: it has no '${kernel}' kernel. ${RESUME} on another backend (WebGPU or WebGL).`,
+    );
+  }
+  if (/out of memory|OutOfMemory|allocation failed|Failed to allocate|too large/i.test(text)) {
+    return new TrainingFault(
+      'out-of-memory',
+      `The ${label} backend ran out of memory (${text}). ${RESUME} with a smaller preset, or close other tabs that use the GPU.`,
+    );
+  }
+  if (/context lost|device (was |is )?lost|CONTEXT_LOST/i.test(text)) {
+    return new TrainingFault(
+      'device-lost',
+      `The GPU device was lost (${text}). ${RESUME}; reload the page first, or choose another backend.`,
+    );
+  }
+  return new TrainingFault('other', text);
+}
+
+export function gpuFaultError(fault: GpuFault, backend: BackendName): TrainingFault {
+  if (fault.kind === 'out-of-memory') {
+    return explainFault(new Error(`GPU out of memory: ${fault.message}`), backend);
+  }
+  if (fault.kind === 'device-lost') {
+    return explainFault(new Error(`device lost: ${fault.message}`), backend);
+  }
+  return new TrainingFault('other', `The GPU refused an operation: ${fault.message}`);
+}

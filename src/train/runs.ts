@@ -1,0 +1,119 @@
+/**
+ * Run records: one per training run (config, seed, backend, dataset, history, timings, status),
+ * in their own versioned store. No tfjs here, so the page lists and shows runs without the worker;
+ * the models themselves are checkpoints (checkpoint.ts).
+ */
+import { createStore, del, get, set, values } from 'idb-keyval';
+import type { PresetName } from '../pipeline/presets.ts';
+
+export const RUNS_VERSION = 'v1';
+const runs = createStore(`lesion-lab/${RUNS_VERSION}/runs`, 'runs');
+
+export type ModelKind = 'segnet' | 'classifier';
+/**
+ * `running` in storage while no training is active means the page closed mid-run: the run is
+ * interrupted and resumes from its last finished epoch.
+ */
+export type RunStatus = 'running' | 'stopped' | 'finished' | 'early-stop' | 'failed';
+
+/** One epoch's figures, as the training loop reports them. */
+export interface EpochFigures {
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Validation loss and metrics (by the model's metric names), weighted by batch size. */
+  valLoss: number;
+  val: Record<string, number>;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface RunRecord<Config = unknown> {
+  id: string;
+  kind: ModelKind;
+  preset: PresetName;
+  config: Config;
+  seed: number;
+  /** The backend of the latest session of the run (a resumed run may change it). */
+  backend: string;
+  /** The dataset the run trained on, to tell a stale model. */
+  datasetId: string;
+  datasetRevision: number;
+  /** Images per split the run trained and validated on. */
+  images: { train: number; val: number };
+  status: RunStatus;
+  history: EpochFigures[];
+  /** Epochs saved in the `latest` checkpoint (the next epoch to run when resuming). */
+  epochsDone: number;
+  bestEpoch: number | null;
+  bestValLoss: number;
+  /** Seconds spent training, over every session of the run. */
+  trainSeconds: number;
+  createdAt: string;
+  updatedAt: string;
+  appVersion: string;
+  tfjsVersion: string;
+  error?: string;
+}
+
+/** The SegNet's validation metrics, by the names its run history uses. */
+export const SEGNET_METRICS = { dice: 'diceCoefficient', jaccard: 'jaccardIndex' } as const;
+
+/** Keys of the records that sit beside a run record in the same store. */
+export const optimizerKey = (runId: string) => `${runId}/optimizer`;
+export const previewsKey = (runId: string) => `${runId}/previews`;
+
+/** Validation images a SegNet run predicts after every epoch, for the live view. */
+export const PREVIEW_COUNT = 4;
+
+export interface SegNetPreviews {
+  epoch: number;
+  /** Edge of the predicted masks (the model's input size). */
+  size: number;
+  /** Predicted masks, one byte per pixel, 0 or 255, with their Dice against the ground truth. */
+  items: { key: string; predicted: Uint8Array; dice: number }[];
+}
+
+export function saveRun(record: RunRecord): Promise<void> {
+  return set(record.id, { ...record, updatedAt: new Date().toISOString() }, runs);
+}
+
+export function loadRun(runId: string): Promise<RunRecord | undefined> {
+  return get<RunRecord>(runId, runs);
+}
+
+function isRunRecord(value: unknown): value is RunRecord {
+  return typeof value === 'object' && value !== null && 'kind' in value && 'history' in value;
+}
+
+/** Every run (of one kind), newest first. */
+export async function listRuns(kind?: ModelKind): Promise<RunRecord[]> {
+  const all = (await values<unknown>(runs)).filter(
+    (v): v is RunRecord => isRunRecord(v) && (kind === undefined || v.kind === kind),
+  );
+  return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+export function saveRunState<T>(key: string, value: T): Promise<void> {
+  return set(key, value, runs);
+}
+
+export function loadRunState<T>(key: string): Promise<T | undefined> {
+  return get<T>(key, runs);
+}
+
+export async function deleteRunRecords(runId: string): Promise<void> {
+  await del(optimizerKey(runId), runs);
+  await del(previewsKey(runId), runs);
+  await del(runId, runs);
+}
+
+/** The run's figure for a validation metric in its latest epoch, if any. */
+export function latestVal(record: RunRecord, metric: string): number | undefined {
+  return record.history.at(-1)?.val[metric];
+}
+
+/** The epoch the `best` checkpoint holds, with its figures. */
+export function bestFigures(record: RunRecord): EpochFigures | undefined {
+  return record.history.find((h) => h.epoch === record.bestEpoch);
+}
