@@ -10,34 +10,38 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.ts';
 
 const PORT = 4175;
 
+export type Machine = { cpu: string; cores: number; memoryGiB: number; browser: string };
+
 export interface Environment {
   app: PreviewServer;
   browser: Browser;
   url: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; browser: string };
+  machine: Machine;
+}
+
+/** How every benchmark launches Chromium (`chromium.launch` or `launchPersistentContext`). */
+export const LAUNCH_OPTIONS = {
+  executablePath: CHROMIUM_PATH,
+  args: [
+    ...CHROMIUM_ARGS,
+    // performance.measureUserAgentSpecificMemory() answers at once instead of at the next GC.
+    '--enable-blink-features=ForceEagerMeasureMemory',
+  ],
+};
+
+export function describeMachine(): Machine {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    browser: execFileSync(CHROMIUM_PATH, ['--version']).toString().trim(),
+  };
 }
 
 export async function startEnvironment(): Promise<Environment> {
   const app = await preview({ preview: { port: PORT, strictPort: true }, logLevel: 'warn' });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      ...CHROMIUM_ARGS,
-      // performance.measureUserAgentSpecificMemory() answers at once instead of at the next GC.
-      '--enable-blink-features=ForceEagerMeasureMemory',
-    ],
-  });
-  return {
-    app,
-    browser,
-    url: `http://localhost:${PORT}/`,
-    machine: {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      browser: execFileSync(CHROMIUM_PATH, ['--version']).toString().trim(),
-    },
-  };
+  const browser = await chromium.launch(LAUNCH_OPTIONS);
+  return { app, browser, url: `http://localhost:${PORT}/`, machine: describeMachine() };
 }
 
 export async function stopEnvironment(env: Environment): Promise<void> {

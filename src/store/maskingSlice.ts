@@ -34,7 +34,13 @@ export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = 
     masking: { status: 'idle', progress: null, summary: null, stopped: false, error: null },
 
     loadMasking: async () => {
-      const summary = (await loadMaskingSummary<MaskingSummary>()) ?? null;
+      let summary: MaskingSummary | null;
+      try {
+        summary = (await loadMaskingSummary<MaskingSummary>()) ?? null;
+      } catch (error) {
+        patch({ status: 'error', error: `The masked images could not be read: ${message(error)}` });
+        return;
+      }
       patch({
         summary,
         ...(get().masking.status === 'running' ? {} : { status: summary ? 'done' : 'idle' }),

@@ -74,7 +74,13 @@ export const createSegmentationSlice: StateCreator<AppState, [], [], Segmentatio
     },
 
     loadSegNetRuns: async () => {
-      const runs = (await listRuns('segnet')) as SegNetRun[];
+      let runs: SegNetRun[];
+      try {
+        runs = (await listRuns('segnet')) as SegNetRun[];
+      } catch (error) {
+        patch({ status: 'error', error: `The stored runs could not be read: ${message(error)}` });
+        return;
+      }
       const { activeRunId, selectedRunId } = get().segmentation;
       patch({
         runs,

@@ -1,0 +1,248 @@
+/**
+ * SegNet training throughput per backend (GitHub issue 4): the app's training loop (batches read
+ * from IndexedDB, augmented, one `trainOnBatch` each) against bare `model.fit` on tensors made
+ * beforehand, same model, shapes, batch size, epochs and backend, in the same worker
+ * (bench/segnet/segnet.worker.ts). Targets: app / fit at least 0.9, and as many tensors after
+ * epoch 5 as after epoch 1.
+ *
+ * The page and worker are served by Vite's dev server (they import the app's modules from src/);
+ * each backend runs in a fresh persistent Chromium profile, so IndexedDB is on disk as for a person.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type ConsoleMessage } from '@playwright/test';
+import { createServer, type ViteDevServer } from 'vite';
+import type { BackendName } from '../src/pipeline/backends.ts';
+import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
+import { LAUNCH_OPTIONS } from './browser.ts';
+import type { EpochTiming, SegNetRunOptions, SegNetRunResult } from './segnet/protocol.ts';
+
+const PORT = 4176;
+const ROOT = join(import.meta.dirname, '..');
+/** Epochs after the first (warm-up: shader compilation, first allocations) are timed. */
+const WARM_UP_EPOCHS = 1;
+/** The epoch whose tensor count is compared with epoch 1's (the issue's "epoch 5"). */
+const LEAK_EPOCH = 5;
+export const TARGET_RATIO = 0.9;
+
+export interface SegNetBenchOptions {
+  /** The preset whose SegNet recipe is measured: `quick` by default here, `seed` on a real GPU. */
+  preset: PresetName;
+  backends: BackendName[];
+  /** Training images (a whole number of batches). */
+  images: number;
+  valImages: number;
+  epochs: number;
+  storedSize: number;
+  /** Give up on a backend after this long. */
+  timeoutMs: number;
+}
+
+export interface Throughput {
+  /** Images over seconds of the timed epochs (2 to last). */
+  imagesPerSecond: number;
+  /** Each timed epoch's images/s. */
+  perEpoch: number[];
+}
+
+export interface SegNetFigure {
+  preset: PresetName;
+  backend: BackendName;
+  adapter: string;
+  inputSize: number;
+  batchSize: number;
+  images: number;
+  epochs: number;
+  app: Throughput;
+  fit: Throughput;
+  /** App images/s over fit images/s. Target: at least 0.9. */
+  ratio: number;
+  /** `tf.memory().numTensors` after epoch 1 and after epoch 5 (or the last, when fewer) of the app. */
+  numTensors: { epoch1: number; later: number; laterEpoch: number; equal: boolean };
+  /** Per-epoch timings as measured. */
+  raw: Pick<SegNetRunResult, 'app' | 'fit'>;
+  /** Errors the page or its worker printed while it ran. */
+  consoleErrors: string[];
+}
+
+export interface SegNetFailure {
+  preset: PresetName;
+  backend: BackendName;
+  error: string;
+  consoleErrors: string[];
+}
+
+/** Describes the measured configuration in words, for the table's heading. */
+export function describeSegNetBench(options: SegNetBenchOptions): string {
+  const training = PRESET_TABLE[options.preset].segnet;
+  const encoder = training.model.encoder.map((block) => block.join(',')).join(' | ');
+  return (
+    `${options.preset} preset's SegNet (${training.model.inputSize} px, blocks ${encoder}, ` +
+    `${training.optimizer} lr ${training.learningRate}, batch ${training.batchSize}, ` +
+    `augment ${JSON.stringify(training.augment)}), ${options.images} training images stored at ` +
+    `${options.storedSize} px, ${options.epochs} epochs`
+  );
+}
+
+function throughput(timings: EpochTiming[]): Throughput {
+  const timed = timings.slice(WARM_UP_EPOCHS);
+  const images = timed.reduce((sum, t) => sum + t.images, 0);
+  const seconds = timed.reduce((sum, t) => sum + t.seconds, 0);
+  return {
+    imagesPerSecond: seconds > 0 ? images / seconds : NaN,
+    perEpoch: timed.map((t) => t.images / t.seconds),
+  };
+}
+
+async function startServer(): Promise<ViteDevServer> {
+  // The app's vite.config.ts (defines, worker format, isolation headers) on its own port, without
+  // watching or reloading, with a dependency cache of its own beside the app's.
+  const server = await createServer({
+    root: ROOT,
+    cacheDir: join(import.meta.dirname, '.data', 'vite'),
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { port: PORT, strictPort: true, hmr: false, watch: null },
+    optimizeDeps: {
+      entries: ['bench/segnet/index.html'],
+      // Found up front, so the dev server never re-optimises (and reloads) while a worker runs.
+      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb-keyval'],
+    },
+  });
+  await server.listen();
+  return server;
+}
+
+async function runBackend(
+  url: string,
+  options: SegNetBenchOptions,
+  backend: BackendName,
+): Promise<SegNetFigure | SegNetFailure> {
+  const profile = mkdtempSync(join(tmpdir(), 'lesion-lab-bench-'));
+  const context = await chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
+  const consoleErrors: string[] = [];
+  const onConsole = (message: ConsoleMessage) => {
+    const from = message.worker() ? 'worker' : 'page';
+    if (message.type() === 'error') {
+      consoleErrors.push(`${from}: ${message.text()}`);
+      console.error(`  [${backend} ${from} console error] ${message.text()}`);
+    } else if (message.text().startsWith('[segnet')) {
+      console.log(`  ${message.text()}`);
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', onConsole);
+    page.on('pageerror', (error) => {
+      consoleErrors.push(`page: ${error.message}`);
+      console.error(`  [${backend} page error] ${error.message}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => 'runSegNetBench' in window);
+    const runOptions: SegNetRunOptions = {
+      backend,
+      preset: options.preset,
+      images: options.images,
+      valImages: options.valImages,
+      epochs: options.epochs,
+      storedSize: options.storedSize,
+    };
+    const result = await Promise.race([
+      page.evaluate((o) => window.runSegNetBench(o), runOptions),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no result after ${options.timeoutMs / 1000} s`)),
+          options.timeoutMs,
+        );
+      }),
+    ]);
+    const app = throughput(result.app);
+    const fit = throughput(result.fit);
+    const first = result.app[0];
+    const later = result.app[Math.min(LEAK_EPOCH, result.app.length) - 1];
+    if (!first || !later) throw new Error('The app ran no epoch');
+    return {
+      preset: options.preset,
+      backend: result.backend,
+      adapter: result.adapter,
+      inputSize: result.inputSize,
+      batchSize: result.batchSize,
+      images: options.images,
+      epochs: options.epochs,
+      app,
+      fit,
+      ratio: app.imagesPerSecond / fit.imagesPerSecond,
+      numTensors: {
+        epoch1: first.numTensors,
+        later: later.numTensors,
+        laterEpoch: later.epoch,
+        equal: first.numTensors === later.numTensors,
+      },
+      raw: { app: result.app, fit: result.fit },
+      consoleErrors,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`  SegNet on ${backend} failed: ${message}`);
+    return { preset: options.preset, backend, error: message, consoleErrors };
+  } finally {
+    clearTimeout(timer);
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+export async function benchSegNet(
+  options: SegNetBenchOptions,
+): Promise<(SegNetFigure | SegNetFailure)[]> {
+  const server = await startServer();
+  const url = `http://localhost:${PORT}/bench/segnet/index.html`;
+  const figures: (SegNetFigure | SegNetFailure)[] = [];
+  try {
+    for (const backend of options.backends) {
+      console.log(`  SegNet training on ${backend}…`);
+      figures.push(await runBackend(url, options, backend));
+    }
+  } finally {
+    await server.close();
+  }
+  return figures;
+}
+
+export function isFailure(figure: SegNetFigure | SegNetFailure): figure is SegNetFailure {
+  return 'error' in figure;
+}
+
+/** The markdown section for run.ts's table. */
+export function segnetMarkdown(
+  options: SegNetBenchOptions,
+  figures: (SegNetFigure | SegNetFailure)[],
+): string[] {
+  const f = (n: number) => (n >= 10 ? n.toFixed(1) : n.toFixed(2));
+  const range = (t: Throughput) =>
+    t.perEpoch.length > 1 ? ` (${f(Math.min(...t.perEpoch))}–${f(Math.max(...t.perEpoch))})` : '';
+  const config = `${options.preset}, ${PRESET_TABLE[options.preset].segnet.model.inputSize} px`;
+  const rows = figures.map((r) => {
+    if (isFailure(r))
+      return `| ${config} | ${r.backend} | failed: ${r.error.split('\n')[0]} | | | |`;
+    const ratio = `${r.ratio.toFixed(2)} ${r.ratio >= TARGET_RATIO ? `(meets ≥ ${TARGET_RATIO})` : `(misses ≥ ${TARGET_RATIO})`}`;
+    const tensors = `${r.numTensors.epoch1} / ${r.numTensors.later}${r.numTensors.laterEpoch === LEAK_EPOCH ? '' : ` (epoch ${r.numTensors.laterEpoch})`} ${r.numTensors.equal ? '(equal)' : '(differ)'}`;
+    return `| ${config} | ${r.backend} (${r.adapter}) | ${f(r.app.imagesPerSecond)}${range(r.app)} | ${f(r.fit.imagesPerSecond)}${range(r.fit)} | ${ratio} | ${tensors} |`;
+  });
+  const errors = figures.flatMap((r) =>
+    r.consoleErrors.map((e) => `- ${r.backend}: ${e.split('\n')[0]}`),
+  );
+  return [
+    `### SegNet training: ${describeSegNetBench(options)}`,
+    '',
+    `Images/s over epochs ${WARM_UP_EPOCHS + 1}–${options.epochs} (epoch 1 is warm-up; per-epoch range in brackets); the app's validation is not timed.`,
+    '',
+    '| config | backend | app trainLoop (images/s) | bare model.fit (images/s) | ratio | numTensors after epoch 1 / 5 |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...(errors.length > 0 ? ['Console errors while it ran:', '', ...errors, ''] : []),
+  ];
+}

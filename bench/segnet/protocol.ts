@@ -1,0 +1,46 @@
+/**
+ * What the SegNet training benchmark's page, worker and driver (bench/segnet.ts) say to each other.
+ * Types only: the Node side imports it too.
+ */
+import type { BackendName } from '../../src/pipeline/backends.ts';
+import type { PresetName } from '../../src/pipeline/presets.ts';
+
+export interface SegNetRunOptions {
+  backend: BackendName;
+  /** The preset whose SegNet recipe (model, optimizer, batch size, augmentation) is measured. */
+  preset: PresetName;
+  /** Training images; a whole number of batches, so the app and `model.fit` see the same steps. */
+  images: number;
+  /** Validation images the app's loop evaluates after each epoch (not timed). */
+  valImages: number;
+  epochs: number;
+  /** Edge of the stored records, as the Dataset stage writes them (256 by default). */
+  storedSize: number;
+}
+
+/** One epoch's training (validation excluded). */
+export interface EpochTiming {
+  /** 1-based. */
+  epoch: number;
+  images: number;
+  seconds: number;
+  /** `tf.memory().numTensors` after the epoch (app: after its validation). */
+  numTensors: number;
+}
+
+export interface SegNetRunResult {
+  backend: BackendName;
+  adapter: string;
+  tfjsVersion: string;
+  inputSize: number;
+  batchSize: number;
+  /** The app's trainLoop: batches from IndexedDB, augmented, one trainOnBatch each. */
+  app: EpochTiming[];
+  /** Bare `model.fit` on tensors made beforehand, same shapes, batch size and epochs. */
+  fit: EpochTiming[];
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; text: string }
+  | { type: 'done'; result: SegNetRunResult }
+  | { type: 'error'; message: string };

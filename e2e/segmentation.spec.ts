@@ -1,0 +1,115 @@
+/**
+ * The Segmentation and Masking stages on the real WebGPU backend (SwiftShader here), with the quick
+ * preset on the bundled synthetic demo dataset: a SegNet learns, stops, survives reloads, resumes
+ * with its curves, and its masks are applied to every image.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+
+/** Quick-preset training here takes minutes: the whole story gets one generous budget. */
+test.setTimeout(12 * 60_000);
+
+async function openWithDemo(page: Page): Promise<void> {
+  await page.goto('/?preset=quick');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
+}
+
+const epochsCharted = async (page: Page) =>
+  Number(await page.getByTestId('segnet-charts').getAttribute('data-epochs'));
+
+test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, and masks every image', async ({
+  page,
+}) => {
+  await openWithDemo(page);
+  await expect(page.getByTestId('preset')).toHaveValue('quick');
+  const status = page.getByTestId('segnet-status');
+  const run = page.getByTestId('segnet-run');
+
+  // Train two epochs, then stop: the run keeps exactly its finished epochs.
+  await page.getByTestId('train-segnet').click();
+  await expect(status).toHaveAttribute('data-state', 'running');
+  await expect.poll(() => epochsCharted(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
+  await page.getByTestId('stop-training').click();
+  await expect(status).toHaveAttribute('data-state', 'idle', { timeout: 120_000 });
+  await expect(run).toHaveAttribute('data-status', 'stopped');
+  const stoppedAt = await epochsCharted(page);
+  expect(stoppedAt).toBeGreaterThanOrEqual(2);
+  await expect(status).toContainText(`Stopped after epoch ${stoppedAt}`);
+  const diceBefore = await page.getByTestId('segnet-val-dice').getAttribute('data-value');
+  await expect(page.getByTestId('segnet-previews')).toHaveAttribute(
+    'data-epoch',
+    String(stoppedAt),
+  );
+
+  // Reload: the run, its curves and its latest figure come back from IndexedDB.
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
+  await expect(run).toHaveAttribute('data-status', 'stopped');
+  await expect.poll(() => epochsCharted(page)).toBe(stoppedAt);
+  await expect(page.getByTestId('segnet-val-dice')).toHaveAttribute('data-value', diceBefore ?? '');
+
+  // Resume: it goes on from the next epoch; a reload mid-epoch interrupts it, losing that epoch only.
+  await page.getByTestId('resume-segnet').click();
+  await expect(status).toContainText(`Epoch ${stoppedAt + 1} of 8`, { timeout: 120_000 });
+  await expect.poll(() => epochsCharted(page), { timeout: 240_000 }).toBe(stoppedAt + 1);
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
+  await expect(run).toHaveAttribute('data-status', 'running');
+  await expect(run).toContainText('Interrupted');
+  const interruptedAt = await epochsCharted(page);
+  expect(interruptedAt).toBeGreaterThanOrEqual(stoppedAt + 1);
+
+  // Resume again and let it finish: validation Dice rises above 0.7.
+  await page.getByTestId('resume-segnet').click();
+  let bestDice = 0;
+  await expect
+    .poll(
+      async () => {
+        const value = Number(await page.getByTestId('segnet-val-dice').getAttribute('data-value'));
+        bestDice = Math.max(bestDice, value);
+        return (await status.getAttribute('data-state')) === 'running' ? 'running' : bestDice;
+      },
+      { timeout: 480_000, intervals: [2_000] },
+    )
+    .toBeGreaterThan(0.7);
+  await expect(status).toHaveAttribute('data-state', 'done');
+  const epochs = await epochsCharted(page);
+  expect(epochs).toBeGreaterThan(interruptedAt);
+  await expect(run).toContainText(`${epochs} / 8`);
+
+  // Masking with the run's best checkpoint: every image, scored against the ground truth.
+  await expect(page.getByTestId('mask-source')).toHaveValue(/^segnet:/);
+  await page.getByTestId('apply-masks').click();
+  const maskStatus = page.getByTestId('mask-status');
+  await expect(maskStatus).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
+  await expect(maskStatus).toContainText('Masked 150 images');
+  const valJaccard = Number(await page.getByTestId('mask-jaccard-val').getAttribute('data-value'));
+  expect(valJaccard).toBeGreaterThan(0.4);
+  await expect(page.getByTestId('mask-example')).toHaveCount(6);
+
+  // The ground truth instead: nothing to score, every image masked.
+  await page.getByTestId('mask-source').selectOption('truth');
+  await page.getByTestId('apply-masks').click();
+  await expect(maskStatus).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  await expect(maskStatus).toContainText('with ground-truth masks');
+  await expect(page.getByTestId('mask-scores')).toHaveCount(0);
+
+  // Deleting the run removes it from the list and from the mask sources.
+  await page.getByTestId('delete-run').click();
+  await page.getByTestId('confirm-delete-run').click();
+  await expect(run).toHaveCount(0);
+  await expect(page.getByTestId('mask-source').locator('option')).toHaveText([
+    'Ground-truth masks',
+  ]);
+});
+
+test('training without masks says what is missing instead of starting', async ({ page }) => {
+  await page.goto('/?preset=quick');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
+  await expect(page.getByTestId('train-segnet')).toBeDisabled();
+  await expect(page.getByText('Needs images with ground-truth masks')).toBeVisible();
+  await expect(page.getByTestId('apply-masks')).toBeDisabled();
+});
