@@ -197,6 +197,13 @@ async function runBackend(
 export async function benchSegNet(
   options: SegNetBenchOptions,
 ): Promise<(SegNetFigure | SegNetFailure)[]> {
+  const { batchSize } = PRESET_TABLE[options.preset].segnet;
+  if (options.images < batchSize || options.images % batchSize !== 0)
+    throw new Error(
+      `SegNet images (${options.images}) must be a whole number of batches of ${batchSize}`,
+    );
+  if (options.epochs <= WARM_UP_EPOCHS)
+    throw new Error(`SegNet epochs must be more than ${WARM_UP_EPOCHS}: the first is not timed`);
   const server = await startServer();
   const url = `http://localhost:${PORT}/bench/segnet/index.html`;
   const figures: (SegNetFigure | SegNetFailure)[] = [];

@@ -218,7 +218,7 @@ self.addEventListener('message', (event: MessageEvent<SegNetRunOptions>) => {
     (result) => send({ type: 'done', result }),
     (error: unknown) => {
       console.error(describe(error));
-      send({ type: 'error', message: describe(error) });
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
     },
   );
 });

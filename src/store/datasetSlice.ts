@@ -144,6 +144,8 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
         patch({ status: 'error', error: message(error) });
       }
       await refresh();
+      // The masked images went with the dataset.
+      await get().loadMasking();
     },
 
     setStoredSize: (storedSize) => patch({ storedSize }),

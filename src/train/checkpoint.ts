@@ -43,6 +43,8 @@ export async function saveCheckpoint(
       data: Float32Array.from(await w.tensor.data()),
     })),
   );
+  // The iteration count comes as a new scalar (the rest are the optimizer's own variables).
+  tf.dispose(weights.filter((w) => w.name === 'iter').map((w) => w.tensor));
   await saveRunState(optimizerKey(record.id), state);
   await saveRun(record);
 }
