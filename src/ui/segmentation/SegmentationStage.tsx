@@ -1,8 +1,13 @@
+import { Suspense, lazy } from 'react';
 import { useAppStore } from '../../store/index.ts';
 import { RunList } from './RunList.tsx';
 import { TrainControls } from './TrainControls.tsx';
-import { TrainingCharts } from './TrainingCharts.tsx';
 import { ValidationPreviews } from './ValidationPreviews.tsx';
+
+// recharts is large: it loads with the first run to chart, not with the page.
+const TrainingCharts = lazy(() =>
+  import('./TrainingCharts.tsx').then((m) => ({ default: m.TrainingCharts })),
+);
 
 /** Stage 2: train the SegNet lesion segmenter, watch it learn, and keep its runs. */
 export function SegmentationStage() {
@@ -19,7 +24,9 @@ export function SegmentationStage() {
       <TrainControls />
       {run && (
         <>
-          <TrainingCharts run={run} />
+          <Suspense fallback={<p className="muted">Loading the charts…</p>}>
+            <TrainingCharts run={run} />
+          </Suspense>
           <ValidationPreviews runId={run.id} epoch={previewEpoch} />
         </>
       )}

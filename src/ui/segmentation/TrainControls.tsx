@@ -8,6 +8,8 @@ export function TrainControls() {
   const preset = useAppStore((s) => s.preset);
   const counts = useAppStore((s) => s.dataset.summary?.counts);
   const ready = useAppStore((s) => s.runtime.status === 'ready');
+  const info = useAppStore((s) => s.runtime.info);
+  const software = info?.backend === 'cpu' || /swiftshader|llvmpipe/i.test(info?.adapter ?? '');
   const { status, runs, selectedRunId, activeRunId, batch, stopping, error } = useAppStore(
     (s) => s.segmentation,
   );
@@ -30,6 +32,12 @@ export function TrainControls() {
           ? `Trains on ${trainImages} training images with a ground-truth mask and validates on ${valImages}.`
           : `Needs images with ground-truth masks: at least ${training.batchSize} in the train split (now ${trainImages}) and one in the validation split (now ${valImages}).`}
       </p>
+      {software && preset !== 'quick' && (
+        <p className="notice-inline" role="status">
+          This backend computes in software ({info?.adapter}): the {preset} SegNet would train for
+          days here. Use the quick preset, or a browser with a hardware GPU.
+        </p>
+      )}
       <div className="train-buttons">
         <button
           type="button"
@@ -59,6 +67,9 @@ export function TrainControls() {
               {run ? ` of ${run.config.epochs}` : ''} · batch {batch.batch}/{batch.batches} · loss{' '}
               {batch.loss.toFixed(4)} · {batch.imagesPerSecond.toFixed(1)} images/s · about{' '}
               {duration(batch.secondsLeft)} left in this epoch
+              {run && run.history.length > 0 && run.config.epochs > batch.epoch + 1
+                ? `, ${duration(batch.secondsLeft + (run.config.epochs - batch.epoch - 1) * (run.history.at(-1)?.seconds ?? 0))} at most for the rest of the run`
+                : ''}
             </span>
           </>
         )}
