@@ -1,3 +1,4 @@
+import { BACKENDS, BACKEND_LABELS } from '../../pipeline/backends.ts';
 import { PRESET_TABLE } from '../../pipeline/presets.ts';
 import { useAppStore } from '../../store/index.ts';
 import { duration, score } from '../format.ts';
@@ -79,7 +80,15 @@ export function TrainControls() {
         {!running && run && <span>{runStatusText(run, false)}.</span>}
         {status === 'error' && error && (
           <p className="error-text" role="alert">
-            {error}
+            {error}{' '}
+            <span className="error-actions">
+              Switch backend:{' '}
+              {BACKENDS.filter((b) => b !== info?.backend).map((b) => (
+                <a key={b} href={`?backend=${b}&preset=${preset}`}>
+                  {BACKEND_LABELS[b]}
+                </a>
+              ))}
+            </span>
           </p>
         )}
       </div>

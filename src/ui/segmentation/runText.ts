@@ -8,7 +8,7 @@ export function runStatusText(run: RunRecord<SegNetTraining>, active: boolean): 
     case 'running':
       return active ? `Training epoch ${done + 1}` : `Interrupted in epoch ${done + 1}`;
     case 'stopped':
-      return `Stopped after epoch ${done}`;
+      return done === 0 ? 'Stopped before its first epoch ended' : `Stopped after epoch ${done}`;
     case 'finished':
       return `Finished ${done} epochs`;
     case 'early-stop':
