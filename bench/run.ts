@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --seed] [-- --only=ingest|segnet]`: runs every benchmark in
- * headless Chromium and writes bench/results/latest.json and latest.md (latest-<only>.* with
- * --only). `--quick` is a smoke version (smaller sizes, one run). The SegNet training benchmark
- * measures the quick preset's SegNet by default (the seed's trains at a few hundredths of an image
- * a second on a software GPU); `--seed` measures the seed's, for a machine with a real GPU.
- * SegNet options: --segnet-images=N, --segnet-epochs=E, --segnet-backends=webgpu,webgl,cpu.
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet]`: runs every benchmark in headless
+ * Chromium and writes bench/results/latest.json and latest.md (latest-<only>.* with --only).
+ * `--quick` is a smoke version (smaller sizes, one run). The SegNet training benchmark measures the
+ * quick preset's SegNet by default (the seed's trains at a few hundredths of an image a second on a
+ * software GPU); `--seed` measures the seed's, for a machine with a real GPU. SegNet options:
+ * --segnet-images=N (a whole number of batches), --segnet-epochs=E, --segnet-backends=webgpu,cpu.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,9 +24,11 @@ function flag(name: string): boolean {
   );
 }
 
-function option(name: string): string | undefined {
+/** `--name=value`, or `npm run bench --name=value`, unless npm has a setting of that name. */
+function option(name: string, fromNpm = true): string | undefined {
   const given = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return given?.slice(name.length + 3) ?? process.env[`npm_config_${name.replaceAll('-', '_')}`];
+  const npm = fromNpm ? process.env[`npm_config_${name.replaceAll('-', '_')}`] : undefined;
+  return given?.slice(name.length + 3) ?? npm;
 }
 
 function count(name: string, fallback: number, least: number): number {
@@ -38,7 +40,8 @@ function count(name: string, fallback: number, least: number): number {
 }
 
 const quick = flag('quick');
-const only = option('only');
+// npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
+const only = option('only', false);
 if (only !== undefined && only !== 'ingest' && only !== 'segnet')
   throw new Error(`--only takes ingest or segnet (got ${only})`);
 

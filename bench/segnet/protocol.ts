@@ -18,13 +18,25 @@ export interface SegNetRunOptions {
   storedSize: number;
 }
 
-/** One epoch's training (validation excluded). */
+/** One epoch's training (the app's validation excluded). */
 export interface EpochTiming {
-  /** 1-based. */
-  epoch: number;
   images: number;
   seconds: number;
-  /** `tf.memory().numTensors` after the epoch (app: after its validation). */
+}
+
+/** One epoch of each: the app's loop and bare `model.fit` take turns. */
+export interface Round {
+  /** 1-based. */
+  epoch: number;
+  /** Which of the two ran first this round (it alternates). */
+  first: 'app' | 'fit';
+  /** The app's trainLoop: batches from IndexedDB, augmented, one trainOnBatch each. */
+  app: EpochTiming;
+  /** Bare `model.fit` on tensors made beforehand, same shapes and batch size. */
+  fit: EpochTiming;
+  /** The app's input pipeline alone (read from IndexedDB, augment, wait), no training. */
+  pipeline: EpochTiming;
+  /** `tf.memory().numTensors` once both have finished the epoch (the app with its validation). */
   numTensors: number;
 }
 
@@ -34,10 +46,7 @@ export interface SegNetRunResult {
   tfjsVersion: string;
   inputSize: number;
   batchSize: number;
-  /** The app's trainLoop: batches from IndexedDB, augmented, one trainOnBatch each. */
-  app: EpochTiming[];
-  /** Bare `model.fit` on tensors made beforehand, same shapes, batch size and epochs. */
-  fit: EpochTiming[];
+  rounds: Round[];
 }
 
 export type WorkerMessage =

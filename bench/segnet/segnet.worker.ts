@@ -4,7 +4,8 @@
  *   (a) trains a SegNet with the app's own pieces: `trainLoop` reading batches from IndexedDB,
  *       `augmentPair` as the app's `prepare`, compiled by `compileSegNet`;
  *   (b) trains a fresh SegNet with bare `model.fit` on tensors made beforehand, same shapes,
- *       batch size and epochs.
+ *       batch size and epochs;
+ *   (c) runs the app's input pipeline alone (read + augment, no training), for comparison.
  * It times the training of each epoch (the app's validation is left out) and counts tensors.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,12 +14,18 @@ import { Random } from '../../src/lib/random.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
 import { augmentPair } from '../../src/train/augment.ts';
-import type { BatchPlan } from '../../src/train/batches.ts';
+import { readEpoch, type BatchPlan } from '../../src/train/batches.ts';
 import { trainLoop } from '../../src/train/loop.ts';
 import { compileSegNet } from '../../src/train/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
-import type { EpochTiming, SegNetRunOptions, SegNetRunResult, WorkerMessage } from './protocol.ts';
+import type {
+  EpochTiming,
+  Round,
+  SegNetRunOptions,
+  SegNetRunResult,
+  WorkerMessage,
+} from './protocol.ts';
 
 const SEED = 4;
 
@@ -70,13 +77,18 @@ async function storeRecords(keys: string[], size: number): Promise<void> {
   }
 }
 
-/** (a) The app's training: trainLoop over IndexedDB, the app's augmentation as `prepare`. */
-async function appRun(
-  training: SegNetTraining,
-  trainKeys: string[],
-  valKeys: string[],
-  epochs: number,
-): Promise<EpochTiming[]> {
+interface Trainer {
+  /** Trains epoch `epoch` (0-based) and says how long the training took. */
+  epoch(epoch: number): Promise<EpochTiming>;
+  dispose(): void;
+}
+
+/**
+ * (a) The app's training: `trainLoop` over IndexedDB with the app's augmentation as `prepare`,
+ * one epoch per call as a resumed run does (src/train/segnetTraining.ts), timed by the loop's own
+ * clock up to the end of the epoch's last batch (its validation is left out).
+ */
+function appTrainer(training: SegNetTraining, trainKeys: string[], valKeys: string[]): Trainer {
   const model = buildSegNet(training.model);
   const optimizer = compileSegNet(model, training);
   const plan = (keys: string[], train: boolean): BatchPlan => ({
@@ -89,50 +101,45 @@ async function appRun(
   });
   const { augment } = training;
   const augmenting = augment.rotate90 || augment.flip || augment.shear > 0;
-  const timings: EpochTiming[] = [];
-  let trained = { images: 0, seconds: 0 };
-  try {
-    await trainLoop(model, {
-      train: plan(trainKeys, true),
-      val: plan(valKeys, false),
-      epochs,
-      patience: epochs + 1,
-      // As src/train/segnetTraining.ts does (seeds follow the global step).
-      prepare: augmenting
-        ? (x, y, step) => {
-            const out = augmentPair(x, y, augment, SEED * 100_003 + step);
-            return { x: out.images, y: out.masks };
-          }
-        : undefined,
-      onBatch: (batch) => {
-        const fault = takeGpuFault();
-        if (fault) throw new Error(`GPU fault (${fault.kind}): ${fault.message}`);
-        // The loop's own clock: from the start of the epoch to the end of this batch.
-        const images = batch.batch * training.batchSize;
-        trained = { images, seconds: images / batch.imagesPerSecond };
-      },
-      onEpoch: (figures) => {
-        timings.push({ epoch: figures.epoch + 1, ...trained, numTensors: tf.memory().numTensors });
-        progress(
-          `app epoch ${figures.epoch + 1}/${epochs}: ${(trained.images / trained.seconds).toFixed(2)} images/s ` +
-            `(training ${trained.seconds.toFixed(1)} s, with validation ${figures.seconds.toFixed(1)} s), ` +
-            `loss ${figures.loss.toFixed(3)}, numTensors ${tf.memory().numTensors}`,
-        );
-      },
-    });
-  } finally {
-    model.dispose();
-    optimizer.dispose();
-  }
-  return timings;
+  const stepsPerEpoch = Math.floor(trainKeys.length / training.batchSize);
+  return {
+    async epoch(epoch) {
+      let trained: EpochTiming = { images: 0, seconds: 0 };
+      await trainLoop(model, {
+        train: plan(trainKeys, true),
+        val: plan(valKeys, false),
+        epochs: 1,
+        startEpoch: epoch,
+        patience: Infinity,
+        // As segnetTraining.ts does: seeds follow the global step, across resumes.
+        prepare: augmenting
+          ? (x, y, step) => {
+              const out = augmentPair(x, y, augment, SEED * 100_003 + epoch * stepsPerEpoch + step);
+              return { x: out.images, y: out.masks };
+            }
+          : undefined,
+        onBatch: (batch) => {
+          const fault = takeGpuFault();
+          if (fault) throw new Error(`GPU fault (${fault.kind}): ${fault.message}`);
+          // The loop's own clock: from the start of the epoch to the end of this batch.
+          const images = batch.batch * training.batchSize;
+          trained = { images, seconds: images / batch.imagesPerSecond };
+        },
+      });
+      return trained;
+    },
+    dispose() {
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
 }
 
-/** (b) Bare `model.fit` on tensors already on the backend, same shapes, batch size and epochs. */
-async function fitRun(
-  training: SegNetTraining,
-  images: number,
-  epochs: number,
-): Promise<EpochTiming[]> {
+/**
+ * (b) Bare `model.fit` on tensors already on the backend, same shapes and batch size, one epoch
+ * per call, timed from tfjs's epoch start to its epoch end (which waits for the backend).
+ */
+function fitTrainer(training: SegNetTraining, images: number): Trainer {
   const size = training.model.inputSize;
   const model = buildSegNet(training.model);
   const optimizer = compileSegNet(model, training);
@@ -143,35 +150,113 @@ async function fitRun(
       'float32',
     ),
   );
-  const timings: EpochTiming[] = [];
-  let begun = 0;
+  return {
+    async epoch(epoch) {
+      let begun = 0;
+      let seconds = 0;
+      await model.fit(x, y, {
+        batchSize: training.batchSize,
+        epochs: epoch + 1,
+        initialEpoch: epoch,
+        shuffle: true,
+        verbose: 0,
+        callbacks: {
+          onEpochBegin: async () => {
+            begun = performance.now();
+          },
+          // tfjs reads the epoch's logs (waiting for the backend) before it calls this.
+          onEpochEnd: async () => {
+            seconds = (performance.now() - begun) / 1000;
+          },
+        },
+      });
+      return { images, seconds };
+    },
+    dispose() {
+      tf.dispose([x, y]);
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/**
+ * (c) The app's input pipeline alone, for the figures' sake: the same batches read from IndexedDB
+ * and augmented as in (a), each waited for (`data()`), with no training.
+ */
+function pipelineOnly(training: SegNetTraining, trainKeys: string[]): Trainer {
+  const { augment } = training;
+  const augmenting = augment.rotate90 || augment.flip || augment.shear > 0;
+  const plan: BatchPlan = {
+    keys: trainKeys,
+    batchSize: training.batchSize,
+    inputSize: training.model.inputSize,
+    withMasks: true,
+    dropRemainder: true,
+    shuffleSeed: SEED,
+  };
+  return {
+    async epoch(epoch) {
+      const started = performance.now();
+      let images = 0;
+      for await (const batch of readEpoch(plan, epoch)) {
+        const y = batch.y as tf.Tensor4D;
+        const out = augmenting
+          ? augmentPair(batch.x, y, augment, SEED * 100_003 + images)
+          : { images: batch.x, masks: y };
+        await Promise.all([out.images.data(), out.masks.data()]);
+        tf.dispose([batch.x, y, out.images, out.masks]);
+        images += batch.keys.length;
+      }
+      return { images, seconds: (performance.now() - started) / 1000 };
+    },
+    dispose() {},
+  };
+}
+
+/**
+ * Both trainers exist from the start and take turns, one epoch each, the first alternating: a
+ * change in the machine's load while it runs touches both alike.
+ */
+async function train(
+  training: SegNetTraining,
+  keys: string[],
+  images: number,
+  epochs: number,
+): Promise<Round[]> {
+  const app = appTrainer(training, keys.slice(0, images), keys.slice(images));
+  const fit = fitTrainer(training, images);
+  const pipeline = pipelineOnly(training, keys.slice(0, images));
+  const rounds: Round[] = [];
+  const rate = (t: EpochTiming) => (t.images / t.seconds).toFixed(2);
   try {
-    await model.fit(x, y, {
-      batchSize: training.batchSize,
-      epochs,
-      shuffle: true,
-      verbose: 0,
-      callbacks: {
-        onEpochBegin: async () => {
-          begun = performance.now();
-        },
-        // tfjs reads the epoch's logs (waiting for the backend) before calling this.
-        onEpochEnd: async (epoch, logs) => {
-          const seconds = (performance.now() - begun) / 1000;
-          timings.push({ epoch: epoch + 1, images, seconds, numTensors: tf.memory().numTensors });
-          progress(
-            `fit epoch ${epoch + 1}/${epochs}: ${(images / seconds).toFixed(2)} images/s ` +
-              `(${seconds.toFixed(1)} s), loss ${Number(logs?.loss).toFixed(3)}`,
-          );
-        },
-      },
-    });
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const first = epoch % 2 === 0 ? 'app' : 'fit';
+      const timings: Partial<Record<'app' | 'fit', EpochTiming>> = {};
+      for (const name of first === 'app' ? (['app', 'fit'] as const) : (['fit', 'app'] as const)) {
+        timings[name] = await (name === 'app' ? app : fit).epoch(epoch);
+      }
+      const numTensors = tf.memory().numTensors;
+      const round: Round = {
+        epoch: epoch + 1,
+        first,
+        app: timings.app as EpochTiming,
+        fit: timings.fit as EpochTiming,
+        pipeline: await pipeline.epoch(epoch),
+        numTensors,
+      };
+      rounds.push(round);
+      progress(
+        `epoch ${epoch + 1}/${epochs}: app ${rate(round.app)} images/s (${round.app.seconds.toFixed(1)} s), ` +
+          `fit ${rate(round.fit)} images/s (${round.fit.seconds.toFixed(1)} s), ` +
+          `input pipeline alone ${rate(round.pipeline)} images/s, numTensors ${round.numTensors}`,
+      );
+    }
   } finally {
-    tf.dispose([x, y]);
-    model.dispose();
-    optimizer.dispose();
+    app.dispose();
+    fit.dispose();
   }
-  return timings;
+  return rounds;
 }
 
 async function run(options: SegNetRunOptions): Promise<SegNetRunResult> {
@@ -192,21 +277,14 @@ async function run(options: SegNetRunOptions): Promise<SegNetRunResult> {
   progress(
     `stored ${keys.length} images + masks at ${options.storedSize} px in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  const app = await appRun(
-    training,
-    keys.slice(0, options.images),
-    keys.slice(options.images),
-    options.epochs,
-  );
-  const fit = await fitRun(training, options.images, options.epochs);
+  const rounds = await train(training, keys, options.images, options.epochs);
   return {
     backend: info.backend,
     adapter: info.adapter,
     tfjsVersion: info.tfjsVersion,
     inputSize: training.model.inputSize,
     batchSize: training.batchSize,
-    app,
-    fit,
+    rounds,
   };
 }
 

@@ -68,22 +68,25 @@ export function toBatch(records: Records, inputSize: number): Batch {
   const size = images[0]?.size ?? inputSize;
   const pixels = new Uint8Array(images.length * size * size * 3);
   images.forEach((image, i) => pixels.set(image.pixels, i * size * size * 3));
+  // Resize first: every later op then runs at the (often much smaller) input size.
   const x = tf.tidy(() => {
     const bytes = tf.tensor4d(pixels, [images.length, size, size, 3], 'int32');
-    const scaled = tf.div(tf.cast(bytes, 'float32'), 255) as tf.Tensor4D;
-    return size === inputSize
-      ? scaled
-      : tf.image.resizeBilinear(scaled, [inputSize, inputSize], true);
+    const resized =
+      size === inputSize
+        ? tf.cast(bytes, 'float32')
+        : tf.image.resizeBilinear(bytes, [inputSize, inputSize], true);
+    return tf.div(resized, 255) as tf.Tensor4D;
   });
   if (masks.length === 0) return { keys, x };
   const maskBytes = new Uint8Array(masks.length * size * size);
   masks.forEach((mask, i) => maskBytes.set(mask.pixels, i * size * size));
   const y = tf.tidy(() => {
     const bytes = tf.tensor4d(maskBytes, [masks.length, size, size, 1], 'int32');
-    const binary = tf.cast(tf.greater(bytes, 127), 'float32') as tf.Tensor4D;
-    return size === inputSize
-      ? binary
-      : tf.image.resizeNearestNeighbor(binary, [inputSize, inputSize], true);
+    const resized =
+      size === inputSize
+        ? bytes
+        : tf.image.resizeNearestNeighbor(bytes, [inputSize, inputSize], true);
+    return tf.cast(tf.greater(resized, 127), 'float32') as tf.Tensor4D;
   });
   return { keys, x, y };
 }

@@ -65,34 +65,49 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
     let batches = 0;
     let images = 0;
     const total = Math.floor(options.train.keys.length / options.train.batchSize) || 1;
-    for await (const batch of readEpoch(options.train, epoch)) {
+    // The next batch's tensors are made while the backend trains on the current one.
+    const epochBatches = readEpoch(options.train, epoch);
+    let next = await epochBatches.next();
+    while (!next.done) {
+      const batch = next.value;
       if (options.shouldStop?.()) {
         tf.dispose([batch.x, batch.y as tf.Tensor]);
+        await epochBatches.return(undefined);
         return { end: 'stopped', history, bestEpoch, bestValLoss };
       }
       const y = batch.y;
       if (!y) throw new Error('Training batches need targets');
       const prepared = options.prepare?.(batch.x, y, step++) ?? { x: batch.x, y };
-      const result = await model.trainOnBatch(prepared.x, prepared.y);
-      tf.dispose([batch.x, y, prepared.x, prepared.y]);
-      const loss = Array.isArray(result) ? (result[0] as number) : result;
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `The training loss became ${loss} in epoch ${epoch + 1}: lower the learning rate.`,
-        );
+      const training = model.trainOnBatch(prepared.x, prepared.y);
+      const following = epochBatches.next();
+      try {
+        const result = await training;
+        tf.dispose([batch.x, y, prepared.x, prepared.y]);
+        const loss = Array.isArray(result) ? (result[0] as number) : result;
+        if (!Number.isFinite(loss)) {
+          throw new Error(
+            `The training loss became ${loss} in epoch ${epoch + 1}: lower the learning rate.`,
+          );
+        }
+        lossSum += loss;
+        batches++;
+        images += batch.keys.length;
+        const seconds = (performance.now() - started) / 1000;
+        options.onBatch?.({
+          epoch,
+          batch: batches,
+          batches: total,
+          loss,
+          imagesPerSecond: images / seconds,
+          secondsLeft: ((total - batches) * seconds) / batches,
+        });
+      } catch (error) {
+        tf.dispose([batch.x, y, prepared.x, prepared.y]);
+        const unused = await following.catch(() => null);
+        if (unused && !unused.done) tf.dispose([unused.value.x, unused.value.y as tf.Tensor]);
+        throw error;
       }
-      lossSum += loss;
-      batches++;
-      images += batch.keys.length;
-      const seconds = (performance.now() - started) / 1000;
-      options.onBatch?.({
-        epoch,
-        batch: batches,
-        batches: total,
-        loss,
-        imagesPerSecond: images / seconds,
-        secondsLeft: ((total - batches) * seconds) / batches,
-      });
+      next = await following;
     }
     if (batches === 0)
       throw new Error('Too few training images for one batch: add images or lower the batch size.');
