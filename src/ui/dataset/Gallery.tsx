@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { getThumbs } from '../../dataset/storage.ts';
 import type { DatasetRow } from '../../dataset/summary.ts';
-import { CLASSES, CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
+import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
+import { Pager, SplitSelect } from '../common/ListControls.tsx';
+import { usePages } from '../common/usePages.ts';
 
 const PAGE = 48;
 const SHORT_LABELS = {
@@ -19,7 +21,6 @@ interface Thumb {
 export function Gallery({ rows }: { rows: DatasetRow[] }) {
   const [split, setSplit] = useState<string>('all');
   const [label, setLabel] = useState<string>('all');
-  const [page, setPage] = useState(0);
   const filtered = useMemo(
     () =>
       rows.filter(
@@ -29,32 +30,17 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
       ),
     [rows, split, label],
   );
-  const pages = Math.max(1, Math.ceil(filtered.length / PAGE));
-  const current = Math.min(page, pages - 1);
-  const visible = useMemo(
-    () => filtered.slice(current * PAGE, (current + 1) * PAGE),
-    [filtered, current],
-  );
+  const { page, pages, visible, setPage } = usePages(filtered, PAGE);
   const thumbs = useThumbs(visible);
 
   return (
     <div className="gallery">
       <div className="gallery-filters">
-        <label>
-          Split{' '}
-          <select
-            data-testid="gallery-split"
-            value={split}
-            onChange={(e) => (setSplit(e.target.value), setPage(0))}
-          >
-            <option value="all">All</option>
-            {SPLITS.map((s) => (
-              <option key={s} value={s}>
-                {SPLIT_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SplitSelect
+          testId="gallery-split"
+          value={split}
+          onChange={(value) => (setSplit(value), setPage(0))}
+        />
         <label>
           Class{' '}
           <select
@@ -71,32 +57,7 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
             <option value="unlabeled">Unlabeled</option>
           </select>
         </label>
-        <span className="muted">
-          {filtered.length} images
-          {pages > 1 && (
-            <>
-              {' '}
-              · page{' '}
-              <button
-                type="button"
-                className="button-quiet"
-                disabled={current === 0}
-                onClick={() => setPage(current - 1)}
-              >
-                ‹
-              </button>{' '}
-              {current + 1} / {pages}{' '}
-              <button
-                type="button"
-                className="button-quiet"
-                disabled={current >= pages - 1}
-                onClick={() => setPage(current + 1)}
-              >
-                ›
-              </button>
-            </>
-          )}
-        </span>
+        <Pager count={filtered.length} page={page} pages={pages} setPage={setPage} />
       </div>
       <ul className="gallery-grid">
         {visible.map((row) => (

@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { displayId } from '../../dataset/ids.ts';
 import { getImages, getMasked, getMasks } from '../../dataset/storage.ts';
-import { SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
 import type { ImageScore, MaskingSummary } from '../../masking/summary.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
+import { Pager, SplitSelect } from '../common/ListControls.tsx';
+import { usePages } from '../common/usePages.ts';
 import { score } from '../format.ts';
 
 const PAGE = 6;
@@ -24,7 +25,6 @@ export function MaskExamples({ summary }: { summary: MaskingSummary }) {
   const scored = summary.source.kind === 'segnet';
   const [split, setSplit] = useState<string>('val');
   const [order, setOrder] = useState<Order>(scored ? 'worst' : 'id');
-  const [page, setPage] = useState(0);
   const list = useMemo(() => {
     const inSplit = summary.images.filter((i) => split === 'all' || i.split === split);
     const byScore = (a: ImageScore, b: ImageScore) => (a.jaccard ?? 2) - (b.jaccard ?? 2);
@@ -32,25 +32,13 @@ export function MaskExamples({ summary }: { summary: MaskingSummary }) {
     if (order === 'best') return [...inSplit].sort((a, b) => byScore(b, a));
     return inSplit;
   }, [summary, split, order]);
-  const pages = Math.max(1, Math.ceil(list.length / PAGE));
-  const current = Math.min(page, pages - 1);
-  const visible = useMemo(() => list.slice(current * PAGE, (current + 1) * PAGE), [list, current]);
+  const { page, pages, visible, setPage } = usePages(list, PAGE);
   const examples = useExamples(visible.map((v) => v.key));
 
   return (
     <div className="mask-examples" data-testid="mask-examples">
       <div className="gallery-filters">
-        <label>
-          Split{' '}
-          <select value={split} onChange={(e) => (setSplit(e.target.value), setPage(0))}>
-            <option value="all">All</option>
-            {SPLITS.map((s) => (
-              <option key={s} value={s}>
-                {SPLIT_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SplitSelect value={split} onChange={(value) => (setSplit(value), setPage(0))} />
         {scored && (
           <label>
             Order{' '}
@@ -61,25 +49,7 @@ export function MaskExamples({ summary }: { summary: MaskingSummary }) {
             </select>
           </label>
         )}
-        <span className="muted">
-          {list.length} images · page {current + 1} of {pages}{' '}
-          <button
-            type="button"
-            className="button-quiet"
-            disabled={current === 0}
-            onClick={() => setPage(current - 1)}
-          >
-            ‹ Previous
-          </button>
-          <button
-            type="button"
-            className="button-quiet"
-            disabled={current >= pages - 1}
-            onClick={() => setPage(current + 1)}
-          >
-            Next ›
-          </button>
-        </span>
+        <Pager count={list.length} page={page} pages={pages} setPage={setPage} />
       </div>
       <div className="mask-example-head" aria-hidden="true">
         <span>Photo</span>
