@@ -1,39 +1,15 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deleteDataset, putBatch, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
+import { deleteDataset } from '../dataset/storage.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import type { BatchPlan } from './batches.ts';
 import { trainLoop } from './loop.ts';
 import { diceCoefficient, diceLoss, jaccardIndex } from './segmentationLoss.ts';
+import { squareLesion, storePairs } from './testLesions.ts';
 
 const SIZE = 16;
 const KEYS = Array.from({ length: 24 }, (_, n) => `isic_${n}`);
-
-/** A bright square lesion on dark skin, at a place that depends on n; the mask is the square. */
-function pair(n: number): { image: ImageRecord; mask: MaskRecord } {
-  const source = {
-    id: `ISIC_${n}`,
-    source: `ISIC_${n}.jpg`,
-    width: 64,
-    height: 64,
-    folderSplit: null,
-  };
-  const pixels = new Uint8Array(SIZE * SIZE * 3).fill(40);
-  const mask = new Uint8Array(SIZE * SIZE);
-  const top = n % 7;
-  const left = (n * 3) % 7;
-  for (let y = top; y < top + 8; y++) {
-    for (let x = left; x < left + 8; x++) {
-      mask[y * SIZE + x] = 255;
-      pixels.fill(220, (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);
-    }
-  }
-  return {
-    image: { ...source, key: `isic_${n}`, size: SIZE, pixels },
-    mask: { ...source, key: `isic_${n}`, size: SIZE, pixels: mask },
-  };
-}
 
 const plan = (keys: string[], train: boolean): BatchPlan => ({
   keys,
@@ -57,17 +33,7 @@ function segnet(learningRate: number): tf.LayersModel {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await deleteDataset();
-  const all = KEYS.map((_, n) => pair(n));
-  await putBatch(
-    'images',
-    all.map((p) => p.image),
-    [],
-  );
-  await putBatch(
-    'masks',
-    all.map((p) => p.mask),
-    [],
-  );
+  await storePairs(KEYS.map((_, n) => squareLesion(n, SIZE)));
 });
 
 describe('trainLoop', () => {

@@ -2,27 +2,12 @@ import './browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
-import { putBatch, saveManifest, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
-import type { Split } from '../dataset/types.ts';
+import { saveManifest } from '../dataset/storage.ts';
 import { loadRun, loadRunState, previewsKey, type SegNetPreviews } from './runs.ts';
 import { trainSegNet, type SegNetProgress } from './segnetTraining.ts';
+import { squareLesion, storePairs } from './testLesions.ts';
 
 const SIZE = 16;
-
-/** A bright square lesion on dark skin; the mask is the square. */
-function pair(n: number, split: Split): { image: ImageRecord; mask: MaskRecord } {
-  const source = { id: `ISIC_${n}`, source: `ISIC_${n}.jpg`, width: 64, height: 64 };
-  const pixels = new Uint8Array(SIZE * SIZE * 3).fill(40);
-  const mask = new Uint8Array(SIZE * SIZE);
-  for (let y = n % 5; y < (n % 5) + 8; y++) {
-    for (let x = (n * 3) % 7; x < ((n * 3) % 7) + 8; x++) {
-      mask[y * SIZE + x] = 255;
-      pixels.fill(220, (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);
-    }
-  }
-  const entry = { ...source, key: `isic_${n}`, size: SIZE, folderSplit: split };
-  return { image: { ...entry, pixels }, mask: { ...entry, pixels: mask } };
-}
 
 /** Stops the run once the epoch with this index has been reported. */
 function stopAfterEpoch(epoch: number) {
@@ -39,17 +24,8 @@ function stopAfterEpoch(epoch: number) {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   // The quick preset's batch is 16: 16 training images make one batch per epoch.
-  const all = Array.from({ length: 20 }, (_, n) => pair(n, n < 16 ? 'train' : 'val'));
-  await putBatch(
-    'images',
-    all.map((p) => p.image),
-    [],
-  );
-  await putBatch(
-    'masks',
-    all.map((p) => p.mask),
-    [],
-  );
+  const all = Array.from({ length: 20 }, (_, n) => squareLesion(n, SIZE, n < 16 ? 'train' : 'val'));
+  await storePairs(all);
   const manifest = emptyManifest(SIZE);
   for (const { image } of all) {
     const { key, id, source, width, height, folderSplit } = image;
