@@ -2,7 +2,7 @@
  * The SegNet training benchmark's worker (the app trains in a worker too). For one backend:
  * writes synthetic image + mask records to IndexedDB at the stored size, then
  *   (a) trains a SegNet with the app's own pieces: `trainLoop` reading batches from IndexedDB,
- *       `augmentPair` as the app's `prepare`, compiled by `compileSegNet`;
+ *       the app's augmentation (`segnetAugmentation`) as `prepare`, compiled by `compileSegNet`;
  *   (b) trains a fresh SegNet with bare `model.fit` on tensors made beforehand, same shapes,
  *       batch size and epochs;
  *   (c) runs the app's input pipeline alone (read + augment, no training), for comparison.
@@ -13,10 +13,9 @@ import { putBatch, type ImageRecord, type MaskRecord } from '../../src/dataset/s
 import { Random } from '../../src/lib/random.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
-import { augmentPair } from '../../src/train/augment.ts';
 import { readEpoch, type BatchPlan } from '../../src/train/batches.ts';
 import { trainLoop } from '../../src/train/loop.ts';
-import { compileSegNet } from '../../src/train/segnetTraining.ts';
+import { compileSegNet, segnetAugmentation } from '../../src/train/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
 import type {
@@ -100,7 +99,6 @@ function appTrainer(training: SegNetTraining, trainKeys: string[], valKeys: stri
     ...(train ? { shuffleSeed: SEED } : {}),
   });
   const { augment } = training;
-  const augmenting = augment.rotate90 || augment.flip || augment.shear > 0;
   const stepsPerEpoch = Math.floor(trainKeys.length / training.batchSize);
   return {
     async epoch(epoch) {
@@ -111,13 +109,7 @@ function appTrainer(training: SegNetTraining, trainKeys: string[], valKeys: stri
         epochs: 1,
         startEpoch: epoch,
         patience: Infinity,
-        // As segnetTraining.ts does: seeds follow the global step, across resumes.
-        prepare: augmenting
-          ? (x, y, step) => {
-              const out = augmentPair(x, y, augment, SEED * 100_003 + epoch * stepsPerEpoch + step);
-              return { x: out.images, y: out.masks };
-            }
-          : undefined,
+        prepare: segnetAugmentation(augment, SEED, epoch * stepsPerEpoch),
         onBatch: (batch) => {
           const fault = takeGpuFault();
           if (fault) throw new Error(`GPU fault (${fault.kind}): ${fault.message}`);
@@ -185,8 +177,7 @@ function fitTrainer(training: SegNetTraining, images: number): Trainer {
  * and augmented as in (a), each waited for (`data()`), with no training.
  */
 function pipelineOnly(training: SegNetTraining, trainKeys: string[]): Trainer {
-  const { augment } = training;
-  const augmenting = augment.rotate90 || augment.flip || augment.shear > 0;
+  const stepsPerEpoch = Math.floor(trainKeys.length / training.batchSize);
   const plan: BatchPlan = {
     keys: trainKeys,
     batchSize: training.batchSize,
@@ -199,13 +190,13 @@ function pipelineOnly(training: SegNetTraining, trainKeys: string[]): Trainer {
     async epoch(epoch) {
       const started = performance.now();
       let images = 0;
+      let step = 0;
+      const prepare = segnetAugmentation(training.augment, SEED, epoch * stepsPerEpoch);
       for await (const batch of readEpoch(plan, epoch)) {
         const y = batch.y as tf.Tensor4D;
-        const out = augmenting
-          ? augmentPair(batch.x, y, augment, SEED * 100_003 + images)
-          : { images: batch.x, masks: y };
-        await Promise.all([out.images.data(), out.masks.data()]);
-        tf.dispose([batch.x, y, out.images, out.masks]);
+        const out = prepare?.(batch.x, y, step++) ?? { x: batch.x, y };
+        await Promise.all([out.x.data(), out.y.data()]);
+        tf.dispose([batch.x, y, out.x, out.y]);
         images += batch.keys.length;
       }
       return { images, seconds: (performance.now() - started) / 1000 };

@@ -171,7 +171,7 @@ async function predictMasks(model: tf.LayersModel, images: ImageRecord[]): Promi
 }
 
 /** RGB pixels with everything outside the mask set to black. */
-export function applyMask(pixels: Uint8Array, mask: Uint8Array): Uint8Array {
+function applyMask(pixels: Uint8Array, mask: Uint8Array): Uint8Array {
   const out = new Uint8Array(pixels.length);
   for (let p = 0; p < mask.length; p++) {
     if ((mask[p] as number) >= 128) {

@@ -8,8 +8,6 @@ import * as tf from '@tensorflow/tfjs';
 import { readEpoch, type BatchPlan } from './batches.ts';
 import type { EpochFigures } from './runs.ts';
 
-export type { EpochFigures };
-
 export interface BatchProgress {
   epoch: number;
   batch: number;

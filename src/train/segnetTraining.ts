@@ -15,7 +15,7 @@ import { augmentPair } from './augment.ts';
 import { readEpoch, type BatchPlan } from './batches.ts';
 import { loadModel, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
 import { explainFault, gpuFaultError } from './faults.ts';
-import { trainLoop, type BatchProgress } from './loop.ts';
+import { trainLoop, type BatchProgress, type LoopOptions } from './loop.ts';
 import {
   PREVIEW_COUNT,
   loadRun,
@@ -52,6 +52,23 @@ export function compileSegNet(model: tf.LayersModel, training: SegNetTraining): 
       : tf.train.momentum(training.learningRate, training.momentum);
   model.compile({ optimizer, loss: diceLoss, metrics: [diceCoefficient, jaccardIndex] });
   return optimizer;
+}
+
+/**
+ * The run's augmentation as the loop's `prepare` step, or none when the preset asks for none.
+ * Seeds follow the global step (`firstStep` is the step the session starts at), so a resumed run
+ * draws what the uninterrupted one would.
+ */
+export function segnetAugmentation(
+  augment: SegNetTraining['augment'],
+  seed: number,
+  firstStep: number,
+): LoopOptions['prepare'] {
+  if (!augment.rotate90 && !augment.flip && augment.shear <= 0) return undefined;
+  return (x, y, step) => {
+    const out = augmentPair(x, y, augment, seed * 100_003 + firstStep + step);
+    return { x: out.images, y: out.masks };
+  };
 }
 
 export async function trainSegNet(
@@ -100,8 +117,6 @@ export async function trainSegNet(
       dropRemainder: train,
       ...(train ? { shuffleSeed: run.seed } : {}),
     });
-    const { augment } = training;
-    const augmenting = augment.rotate90 || augment.flip || augment.shear > 0;
     const stepsPerEpoch = Math.floor(keys.train.length / training.batchSize);
     let lastReport = 0;
     let sessionStart = performance.now();
@@ -114,18 +129,7 @@ export async function trainSegNet(
       patience: training.patience,
       bestValLoss: run.bestValLoss,
       bestEpoch: run.bestEpoch,
-      // Seeds follow the global step, so a resumed run draws what the uninterrupted one would.
-      prepare: augmenting
-        ? (x, y, step) => {
-            const out = augmentPair(
-              x,
-              y,
-              augment,
-              run.seed * 100_003 + run.epochsDone * stepsPerEpoch + step,
-            );
-            return { x: out.images, y: out.masks };
-          }
-        : undefined,
+      prepare: segnetAugmentation(training.augment, run.seed, run.epochsDone * stepsPerEpoch),
       onBatch: (progress) => {
         const fault = takeGpuFault();
         if (fault) throw gpuFaultError(fault, backend);
