@@ -13,7 +13,7 @@ import { putBatch, type ImageRecord, type MaskRecord } from '../../src/dataset/s
 import { Random } from '../../src/lib/random.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
-import { readEpoch, type BatchPlan } from '../../src/train/batches.ts';
+import { readEpoch, segmentationSource, type BatchPlan } from '../../src/train/batches.ts';
 import { trainLoop } from '../../src/train/loop.ts';
 import { compileSegNet, segnetAugmentation } from '../../src/train/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
@@ -93,8 +93,7 @@ function appTrainer(training: SegNetTraining, trainKeys: string[], valKeys: stri
   const plan = (keys: string[], train: boolean): BatchPlan => ({
     keys,
     batchSize: training.batchSize,
-    inputSize: training.model.inputSize,
-    withMasks: true,
+    source: segmentationSource(training.model.inputSize),
     dropRemainder: train,
     ...(train ? { shuffleSeed: SEED } : {}),
   });
@@ -181,8 +180,7 @@ function pipelineOnly(training: SegNetTraining, trainKeys: string[]): Trainer {
   const plan: BatchPlan = {
     keys: trainKeys,
     batchSize: training.batchSize,
-    inputSize: training.model.inputSize,
-    withMasks: true,
+    source: segmentationSource(training.model.inputSize),
     dropRemainder: true,
     shuffleSeed: SEED,
   };

@@ -20,7 +20,7 @@ import type { DatasetRow } from '../dataset/summary.ts';
 import { postprocess } from '../eval/maskPostprocess.ts';
 import { dice, jaccard } from '../eval/segmentation.ts';
 import type { BackendName } from '../pipeline/backends.ts';
-import { toBatch } from '../train/batches.ts';
+import { imageTensor } from '../train/batches.ts';
 import { loadModel } from '../train/checkpoint.ts';
 import { loadRun } from '../train/runs.ts';
 import { loadDataset } from '../train/trainingData.ts';
@@ -159,13 +159,13 @@ async function read(
 async function predictMasks(model: tf.LayersModel, images: ImageRecord[]): Promise<Uint8Array[]> {
   const inputSize = model.inputs[0]?.shape[1] as number;
   const size = images[0]?.size as number;
-  const batch = toBatch({ keys: images.map((i) => i.key), images, masks: [] }, inputSize);
+  const x = imageTensor(images, inputSize);
   const probabilities = tf.tidy(() => {
-    const p = model.predict(batch.x) as tf.Tensor4D;
+    const p = model.predict(x) as tf.Tensor4D;
     return inputSize === size ? p : tf.image.resizeBilinear(p, [size, size], true);
   });
   const data = await probabilities.data();
-  tf.dispose([batch.x, probabilities]);
+  tf.dispose([x, probabilities]);
   const pixels = size * size;
   return images.map((_, i) => postprocess(data.subarray(i * pixels, (i + 1) * pixels), size, size));
 }

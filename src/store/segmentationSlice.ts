@@ -116,7 +116,7 @@ export const createSegmentationSlice: StateCreator<AppState, [], [], Segmentatio
                 ...r,
                 history: [...r.history, figures],
                 epochsDone: figures.epoch + 1,
-                ...(best ? { bestEpoch: figures.epoch, bestValLoss: figures.valLoss } : {}),
+                ...(best ? { bestEpoch: figures.epoch, bestValue: figures.valLoss } : {}),
               }));
               patch({
                 previewEpoch: {

@@ -2,7 +2,13 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteDataset, putBatch, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
-import { epochBatches, readEpoch, type BatchPlan } from './batches.ts';
+import {
+  epochBatches,
+  imageSource,
+  readEpoch,
+  segmentationSource,
+  type BatchPlan,
+} from './batches.ts';
 
 const SIZE = 8;
 
@@ -50,8 +56,7 @@ describe('epochBatches', () => {
   const plan: BatchPlan = {
     keys: KEYS,
     batchSize: 3,
-    inputSize: SIZE,
-    withMasks: true,
+    source: segmentationSource(SIZE),
     dropRemainder: true,
     shuffleSeed: 5,
   };
@@ -75,8 +80,7 @@ describe('readEpoch', () => {
     const plan: BatchPlan = {
       keys: KEYS,
       batchSize: 4,
-      inputSize: SIZE,
-      withMasks: true,
+      source: segmentationSource(SIZE),
       dropRemainder: false,
     };
     const seen: string[] = [];
@@ -84,7 +88,7 @@ describe('readEpoch', () => {
       seen.push(...batch.keys);
       expect(batch.x.shape).toEqual([batch.keys.length, SIZE, SIZE, 3]);
       const x = batch.x.arraySync();
-      const y = batch.y?.arraySync() ?? [];
+      const y = (batch.y as tf.Tensor4D | undefined)?.arraySync() ?? [];
       batch.keys.forEach((key, i) => {
         const n = Number(key.split('_')[1]);
         expect(x[i]?.[0]?.[0]?.[0]).toBeCloseTo((n * 10) / 255, 6);
@@ -103,8 +107,7 @@ describe('readEpoch', () => {
     const plan: BatchPlan = {
       keys: KEYS,
       batchSize: 7,
-      inputSize: 4,
-      withMasks: true,
+      source: segmentationSource(4),
       dropRemainder: true,
     };
     for await (const batch of readEpoch(plan, 0)) {
@@ -120,8 +123,7 @@ describe('readEpoch', () => {
     const plan: BatchPlan = {
       keys: ['isic_0', 'isic_99'],
       batchSize: 2,
-      inputSize: SIZE,
-      withMasks: false,
+      source: imageSource(SIZE),
       dropRemainder: false,
     };
     await expect(readEpoch(plan, 0).next()).rejects.toThrow(/isic_99 is not in storage/);

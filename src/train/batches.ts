@@ -1,20 +1,32 @@
 /**
- * Training batches straight from IndexedDB: the stored images (and masks) of a split, shuffled per
- * epoch with a seed, turned into tensors at the model's input size on the backend, with the next
- * batch's records read while the current batch trains. Shared by the SegNet and the classifier.
+ * Training batches straight from IndexedDB: the records of a split, shuffled per epoch with a seed,
+ * turned into tensors at the model's input size on the backend, with the next batch's records read
+ * while the current batch trains. What a batch holds comes from its source: photos and masks for
+ * the SegNet, masked photos and labels for the classifier, stored features for a frozen backbone.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../lib/random.ts';
-import { getImages, getMasks, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
+import { getImages, getMasked, getMasks } from '../dataset/storage.ts';
+
+export interface Batch {
+  keys: string[];
+  /** Model input: [b, inputSize, inputSize, 3] photos in 0..1 (or [b, h, w, c] features). */
+  x: tf.Tensor4D;
+  /** Targets: [b, inputSize, inputSize, 1] masks of 0 or 1, or [b, classes] one-hot labels. */
+  y?: tf.Tensor;
+}
+
+/** Where a plan's batches come from. */
+export interface BatchSource {
+  /** Reads one batch's records from storage, and returns the step that makes its tensors. */
+  load(keys: string[]): Promise<() => Batch>;
+}
 
 export interface BatchPlan {
-  /** Manifest keys of the images, in a stable order. */
+  /** Keys of the records, in a stable order; a key may repeat (oversampling). */
   keys: string[];
   batchSize: number;
-  /** Edge of the model's square input; stored images are resized on the backend if it differs. */
-  inputSize: number;
-  /** Read the masks too (segmentation); a missing mask is an error. */
-  withMasks: boolean;
+  source: BatchSource;
   /** Shuffle each epoch with this seed (training); undefined keeps the order (evaluation). */
   shuffleSeed?: number;
   /**
@@ -22,14 +34,6 @@ export interface BatchPlan {
    * compile their shaders once. The per-epoch shuffle lets every image take part over epochs.
    */
   dropRemainder: boolean;
-}
-
-export interface Batch {
-  keys: string[];
-  /** [b, inputSize, inputSize, 3], values 0..1. */
-  x: tf.Tensor4D;
-  /** [b, inputSize, inputSize, 1], 0 or 1; only when the plan reads masks. */
-  y?: tf.Tensor4D;
 }
 
 /** The keys of each batch of one epoch. */
@@ -44,32 +48,25 @@ export function epochBatches(plan: BatchPlan, epoch: number): string[][] {
   return batches;
 }
 
-interface Records {
-  keys: string[];
-  images: ImageRecord[];
-  masks: MaskRecord[];
-}
-
-async function readRecords(keys: string[], withMasks: boolean): Promise<Records> {
-  const [images, masks] = await Promise.all([getImages(keys), withMasks ? getMasks(keys) : []]);
+/** Every record of the keys, or an error naming the first one missing. */
+export function present<T>(keys: string[], records: (T | undefined)[], what: string): T[] {
   keys.forEach((key, i) => {
-    if (!images[i])
+    if (!records[i]) {
       throw new Error(
-        `The image ${key} is not in storage: the dataset changed. Reload the Dataset stage.`,
+        `The ${what} ${key} is not in storage: the dataset changed. Reload the page.`,
       );
-    if (withMasks && !masks[i]) throw new Error(`The image ${key} has no stored mask.`);
+    }
   });
-  return { keys, images: images as ImageRecord[], masks: masks as MaskRecord[] };
+  return records as T[];
 }
 
-/** Packs records into tensors: bytes → floats in 0..1, resized on the backend when needed. */
-export function toBatch(records: Records, inputSize: number): Batch {
-  const { keys, images, masks } = records;
+/** Square RGB bytes (`size` edge) → [b, inputSize, inputSize, 3] floats in 0..1. */
+export function imageTensor(images: { pixels: Uint8Array; size: number }[], inputSize: number) {
   const size = images[0]?.size ?? inputSize;
   const pixels = new Uint8Array(images.length * size * size * 3);
   images.forEach((image, i) => pixels.set(image.pixels, i * size * size * 3));
   // Resize first: every later op then runs at the (often much smaller) input size.
-  const x = tf.tidy(() => {
+  return tf.tidy(() => {
     const bytes = tf.tensor4d(pixels, [images.length, size, size, 3], 'int32');
     const resized =
       size === inputSize
@@ -77,18 +74,90 @@ export function toBatch(records: Records, inputSize: number): Batch {
         : tf.image.resizeBilinear(bytes, [inputSize, inputSize], true);
     return tf.div(resized, 255) as tf.Tensor4D;
   });
-  if (masks.length === 0) return { keys, x };
-  const maskBytes = new Uint8Array(masks.length * size * size);
-  masks.forEach((mask, i) => maskBytes.set(mask.pixels, i * size * size));
-  const y = tf.tidy(() => {
-    const bytes = tf.tensor4d(maskBytes, [masks.length, size, size, 1], 'int32');
+}
+
+/** Square masks (0 or 255) → [b, inputSize, inputSize, 1] of 0 or 1. */
+export function maskTensor(masks: { pixels: Uint8Array; size: number }[], inputSize: number) {
+  const size = masks[0]?.size ?? inputSize;
+  const bytes = new Uint8Array(masks.length * size * size);
+  masks.forEach((mask, i) => bytes.set(mask.pixels, i * size * size));
+  return tf.tidy(() => {
+    const stored = tf.tensor4d(bytes, [masks.length, size, size, 1], 'int32');
     const resized =
       size === inputSize
-        ? bytes
-        : tf.image.resizeNearestNeighbor(bytes, [inputSize, inputSize], true);
+        ? stored
+        : tf.image.resizeNearestNeighbor(stored, [inputSize, inputSize], true);
     return tf.cast(tf.greater(resized, 127), 'float32') as tf.Tensor4D;
   });
-  return { keys, x, y };
+}
+
+/** Class indices → [b, classes] one-hot. */
+export function labelTensor(labels: number[], classes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D);
+}
+
+/** Photos and their ground-truth masks: the SegNet's batches. */
+export function segmentationSource(inputSize: number): BatchSource {
+  return {
+    async load(keys) {
+      const [images, masks] = await Promise.all([getImages(keys), getMasks(keys)]);
+      present(keys, images, 'image');
+      keys.forEach((key, i) => {
+        if (!masks[i]) throw new Error(`The image ${key} has no stored mask.`);
+      });
+      return () => ({
+        keys,
+        x: imageTensor(images as { pixels: Uint8Array; size: number }[], inputSize),
+        y: maskTensor(masks as { pixels: Uint8Array; size: number }[], inputSize),
+      });
+    },
+  };
+}
+
+/** Photos alone (prediction). */
+export function imageSource(inputSize: number): BatchSource {
+  return {
+    async load(keys) {
+      const images = present(keys, await getImages(keys), 'image');
+      return () => ({ keys, x: imageTensor(images, inputSize) });
+    },
+  };
+}
+
+/**
+ * Masked photos (the Masking stage's output) with one-hot labels where `labels` gives them: the
+ * classifier's batches.
+ */
+export function maskedSource(
+  inputSize: number,
+  labels?: ReadonlyMap<string, number>,
+  classes = 3,
+): BatchSource {
+  return {
+    async load(keys) {
+      const records = await getMasked(keys);
+      keys.forEach((key, i) => {
+        if (!records[i]) {
+          throw new Error(
+            `The masked image ${key} is not in storage: apply the masks again in the Masking stage.`,
+          );
+        }
+      });
+      const masked = records as { pixels: Uint8Array; size: number }[];
+      const y = labels ? keys.map((key) => labelOf(labels, key)) : null;
+      return () => ({
+        keys,
+        x: imageTensor(masked, inputSize),
+        ...(y ? { y: labelTensor(y, classes) } : {}),
+      });
+    },
+  };
+}
+
+export function labelOf(labels: ReadonlyMap<string, number>, key: string): number {
+  const label = labels.get(key);
+  if (label === undefined) throw new Error(`The image ${key} has no label.`);
+  return label;
 }
 
 /**
@@ -97,11 +166,16 @@ export function toBatch(records: Records, inputSize: number): Batch {
  */
 export async function* readEpoch(plan: BatchPlan, epoch: number): AsyncGenerator<Batch> {
   const batches = epochBatches(plan, epoch);
-  let next = batches[0] ? readRecords(batches[0], plan.withMasks) : null;
+  let next = batches[0] ? plan.source.load(batches[0]) : null;
   for (let b = 0; b < batches.length && next; b++) {
-    const records = await next;
+    const make = await next;
     const following = batches[b + 1];
-    next = following ? readRecords(following, plan.withMasks) : null;
-    yield toBatch(records, plan.inputSize);
+    next = following ? plan.source.load(following) : null;
+    yield make();
   }
+}
+
+/** Disposes a batch's tensors. */
+export function disposeBatch(batch: Batch): void {
+  tf.dispose(batch.y ? [batch.x, batch.y] : [batch.x]);
 }

@@ -27,7 +27,7 @@ function record(id: string, createdAt: string): RunRecord {
     history: [],
     epochsDone: 1,
     bestEpoch: 0,
-    bestValLoss: 0.5,
+    bestValue: 0.5,
     trainSeconds: 1,
     createdAt,
     updatedAt: createdAt,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteDataset } from '../dataset/storage.ts';
 import { buildSegNet } from '../models/segnet.ts';
-import type { BatchPlan } from './batches.ts';
+import { segmentationSource, type BatchPlan } from './batches.ts';
 import { trainLoop } from './loop.ts';
 import { diceCoefficient, diceLoss, jaccardIndex } from './segmentationLoss.ts';
 import { squareLesion, storePairs } from './testLesions.ts';
@@ -14,8 +14,7 @@ const KEYS = Array.from({ length: 24 }, (_, n) => `isic_${n}`);
 const plan = (keys: string[], train: boolean): BatchPlan => ({
   keys,
   batchSize: 4,
-  inputSize: SIZE,
-  withMasks: true,
+  source: segmentationSource(SIZE),
   dropRemainder: train,
   ...(train ? { shuffleSeed: 1 } : {}),
 });
@@ -112,7 +111,7 @@ describe('trainLoop', () => {
       epochs: 1,
       startEpoch: 3,
       patience: 2,
-      bestValLoss: early.bestValLoss,
+      ...(early.bestValue !== undefined ? { bestValue: early.bestValue } : {}),
     });
     expect(resumed.history.map((h) => h.epoch)).toEqual([3]);
     expect(resumed.bestEpoch).toBeNull();

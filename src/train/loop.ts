@@ -1,11 +1,12 @@
 /**
  * The training loop shared by the SegNet and the classifier (runs in the compute worker): epochs of
  * batches read ahead from IndexedDB, augmented on the backend, one `trainOnBatch` each; validation
- * after every epoch; early stopping on the validation loss with the best epoch remembered; a stop
- * request honoured within one batch. Progress is reported per batch, figures per epoch.
+ * after every epoch; early stopping on a monitored validation figure (the loss unless told) with
+ * the best epoch remembered; a stop request honoured within one batch. Progress is reported per
+ * batch, figures per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readEpoch, type BatchPlan } from './batches.ts';
+import { disposeBatch, readEpoch, type BatchPlan } from './batches.ts';
 import type { EpochFigures } from './runs.ts';
 
 export interface BatchProgress {
@@ -25,18 +26,54 @@ export interface LoopOptions {
   epochs: number;
   /** First epoch to run (a resumed run starts after its last finished epoch). */
   startEpoch?: number;
-  /** Epochs without a lower validation loss before stopping. */
+  /** Epochs without a better monitored figure before stopping. */
   patience: number;
-  /** The best validation loss so far, and the epoch that had it (when resuming). */
-  bestValLoss?: number;
+  /** The figure that picks the best epoch and drives early stopping; the validation loss if unset. */
+  monitor?: Monitor;
+  /** The best monitored figure so far, and the epoch that had it (when resuming). */
+  bestValue?: number;
   bestEpoch?: number | null;
   /** Turns a batch's tensors into the ones to train on (augmentation); may return the same. */
-  prepare?: (x: tf.Tensor4D, y: tf.Tensor4D, step: number) => { x: tf.Tensor4D; y: tf.Tensor4D };
+  prepare?: Prepare;
+  /** Validation loss and metrics after each epoch; `evaluate` (the model's own metrics) if unset. */
+  validate?: (model: tf.LayersModel, plan: BatchPlan) => Promise<Validation>;
   onBatch?: (progress: BatchProgress) => void;
   /** Called after each epoch; a checkpoint is written here. `best` says this epoch is the best. */
   onEpoch?: (figures: EpochFigures, best: boolean) => Promise<void> | void;
   /** Checked before every batch: true ends the run after the current batch, without that epoch. */
   shouldStop?: () => boolean;
+}
+
+export type Prepare = (
+  x: tf.Tensor4D,
+  y: tf.Tensor,
+  step: number,
+) => { x: tf.Tensor4D; y: tf.Tensor };
+
+export interface Validation {
+  loss: number;
+  metrics: Record<string, number>;
+}
+
+export interface Monitor {
+  /** What the figure is, in words (for the run's text). */
+  label: string;
+  value: (figures: EpochFigures) => number;
+  /** Whether a lower or a higher figure is better. */
+  mode: 'min' | 'max';
+}
+
+export const VAL_LOSS: Monitor = {
+  label: 'validation loss',
+  value: (figures) => figures.valLoss,
+  mode: 'min',
+};
+
+/** True when `value` beats `best` under the monitor's mode (NaN never does). */
+export function improves(monitor: Monitor, value: number, best: number | undefined): boolean {
+  if (Number.isNaN(value)) return false;
+  if (best === undefined || Number.isNaN(best)) return true;
+  return monitor.mode === 'min' ? value < best : value > best;
 }
 
 export type LoopEnd = 'finished' | 'early-stop' | 'stopped';
@@ -45,13 +82,16 @@ export interface LoopResult {
   end: LoopEnd;
   history: EpochFigures[];
   bestEpoch: number | null;
-  bestValLoss: number;
+  /** The monitored figure of the best epoch (undefined before any epoch). */
+  bestValue: number | undefined;
 }
 
 export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Promise<LoopResult> {
   const start = options.startEpoch ?? 0;
   const history: EpochFigures[] = [];
-  let bestValLoss = options.bestValLoss ?? Infinity;
+  const monitor = options.monitor ?? VAL_LOSS;
+  const validate = options.validate ?? evaluate;
+  let bestValue = options.bestValue;
   let bestEpoch: number | null = options.bestEpoch ?? null;
   // Patience counts across a resume: the epochs already run since the best one.
   let sinceBest = bestEpoch === null ? 0 : start - 1 - bestEpoch;
@@ -69,9 +109,9 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
     while (!next.done) {
       const batch = next.value;
       if (options.shouldStop?.()) {
-        tf.dispose([batch.x, batch.y as tf.Tensor]);
+        disposeBatch(batch);
         await epochBatches.return(undefined);
-        return { end: 'stopped', history, bestEpoch, bestValLoss };
+        return { end: 'stopped', history, bestEpoch, bestValue };
       }
       const y = batch.y;
       if (!y) throw new Error('Training batches need targets');
@@ -102,14 +142,14 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       } catch (error) {
         tf.dispose([batch.x, y, prepared.x, prepared.y]);
         const unused = await following.catch(() => null);
-        if (unused && !unused.done) tf.dispose([unused.value.x, unused.value.y as tf.Tensor]);
+        if (unused && !unused.done) disposeBatch(unused.value);
         throw error;
       }
       next = await following;
     }
     if (batches === 0)
       throw new Error('Too few training images for one batch: add images or lower the batch size.');
-    const { loss: valLoss, metrics } = await evaluate(model, options.val);
+    const { loss: valLoss, metrics } = await validate(model, options.val);
     const seconds = (performance.now() - started) / 1000;
     const figures: EpochFigures = {
       epoch,
@@ -120,26 +160,23 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       imagesPerSecond: images / seconds,
     };
     history.push(figures);
-    const best = valLoss < bestValLoss;
+    const value = monitor.value(figures);
+    const best = improves(monitor, value, bestValue);
     if (best) {
-      bestValLoss = valLoss;
+      bestValue = value;
       bestEpoch = epoch;
       sinceBest = 0;
     } else {
       sinceBest++;
     }
     await options.onEpoch?.(figures, best);
-    if (sinceBest >= options.patience)
-      return { end: 'early-stop', history, bestEpoch, bestValLoss };
+    if (sinceBest >= options.patience) return { end: 'early-stop', history, bestEpoch, bestValue };
   }
-  return { end: 'finished', history, bestEpoch, bestValLoss };
+  return { end: 'finished', history, bestEpoch, bestValue };
 }
 
 /** Loss and metrics over a whole split, weighted by batch size. */
-export async function evaluate(
-  model: tf.LayersModel,
-  plan: BatchPlan,
-): Promise<{ loss: number; metrics: Record<string, number> }> {
+export async function evaluate(model: tf.LayersModel, plan: BatchPlan): Promise<Validation> {
   const names = model.metricsNames.slice(1);
   const sums = new Array<number>(names.length + 1).fill(0);
   let count = 0;

@@ -46,7 +46,11 @@ export interface RunRecord<Config = unknown> {
   /** Epochs saved in the `latest` checkpoint (the next epoch to run when resuming). */
   epochsDone: number;
   bestEpoch: number | null;
-  bestValLoss: number;
+  /**
+   * The monitored validation figure of the best epoch (the SegNet's loss, the classifier's
+   * melanoma AUC); undefined before the first epoch.
+   */
+  bestValue?: number;
   /** Seconds spent training, over every session of the run. */
   trainSeconds: number;
   createdAt: string;
@@ -78,19 +82,27 @@ export function saveRun(record: RunRecord): Promise<void> {
   return set(record.id, { ...record, updatedAt: new Date().toISOString() }, runs);
 }
 
-export function loadRun(runId: string): Promise<RunRecord | undefined> {
-  return get<RunRecord>(runId, runs);
+export async function loadRun(runId: string): Promise<RunRecord | undefined> {
+  const record = await get<unknown>(runId, runs);
+  return isRunRecord(record) ? upgrade(record) : undefined;
 }
 
 function isRunRecord(value: unknown): value is RunRecord {
   return typeof value === 'object' && value !== null && 'kind' in value && 'history' in value;
 }
 
+/** Records written before `bestValue` held the SegNet's best loss as `bestValLoss`. */
+function upgrade(record: RunRecord & { bestValLoss?: number }): RunRecord {
+  const { bestValLoss, ...rest } = record;
+  if (bestValLoss === undefined || rest.bestValue !== undefined) return rest;
+  return Number.isFinite(bestValLoss) ? { ...rest, bestValue: bestValLoss } : rest;
+}
+
 /** Every run (of one kind), newest first. */
 export async function listRuns(kind?: ModelKind): Promise<RunRecord[]> {
-  const all = (await values<unknown>(runs)).filter(
-    (v): v is RunRecord => isRunRecord(v) && (kind === undefined || v.kind === kind),
-  );
+  const all = (await values<unknown>(runs))
+    .filter((v): v is RunRecord => isRunRecord(v) && (kind === undefined || v.kind === kind))
+    .map(upgrade);
   return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 

@@ -1,0 +1,148 @@
+/**
+ * One training session of a run, whatever the model (SegNet or classifier): the run record made or
+ * reopened, the loop over epochs with batch progress throttled to the page, a GPU fault checked
+ * after every batch, and after every epoch the history, a checkpoint (latest, and best by the
+ * monitored figure) with the optimizer state, and the model's own extras (previews). Any fault
+ * marks the run failed with a message a person can act on; its last checkpoint is kept.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../pipeline/backends.ts';
+import type { PresetName } from '../pipeline/presets.ts';
+import { takeGpuFault } from '../worker/gpuFaults.ts';
+import type { StopSignal } from '../worker/jobs.ts';
+import { saveCheckpoint } from './checkpoint.ts';
+import { explainFault, gpuFaultError } from './faults.ts';
+import { VAL_LOSS, trainLoop, type BatchProgress, type LoopOptions } from './loop.ts';
+import { loadRun, saveRun, type EpochFigures, type ModelKind, type RunRecord } from './runs.ts';
+import type { DatasetSnapshot } from './trainingData.ts';
+
+/** What a training job streams to the page. */
+export type TrainingProgress<Config = unknown> =
+  | { kind: 'run'; run: RunRecord<Config> }
+  | { kind: 'batch'; runId: string; progress: BatchProgress }
+  | { kind: 'epoch'; runId: string; figures: EpochFigures; best: boolean };
+
+/** Batch progress is sent at most this often (the last batch of an epoch always). */
+const PROGRESS_INTERVAL_MS = 200;
+
+export function newRunRecord<Config>(
+  kind: ModelKind,
+  preset: PresetName,
+  config: Config,
+  backend: BackendName,
+  dataset: DatasetSnapshot,
+): RunRecord<Config> {
+  const now = new Date();
+  return {
+    id: `${kind}-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${crypto.randomUUID().slice(0, 4)}`,
+    kind,
+    preset,
+    config,
+    seed: Math.floor(Math.random() * 2 ** 31),
+    backend,
+    datasetId: dataset.manifest.datasetId,
+    datasetRevision: dataset.manifest.revision,
+    images: { train: 0, val: 0 },
+    status: 'running',
+    history: [],
+    epochsDone: 0,
+    bestEpoch: null,
+    trainSeconds: 0,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    appVersion: __APP_VERSION__,
+    tfjsVersion: tf.version.tfjs,
+  };
+}
+
+/** The stored run, if it can go on: it has a finished epoch and epochs left. */
+export async function resumableRun<Config extends { epochs: number }>(
+  kind: ModelKind,
+  runId: string,
+): Promise<RunRecord<Config>> {
+  const run = (await loadRun(runId)) as RunRecord<Config> | undefined;
+  if (!run || run.kind !== kind) throw new Error(`There is no ${kind} run ${runId} to resume.`);
+  if (run.epochsDone === 0) {
+    throw new Error(`The run ${runId} has no finished epoch to resume from: start a new run.`);
+  }
+  if (run.epochsDone >= run.config.epochs) {
+    throw new Error(`The run ${runId} has run all its ${run.config.epochs} epochs.`);
+  }
+  return run;
+}
+
+export interface Session<Config> {
+  run: RunRecord<Config>;
+  /** The model that trains, compiled with `optimizer`. */
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  /** Epochs the run has in all (the session runs those not done yet). */
+  epochs: number;
+  patience: number;
+  loop: Pick<LoopOptions, 'train' | 'val' | 'prepare' | 'monitor' | 'validate'>;
+  /**
+   * The model each checkpoint saves, brought up to date with the trained one (a frozen backbone's
+   * classifier saves backbone and head together); the trained model itself if unset.
+   */
+  checkpointModel?: () => tf.LayersModel;
+  /** Work after each epoch's checkpoint, e.g. validation previews for the live view. */
+  afterEpoch?: (figures: EpochFigures) => Promise<void>;
+}
+
+export async function runSession<Config>(
+  session: Session<Config>,
+  backend: BackendName,
+  report: (progress: TrainingProgress<Config>) => void,
+  signal: StopSignal,
+): Promise<RunRecord<Config>> {
+  const { run, model, optimizer } = session;
+  Object.assign(run, { backend, status: 'running' } satisfies Partial<RunRecord>);
+  delete run.error;
+  try {
+    await saveRun(run);
+    report({ kind: 'run', run: { ...run } });
+    let lastReport = 0;
+    let sessionStart = performance.now();
+    const result = await trainLoop(model, {
+      ...session.loop,
+      epochs: session.epochs - run.epochsDone,
+      startEpoch: run.epochsDone,
+      patience: session.patience,
+      ...(run.bestValue !== undefined ? { bestValue: run.bestValue } : {}),
+      bestEpoch: run.bestEpoch,
+      onBatch: (progress) => {
+        const fault = takeGpuFault();
+        if (fault) throw gpuFaultError(fault, backend);
+        const now = performance.now();
+        if (now - lastReport >= PROGRESS_INTERVAL_MS || progress.batch === progress.batches) {
+          lastReport = now;
+          report({ kind: 'batch', runId: run.id, progress });
+        }
+      },
+      onEpoch: async (figures, best) => {
+        const now = performance.now();
+        run.trainSeconds += (now - sessionStart) / 1000;
+        sessionStart = now;
+        run.history.push(figures);
+        run.epochsDone = figures.epoch + 1;
+        if (best) {
+          run.bestEpoch = figures.epoch;
+          run.bestValue = (session.loop.monitor ?? VAL_LOSS).value(figures);
+        }
+        await saveCheckpoint(session.checkpointModel?.() ?? model, optimizer, run, best);
+        await session.afterEpoch?.(figures);
+        report({ kind: 'epoch', runId: run.id, figures, best });
+      },
+      shouldStop: () => signal.stopped,
+    });
+    run.status = result.end;
+    await saveRun(run);
+    return run;
+  } catch (error) {
+    const fault = explainFault(error, backend);
+    run.status = 'failed';
+    run.error = fault.message;
+    await saveRun(run).catch(() => undefined);
+    throw fault;
+  }
+}
