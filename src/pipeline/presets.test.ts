@@ -14,6 +14,26 @@ describe('presets', () => {
     expect(PRESET_TABLE.quick.segnet.model.inputSize).toBeLessThanOrEqual(64);
   });
 
+  it('keeps the seed recipe for the classifier and the DESIGN.md sizes for the others', () => {
+    const { classifier } = PRESET_TABLE.seed;
+    expect(classifier.model.blocks).toEqual([6, 12, 24, 16]);
+    expect([classifier.model.inputSize, classifier.model.head, classifier.mode]).toEqual([
+      256,
+      'seed',
+      'frozen',
+    ]);
+    expect([classifier.learningRate, classifier.batchSize, classifier.epochs]).toEqual([
+      1e-5, 32, 50,
+    ]);
+    const recommended = PRESET_TABLE.recommended.classifier;
+    expect([recommended.model.inputSize, recommended.model.head, recommended.mode]).toEqual([
+      224,
+      'gap',
+      'fine-tune',
+    ]);
+    expect(PRESET_TABLE.quick.classifier.model.inputSize).toBeLessThanOrEqual(64);
+  });
+
   it('reads ?preset= and falls back to seed', () => {
     expect(presetFromSearch('?preset=quick')).toBe('quick');
     expect(presetFromSearch('?backend=cpu&preset=recommended')).toBe('recommended');

@@ -3,6 +3,11 @@
  * `recommended` adds what works better, `quick` is for demos and CI and finishes in minutes on a
  * CPU. `?preset=` in the address preselects one.
  */
+import {
+  DENSENET_121_BACKBONE,
+  DENSENET_QUICK,
+  type DenseNetConfig,
+} from '../models/densenetConfig.ts';
 import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from '../models/segnetConfig.ts';
 
 export const PRESETS = ['quick', 'seed', 'recommended'] as const;
@@ -23,10 +28,55 @@ export interface SegNetTraining {
   augment: { rotate90: boolean; shear: number; flip: boolean };
 }
 
+/**
+ * How the classifier learns: `frozen` computes the backbone's features once per image and trains
+ * only the head on them (the seed's bottleneck features: fast); `fine-tune` trains every layer.
+ */
+export type ClassifierMode = 'frozen' | 'fine-tune';
+/**
+ * How the rare classes (melanoma, seborrheic keratosis) get their share: repeated, with
+ * augmentation, until every class has as many training samples as the largest (`oversample`);
+ * weighted in the loss by total / (classes x count), as scikit-learn's 'balanced' (`class-weights`);
+ * or not at all.
+ */
+export type ClassBalance = 'oversample' | 'class-weights' | 'none';
+
+export interface ClassifierAugment {
+  /** Flip horizontally half the time. */
+  flip: boolean;
+  /** Rotate by a random multiple of 90°. */
+  rotate90: boolean;
+  /** Smallest fraction of the edge a random crop keeps (zoomed back to the input size); 1: none. */
+  crop: number;
+  /** Largest per-channel gain change, e.g. 0.1 for ±10%: small colour jitter that keeps black black. */
+  colorJitter: number;
+}
+
+export interface ClassifierTraining {
+  model: DenseNetConfig;
+  mode: ClassifierMode;
+  balance: ClassBalance;
+  /** Adam's learning rate. */
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  /** Epochs without a higher validation melanoma AUC before training stops; the best is kept. */
+  patience: number;
+  /** Training-time augmentation (in `frozen` mode it makes the oversampled copies' features). */
+  augment: ClassifierAugment;
+}
+
+/** What the person may change in a preset's classifier recipe before training. */
+export type ClassifierChoices = Pick<
+  ClassifierTraining,
+  'mode' | 'balance' | 'learningRate' | 'batchSize' | 'epochs'
+>;
+
 export interface Preset {
   name: PresetName;
   label: string;
   segnet: SegNetTraining;
+  classifier: ClassifierTraining;
 }
 
 /** The seed's SegNet recipe (ISIC_melanoma). */
@@ -41,12 +91,46 @@ const SEED_SEGNET: SegNetTraining = {
   augment: { rotate90: true, shear: 0.2, flip: false },
 };
 
+const CLASSIFIER_AUGMENT: ClassifierAugment = {
+  flip: true,
+  rotate90: true,
+  crop: 0.85,
+  colorJitter: 0.1,
+};
+
+/** The seed's classifier: DenseNet-121 bottleneck features at 256 px and a dense head. */
+const SEED_CLASSIFIER: ClassifierTraining = {
+  model: { ...DENSENET_121_BACKBONE, inputSize: 256, head: 'seed', dropout: 0.6 },
+  mode: 'frozen',
+  balance: 'oversample',
+  learningRate: 1e-5,
+  batchSize: 32,
+  epochs: 50,
+  patience: 10,
+  augment: CLASSIFIER_AUGMENT,
+};
+
 export const PRESET_TABLE: Record<PresetName, Preset> = {
-  seed: { name: 'seed', label: 'Seed (ISIC_melanoma)', segnet: SEED_SEGNET },
+  seed: {
+    name: 'seed',
+    label: 'Seed (ISIC_melanoma)',
+    segnet: SEED_SEGNET,
+    classifier: SEED_CLASSIFIER,
+  },
   recommended: {
     name: 'recommended',
     label: 'Recommended',
     segnet: { ...SEED_SEGNET, augment: { ...SEED_SEGNET.augment, flip: true } },
+    classifier: {
+      model: DENSENET_121_BACKBONE,
+      mode: 'fine-tune',
+      balance: 'oversample',
+      learningRate: 1e-4,
+      batchSize: 16,
+      epochs: 30,
+      patience: 6,
+      augment: CLASSIFIER_AUGMENT,
+    },
   },
   quick: {
     name: 'quick',
@@ -60,6 +144,16 @@ export const PRESET_TABLE: Record<PresetName, Preset> = {
       epochs: 8,
       patience: 3,
       augment: { rotate90: true, shear: 0, flip: true },
+    },
+    classifier: {
+      model: DENSENET_QUICK,
+      mode: 'fine-tune',
+      balance: 'oversample',
+      learningRate: 3e-3,
+      batchSize: 16,
+      epochs: 8,
+      patience: 4,
+      augment: CLASSIFIER_AUGMENT,
     },
   },
 };

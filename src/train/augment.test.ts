@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { augmentPair, transformMatrices } from './augment.ts';
+import { augmentImages, augmentPair, transformMatrices } from './augment.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -70,5 +70,44 @@ describe('augmentPair', () => {
       identity,
       identity,
     ]);
+  });
+});
+
+describe('augmentImages', () => {
+  it('crops inside the image, jitters colour within bounds, keeps black black, and leaks nothing', () => {
+    const { images } = pair(16, 6);
+    const before = tf.memory().numTensors;
+    const options = { rotate90: true, flip: true, shear: 0, crop: 0.7, colorJitter: 0.1 };
+    const out = augmentImages(images, options, 11);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(out.shape).toEqual([6, 16, 16, 3]);
+    const values = out.dataSync();
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThanOrEqual(1);
+    // A crop zooms in: the lesion channel covers at least as much as before, never less.
+    const area = (t: tf.Tensor) =>
+      tf.tidy(() =>
+        tf.sum(tf.greater(tf.slice(t, [0, 0, 0, 0], [-1, -1, -1, 1]), 0.5)).arraySync(),
+      );
+    expect(area(out)).toBeGreaterThanOrEqual(area(images) as number);
+    // Where the photo is black in every channel (nowhere here), gains cannot lift it; check on zeros.
+    const black = tf.zeros([2, 16, 16, 3]) as tf.Tensor4D;
+    const jittered = augmentImages(black, options, 5);
+    expect(tf.tidy(() => tf.max(jittered).dataSync()[0])).toBe(0);
+    // The crop stays inside: every sampled coordinate of a corner lies in the image.
+    for (const m of transformMatrices(50, 16, options, 2)) {
+      for (const [x, y] of [
+        [0, 0],
+        [15, 15],
+      ] as const) {
+        const u = (m[0] as number) * x + (m[1] as number) * y + (m[2] as number);
+        const v = (m[3] as number) * x + (m[4] as number) * y + (m[5] as number);
+        expect(u).toBeGreaterThanOrEqual(-1e-9);
+        expect(u).toBeLessThanOrEqual(15 + 1e-9);
+        expect(v).toBeGreaterThanOrEqual(-1e-9);
+        expect(v).toBeLessThanOrEqual(15 + 1e-9);
+      }
+    }
+    tf.dispose([images, out, black, jittered]);
   });
 });

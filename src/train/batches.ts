@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../lib/random.ts';
 import { getImages, getMasked, getMasks } from '../dataset/storage.ts';
+import { imageKey } from './balance.ts';
 
 export interface Batch {
   keys: string[];
@@ -126,7 +127,7 @@ export function imageSource(inputSize: number): BatchSource {
 
 /**
  * Masked photos (the Masking stage's output) with one-hot labels where `labels` gives them: the
- * classifier's batches.
+ * classifier's batches. Keys may be sample keys of oversampled copies (`key#n`).
  */
 export function maskedSource(
   inputSize: number,
@@ -135,8 +136,9 @@ export function maskedSource(
 ): BatchSource {
   return {
     async load(keys) {
-      const records = await getMasked(keys);
-      keys.forEach((key, i) => {
+      const images = keys.map(imageKey);
+      const records = await getMasked(images);
+      images.forEach((key, i) => {
         if (!records[i]) {
           throw new Error(
             `The masked image ${key} is not in storage: apply the masks again in the Masking stage.`,
@@ -144,7 +146,7 @@ export function maskedSource(
         }
       });
       const masked = records as { pixels: Uint8Array; size: number }[];
-      const y = labels ? keys.map((key) => labelOf(labels, key)) : null;
+      const y = labels ? images.map((key) => labelOf(labels, key)) : null;
       return () => ({
         keys,
         x: imageTensor(masked, inputSize),

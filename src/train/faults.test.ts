@@ -21,6 +21,15 @@ describe('explainFault', () => {
     expect(other).toMatchObject({ kind: 'other', message: 'The training loss became NaN' });
   });
 
+  it('suggests half the batch when a run runs out of memory', () => {
+    const fault = gpuFaultError(
+      { kind: 'out-of-memory', message: 'Not enough memory' },
+      'webgpu',
+      16,
+    );
+    expect(fault.message).toContain('a batch of 8 (now 16)');
+  });
+
   it('turns WebGPU device faults into the same causes', () => {
     expect(
       gpuFaultError({ kind: 'out-of-memory', message: 'Not enough memory' }, 'webgpu'),

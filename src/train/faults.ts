@@ -21,7 +21,12 @@ export class TrainingFault extends Error {
 
 const RESUME = 'The last finished epoch is kept: resume the run';
 
-export function explainFault(error: unknown, backend: BackendName): TrainingFault {
+/** `batchSize`: the run's batch, so that an out-of-memory message can suggest a smaller one. */
+export function explainFault(
+  error: unknown,
+  backend: BackendName,
+  batchSize?: number,
+): TrainingFault {
   if (error instanceof TrainingFault) return error;
   const label = BACKEND_LABELS[backend];
   const text = error instanceof Error ? error.message : String(error);
@@ -35,7 +40,11 @@ export function explainFault(error: unknown, backend: BackendName): TrainingFaul
   if (/out of memory|OutOfMemory|allocation failed|Failed to allocate|too large/i.test(text)) {
     return new TrainingFault(
       'out-of-memory',
-      `The ${label} backend ran out of memory (${text}). ${RESUME} with a smaller preset, or close other tabs that use the GPU.`,
+      `The ${label} backend ran out of memory (${text}). ${
+        batchSize !== undefined && batchSize > 1
+          ? `Start a new run with a batch of ${Math.floor(batchSize / 2)} (now ${batchSize}) or a smaller preset`
+          : `${RESUME} with a smaller preset`
+      }, or close other tabs that use the GPU.`,
     );
   }
   if (/context lost|device (was |is )?lost|CONTEXT_LOST/i.test(text)) {
@@ -47,9 +56,13 @@ export function explainFault(error: unknown, backend: BackendName): TrainingFaul
   return new TrainingFault('other', text);
 }
 
-export function gpuFaultError(fault: GpuFault, backend: BackendName): TrainingFault {
+export function gpuFaultError(
+  fault: GpuFault,
+  backend: BackendName,
+  batchSize?: number,
+): TrainingFault {
   if (fault.kind === 'out-of-memory') {
-    return explainFault(new Error(`GPU out of memory: ${fault.message}`), backend);
+    return explainFault(new Error(`GPU out of memory: ${fault.message}`), backend, batchSize);
   }
   if (fault.kind === 'device-lost') {
     return explainFault(new Error(`device lost: ${fault.message}`), backend);

@@ -58,14 +58,25 @@ export interface RunRecord<Config = unknown> {
   appVersion: string;
   tfjsVersion: string;
   error?: string;
+  /** The file a model imported from another browser came from (no training happened here). */
+  importedFrom?: string;
 }
 
 /** The SegNet's validation metrics, by the names its run history uses. */
 export const SEGNET_METRICS = { dice: 'diceCoefficient', jaccard: 'jaccardIndex' } as const;
 
+/** The classifier's validation metrics, by the names its run history uses. */
+export const CLASSIFIER_METRICS = {
+  accuracy: 'accuracy',
+  melanomaAuc: 'melanomaAuc',
+  keratosisAuc: 'seborrheicKeratosisAuc',
+} as const;
+
 /** Keys of the records that sit beside a run record in the same store. */
 export const optimizerKey = (runId: string) => `${runId}/optimizer`;
 export const previewsKey = (runId: string) => `${runId}/previews`;
+/** The classifier's latest validation probabilities (classifierValidation.ts, Predictions). */
+export const predictionsKey = (runId: string) => `${runId}/predictions`;
 
 /** Validation images a SegNet run predicts after every epoch, for the live view. */
 export const PREVIEW_COUNT = 4;
@@ -114,10 +125,14 @@ export function loadRunState<T>(key: string): Promise<T | undefined> {
   return get<T>(key, runs);
 }
 
+export function deleteRunState(key: string): Promise<void> {
+  return del(key, runs);
+}
+
 export async function deleteRunRecords(runId: string): Promise<void> {
-  await del(optimizerKey(runId), runs);
-  await del(previewsKey(runId), runs);
-  await del(runId, runs);
+  for (const key of [optimizerKey(runId), previewsKey(runId), predictionsKey(runId), runId]) {
+    await deleteRunState(key);
+  }
 }
 
 /** The run's figure for a validation metric in its latest epoch, if any. */

@@ -106,6 +106,7 @@ export async function trainSegNet(
         optimizer,
         epochs: training.epochs,
         patience: training.patience,
+        batchSize: training.batchSize,
         loop: {
           train: plan(keys.train, true),
           val: plan(keys.val, false),

@@ -20,6 +20,8 @@ import type { DatasetSnapshot } from './trainingData.ts';
 export type TrainingProgress<Config = unknown> =
   | { kind: 'run'; run: RunRecord<Config> }
   | { kind: 'batch'; runId: string; progress: BatchProgress }
+  /** Work before the first epoch, e.g. a frozen backbone's features. */
+  | { kind: 'prepare'; runId: string; what: string; done: number; total: number }
   | { kind: 'epoch'; runId: string; figures: EpochFigures; best: boolean };
 
 /** Batch progress is sent at most this often (the last batch of an epoch always). */
@@ -79,6 +81,8 @@ export interface Session<Config> {
   /** Epochs the run has in all (the session runs those not done yet). */
   epochs: number;
   patience: number;
+  /** The batch size, so that an out-of-memory message can suggest a smaller one. */
+  batchSize: number;
   loop: Pick<LoopOptions, 'train' | 'val' | 'prepare' | 'monitor' | 'validate'>;
   /**
    * The model each checkpoint saves, brought up to date with the trained one (a frozen backbone's
@@ -112,7 +116,7 @@ export async function runSession<Config>(
       bestEpoch: run.bestEpoch,
       onBatch: (progress) => {
         const fault = takeGpuFault();
-        if (fault) throw gpuFaultError(fault, backend);
+        if (fault) throw gpuFaultError(fault, backend, session.batchSize);
         const now = performance.now();
         if (now - lastReport >= PROGRESS_INTERVAL_MS || progress.batch === progress.batches) {
           lastReport = now;
@@ -139,7 +143,7 @@ export async function runSession<Config>(
     await saveRun(run);
     return run;
   } catch (error) {
-    const fault = explainFault(error, backend);
+    const fault = explainFault(error, backend, session.batchSize);
     run.status = 'failed';
     run.error = fault.message;
     await saveRun(run).catch(() => undefined);

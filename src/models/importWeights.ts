@@ -1,0 +1,127 @@
+/**
+ * Copies weights between Layers models by layer name: a Keras DenseNet converted with
+ * tensorflowjs_converter into ours (densenet.ts), a trained backbone into a fresh classifier, the
+ * parts of buildDenseNetParts into the full model and back. Keras 3 spells 'conv1/conv' as
+ * 'conv1_conv'; names are compared with '/' and '_' alike when no exact match exists.
+ *
+ * Only layers that own weights take part. A layer is copied whole or not at all: every weight's
+ * shape must match. Nested models (a Keras backbone inside a Sequential) are searched layer by
+ * layer. Copying allocates no tensors: the target's variables take the source's values.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface WeightImportReport {
+  /** Target layers whose weights were copied. */
+  matched: string[];
+  /** Target layers with a same-named source layer whose weight shapes differ; left as they were. */
+  shapeMismatch: { layer: string; expected: number[][]; found: number[][] }[];
+  /** Target layers with weights that the source lacks; left as they were. */
+  missingInSource: string[];
+  /** Source layers with weights that no target layer takes. */
+  unusedInSource: string[];
+}
+
+export interface WeightImportOptions {
+  /** Copy only the target layers this accepts (by the target's layer name). */
+  only?: (layerName: string) => boolean;
+}
+
+/** The key two spellings of a layer name share: Keras 3's 'conv1_bn' and Keras 2's 'conv1/bn'. */
+export function canonicalLayerName(name: string): string {
+  return name.replaceAll('/', '_');
+}
+
+/** Copies source weights into target where layer names and all weight shapes match. */
+export function copyWeightsByName(
+  source: tf.LayersModel,
+  target: tf.LayersModel,
+  options: WeightImportOptions = {},
+): WeightImportReport {
+  const sourceLayers = weightedLayers(source);
+  const exact = new Map(sourceLayers.map((layer) => [layer.name, layer]));
+  const canonical = new Map<string, tf.layers.Layer>();
+  for (const layer of sourceLayers) {
+    const key = canonicalLayerName(layer.name);
+    if (!canonical.has(key)) canonical.set(key, layer);
+  }
+  const used = new Set<tf.layers.Layer>();
+  const report: WeightImportReport = {
+    matched: [],
+    shapeMismatch: [],
+    missingInSource: [],
+    unusedInSource: [],
+  };
+  for (const layer of weightedLayers(target)) {
+    const found = exact.get(layer.name) ?? canonical.get(canonicalLayerName(layer.name));
+    if (found !== undefined) used.add(found);
+    if (options.only && !options.only(layer.name)) continue;
+    if (found === undefined) {
+      report.missingInSource.push(layer.name);
+      continue;
+    }
+    const expected = shapes(layer);
+    const given = shapes(found);
+    if (!sameShapes(expected, given)) {
+      report.shapeMismatch.push({ layer: layer.name, expected, found: given });
+      continue;
+    }
+    // getWeights hands out the source's variables; setWeights makes the target's variables share
+    // their values (reference-counted), so neither side allocates or leaks a tensor.
+    layer.setWeights(found.getWeights());
+    report.matched.push(layer.name);
+  }
+  report.unusedInSource = sourceLayers.filter((l) => !used.has(l)).map((l) => l.name);
+  return report;
+}
+
+/** One or two sentences for the page: how many layers loaded, and which did not, shortened. */
+export function summarizeImport(report: WeightImportReport, maxNames = 5): string {
+  const total = report.matched.length + report.shapeMismatch.length + report.missingInSource.length;
+  const parts = [`Loaded ${report.matched.length} of ${total} layers with weights.`];
+  if (report.shapeMismatch.length > 0) {
+    const names = report.shapeMismatch.map(
+      (m) => `${m.layer} (expected ${formatShapes(m.expected)}, found ${formatShapes(m.found)})`,
+    );
+    parts.push(`${report.shapeMismatch.length} did not match: ${list(names, maxNames)}.`);
+  }
+  if (report.missingInSource.length > 0) {
+    const count = report.missingInSource.length;
+    parts.push(`${count} not in the file: ${list(report.missingInSource, maxNames)}.`);
+  }
+  if (report.unusedInSource.length > 0) {
+    const count = report.unusedInSource.length;
+    parts.push(`${count} in the file unused: ${list(report.unusedInSource, maxNames)}.`);
+  }
+  return parts.join(' ');
+}
+
+/** Layers that own weights, nested models opened up. */
+function weightedLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.flatMap((layer) =>
+    layer instanceof tf.LayersModel
+      ? weightedLayers(layer)
+      : layer.weights.length > 0
+        ? [layer]
+        : [],
+  );
+}
+
+function shapes(layer: tf.layers.Layer): number[][] {
+  return layer.weights.map((w) => w.shape.map((d) => d ?? -1));
+}
+
+function sameShapes(a: number[][], b: number[][]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((shape, i) => shape.length === b[i]?.length && shape.every((d, k) => d === b[i]?.[k]))
+  );
+}
+
+function formatShapes(list: number[][]): string {
+  return list.map((shape) => `[${shape.join(', ')}]`).join(' ');
+}
+
+function list(names: string[], max: number): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}

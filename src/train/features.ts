@@ -1,0 +1,126 @@
+/**
+ * Bottleneck features for a frozen backbone (the seed's way): the backbone runs once over every
+ * sample (oversampled copies augmented, each with its own draw) and its output is stored per run,
+ * so the head trains on them without touching the backbone again. A resumed run reuses what is
+ * stored. The store is `lesion-lab/v1/features`, keys `<runId>/<sampleKey>`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createStore, delMany, getMany, keys as storeKeys, setMany } from 'idb-keyval';
+import { guardQuota } from '../dataset/storage.ts';
+import type { ClassifierAugment } from '../pipeline/presets.ts';
+import { augmentImages } from './augment.ts';
+import { imageKey } from './balance.ts';
+import { labelOf, labelTensor, maskedSource, present, type BatchSource } from './batches.ts';
+import { RUNS_VERSION } from './runs.ts';
+
+const features = createStore(`lesion-lab/${RUNS_VERSION}/features`, 'features');
+
+interface FeatureRecord {
+  shape: number[];
+  data: Float32Array;
+}
+
+const featureKey = (runId: string, sample: string) => `${runId}/${sample}`;
+
+/** Samples computed per backbone call. */
+export const FEATURE_BATCH = 16;
+
+export interface FeatureProgress {
+  done: number;
+  total: number;
+}
+
+/**
+ * Runs the backbone over the samples that have no stored features yet. Copies (`key#n`, n > 0)
+ * are augmented first with a draw seeded by the run and the sample, so they differ from their
+ * original as the oversampled images do in fine-tuning.
+ */
+export async function computeFeatures(
+  backbone: tf.LayersModel,
+  runId: string,
+  samples: string[],
+  augment: ClassifierAugment,
+  seed: number,
+  onProgress: (progress: FeatureProgress) => void,
+  shouldStop: () => boolean,
+): Promise<boolean> {
+  const stored = await getMany<FeatureRecord | undefined>(
+    samples.map((s) => featureKey(runId, s)),
+    features,
+  );
+  const missing = samples.filter((_, i) => !stored[i]);
+  const inputSize = backbone.inputs[0]?.shape[1] as number;
+  const source = maskedSource(inputSize);
+  let done = samples.length - missing.length;
+  onProgress({ done, total: samples.length });
+  for (let start = 0; start < missing.length; start += FEATURE_BATCH) {
+    if (shouldStop()) return false;
+    const chunk = missing.slice(start, start + FEATURE_BATCH);
+    const batch = (await source.load(chunk))();
+    const output = tf.tidy(() => {
+      const copies = chunk.map((s) => s !== imageKey(s));
+      const x = copies.some(Boolean)
+        ? tf.where(
+            tf.tensor4d(copies.map(Number), [chunk.length, 1, 1, 1]).cast('bool'),
+            augmentImages(batch.x, { ...augment, shear: 0 }, seed * 7_919 + done),
+            batch.x,
+          )
+        : batch.x;
+      return backbone.predict(x) as tf.Tensor4D;
+    });
+    const data = await output.data<'float32'>();
+    const shape = output.shape.slice(1);
+    const size = shape.reduce((a, b) => a * b, 1);
+    tf.dispose([batch.x, output]);
+    await guardQuota(() =>
+      setMany(
+        chunk.map((s, i) => [
+          featureKey(runId, s),
+          { shape, data: data.slice(i * size, (i + 1) * size) } satisfies FeatureRecord,
+        ]),
+        features,
+      ),
+    );
+    done += chunk.length;
+    onProgress({ done, total: samples.length });
+  }
+  return true;
+}
+
+/** Stored features with one-hot labels: the head's batches. */
+export function featureSource(
+  runId: string,
+  labels: ReadonlyMap<string, number>,
+  classes = 3,
+): BatchSource {
+  return {
+    async load(samples) {
+      const records = present(
+        samples,
+        await getMany<FeatureRecord | undefined>(
+          samples.map((s) => featureKey(runId, s)),
+          features,
+        ),
+        'features of',
+      );
+      const shape = records[0]?.shape ?? [];
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(records.length * size);
+      records.forEach((r, i) => data.set(r.data, i * size));
+      const y = samples.map((s) => labelOf(labels, imageKey(s)));
+      return () => ({
+        keys: samples,
+        x: tf.tensor4d(data, [records.length, ...shape] as [number, number, number, number]),
+        y: labelTensor(y, classes),
+      });
+    },
+  };
+}
+
+/** Forgets a run's stored features. */
+export async function deleteFeatures(runId: string): Promise<void> {
+  const all = (await storeKeys(features)).filter(
+    (k) => typeof k === 'string' && k.startsWith(`${runId}/`),
+  );
+  await delMany(all, features);
+}
