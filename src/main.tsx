@@ -4,12 +4,14 @@ import { App } from './App.tsx';
 import { useAppStore } from './store/index.ts';
 import './ui/styles.css';
 
-const { bootRuntime, openDataset, loadSegNetRuns, loadMasking } = useAppStore.getState();
+const { bootRuntime, openDataset, loadRuns, loadMasking, loadPretrained } = useAppStore.getState();
 void bootRuntime(window.location.search);
 void openDataset();
 // Runs and masks are read from IndexedDB directly: they show before the worker has a backend.
-void loadSegNetRuns();
+void loadRuns('segnet');
+void loadRuns('classifier');
 void loadMasking();
+void loadPretrained();
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

@@ -7,6 +7,7 @@ import { DEFAULT_STORED_SIZE, isEmpty } from '../dataset/manifest.ts';
 import type { PickedFiles } from '../dataset/pickedFiles.ts';
 import { loadManifest, storageEstimate } from '../dataset/storage.ts';
 import { summarize, type DatasetSummary } from '../dataset/summary.ts';
+import { errorText } from './errorText.ts';
 import type { AppState } from './index.ts';
 
 export type IngestState = 'idle' | 'running' | 'done' | 'error';
@@ -40,8 +41,6 @@ export interface DatasetSlice {
   deleteDataset: () => Promise<void>;
   setStoredSize: (size: number) => void;
 }
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = (set, get) => {
   const patch = (p: Partial<DatasetSlice['dataset']>) =>
@@ -79,7 +78,7 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
       patch({ status: result.cancelled ? 'idle' : 'done', result });
     } catch (error) {
       await refresh().catch(() => undefined);
-      patch({ status: 'error', error: message(error) });
+      patch({ status: 'error', error: errorText(error) });
     }
   };
 
@@ -102,7 +101,7 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
       } catch (error) {
         patch({
           status: 'error',
-          error: `The stored dataset could not be read: ${message(error)}`,
+          error: `The stored dataset could not be read: ${errorText(error)}`,
         });
       }
     },
@@ -126,7 +125,7 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
       try {
         picked = await fetchDemoDataset();
       } catch (error) {
-        patch({ status: 'error', error: message(error) });
+        patch({ status: 'error', error: errorText(error) });
         return;
       }
       await ingest(picked);
@@ -141,7 +140,7 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
         await worker().call('delete', {});
         patch({ status: 'idle', progress: null, result: null, error: null });
       } catch (error) {
-        patch({ status: 'error', error: message(error) });
+        patch({ status: 'error', error: errorText(error) });
       }
       await refresh();
       // The masked images went with the dataset.

@@ -3,18 +3,20 @@
  * beside their state; components read narrow selectors. Tensors and pixels never enter the store.
  */
 import { create } from 'zustand';
+import { createClassifierSlice, type ClassifierSlice } from './classifierSlice.ts';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
 import { createMaskingSlice, type MaskingSlice } from './maskingSlice.ts';
 import { createNavigationSlice, type NavigationSlice } from './navigationSlice.ts';
 import { createRuntimeSlice, type RuntimeSlice } from './runtimeSlice.ts';
-import { createSegmentationSlice, type SegmentationSlice } from './segmentationSlice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settingsSlice.ts';
+import { createTrainingSlice, type TrainingSlice } from './trainingSlice.ts';
 
 export type AppState = RuntimeSlice &
   NavigationSlice &
   SettingsSlice &
   DatasetSlice &
-  SegmentationSlice &
+  TrainingSlice &
+  ClassifierSlice &
   MaskingSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
@@ -22,6 +24,7 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createNavigationSlice(...a),
   ...createSettingsSlice(...a),
   ...createDatasetSlice(...a),
-  ...createSegmentationSlice(...a),
+  ...createTrainingSlice(...a),
+  ...createClassifierSlice(...a),
   ...createMaskingSlice(...a),
 }));

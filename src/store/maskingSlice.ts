@@ -8,7 +8,8 @@ import type { MaskingProgress } from '../masking/apply.ts';
 import type { MaskSource, MaskingSummary } from '../masking/summary.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
-import type { JobState } from './segmentationSlice.ts';
+import type { JobState } from './trainingSlice.ts';
+import { errorText } from './errorText.ts';
 
 export interface MaskingSlice {
   masking: {
@@ -24,8 +25,6 @@ export interface MaskingSlice {
   stopMasking: () => Promise<void>;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = (set, get) => {
   const patch = (p: Partial<MaskingSlice['masking']>) =>
     set((state) => ({ masking: { ...state.masking, ...p } }));
@@ -38,7 +37,10 @@ export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = 
       try {
         summary = (await loadMaskingSummary<MaskingSummary>()) ?? null;
       } catch (error) {
-        patch({ status: 'error', error: `The masked images could not be read: ${message(error)}` });
+        patch({
+          status: 'error',
+          error: `The masked images could not be read: ${errorText(error)}`,
+        });
         return;
       }
       patch({
@@ -56,7 +58,7 @@ export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = 
         });
         patch({ status: summary ? 'done' : 'idle', summary, stopped: !summary });
       } catch (error) {
-        patch({ status: 'error', error: message(error) });
+        patch({ status: 'error', error: errorText(error) });
       }
     },
 

@@ -10,5 +10,6 @@ export interface SettingsSlice {
 
 export const createSettingsSlice: StateCreator<AppState, [], [], SettingsSlice> = (set) => ({
   preset: presetFromSearch(globalThis.location?.search ?? ''),
-  setPreset: (preset) => set({ preset }),
+  // The classifier's edited recipe belongs to the preset it was edited from.
+  setPreset: (preset) => set((s) => ({ preset, classifier: { ...s.classifier, choices: {} } })),
 });

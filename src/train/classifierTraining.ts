@@ -230,8 +230,9 @@ export async function trainClassifier(
               },
             }
           : {}),
-        afterEpoch: async (figures) => {
-          if (latest) {
+        // The predictions shown are the best checkpoint's: the model evaluation and export use.
+        afterEpoch: async (figures, best) => {
+          if (latest && best) {
             const stored: StoredPredictions = { epoch: figures.epoch, ...latest };
             await saveRunState(predictionsKey(run.id), stored);
           }
@@ -301,4 +302,32 @@ async function initialModel(
     model.dispose();
     throw error;
   }
+}
+
+/**
+ * Predicts the validation split's masked images with a classifier and stores the probabilities as
+ * the run's predictions (what an imported model shows before any training here). Nothing is
+ * stored when there are no masked images of labelled validation images yet.
+ */
+export async function predictValidation(
+  model: tf.LayersModel,
+  runId: string,
+  epoch: number,
+): Promise<StoredPredictions | null> {
+  const dataset = await loadDataset().catch(() => null);
+  const masking = await loadMaskingSummary<MaskingSummary>();
+  if (!dataset || !masking || masking.datasetRevision !== dataset.manifest.revision) return null;
+  const labels = labelIndex(dataset.rows);
+  const keys = dataset.rows.filter((r) => r.split === 'val' && r.label).map((r) => r.key);
+  if (keys.length === 0) return null;
+  const inputSize = model.inputs[0]?.shape[1] as number;
+  const predictions = await predictAll(model, {
+    keys,
+    batchSize: FEATURE_BATCH,
+    source: maskedSource(inputSize, labels),
+    dropRemainder: false,
+  });
+  const stored: StoredPredictions = { epoch, ...predictions };
+  await saveRunState(predictionsKey(runId), stored);
+  return stored;
 }

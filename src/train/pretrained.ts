@@ -9,25 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { buildDenseNet } from '../models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../models/densenetConfig.ts';
 import { copyWeightsByName, summarizeImport } from '../models/importWeights.ts';
-import { RUNS_VERSION, deleteRunState, loadRunState, saveRunState } from './runs.ts';
+import { PRETRAINED_KEY, loadPretrainedInfo, type PretrainedInfo } from './pretrainedInfo.ts';
+import { RUNS_VERSION, deleteRunState, saveRunState } from './runs.ts';
 
 const MODEL_URL = `indexeddb://lesion-lab/${RUNS_VERSION}/pretrained/densenet121`;
-/** The info record sits in the runs store beside the runs (runs.ts lists only run records). */
-export const PRETRAINED_KEY = 'pretrained/densenet121';
-
-export interface PretrainedInfo {
-  /** The model.json's file name. */
-  source: string;
-  /** Layers of our DenseNet-121 backbone that took the imported weights, of those with weights. */
-  matched: number;
-  total: number;
-  /** In words: what matched and what did not. */
-  summary: string;
-  /** Our layers left as they were, by name (at most a few dozen). */
-  unmatched: string[];
-  importedAt: string;
-}
-
 /** The JSON file first: tf.io.browserFiles wants model.json, then its weight files. */
 function orderFiles(files: File[]): File[] {
   const json = files.filter((f) => f.name.endsWith('.json'));
@@ -84,10 +69,6 @@ export async function importPretrained(files: File[]): Promise<PretrainedInfo> {
     source.dispose();
     target.dispose();
   }
-}
-
-export function loadPretrainedInfo(): Promise<PretrainedInfo | undefined> {
-  return loadRunState<PretrainedInfo>(PRETRAINED_KEY);
 }
 
 export async function loadPretrained(): Promise<{ model: tf.LayersModel; info: PretrainedInfo }> {

@@ -90,7 +90,7 @@ export interface Session<Config> {
    */
   checkpointModel?: () => tf.LayersModel;
   /** Work after each epoch's checkpoint, e.g. validation previews for the live view. */
-  afterEpoch?: (figures: EpochFigures) => Promise<void>;
+  afterEpoch?: (figures: EpochFigures, best: boolean) => Promise<void>;
 }
 
 export async function runSession<Config>(
@@ -134,7 +134,7 @@ export async function runSession<Config>(
           run.bestValue = (session.loop.monitor ?? VAL_LOSS).value(figures);
         }
         await saveCheckpoint(session.checkpointModel?.() ?? model, optimizer, run, best);
-        await session.afterEpoch?.(figures);
+        await session.afterEpoch?.(figures, best);
         report({ kind: 'epoch', runId: run.id, figures, best });
       },
       shouldStop: () => signal.stopped,

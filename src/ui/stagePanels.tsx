@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import type { StageId } from '../pipeline/stages.ts';
+import { ClassifierStage } from './classifier/ClassifierStage.tsx';
 import { DatasetStage } from './dataset/DatasetStage.tsx';
 import { MaskingStage } from './masking/MaskingStage.tsx';
 import { SegmentationStage } from './segmentation/SegmentationStage.tsx';
@@ -9,4 +10,5 @@ export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {
   dataset: DatasetStage,
   segmentation: SegmentationStage,
   masking: MaskingStage,
+  classifier: ClassifierStage,
 };

@@ -5,8 +5,15 @@
 import type { BackendChoice, BackendName } from '../pipeline/backends.ts';
 import type { ApplyMasksResult, MaskingProgress } from '../masking/apply.ts';
 import type { MaskSource } from '../masking/summary.ts';
+import type {
+  ClassifierProgress,
+  ClassifierRun,
+  TrainClassifierParams,
+} from '../train/classifierTraining.ts';
+import type { ExportedModel } from '../train/exchange.ts';
+import type { PretrainedInfo } from '../train/pretrainedInfo.ts';
+import type { ModelKind, RunRecord } from '../train/runs.ts';
 import type { SegNetProgress, SegNetRun, TrainSegNetParams } from '../train/segnetTraining.ts';
-import type { ModelKind } from '../train/runs.ts';
 
 /** One backend the worker tried while starting, and how that went. */
 export interface BackendAttempt {
@@ -39,7 +46,7 @@ export interface BackendCheck {
 }
 
 /** What long requests stream back: training per batch and per epoch, masking per batch. */
-export type ComputeProgress = SegNetProgress | MaskingProgress;
+export type ComputeProgress = SegNetProgress | ClassifierProgress | MaskingProgress;
 
 /** Every request the worker serves: its parameters, its result, and its progress payload. */
 export type ComputeApi = {
@@ -49,6 +56,15 @@ export type ComputeApi = {
   checkBackend: { params: { size: number }; result: BackendCheck };
   /** Train a new SegNet run, or resume one; streams batch and epoch progress. */
   trainSegNet: { params: TrainSegNetParams; result: SegNetRun };
+  /** Train a new classifier run, or resume one; streams feature, batch and epoch progress. */
+  trainClassifier: { params: TrainClassifierParams; result: ClassifierRun };
+  /** Check dropped Keras DenseNet-121 ImageNet weights (tfjs Layers files) and keep them. */
+  importPretrained: { params: { files: File[] }; result: PretrainedInfo };
+  deletePretrained: { params: Record<string, never>; result: null };
+  /** A run's best checkpoint as tfjs Layers files (model.json text, weights transferred). */
+  exportModel: { params: { runId: string; kind: ModelKind }; result: ExportedModel };
+  /** Store a model exported by Lesion Lab as a run of this browser. */
+  importModel: { params: { files: File[] }; result: RunRecord };
   /** Stop the running job (training or masking) after its current batch. */
   stop: { params: Record<string, never>; result: { stopped: boolean } };
   /** Delete a run: its checkpoints, optimizer state, previews and record. */

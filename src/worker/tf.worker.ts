@@ -6,6 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { applyMasks } from '../masking/apply.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { deleteRun } from '../train/checkpoint.ts';
+import { trainClassifier } from '../train/classifierTraining.ts';
+import { exportModel, importModel } from '../train/exchange.ts';
+import { deleteFeatures } from '../train/features.ts';
+import { deletePretrained, importPretrained } from '../train/pretrained.ts';
 import { trainSegNet } from '../train/segnetTraining.ts';
 import { selectBackend } from './backend.ts';
 import { checkBackend } from './checkBackend.ts';
@@ -15,16 +19,36 @@ import { serveRpc } from './rpc.ts';
 
 const backend = () => tf.getBackend() as BackendName;
 
-serveRpc<ComputeApi, ComputeProgress>({
-  init: ({ backend }) => selectBackend(backend),
-  checkBackend: ({ size }) => checkBackend(size),
-  trainSegNet: (params, report) =>
-    runExclusive('Training', (signal) => trainSegNet(params, backend(), report, signal)),
-  stop: async () => ({ stopped: stopActive() }),
-  deleteRun: async ({ runId, kind }) => {
-    await deleteRun({ id: runId, kind });
-    return null;
+/** An exported model's weights move to the page instead of being copied. */
+const transferOf = (result: unknown): Transferable[] =>
+  typeof result === 'object' && result !== null && 'weights' in result
+    ? [(result as { weights: ArrayBuffer }).weights]
+    : [];
+
+serveRpc<ComputeApi, ComputeProgress>(
+  {
+    init: ({ backend }) => selectBackend(backend),
+    checkBackend: ({ size }) => checkBackend(size),
+    trainSegNet: (params, report) =>
+      runExclusive('Training', (signal) => trainSegNet(params, backend(), report, signal)),
+    trainClassifier: (params, report) =>
+      runExclusive('Training', (signal) => trainClassifier(params, backend(), report, signal)),
+    importPretrained: ({ files }) =>
+      runExclusive('Importing weights', () => importPretrained(files)),
+    deletePretrained: async () => {
+      await deletePretrained();
+      return null;
+    },
+    exportModel: ({ runId, kind }) => exportModel(kind, runId),
+    importModel: ({ files }) => runExclusive('Importing a model', () => importModel(files)),
+    stop: async () => ({ stopped: stopActive() }),
+    deleteRun: async ({ runId, kind }) => {
+      await deleteRun({ id: runId, kind });
+      if (kind === 'classifier') await deleteFeatures(runId);
+      return null;
+    },
+    applyMasks: ({ source }, report) =>
+      runExclusive('Masking', (signal) => applyMasks(source, backend(), report, signal)),
   },
-  applyMasks: ({ source }, report) =>
-    runExclusive('Masking', (signal) => applyMasks(source, backend(), report, signal)),
-});
+  transferOf,
+);

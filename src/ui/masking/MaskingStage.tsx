@@ -8,11 +8,13 @@ import { MaskScores } from './MaskScores.tsx';
 
 /** Stage 3: black out everything but the lesion in every image, with a SegNet or the truth. */
 export function MaskingStage() {
-  const runs = useAppStore((s) => s.segmentation.runs);
+  const runs = useAppStore((s) => s.training.segnet.runs);
   const hasTruth = useAppStore((s) => (s.dataset.summary?.rows ?? []).some((r) => r.hasMask));
   const datasetRevision = useAppStore((s) => s.dataset.info?.revision);
   const ready = useAppStore((s) => s.runtime.status === 'ready');
-  const training = useAppStore((s) => s.segmentation.status === 'running');
+  const training = useAppStore(
+    (s) => s.training.segnet.status === 'running' || s.training.classifier.status === 'running',
+  );
   const { status, progress, summary, stopped, error } = useAppStore((s) => s.masking);
   const applyMasks = useAppStore((s) => s.applyMasks);
   const stopMasking = useAppStore((s) => s.stopMasking);

@@ -12,12 +12,12 @@ const TrainingCharts = lazy(() =>
 /** Stage 2: train the SegNet lesion segmenter, watch it learn, and keep its runs. */
 export function SegmentationStage() {
   const run = useAppStore((s) =>
-    s.segmentation.runs.find(
-      (r) => r.id === (s.segmentation.activeRunId ?? s.segmentation.selectedRunId),
+    s.training.segnet.runs.find(
+      (r) => r.id === (s.training.segnet.activeRunId ?? s.training.segnet.selectedRunId),
     ),
   );
   const previewEpoch = useAppStore((s) =>
-    run ? (s.segmentation.previewEpoch[run.id] ?? run.history.at(-1)?.epoch) : undefined,
+    run ? (s.training.segnet.previewEpoch[run.id] ?? run.history.at(-1)?.epoch) : undefined,
   );
   return (
     <div className="panel">

@@ -1,18 +1,6 @@
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceLine,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import type { SegNetTraining } from '../../pipeline/presets.ts';
 import { SEGNET_METRICS, type RunRecord } from '../../train/runs.ts';
-
-const WIDTH = 420;
-const HEIGHT = 220;
+import { EpochChart } from '../training/EpochChart.tsx';
 
 /** Loss, and validation Dice and Jaccard, per epoch of one run; the best epoch is marked. */
 export function TrainingCharts({ run }: { run: RunRecord<SegNetTraining> }) {
@@ -48,52 +36,5 @@ export function TrainingCharts({ run }: { run: RunRecord<SegNetTraining> }) {
         ]}
       />
     </div>
-  );
-}
-
-interface EpochChartProps {
-  title: string;
-  data: Record<string, number | undefined>[];
-  /** The best epoch (1-based), marked with a line. */
-  best: number | null;
-  lines: { key: string; name: string; color: string }[];
-}
-
-/** Figures in 0..1 against the epoch. */
-function EpochChart({ title, data, best, lines }: EpochChartProps) {
-  return (
-    <figure>
-      <figcaption>{title}</figcaption>
-      <LineChart width={WIDTH} height={HEIGHT} data={data}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis
-          dataKey="epoch"
-          type="number"
-          domain={[1, 'dataMax']}
-          allowDecimals={false}
-          label={{ value: 'epoch', position: 'insideBottomRight', offset: -4 }}
-        />
-        <YAxis domain={[0, 1]} />
-        <Tooltip formatter={(v) => Number(v).toFixed(4)} />
-        <Legend />
-        {best && (
-          <ReferenceLine
-            x={best}
-            stroke="#999"
-            strokeDasharray="4 4"
-            label={{ value: 'best', position: 'insideTopLeft' }}
-          />
-        )}
-        {lines.map((line) => (
-          <Line
-            key={line.key}
-            dataKey={line.key}
-            name={line.name}
-            stroke={line.color}
-            isAnimationActive={false}
-          />
-        ))}
-      </LineChart>
-    </figure>
   );
 }

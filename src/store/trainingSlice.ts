@@ -1,0 +1,224 @@
+/**
+ * Training, for both models (the SegNet and the classifier): the runs stored in this browser, the
+ * one training now, its live batch progress, and the actions on runs (train or resume, stop,
+ * delete, export, import). Epoch figures arrive as deltas and are appended to the run they belong
+ * to; pixels and predictions stay in IndexedDB (`previewEpoch` tells the views to read them again).
+ */
+import type { StateCreator } from 'zustand';
+import type { SegNetTraining } from '../pipeline/presets.ts';
+import type { ClassifierConfig } from '../train/classifierTraining.ts';
+import type { ExportedModel } from '../train/exchange.ts';
+import type { BatchProgress } from '../train/loop.ts';
+import { listRuns, type ModelKind, type RunRecord } from '../train/runs.ts';
+import type { TrainingProgress } from '../train/session.ts';
+import { errorText } from './errorText.ts';
+import type { AppState } from './index.ts';
+import { compute } from './runtimeSlice.ts';
+
+export type JobState = 'idle' | 'running' | 'done' | 'error';
+
+export interface TrainingState<Config> {
+  status: JobState;
+  /** Newest first. */
+  runs: RunRecord<Config>[];
+  /** The run shown in the charts: the one training, or the one the person picked. */
+  selectedRunId: string | null;
+  /** The run training in this page now. */
+  activeRunId: string | null;
+  batch: BatchProgress | null;
+  /** Work before the first epoch (a frozen backbone's features). */
+  preparing: { what: string; done: number; total: number } | null;
+  stopping: boolean;
+  /** The epoch of the latest previews or predictions, per run; bumps make the views reload. */
+  previewEpoch: Record<string, number>;
+  error: string | null;
+}
+
+export interface TrainingStates {
+  segnet: TrainingState<SegNetTraining>;
+  classifier: TrainingState<ClassifierConfig>;
+}
+
+export interface TrainingSlice {
+  training: TrainingStates;
+  loadRuns: (kind: ModelKind) => Promise<void>;
+  /** Starts a new run with the chosen preset, or resumes a run from its last finished epoch. */
+  train: (kind: ModelKind, resumeRunId?: string) => Promise<void>;
+  stopTraining: () => Promise<void>;
+  deleteRun: (kind: ModelKind, runId: string) => Promise<void>;
+  selectRun: (kind: ModelKind, runId: string) => void;
+  /** The run's best checkpoint as files to download; null (with the error shown) if it failed. */
+  exportRun: (kind: ModelKind, runId: string) => Promise<ExportedModel | null>;
+  /** Stores a model exported earlier as a run; its kind's list shows it. */
+  importModel: (files: File[]) => Promise<void>;
+}
+
+function idle<Config>(): TrainingState<Config> {
+  return {
+    status: 'idle',
+    runs: [],
+    selectedRunId: null,
+    activeRunId: null,
+    batch: null,
+    preparing: null,
+    stopping: false,
+    previewEpoch: {},
+    error: null,
+  };
+}
+
+/** What a stage shows for stored runs when nothing trains in this page. */
+function restingState(runs: RunRecord[]): { status: JobState; error: string | null } {
+  const latest = runs[0];
+  if (latest?.status === 'failed') return { status: 'error', error: latest.error ?? null };
+  if (latest?.status === 'finished' || latest?.status === 'early-stop')
+    return { status: 'done', error: null };
+  return { status: 'idle', error: null };
+}
+
+type AnyState = TrainingState<unknown>;
+
+export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> = (set, get) => {
+  const state = (kind: ModelKind) => get().training[kind] as AnyState;
+  const patch = (kind: ModelKind, p: Partial<AnyState>) =>
+    set((s) => ({ training: { ...s.training, [kind]: { ...s.training[kind], ...p } } }));
+  const updateRun = (kind: ModelKind, runId: string, update: (run: RunRecord) => RunRecord) =>
+    patch(kind, { runs: state(kind).runs.map((r) => (r.id === runId ? update(r) : r)) });
+
+  const onProgress = (kind: ModelKind) => (progress: TrainingProgress | { kind: 'masking' }) => {
+    switch (progress.kind) {
+      case 'run': {
+        const others = state(kind).runs.filter((r) => r.id !== progress.run.id);
+        patch(kind, {
+          runs: [progress.run, ...others].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+          activeRunId: progress.run.id,
+          selectedRunId: progress.run.id,
+        });
+        break;
+      }
+      case 'prepare':
+        patch(kind, { preparing: progress });
+        break;
+      case 'batch':
+        patch(kind, { batch: progress.progress, preparing: null });
+        break;
+      case 'epoch': {
+        const { figures, best, runId } = progress;
+        updateRun(kind, runId, (r) => ({
+          ...r,
+          history: [...r.history, figures],
+          epochsDone: figures.epoch + 1,
+          ...(best ? { bestEpoch: figures.epoch } : {}),
+        }));
+        patch(kind, { previewEpoch: { ...state(kind).previewEpoch, [runId]: figures.epoch } });
+        break;
+      }
+    }
+  };
+
+  return {
+    training: { segnet: idle(), classifier: idle() },
+
+    loadRuns: async (kind) => {
+      let runs: RunRecord[];
+      try {
+        runs = await listRuns(kind);
+      } catch (error) {
+        patch(kind, {
+          status: 'error',
+          error: `The stored runs could not be read: ${errorText(error)}`,
+        });
+        return;
+      }
+      const { activeRunId, selectedRunId } = state(kind);
+      patch(kind, {
+        runs,
+        selectedRunId: runs.some((r) => r.id === selectedRunId)
+          ? selectedRunId
+          : (runs[0]?.id ?? null),
+        ...(activeRunId ? {} : restingState(runs)),
+      });
+    },
+
+    train: async (kind, resumeRunId) => {
+      if (state(kind).status === 'running') return;
+      patch(kind, {
+        status: 'running',
+        error: null,
+        batch: null,
+        preparing: null,
+        stopping: false,
+      });
+      const resume = resumeRunId ? { resumeRunId } : {};
+      const { preset } = get();
+      const { choices, usePretrained } = get().classifier;
+      try {
+        const run =
+          kind === 'segnet'
+            ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))
+            : await compute().call(
+                'trainClassifier',
+                { preset, choices, pretrained: usePretrained, ...resume },
+                onProgress(kind),
+              );
+        updateRun(kind, run.id, () => run);
+        patch(kind, {
+          status: run.status === 'stopped' ? 'idle' : 'done',
+          activeRunId: null,
+          batch: null,
+          preparing: null,
+          stopping: false,
+        });
+      } catch (error) {
+        patch(kind, {
+          status: 'error',
+          error: errorText(error),
+          activeRunId: null,
+          preparing: null,
+          stopping: false,
+        });
+      }
+      await get().loadRuns(kind);
+    },
+
+    stopTraining: async () => {
+      const running = (['segnet', 'classifier'] as const).filter(
+        (k) => state(k).status === 'running',
+      );
+      if (running.length === 0) return;
+      for (const kind of running) patch(kind, { stopping: true });
+      await compute().call('stop', {});
+    },
+
+    deleteRun: async (kind, runId) => {
+      if (state(kind).activeRunId === runId) return;
+      try {
+        await compute().call('deleteRun', { runId, kind });
+      } catch (error) {
+        patch(kind, { error: errorText(error) });
+      }
+      await get().loadRuns(kind);
+    },
+
+    selectRun: (kind, selectedRunId) => patch(kind, { selectedRunId }),
+
+    exportRun: async (kind, runId) => {
+      try {
+        return await compute().call('exportModel', { runId, kind });
+      } catch (error) {
+        patch(kind, { error: errorText(error) });
+        return null;
+      }
+    },
+
+    importModel: async (files) => {
+      try {
+        const run = await compute().call('importModel', { files });
+        await get().loadRuns(run.kind);
+        patch(run.kind, { selectedRunId: run.id, error: null });
+      } catch (error) {
+        patch('classifier', { error: errorText(error) });
+      }
+    },
+  };
+};
