@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import { writeKerasStem } from './support/kerasLikeModel.ts';
 
 test.setTimeout(12 * 60_000);
 
@@ -35,6 +36,18 @@ test('the classifier learns melanoma in both modes, and an exported model import
   // Nothing to learn from yet: the stage says what to do first.
   await expect(page.getByTestId('train-classifier')).toBeDisabled();
   await expect(page.getByTestId('classifier-status')).toContainText('Apply masks');
+
+  // ImageNet weights: a file without its model.json is refused with a reason; a converted Keras
+  // model (here only its stem) is checked layer by layer and kept, with a report.
+  const [modelJson, weightsBin] = await writeKerasStem(testInfo.outputPath());
+  await page.getByTestId('pretrained-input').setInputFiles([weightsBin as string]);
+  await expect(page.getByTestId('pretrained-error')).toContainText('no .json file');
+  await page
+    .getByTestId('pretrained-input')
+    .setInputFiles([modelJson as string, weightsBin as string]);
+  await expect(page.getByTestId('pretrained-report')).toContainText('Loaded 2 of 241 layers');
+  // They fit DenseNet-121 only: the quick preset's tiny DenseNet trains from scratch.
+  await expect(page.getByTestId('use-pretrained')).toBeDisabled();
 
   await page.getByTestId('mask-source').selectOption('truth');
   await page.getByTestId('apply-masks').click();

@@ -84,3 +84,12 @@ export function describeDenseNet(config: DenseNetConfig): string {
   }
   return `DenseNet ${blocks}, growth ${config.growthRate}, ${config.inputSize} px`;
 }
+
+/** Whether the config is Keras' DenseNet-121 (whose ImageNet weights the app can import). */
+export function isDenseNet121(config: DenseNetConfig): boolean {
+  return (
+    config.blocks.join('-') === '6-12-24-16' &&
+    config.growthRate === 32 &&
+    config.initialFilters === 64
+  );
+}

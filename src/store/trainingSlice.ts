@@ -5,7 +5,8 @@
  * to; pixels and predictions stay in IndexedDB (`previewEpoch` tells the views to read them again).
  */
 import type { StateCreator } from 'zustand';
-import type { SegNetTraining } from '../pipeline/presets.ts';
+import { isDenseNet121 } from '../models/densenetConfig.ts';
+import { PRESET_TABLE, type SegNetTraining } from '../pipeline/presets.ts';
 import type { ClassifierConfig } from '../train/classifierTraining.ts';
 import type { ExportedModel } from '../train/exchange.ts';
 import type { BatchProgress } from '../train/loop.ts';
@@ -151,17 +152,23 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
       });
       const resume = resumeRunId ? { resumeRunId } : {};
       const { preset } = get();
-      const { choices, usePretrained } = get().classifier;
+      const { choices, usePretrained, pretrained } = get().classifier;
+      // ImageNet weights fit DenseNet-121 only, not the quick preset's tiny DenseNet.
+      const withWeights =
+        usePretrained &&
+        pretrained !== null &&
+        isDenseNet121(PRESET_TABLE[preset].classifier.model);
       try {
         const run =
           kind === 'segnet'
             ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))
             : await compute().call(
                 'trainClassifier',
-                { preset, choices, pretrained: usePretrained, ...resume },
+                { preset, choices, pretrained: withWeights, ...resume },
                 onProgress(kind),
               );
         updateRun(kind, run.id, () => run);
+        await get().loadRuns(kind);
         patch(kind, {
           status: run.status === 'stopped' ? 'idle' : 'done',
           activeRunId: null,
@@ -170,6 +177,8 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           stopping: false,
         });
       } catch (error) {
+        // The runs first: a failure before the run was stored has no record to show it.
+        await get().loadRuns(kind);
         patch(kind, {
           status: 'error',
           error: errorText(error),
@@ -178,7 +187,6 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           stopping: false,
         });
       }
-      await get().loadRuns(kind);
     },
 
     stopTraining: async () => {

@@ -1,4 +1,5 @@
 import { Suspense, lazy } from 'react';
+import { isDenseNet121 } from '../../models/densenetConfig.ts';
 import { useAppStore } from '../../store/index.ts';
 import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../train/runs.ts';
 import { score } from '../format.ts';
@@ -47,12 +48,11 @@ export function ClassifierStage() {
   const auc = run && latestVal(run, CLASSIFIER_METRICS.melanomaAuc);
   const accuracy = run && latestVal(run, CLASSIFIER_METRICS.accuracy);
   const bestAuc = run && bestFigures(run)?.val[CLASSIFIER_METRICS.melanomaAuc];
-  const isDenseNet121 = recipe.model.blocks.join() === '6,12,24,16';
 
   return (
     <div className="panel">
       <ClassifierControls disabled={status === 'running'} />
-      <PretrainedWeights applies={isDenseNet121} />
+      <PretrainedWeights applies={isDenseNet121(recipe.model)} />
       <TrainStatus kind="classifier" trainLabel="Train classifier" blocked={blocked} />
       {run && (
         <>
