@@ -1,6 +1,7 @@
 import { Suspense, lazy } from 'react';
 import { isDenseNet121 } from '../../models/densenetConfig.ts';
 import { useAppStore } from '../../store/index.ts';
+import type { ClassifierConfig } from '../../train/classifierTraining.ts';
 import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../train/runs.ts';
 import { score } from '../format.ts';
 import { RunTable } from '../training/RunTable.tsx';
@@ -35,6 +36,19 @@ function useBlocked(batchSize: number): string | null {
     return 'The validation split needs melanomas and other lesions to measure the melanoma AUC.';
   }
   return null;
+}
+
+function describeRun(config: ClassifierConfig): string {
+  const start = config.pretrained
+    ? `From ImageNet weights (${config.pretrained.matched} of ${config.pretrained.total} layers)`
+    : 'From scratch';
+  const mode = config.mode === 'frozen' ? 'frozen backbone' : 'fine-tuned';
+  const balance = {
+    oversample: 'rare classes oversampled',
+    'class-weights': 'class-weighted loss',
+    none: 'classes as they come',
+  }[config.balance];
+  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}; trained on ${config.masks}.`;
 }
 
 /** Stage 4: train the DenseNet classifier on the masked images, watch it learn, keep its runs. */
@@ -75,15 +89,10 @@ export function ClassifierStage() {
             <dd data-testid="classifier-best-auc" data-value={bestAuc ?? ''}>
               {score(bestAuc)}
             </dd>
-            <dt>Started from</dt>
-            <dd>
-              {run.config.pretrained
-                ? `ImageNet (${run.config.pretrained.matched} of ${run.config.pretrained.total} layers)`
-                : 'scratch'}
-              ; {run.config.mode === 'frozen' ? 'frozen backbone' : 'fine-tuned'};{' '}
-              {run.config.balance}
-            </dd>
           </dl>
+          <p className="muted" data-testid="classifier-run-recipe">
+            {describeRun(run.config)}
+          </p>
           <Suspense fallback={<p className="muted">Loading the charts…</p>}>
             <ClassifierCharts run={run} />
           </Suspense>
