@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { createClassifierSlice, type ClassifierSlice } from './classifierSlice.ts';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
+import { createEvaluationSlice, type EvaluationSlice } from './evaluationSlice.ts';
 import { createMaskingSlice, type MaskingSlice } from './maskingSlice.ts';
 import { createNavigationSlice, type NavigationSlice } from './navigationSlice.ts';
 import { createRuntimeSlice, type RuntimeSlice } from './runtimeSlice.ts';
@@ -17,6 +18,7 @@ export type AppState = RuntimeSlice &
   DatasetSlice &
   TrainingSlice &
   ClassifierSlice &
+  EvaluationSlice &
   MaskingSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
@@ -26,5 +28,6 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createDatasetSlice(...a),
   ...createTrainingSlice(...a),
   ...createClassifierSlice(...a),
+  ...createEvaluationSlice(...a),
   ...createMaskingSlice(...a),
 }));

@@ -11,7 +11,7 @@ import type { ClassifierConfig } from '../train/classifierTraining.ts';
 import type { ExportedModel } from '../train/exchange.ts';
 import type { BatchProgress } from '../train/loop.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../train/runs.ts';
-import type { TrainingProgress } from '../train/session.ts';
+import type { ComputeProgress } from '../worker/protocol.ts';
 import { errorText } from './errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
@@ -86,7 +86,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
   const updateRun = (kind: ModelKind, runId: string, update: (run: RunRecord) => RunRecord) =>
     patch(kind, { runs: state(kind).runs.map((r) => (r.id === runId ? update(r) : r)) });
 
-  const onProgress = (kind: ModelKind) => (progress: TrainingProgress | { kind: 'masking' }) => {
+  const onProgress = (kind: ModelKind) => (progress: ComputeProgress) => {
     switch (progress.kind) {
       case 'run': {
         const others = state(kind).runs.filter((r) => r.id !== progress.run.id);

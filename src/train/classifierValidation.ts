@@ -22,7 +22,18 @@ export interface Predictions {
 const MELANOMA = CLASSES.indexOf('melanoma');
 const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
 
-export async function predictAll(model: tf.LayersModel, plan: BatchPlan): Promise<Predictions> {
+/** Every image of the plan predicted. `onBatch` hears each batch's size; false stops (null). */
+export async function predictAll(model: tf.LayersModel, plan: BatchPlan): Promise<Predictions>;
+export async function predictAll(
+  model: tf.LayersModel,
+  plan: BatchPlan,
+  onBatch: (images: number) => boolean,
+): Promise<Predictions | null>;
+export async function predictAll(
+  model: tf.LayersModel,
+  plan: BatchPlan,
+  onBatch?: (images: number) => boolean,
+): Promise<Predictions | null> {
   const keys: string[] = [];
   const labels: number[] = [];
   const chunks: Float32Array[] = [];
@@ -35,6 +46,7 @@ export async function predictAll(model: tf.LayersModel, plan: BatchPlan): Promis
     if (y) labels.push(...Array.from(y));
     tf.dispose(truth ? [probabilities, truth] : [probabilities]);
     disposeBatch(batch);
+    if (onBatch && !onBatch(batch.keys.length)) return null;
   }
   const probabilities = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
   chunks.reduce((offset, c) => (probabilities.set(c, offset), offset + c.length), 0);

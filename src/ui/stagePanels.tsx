@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import type { StageId } from '../pipeline/stages.ts';
 import { ClassifierStage } from './classifier/ClassifierStage.tsx';
 import { DatasetStage } from './dataset/DatasetStage.tsx';
+import { EvaluationStage } from './evaluation/EvaluationStage.tsx';
 import { MaskingStage } from './masking/MaskingStage.tsx';
 import { SegmentationStage } from './segmentation/SegmentationStage.tsx';
 
@@ -11,4 +12,5 @@ export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {
   segmentation: SegmentationStage,
   masking: MaskingStage,
   classifier: ClassifierStage,
+  evaluation: EvaluationStage,
 };

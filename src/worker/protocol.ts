@@ -3,6 +3,8 @@
  * The request/reply machinery is shared with the other workers (rpc.ts).
  */
 import type { BackendChoice, BackendName } from '../pipeline/backends.ts';
+import type { EvaluateParams, EvaluationProgress } from '../evaluation/evaluate.ts';
+import type { EvaluationRecord } from '../evaluation/record.ts';
 import type { ApplyMasksResult, MaskingProgress } from '../masking/apply.ts';
 import type { MaskSource } from '../masking/summary.ts';
 import type {
@@ -46,7 +48,8 @@ export interface BackendCheck {
 }
 
 /** What long requests stream back: training per batch and per epoch, masking per batch. */
-export type ComputeProgress = SegNetProgress | ClassifierProgress | MaskingProgress;
+export type ComputeProgress =
+  SegNetProgress | ClassifierProgress | MaskingProgress | EvaluationProgress;
 
 /** Every request the worker serves: its parameters, its result, and its progress payload. */
 export type ComputeApi = {
@@ -65,6 +68,8 @@ export type ComputeApi = {
   exportModel: { params: { runId: string; kind: ModelKind }; result: ExportedModel };
   /** Store a model exported by Lesion Lab as a run of this browser. */
   importModel: { params: { files: File[] }; result: RunRecord };
+  /** Predict a split with a classifier run's best checkpoint and store the predictions. */
+  evaluate: { params: EvaluateParams; result: EvaluationRecord | null };
   /** Stop the running job (training or masking) after its current batch. */
   stop: { params: Record<string, never>; result: { stopped: boolean } };
   /** Delete a run: its checkpoints, optimizer state, previews and record. */

@@ -3,6 +3,8 @@
  * work; the logic lives in those modules, which tests import directly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { evaluateClassifier } from '../evaluation/evaluate.ts';
+import { deleteEvaluations } from '../evaluation/record.ts';
 import { applyMasks } from '../masking/apply.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { deleteRun } from '../train/checkpoint.ts';
@@ -41,10 +43,15 @@ serveRpc<ComputeApi, ComputeProgress>(
     },
     exportModel: ({ runId, kind }) => exportModel(kind, runId),
     importModel: ({ files }) => runExclusive('Importing a model', () => importModel(files)),
+    evaluate: (params, report) =>
+      runExclusive('Evaluation', (signal) => evaluateClassifier(params, backend(), report, signal)),
     stop: async () => ({ stopped: stopActive() }),
     deleteRun: async ({ runId, kind }) => {
       await deleteRun({ id: runId, kind });
-      if (kind === 'classifier') await deleteFeatures(runId);
+      if (kind === 'classifier') {
+        await deleteFeatures(runId);
+        await deleteEvaluations(runId);
+      }
       return null;
     },
     applyMasks: ({ source }, report) =>

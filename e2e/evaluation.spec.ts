@@ -1,0 +1,114 @@
+/**
+ * The Evaluation stage on WebGPU with the quick preset: a classifier trained on the demo data is
+ * evaluated on the validation split; the figures, the confusion matrix and the operating point move
+ * with the threshold; predictions.csv and metrics.json download, agree with the page, and the
+ * metrics recomputed from the exported predictions agree with metrics.json.
+ */
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { CLASSES } from '../src/dataset/types.ts';
+import { parsePredictionsCsv, splitMetrics, type SplitMetrics } from '../src/eval/report.ts';
+import { expect, test } from './fixtures.ts';
+
+test.setTimeout(8 * 60_000);
+
+const value = async (page: Page, id: string) =>
+  Number(await page.getByTestId(id).getAttribute('data-value'));
+
+async function download(page: Page, testId: string, path: (name: string) => string) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId(testId).click(),
+  ]);
+  const target = path(file.suggestedFilename());
+  await file.saveAs(target);
+  return readFileSync(target, 'utf8');
+}
+
+test('evaluation shows AUC, F1 and confusion matrices that follow the threshold, and exports agree', async ({
+  page,
+}, testInfo) => {
+  await page.goto('/?preset=quick');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await expect(page.getByTestId('eval-status')).toContainText('Train a classifier');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
+  await page.getByTestId('mask-source').selectOption('truth');
+  await page.getByTestId('apply-masks').click();
+  await expect(page.getByTestId('mask-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 120_000,
+  });
+  await page.getByTestId('classifier-mode').selectOption('frozen');
+  await page.getByTestId('classifier-epochs').fill('5');
+  await page.getByTestId('train-classifier').click();
+  await expect(page.getByTestId('classifier-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 240_000,
+  });
+
+  await expect(page.getByTestId('eval-split')).toHaveValue('val');
+  await page.getByTestId('evaluate').click();
+  await expect(page.getByTestId('eval-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 120_000,
+  });
+  await expect(page.getByTestId('roc-chart')).toBeVisible();
+  const auc = await value(page, 'auc-melanoma');
+  expect(auc).toBeGreaterThan(0.8);
+  expect(await value(page, 'auc-sk')).toBeGreaterThan(0);
+  expect(await value(page, 'auc-mean')).toBeCloseTo((auc + (await value(page, 'auc-sk'))) / 2, 10);
+  const cells = async () => {
+    const grid: number[][] = [];
+    for (const t of CLASSES) {
+      const row: number[] = [];
+      for (const p of CLASSES) row.push(await value(page, `cm-${t}-${p}`));
+      grid.push(row);
+    }
+    return grid;
+  };
+  const matrix = await cells();
+  expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(20);
+
+  // The threshold moves the melanoma decisions, not the AUC or the argmax matrix.
+  const called = async () =>
+    (await value(page, 'mcm-rest-melanoma')) + (await value(page, 'mcm-melanoma-melanoma'));
+  await page.getByTestId('threshold').fill('0');
+  await expect(page.getByTestId('threshold-value')).toHaveText('0.000');
+  expect(await called()).toBe(20);
+  expect(await value(page, 'sensitivity')).toBe(1);
+  const f1AtZero = await value(page, 'f1-melanoma');
+  await page.getByTestId('threshold').fill('0.5');
+  expect(await called()).toBeLessThan(20);
+  expect(await value(page, 'f1-melanoma')).not.toBe(f1AtZero);
+  expect(await value(page, 'auc-melanoma')).toBe(auc);
+  expect(await cells()).toEqual(matrix);
+  // The threshold for 95% sensitivity calls every melanoma.
+  await page.getByTestId('sensitivity-95').click();
+  expect(await value(page, 'sensitivity')).toBeGreaterThanOrEqual(0.95);
+  const threshold = Number(await page.getByTestId('threshold').inputValue());
+
+  // Exports: the metrics agree with the page and with the exported predictions.
+  const csv = await download(page, 'export-predictions', (n) => testInfo.outputPath(n));
+  const metrics = JSON.parse(
+    await download(page, 'export-metrics', (n) => testInfo.outputPath(n)),
+  ) as {
+    val: SplitMetrics;
+  };
+  expect(csv.split('\n')[0]).toBe('image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis');
+  expect(metrics.val.melanoma_auc).toBe(auc);
+  expect(metrics.val.confusion).toEqual(matrix);
+  expect(metrics.val.threshold).toBeCloseTo(threshold, 10);
+  expect(metrics.val.melanoma_f1).toBe(await value(page, 'f1-melanoma'));
+  const [predictions] = parsePredictionsCsv(csv);
+  expect(predictions?.keys).toHaveLength(20);
+  const recomputed = splitMetrics(predictions as NonNullable<typeof predictions>, {
+    threshold: metrics.val.threshold,
+  });
+  expect(recomputed.melanoma_auc).toBe(metrics.val.melanoma_auc);
+  expect(recomputed.seborrheic_keratosis_auc).toBe(metrics.val.seborrheic_keratosis_auc);
+  expect(recomputed.melanoma_f1).toBe(metrics.val.melanoma_f1);
+  expect(recomputed.melanoma_confusion).toEqual(metrics.val.melanoma_confusion);
+
+  // A reload shows the stored evaluation without predicting again.
+  await page.reload();
+  await expect(page.getByTestId('eval-status')).toHaveAttribute('data-state', 'done');
+  expect(await value(page, 'auc-melanoma')).toBe(auc);
+});

@@ -1,0 +1,153 @@
+/**
+ * The Evaluation stage's figures of one split, as `metrics.json` holds them (DESIGN.md, Exports):
+ * one-vs-rest AUCs of melanoma and seborrheic keratosis, their mean (the ISIC 2017 Task 3 score),
+ * melanoma F1 at the threshold, argmax accuracy and both confusion matrices. Undefined figures are
+ * null, each with a sentence in `messages` saying why. Pure TypeScript, no tfjs.
+ */
+import { CLASSES, type Split } from '../dataset/types.ts';
+import { bootstrapAuc, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
+import {
+  argmaxAccuracy,
+  binaryConfusion,
+  confusionMatrix,
+  f1Score,
+  type BinaryConfusion,
+} from './classification.ts';
+import { rocAuc } from './roc.ts';
+
+export { parsePredictionsCsv, predictionsCsv } from './predictionsCsv.ts';
+
+/** One split's predictions: the shape of the classifier's `Predictions` plus the split. */
+export interface EvalPredictions {
+  /** Image keys (`imageKey`), one per image. */
+  keys: string[];
+  /** The ids as the dataset spells them (`ISIC_0000000`); `displayId(key)` where absent. */
+  ids?: string[];
+  split: Split;
+  /** Class index per image, in CLASSES order. */
+  labels: number[];
+  /** `keys.length * 3` probabilities in CLASSES order (nevus, melanoma, seborrheic keratosis). */
+  probabilities: ArrayLike<number>;
+}
+
+/** One split's entry in `metrics.json`; field names are the file's, so snake case. */
+export interface SplitMetrics {
+  melanoma_auc: number | null;
+  seborrheic_keratosis_auc: number | null;
+  /** Mean of the two AUCs (ISIC 2017 Task 3); null unless both are defined. */
+  mean_auc: number | null;
+  /** F1 of melanoma-vs-rest decisions `p_melanoma >= threshold`. */
+  melanoma_f1: number | null;
+  /** Three-class accuracy of argmax decisions (not the thresholded binary accuracy). */
+  accuracy: number | null;
+  threshold: number;
+  /** 3x3, `confusion[true][predicted]`, rows and columns nevus, melanoma, seborrheic keratosis. */
+  confusion: number[][];
+  /** Melanoma vs rest at the threshold: `[[tn, fp], [fn, tp]]`. */
+  melanoma_confusion: BinaryConfusion;
+  /** Bootstrap interval of `melanoma_auc`; present only when asked for. */
+  melanoma_auc_ci?: ConfidenceInterval | null;
+  /** Bootstrap interval of `seborrheic_keratosis_auc`; present only when asked for. */
+  seborrheic_keratosis_auc_ci?: ConfidenceInterval | null;
+  /** Why each null figure is undefined; empty when every figure is defined. */
+  messages: string[];
+}
+
+export interface MetricsOptions {
+  /** Melanoma decisions are `p_melanoma >= threshold`. Default 0.5. */
+  threshold?: number;
+  /** Add bootstrap intervals of both AUCs with these settings; left out, no intervals. */
+  bootstrap?: BootstrapOptions;
+}
+
+const MELANOMA = CLASSES.indexOf('melanoma');
+const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
+
+/** A class's probabilities, one per image, read from the flat rows. */
+export function classScores(probabilities: ArrayLike<number>, cls: number): number[] {
+  const classes = CLASSES.length;
+  return Array.from({ length: probabilities.length / classes }, (_, i) =>
+    Number(probabilities[i * classes + cls]),
+  );
+}
+
+/** The `metrics.json` entry of one split's predictions. */
+export function splitMetrics(p: EvalPredictions, options: MetricsOptions = {}): SplitMetrics {
+  const { threshold = 0.5 } = options;
+  const { split, labels, probabilities } = p;
+  if (labels.length !== p.keys.length) {
+    throw new RangeError(`${split}: ${p.keys.length} images but ${labels.length} labels`);
+  }
+  const messages: string[] = [];
+  // Throws on a bad label or probability count, before any figure is computed.
+  const confusion = confusionMatrix(labels, probabilities);
+  const finite = Array.from(probabilities).every(Number.isFinite);
+  if (!finite)
+    messages.push(
+      `${split}: some probabilities are not finite (NaN or infinite), so the AUCs are null`,
+    );
+
+  const oneVsRest = (cls: number) => {
+    const name = CLASSES[cls] as string;
+    const positive = labels.map((label) => label === cls);
+    const scores = classScores(probabilities, cls);
+    const present = positive.includes(true) && positive.includes(false);
+    if (!present) {
+      const which = positive.includes(true) ? `only ${name} images` : `no ${name} images`;
+      messages.push(`${split}: ${name}_auc is null because the split has ${which}`);
+    }
+    const auc = finite ? rocAuc(positive, scores) : null;
+    const ci =
+      finite && options.bootstrap ? bootstrapAuc(positive, scores, options.bootstrap) : null;
+    if (auc !== null && options.bootstrap && ci === null) {
+      messages.push(`${split}: ${name}_auc_ci is null because no resample held both classes`);
+    }
+    return { positive, scores, auc, ci };
+  };
+  const melanoma = oneVsRest(MELANOMA);
+  const keratosis = oneVsRest(KERATOSIS);
+
+  const meanAuc =
+    melanoma.auc === null || keratosis.auc === null ? null : (melanoma.auc + keratosis.auc) / 2;
+  if (meanAuc === null) {
+    messages.push(`${split}: mean_auc is null because melanoma_auc or seborrheic_keratosis_auc is`);
+  }
+  const melanomaConfusion = binaryConfusion(melanoma.positive, melanoma.scores, threshold);
+  const f1 = f1Score(melanomaConfusion);
+  if (f1 === null) {
+    messages.push(
+      `${split}: melanoma_f1 is null because the split has no melanoma images and none scored ` +
+        `p_melanoma >= ${threshold}`,
+    );
+  }
+  const accuracy = argmaxAccuracy(confusion);
+  if (accuracy === null) messages.push(`${split}: accuracy is null because the split is empty`);
+
+  return {
+    melanoma_auc: melanoma.auc,
+    seborrheic_keratosis_auc: keratosis.auc,
+    mean_auc: meanAuc,
+    melanoma_f1: f1,
+    accuracy,
+    threshold,
+    confusion,
+    melanoma_confusion: melanomaConfusion,
+    ...(options.bootstrap
+      ? { melanoma_auc_ci: melanoma.ci, seborrheic_keratosis_auc_ci: keratosis.ci }
+      : {}),
+    messages,
+  };
+}
+
+/** The `metrics.json` object: one entry per split, keyed by split name (`val`, `test`). */
+export function metricsJson(
+  sets: readonly EvalPredictions[],
+  options: MetricsOptions = {},
+): Partial<Record<Split, SplitMetrics>> {
+  const json: Partial<Record<Split, SplitMetrics>> = {};
+  for (const set of sets) {
+    if (json[set.split]) throw new Error(`metricsJson: split ${set.split} given twice`);
+    json[set.split] = splitMetrics(set, options);
+  }
+  return json;
+}

@@ -1,0 +1,43 @@
+/**
+ * An evaluation: the best checkpoint of a classifier run, predicted on the validation or test split
+ * (masked images, as it trained), stored beside the run so the page reloads without predicting
+ * again. No tfjs here: the page reads these records directly.
+ */
+import type { Split } from '../dataset/types.ts';
+import { deleteRunState, loadRunState } from '../train/runs.ts';
+
+export type EvalSplit = Extract<Split, 'val' | 'test'>;
+export const EVAL_SPLITS: readonly EvalSplit[] = ['val', 'test'];
+
+export interface EvaluationRecord {
+  runId: string;
+  split: EvalSplit;
+  /** The epoch of the run's best checkpoint, which made the predictions. */
+  epoch: number;
+  createdAt: string;
+  seconds: number;
+  backend: string;
+  /** The dataset revision predicted; the run's own tells whether the model is stale. */
+  datasetRevision: number;
+  /** The run trained on another revision of the dataset than the one evaluated. */
+  stale: boolean;
+  keys: string[];
+  /** ISIC image ids, as the export names them. */
+  ids: string[];
+  /** Class index per image (CLASSES order). */
+  labels: number[];
+  /** `keys.length * 3` probabilities in CLASSES order. */
+  probabilities: Float32Array;
+  /** Images of the split without a label: not evaluated. */
+  unlabeled: number;
+}
+
+export const evaluationKey = (runId: string, split: EvalSplit) => `${runId}/eval/${split}`;
+
+export function loadEvaluation(runId: string, split: EvalSplit) {
+  return loadRunState<EvaluationRecord>(evaluationKey(runId, split));
+}
+
+export async function deleteEvaluations(runId: string): Promise<void> {
+  for (const split of EVAL_SPLITS) await deleteRunState(evaluationKey(runId, split));
+}

@@ -1,0 +1,106 @@
+/**
+ * The Evaluation stage: which classifier run and split, the stored predictions of that pair (read
+ * from IndexedDB, made by the worker), the operating threshold, and a second run to compare.
+ * Metrics are derived on the page from the predictions (src/eval), never stored here.
+ */
+import type { StateCreator } from 'zustand';
+import type { EvaluationProgress } from '../evaluation/evaluate.ts';
+import { loadEvaluation, type EvalSplit, type EvaluationRecord } from '../evaluation/record.ts';
+import { errorText } from './errorText.ts';
+import type { AppState } from './index.ts';
+import { compute } from './runtimeSlice.ts';
+import type { JobState } from './trainingSlice.ts';
+
+export interface EvaluationSlice {
+  evaluation: {
+    status: JobState;
+    runId: string | null;
+    split: EvalSplit;
+    /** Melanoma decisions are `p_melanoma >= threshold`. */
+    threshold: number;
+    progress: EvaluationProgress | null;
+    record: EvaluationRecord | null;
+    /** Another run's predictions on the same split, overlaid. */
+    compare: EvaluationRecord | null;
+    compareRunId: string | null;
+    error: string | null;
+  };
+  /** Picks the run (the latest with a checkpoint when null) and reads its stored predictions. */
+  showEvaluation: (runId?: string | null, split?: EvalSplit) => Promise<void>;
+  evaluate: () => Promise<void>;
+  setThreshold: (threshold: number) => void;
+  compareWith: (runId: string | null) => Promise<void>;
+}
+
+export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSlice> = (
+  set,
+  get,
+) => {
+  const patch = (p: Partial<EvaluationSlice['evaluation']>) =>
+    set((s) => ({ evaluation: { ...s.evaluation, ...p } }));
+  const read = async (runId: string | null, split: EvalSplit) =>
+    runId ? ((await loadEvaluation(runId, split)) ?? null) : null;
+
+  return {
+    evaluation: {
+      status: 'idle',
+      runId: null,
+      split: 'val',
+      threshold: 0.5,
+      progress: null,
+      record: null,
+      compare: null,
+      compareRunId: null,
+      error: null,
+    },
+
+    showEvaluation: async (runId, split) => {
+      const current = get().evaluation;
+      const usable = get().training.classifier.runs.filter((r) => r.bestEpoch !== null);
+      const chosen =
+        runId === undefined || runId === null
+          ? usable.some((r) => r.id === current.runId)
+            ? current.runId
+            : (usable[0]?.id ?? null)
+          : runId;
+      const nextSplit = split ?? current.split;
+      patch({ runId: chosen, split: nextSplit, error: null });
+      try {
+        const [record, compare] = await Promise.all([
+          read(chosen, nextSplit),
+          read(current.compareRunId, nextSplit),
+        ]);
+        if (get().evaluation.status === 'running') return;
+        patch({ record, compare, status: record ? 'done' : 'idle' });
+      } catch (error) {
+        patch({ status: 'error', error: errorText(error) });
+      }
+    },
+
+    evaluate: async () => {
+      const { runId, split, status } = get().evaluation;
+      if (!runId || status === 'running') return;
+      patch({ status: 'running', progress: null, error: null });
+      try {
+        const record = await compute().call('evaluate', { runId, split }, (progress) => {
+          if (progress.kind === 'evaluation') patch({ progress });
+        });
+        patch({ status: record ? 'done' : 'idle', record, progress: null });
+      } catch (error) {
+        patch({ status: 'error', error: errorText(error), progress: null });
+      }
+    },
+
+    setThreshold: (threshold) => patch({ threshold: Math.min(1, Math.max(0, threshold)) }),
+
+    compareWith: async (compareRunId) => {
+      patch({ compareRunId, compare: null });
+      if (!compareRunId) return;
+      try {
+        patch({ compare: await read(compareRunId, get().evaluation.split) });
+      } catch (error) {
+        patch({ error: errorText(error) });
+      }
+    },
+  };
+};

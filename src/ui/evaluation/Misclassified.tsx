@@ -1,0 +1,101 @@
+import { useEffect, useState } from 'react';
+import { getMasked } from '../../dataset/storage.ts';
+import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
+import type { EvaluationRecord } from '../../evaluation/record.ts';
+import { argmax } from '../../eval/classification.ts';
+import { PixelCanvas } from '../common/PixelCanvas.tsx';
+import { MELANOMA } from './useMetrics.ts';
+
+const SHOWN = 24;
+
+interface Miss {
+  key: string;
+  id: string;
+  label: number;
+  predicted: number;
+  probabilities: number[];
+}
+
+/**
+ * The images the model gets wrong: a melanoma called benign at the threshold, a benign lesion
+ * called melanoma, or (for the rest) a class other than the most probable; the surest mistakes first.
+ */
+export function Misclassified({
+  record,
+  threshold,
+}: {
+  record: EvaluationRecord;
+  threshold: number;
+}) {
+  const misses: Miss[] = record.keys
+    .map((key, i) => {
+      const probabilities = Array.from(record.probabilities.subarray(i * 3, i * 3 + 3));
+      const label = record.labels[i] as number;
+      const calledMelanoma = (probabilities[MELANOMA] as number) >= threshold;
+      const predicted = calledMelanoma
+        ? MELANOMA
+        : argmax(probabilities.map((p, c) => (c === MELANOMA ? -1 : p)));
+      return { key, id: record.ids[i] ?? key, label, predicted, probabilities };
+    })
+    .filter((m) => m.predicted !== m.label)
+    .sort(
+      (a, b) => (b.probabilities[b.predicted] as number) - (a.probabilities[a.predicted] as number),
+    );
+  const shown = misses.slice(0, SHOWN);
+  const [thumbs, setThumbs] = useState<Map<string, { pixels: Uint8Array; size: number }>>(
+    new Map(),
+  );
+  const keys = shown.map((m) => m.key).join();
+  useEffect(() => {
+    let live = true;
+    const wanted = keys ? keys.split(',') : [];
+    void getMasked(wanted).then((found) => {
+      if (!live) return;
+      setThumbs(
+        new Map(
+          wanted.flatMap((k, i) => {
+            const record = found[i];
+            return record ? [[k, { pixels: record.pixels, size: record.size }] as const] : [];
+          }),
+        ),
+      );
+    });
+    return () => {
+      live = false;
+    };
+  }, [keys]);
+
+  return (
+    <section className="misclassified" data-testid="misclassified" data-count={misses.length}>
+      <h4>
+        Misclassified at threshold {threshold.toFixed(2)}: {misses.length} of {record.keys.length}
+        {misses.length > SHOWN ? ` (the ${SHOWN} surest shown)` : ''}
+      </h4>
+      <div className="preview-grid">
+        {shown.map((m) => {
+          const thumb = thumbs.get(m.key);
+          return (
+            <div key={m.key} className="preview" data-testid="misclassified-item">
+              <PixelCanvas
+                pixels={thumb?.pixels}
+                size={thumb?.size ?? 1}
+                display={80}
+                label={`Masked photo ${m.id}`}
+              />
+              <span className="preview-caption">
+                {m.id}: {CLASS_LABELS[CLASSES[m.label] ?? 'nevus']} called{' '}
+                {CLASS_LABELS[CLASSES[m.predicted] ?? 'nevus']}
+              </span>
+              <span className="preview-caption">
+                {CLASSES.map(
+                  (c, i) =>
+                    `${c === 'seborrheic_keratosis' ? 'SK' : c.slice(0, 3)} ${(m.probabilities[i] ?? 0).toFixed(2)}`,
+                ).join(' · ')}
+              </span>
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}

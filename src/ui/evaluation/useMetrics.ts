@@ -1,0 +1,58 @@
+/**
+ * Figures of one evaluation on the page, from its stored predictions (src/eval): curves and AUC
+ * intervals once per record, the threshold-dependent figures on every move of the slider.
+ */
+import { useMemo } from 'react';
+import { CLASSES } from '../../dataset/types.ts';
+import type { EvaluationRecord } from '../../evaluation/record.ts';
+import { sensitivity, specificity } from '../../eval/classification.ts';
+import { classScores, splitMetrics, type EvalPredictions } from '../../eval/report.ts';
+import { rocCurve, type RocCurve } from '../../eval/roc.ts';
+
+export const MELANOMA = CLASSES.indexOf('melanoma');
+export const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
+/** Bootstrap settings of the AUC intervals: fixed, so a page shows the same interval each time. */
+export const BOOTSTRAP = { resamples: 1000, seed: 2017 };
+
+export function asPredictions(record: EvaluationRecord): EvalPredictions {
+  return {
+    keys: record.keys,
+    ids: record.ids,
+    split: record.split,
+    labels: record.labels,
+    probabilities: record.probabilities,
+  };
+}
+
+export interface Curves {
+  melanoma: RocCurve | null;
+  keratosis: RocCurve | null;
+}
+
+export function curvesOf(record: EvaluationRecord): Curves {
+  const curve = (cls: number) =>
+    rocCurve(
+      record.labels.map((l) => l === cls),
+      classScores(record.probabilities, cls),
+    );
+  return { melanoma: curve(MELANOMA), keratosis: curve(KERATOSIS) };
+}
+
+export function useMetrics(record: EvaluationRecord, threshold: number) {
+  const fixed = useMemo(
+    () => ({
+      curves: curvesOf(record),
+      intervals: splitMetrics(asPredictions(record), { bootstrap: BOOTSTRAP }),
+    }),
+    [record],
+  );
+  const metrics = useMemo(
+    () => splitMetrics(asPredictions(record), { threshold }),
+    [record, threshold],
+  );
+  const operating = {
+    sensitivity: sensitivity(metrics.melanoma_confusion),
+    specificity: specificity(metrics.melanoma_confusion),
+  };
+  return { ...fixed, metrics, operating };
+}
