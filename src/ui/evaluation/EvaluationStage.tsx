@@ -41,10 +41,14 @@ export function EvaluationStage() {
   const ready = useAppStore((s) => s.runtime.status === 'ready');
   const busy = useAppStore((s) => Object.values(s.training).some((t) => t.status === 'running'));
   const { showEvaluation, evaluate, compareWith } = useAppStore.getState();
-  const runIds = usable.map((r) => r.id).join();
+  // The newest run is shown when it appears (a run just trained); otherwise the one picked stays.
+  const newest = usable[0]?.id ?? null;
+  const seen = useRef<string | null | undefined>(undefined);
   useEffect(() => {
-    void useAppStore.getState().showEvaluation(null);
-  }, [runIds]);
+    const first = seen.current === undefined;
+    seen.current = newest;
+    void useAppStore.getState().showEvaluation(first ? null : newest);
+  }, [newest]);
 
   if (usable.length === 0) {
     return (
