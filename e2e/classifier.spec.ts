@@ -63,8 +63,8 @@ test('the classifier learns melanoma in both modes, and an exported model import
   expect(await bestAuc(page)).toBeGreaterThan(0.8);
   const frozenId = await frozen.getAttribute('data-run-id');
 
-  // Fine-tuning every layer, on oversampled, augmented batches (slower: three epochs).
-  await page.getByTestId('classifier-epochs').fill('3');
+  // Fine-tuning every layer, on oversampled, augmented batches (slower: two epochs).
+  await page.getByTestId('classifier-epochs').fill('2');
   const tuned = await train(page, 'fine-tune');
   expect(await tuned.getAttribute('data-run-id')).not.toBe(frozenId);
   expect(await bestAuc(page)).toBeGreaterThan(0.8);

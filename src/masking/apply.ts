@@ -156,7 +156,10 @@ async function read(
 }
 
 /** The SegNet's masks at the stored size: predicted at its input size, probabilities resized back. */
-async function predictMasks(model: tf.LayersModel, images: ImageRecord[]): Promise<Uint8Array[]> {
+export async function predictMasks(
+  model: tf.LayersModel,
+  images: Pick<ImageRecord, 'size' | 'pixels'>[],
+): Promise<Uint8Array[]> {
   const inputSize = model.inputs[0]?.shape[1] as number;
   const size = images[0]?.size as number;
   const x = imageTensor(images, inputSize);
@@ -171,7 +174,7 @@ async function predictMasks(model: tf.LayersModel, images: ImageRecord[]): Promi
 }
 
 /** RGB pixels with everything outside the mask set to black. */
-function applyMask(pixels: Uint8Array, mask: Uint8Array): Uint8Array {
+export function applyMask(pixels: Uint8Array, mask: Uint8Array): Uint8Array {
   const out = new Uint8Array(pixels.length);
   for (let p = 0; p < mask.length; p++) {
     if ((mask[p] as number) >= 128) {

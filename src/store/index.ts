@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { createClassifierSlice, type ClassifierSlice } from './classifierSlice.ts';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
+import { createDiagnoseSlice, type DiagnoseSlice } from './diagnoseSlice.ts';
 import { createEvaluationSlice, type EvaluationSlice } from './evaluationSlice.ts';
 import { createMaskingSlice, type MaskingSlice } from './maskingSlice.ts';
 import { createNavigationSlice, type NavigationSlice } from './navigationSlice.ts';
@@ -19,6 +20,7 @@ export type AppState = RuntimeSlice &
   TrainingSlice &
   ClassifierSlice &
   EvaluationSlice &
+  DiagnoseSlice &
   MaskingSlice;
 
 export const useAppStore = create<AppState>()((...a) => ({
@@ -29,5 +31,6 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createTrainingSlice(...a),
   ...createClassifierSlice(...a),
   ...createEvaluationSlice(...a),
+  ...createDiagnoseSlice(...a),
   ...createMaskingSlice(...a),
 }));

@@ -103,9 +103,10 @@ export function classifierAugmentation(
   seed: number,
   firstStep: number,
 ): Prepare {
+  // The labels pass through unchanged (the loop disposes them once).
   return (x, y, step) => ({
     x: augmentImages(x, { ...augment, shear: 0 }, seed * 100_003 + firstStep + step),
-    y: tf.clone(y),
+    y,
   });
 }
 

@@ -44,11 +44,11 @@ export async function computeFeatures(
   onProgress: (progress: FeatureProgress) => void,
   shouldStop: () => boolean,
 ): Promise<boolean> {
-  const stored = await getMany<FeatureRecord | undefined>(
-    samples.map((s) => featureKey(runId, s)),
-    features,
-  );
-  const missing = samples.filter((_, i) => !stored[i]);
+  const stored = await storedSamples(runId);
+  // Originals first, then the copies: only batches that hold copies pay for augmentation.
+  const missing = samples
+    .filter((s) => !stored.has(s))
+    .sort((a, b) => Number(a !== imageKey(a)) - Number(b !== imageKey(b)));
   const inputSize = backbone.inputs[0]?.shape[1] as number;
   const source = maskedSource(inputSize);
   let done = samples.length - missing.length;
@@ -117,10 +117,19 @@ export function featureSource(
   };
 }
 
+/** The store's keys of a run's features (keys only: the features themselves stay on disk). */
+async function runKeys(runId: string): Promise<string[]> {
+  return (await storeKeys(features)).filter(
+    (k): k is string => typeof k === 'string' && k.startsWith(`${runId}/`),
+  );
+}
+
+/** The samples whose features a run has stored. */
+async function storedSamples(runId: string): Promise<Set<string>> {
+  return new Set((await runKeys(runId)).map((k) => k.slice(runId.length + 1)));
+}
+
 /** Forgets a run's stored features. */
 export async function deleteFeatures(runId: string): Promise<void> {
-  const all = (await storeKeys(features)).filter(
-    (k) => typeof k === 'string' && k.startsWith(`${runId}/`),
-  );
-  await delMany(all, features);
+  await delMany(await runKeys(runId), features);
 }

@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import type { StageId } from '../pipeline/stages.ts';
 import { ClassifierStage } from './classifier/ClassifierStage.tsx';
 import { DatasetStage } from './dataset/DatasetStage.tsx';
+import { DiagnoseStage } from './diagnose/DiagnoseStage.tsx';
 import { EvaluationStage } from './evaluation/EvaluationStage.tsx';
 import { MaskingStage } from './masking/MaskingStage.tsx';
 import { SegmentationStage } from './segmentation/SegmentationStage.tsx';
@@ -13,4 +14,5 @@ export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {
   masking: MaskingStage,
   classifier: ClassifierStage,
   evaluation: EvaluationStage,
+  diagnose: DiagnoseStage,
 };

@@ -3,6 +3,7 @@
  * The request/reply machinery is shared with the other workers (rpc.ts).
  */
 import type { BackendChoice, BackendName } from '../pipeline/backends.ts';
+import type { DiagnoseParams, DiagnoseResult } from '../diagnose/diagnose.ts';
 import type { EvaluateParams, EvaluationProgress } from '../evaluation/evaluate.ts';
 import type { EvaluationRecord } from '../evaluation/record.ts';
 import type { ApplyMasksResult, MaskingProgress } from '../masking/apply.ts';
@@ -70,6 +71,8 @@ export type ComputeApi = {
   importModel: { params: { files: File[] }; result: RunRecord };
   /** Predict a split with a classifier run's best checkpoint and store the predictions. */
   evaluate: { params: EvaluateParams; result: EvaluationRecord | null };
+  /** One photo through the SegNet and the classifier, with Grad-CAM; models stay loaded. */
+  diagnose: { params: DiagnoseParams; result: DiagnoseResult };
   /** Stop the running job (training or masking) after its current batch. */
   stop: { params: Record<string, never>; result: { stopped: boolean } };
   /** Delete a run: its checkpoints, optimizer state, previews and record. */

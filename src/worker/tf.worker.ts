@@ -3,6 +3,7 @@
  * work; the logic lives in those modules, which tests import directly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { diagnose, releaseModels } from '../diagnose/diagnose.ts';
 import { evaluateClassifier } from '../evaluation/evaluate.ts';
 import { deleteEvaluations } from '../evaluation/record.ts';
 import { applyMasks } from '../masking/apply.ts';
@@ -21,11 +22,18 @@ import { serveRpc } from './rpc.ts';
 
 const backend = () => tf.getBackend() as BackendName;
 
-/** An exported model's weights move to the page instead of being copied. */
-const transferOf = (result: unknown): Transferable[] =>
-  typeof result === 'object' && result !== null && 'weights' in result
-    ? [(result as { weights: ArrayBuffer }).weights]
-    : [];
+/**
+ * Large buffers in a result (an exported model's weights, a diagnosis's images, predictions) move
+ * to the page instead of being copied; the worker keeps none of them.
+ */
+function transferOf(result: unknown, depth = 0, found = new Set<ArrayBuffer>()): Transferable[] {
+  if (ArrayBuffer.isView(result) && result.buffer instanceof ArrayBuffer) found.add(result.buffer);
+  else if (result instanceof ArrayBuffer) found.add(result);
+  else if (typeof result === 'object' && result !== null && depth < 3) {
+    for (const value of Object.values(result)) transferOf(value, depth + 1, found);
+  }
+  return [...found];
+}
 
 serveRpc<ComputeApi, ComputeProgress>(
   {
@@ -45,8 +53,10 @@ serveRpc<ComputeApi, ComputeProgress>(
     importModel: ({ files }) => runExclusive('Importing a model', () => importModel(files)),
     evaluate: (params, report) =>
       runExclusive('Evaluation', (signal) => evaluateClassifier(params, backend(), report, signal)),
+    diagnose: (params) => runExclusive('Diagnosis', () => diagnose(params)),
     stop: async () => ({ stopped: stopActive() }),
     deleteRun: async ({ runId, kind }) => {
+      releaseModels();
       await deleteRun({ id: runId, kind });
       if (kind === 'classifier') {
         await deleteFeatures(runId);

@@ -50,7 +50,11 @@ export function TrainStatus({ kind, trainLabel, blocked }: TrainStatusProps) {
         <button
           type="button"
           className="button-secondary"
-          data-testid="stop-training"
+          // One `stop-training` on the page (the test contract): the training stage's, or the
+          // Segmentation stage's while nothing trains.
+          data-testid={
+            running || (kind === 'segnet' && !otherRunning) ? 'stop-training' : `stop-${kind}`
+          }
           disabled={!running || stopping}
           onClick={() => void stopTraining()}
         >

@@ -1,0 +1,78 @@
+/**
+ * The Diagnose stage on WebGPU: with a SegNet and a classifier trained here (quick preset, demo
+ * data), a synthetic melanoma scores higher than a synthetic nevus; every kind of bad photo gets a
+ * reason and leaves the stage working; the Grad-CAM map is drawn.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { writePhotos } from './support/photos.ts';
+
+test.setTimeout(10 * 60_000);
+
+async function diagnose(page: Page, file: string): Promise<number> {
+  await page.getByTestId('photo-input').setInputFiles(file);
+  const status = page.getByTestId('diagnose-status');
+  await expect(status).not.toHaveAttribute('data-state', 'running', { timeout: 120_000 });
+  await expect(status).toHaveAttribute('data-state', 'done');
+  return Number(await page.getByTestId('melanoma-score').getAttribute('data-value'));
+}
+
+async function refused(page: Page, file: string, reason: RegExp): Promise<void> {
+  await page.getByTestId('photo-input').setInputFiles(file);
+  await expect(page.getByTestId('diagnose-status')).toHaveAttribute('data-state', 'error', {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId('diagnose-error')).toContainText(reason);
+}
+
+test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; bad photos get reasons', async ({
+  page,
+}, testInfo) => {
+  const photos = writePhotos(testInfo.outputPath());
+  await page.goto('/?preset=quick');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await expect(page.getByTestId('photo-input')).toBeDisabled();
+  await expect(page.getByText('Train a SegNet in the Segmentation stage first')).toBeVisible();
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
+
+  // A SegNet of three epochs (stopped there), the masks it makes, and a classifier fine-tuned on
+  // them for two epochs.
+  await page.getByTestId('train-segnet').click();
+  await expect
+    .poll(async () => Number(await page.getByTestId('segnet-charts').getAttribute('data-epochs')), {
+      timeout: 240_000,
+    })
+    .toBeGreaterThanOrEqual(3);
+  await page.getByTestId('stop-training').click();
+  await expect(page.getByTestId('segnet-status')).toHaveAttribute('data-state', 'idle', {
+    timeout: 120_000,
+  });
+  await page.getByTestId('apply-masks').click();
+  await expect(page.getByTestId('mask-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 180_000,
+  });
+  await page.getByTestId('classifier-epochs').fill('2');
+  await page.getByTestId('train-classifier').click();
+  await expect(page.getByTestId('classifier-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 300_000,
+  });
+  await expect(page.getByTestId('photo-input')).toBeEnabled();
+
+  // The melanoma scores higher than the nevus; the maps are drawn.
+  const melanoma = await diagnose(page, photos.melanoma);
+  await expect(page.getByTestId('gradcam')).toBeVisible();
+  await expect(page.getByTestId('diagnose-overlay')).toBeVisible();
+  await expect(page.getByTestId('diagnose-timings')).toContainText('800x600');
+  const nevus = await diagnose(page, photos.nevus);
+  expect(melanoma).toBeGreaterThan(nevus);
+
+  // Bad photos: a reason each, and the next good photo still works.
+  await refused(page, photos.notImage, /notes\.jpg: not a JPEG, PNG or WebP image/);
+  await refused(page, photos.truncated, /truncated/);
+  await refused(page, photos.tiny, /1x1: too small/);
+  await refused(page, photos.huge, /10000x8000 \(80 megapixels\)/);
+  expect(await diagnose(page, photos.grey)).toBeGreaterThanOrEqual(0);
+  expect(await diagnose(page, photos.alpha)).toBeGreaterThanOrEqual(0);
+  expect(await diagnose(page, photos.melanoma)).toBeCloseTo(melanoma, 5);
+});

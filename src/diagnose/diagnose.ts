@@ -1,0 +1,166 @@
+/**
+ * Diagnose, in the compute worker: one photo through the same steps as training images (decode to
+ * the stored size, SegNet mask with the largest component and its holes filled, masked image,
+ * classifier), with a Grad-CAM map of the melanoma class over the photo and the time of each step.
+ * The models stay loaded between photos: the first photo compiles the shaders, the next are fast.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadManifest } from '../dataset/storage.ts';
+import { CLASSES } from '../dataset/types.ts';
+import { applyMask, predictMasks } from '../masking/apply.ts';
+import { imageTensor } from '../train/batches.ts';
+import { loadModel } from '../train/checkpoint.ts';
+import { listRuns, type ModelKind, type RunRecord } from '../train/runs.ts';
+import { gradCam, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
+import { decodePhoto } from './photo.ts';
+
+const MELANOMA = CLASSES.indexOf('melanoma');
+
+export interface DiagnoseParams {
+  photo: Blob;
+  /** The runs whose best checkpoints to use; the latest with a checkpoint when left out. */
+  segnetRunId?: string;
+  classifierRunId?: string;
+}
+
+export interface DiagnoseResult {
+  /** The photo's size in pixels. */
+  width: number;
+  height: number;
+  /** The photo at its own aspect, for display: RGBA bytes. */
+  preview: { width: number; height: number; rgba: Uint8ClampedArray };
+  /** The lesion mask at the preview's size, 0 or 255. */
+  mask: Uint8Array;
+  /** Share of the photo the mask covers; 0 means no lesion was found (the whole photo was classified). */
+  lesionFraction: number;
+  /** What the classifier saw: the masked photo at the stored size, RGB. */
+  masked: { size: number; rgb: Uint8Array };
+  /** Grad-CAM of the melanoma class at the preview's size, 0..255. */
+  heat: Uint8Array;
+  /** In CLASSES order: nevus, melanoma, seborrheic keratosis. */
+  probabilities: number[];
+  melanoma: number;
+  timings: { step: string; ms: number }[];
+  models: { segnet: ModelUse; classifier: ModelUse };
+}
+
+export interface ModelUse {
+  runId: string;
+  /** The best epoch, whose checkpoint is in use. */
+  epoch: number;
+  createdAt: string;
+}
+
+interface Loaded {
+  use: ModelUse;
+  model: tf.LayersModel;
+  split?: GradCamModel;
+}
+
+/** The models in use, kept between photos. */
+const loaded: Partial<Record<ModelKind, Loaded>> = {};
+
+async function pickRun(kind: ModelKind, runId: string | undefined): Promise<RunRecord> {
+  const runs = (await listRuns(kind)).filter((r) => r.bestEpoch !== null);
+  const run = runId ? runs.find((r) => r.id === runId) : runs[0];
+  if (!run) {
+    throw new Error(
+      runId
+        ? `The ${kind} run ${runId} has no checkpoint.`
+        : kind === 'segnet'
+          ? 'No SegNet is trained yet: train one in the Segmentation stage (photos need a predicted mask).'
+          : 'No classifier is trained yet: train one in the Classifier stage.',
+    );
+  }
+  return run;
+}
+
+async function modelFor(kind: ModelKind, runId: string | undefined): Promise<Loaded> {
+  const run = await pickRun(kind, runId);
+  const current = loaded[kind];
+  if (current?.use.runId === run.id && current.use.epoch === run.bestEpoch) return current;
+  releaseModel(kind);
+  const model = await loadModel(kind, run.id, 'best');
+  const use = { runId: run.id, epoch: run.bestEpoch ?? 0, createdAt: run.createdAt };
+  const next: Loaded = {
+    use,
+    model,
+    ...(kind === 'classifier' ? { split: splitAtLayer(model) } : {}),
+  };
+  loaded[kind] = next;
+  return next;
+}
+
+function releaseModel(kind: ModelKind): void {
+  const current = loaded[kind];
+  if (!current) return;
+  current.split?.dispose();
+  current.model.dispose();
+  delete loaded[kind];
+}
+
+/** Frees the models (a run deleted, or the page leaving Diagnose). */
+export function releaseModels(): void {
+  releaseModel('segnet');
+  releaseModel('classifier');
+}
+
+export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> {
+  const timings: DiagnoseResult['timings'] = [];
+  const timed = async <T>(step: string, work: () => Promise<T> | T): Promise<T> => {
+    const started = performance.now();
+    const result = await work();
+    timings.push({ step, ms: performance.now() - started });
+    return result;
+  };
+  const [segnet, classifier] = await timed('load models', async () => [
+    await modelFor('segnet', params.segnetRunId),
+    await modelFor('classifier', params.classifierRunId),
+  ]);
+  const storedSize = (await loadManifest())?.storedSize ?? 256;
+  const photo = await timed('decode', () => decodePhoto(params.photo, storedSize));
+  const image = { size: storedSize, pixels: photo.pixels };
+
+  const found = await timed('segment', async () => (await predictMasks(segnet.model, [image]))[0]);
+  const lesion = found ? found.reduce((n, v) => n + (v ? 1 : 0), 0) / found.length : 0;
+  // No lesion found: the whole photo is classified, as images without a mask were in training.
+  const mask = found && lesion > 0 ? found : new Uint8Array(storedSize * storedSize).fill(255);
+  const masked = await timed('mask', () => applyMask(photo.pixels, mask));
+
+  const { preview } = photo;
+  const { probabilities, heat, previewMask } = await timed('classify and Grad-CAM', async () => {
+    const split = classifier.split as GradCamModel;
+    const inputSize = classifier.model.inputs[0]?.shape[1] as number;
+    const x = imageTensor([{ size: storedSize, pixels: masked }], inputSize);
+    const cam = gradCam(split, x, MELANOMA);
+    const heatMap = tf.tidy(() =>
+      tf.cast(tf.mul(heatToSize(cam.heat, preview.height, preview.width), 255), 'int32'),
+    );
+    const maskMap = tf.tidy(() =>
+      tf.image.resizeNearestNeighbor(tf.tensor3d(mask, [storedSize, storedSize, 1], 'int32'), [
+        preview.height,
+        preview.width,
+      ]),
+    );
+    const [p, h, m] = await Promise.all([cam.probabilities.data(), heatMap.data(), maskMap.data()]);
+    tf.dispose([x, cam.heat, cam.probabilities, heatMap, maskMap]);
+    return {
+      probabilities: Array.from(p),
+      heat: Uint8Array.from(h),
+      previewMask: Uint8Array.from(m),
+    };
+  });
+  return {
+    width: photo.width,
+    height: photo.height,
+    preview,
+    mask: previewMask,
+    lesionFraction: lesion,
+    masked: { size: storedSize, rgb: masked },
+    heat,
+    probabilities,
+    melanoma: probabilities[MELANOMA] ?? 0,
+    timings,
+    models: { segnet: segnet.use, classifier: classifier.use },
+  };
+}

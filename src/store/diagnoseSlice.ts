@@ -1,0 +1,66 @@
+/**
+ * The Diagnose stage: one photo at a time through the worker. The store keeps the figures (scores,
+ * timings, models used) and, only when the person asks, a list of this session's photos and their
+ * scores; the images themselves (photo, mask, heat map) stay out of the store, in diagnoseImages.ts.
+ */
+import type { StateCreator } from 'zustand';
+import type { DiagnoseResult } from '../diagnose/diagnose.ts';
+import { setDiagnoseImages } from './diagnoseImages.ts';
+import { errorText } from './errorText.ts';
+import type { AppState } from './index.ts';
+import { compute } from './runtimeSlice.ts';
+import type { JobState } from './trainingSlice.ts';
+
+export type DiagnoseFigures = Omit<DiagnoseResult, 'preview' | 'mask' | 'masked' | 'heat'> & {
+  name: string;
+};
+
+export interface DiagnoseSlice {
+  diagnose: {
+    status: JobState;
+    /** The latest photo's figures; its images are in diagnoseImages.ts. */
+    result: DiagnoseFigures | null;
+    error: string | null;
+    /** Keep a list of this session's photos (never stored: it is patient data). */
+    keepHistory: boolean;
+    history: DiagnoseFigures[];
+  };
+  diagnosePhoto: (photo: File) => Promise<void>;
+  setKeepHistory: (keep: boolean) => void;
+  clearHistory: () => void;
+}
+
+export const createDiagnoseSlice: StateCreator<AppState, [], [], DiagnoseSlice> = (set, get) => {
+  const patch = (p: Partial<DiagnoseSlice['diagnose']>) =>
+    set((s) => ({ diagnose: { ...s.diagnose, ...p } }));
+  return {
+    diagnose: { status: 'idle', result: null, error: null, keepHistory: false, history: [] },
+
+    diagnosePhoto: async (photo) => {
+      if (get().diagnose.status === 'running') return;
+      patch({ status: 'running', error: null });
+      try {
+        const classifierRunId = get().evaluation.runId ?? undefined;
+        const result = await compute().call('diagnose', {
+          photo,
+          ...(classifierRunId ? { classifierRunId } : {}),
+        });
+        const { preview, mask, masked, heat, ...figures } = result;
+        setDiagnoseImages({ preview, mask, masked, heat });
+        const named = { ...figures, name: photo.name };
+        const { keepHistory, history } = get().diagnose;
+        patch({
+          status: 'done',
+          result: named,
+          history: keepHistory ? [named, ...history] : history,
+        });
+      } catch (error) {
+        patch({ status: 'error', error: `${photo.name}: ${errorText(error)}` });
+      }
+    },
+
+    setKeepHistory: (keepHistory) =>
+      patch(keepHistory ? { keepHistory } : { keepHistory, history: [] }),
+    clearHistory: () => patch({ history: [] }),
+  };
+};

@@ -1,0 +1,199 @@
+import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
+import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
+import { binaryConfusion, sensitivity, specificity } from '../../eval/classification.ts';
+import { classScores } from '../../eval/report.ts';
+import { diagnoseImages } from '../../store/diagnoseImages.ts';
+import { useAppStore } from '../../store/index.ts';
+import { score, when } from '../format.ts';
+import { PhotoViews } from './PhotoViews.tsx';
+
+const MELANOMA = CLASSES.indexOf('melanoma');
+
+/** The validation sensitivity and specificity of a run at a threshold, if it was evaluated there. */
+function useOperatingPoint(runId: string | undefined, threshold: number) {
+  const [record, setRecord] = useState<EvaluationRecord | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (runId) void loadEvaluation(runId, 'val').then((r) => live && setRecord(r ?? null));
+    return () => {
+      live = false;
+    };
+  }, [runId]);
+  return useMemo(() => {
+    if (!record) return null;
+    const confusion = binaryConfusion(
+      record.labels.map((l) => l === MELANOMA),
+      classScores(record.probabilities, MELANOMA),
+      threshold,
+    );
+    return { sensitivity: sensitivity(confusion), specificity: specificity(confusion) };
+  }, [record, threshold]);
+}
+
+/** Stage 6: one lesion photo in; mask, class probabilities, melanoma score and Grad-CAM out. */
+export function DiagnoseStage() {
+  const { status, result, error, keepHistory, history } = useAppStore((s) => s.diagnose);
+  const threshold = useAppStore((s) => s.evaluation.threshold);
+  const ready = useAppStore((s) => s.runtime.status === 'ready');
+  const hasClassifier = useAppStore((s) =>
+    s.training.classifier.runs.some((r) => r.bestEpoch !== null),
+  );
+  const hasSegNet = useAppStore((s) => s.training.segnet.runs.some((r) => r.bestEpoch !== null));
+  const { diagnosePhoto, setKeepHistory, clearHistory } = useAppStore.getState();
+  const [over, setOver] = useState(false);
+  const operating = useOperatingPoint(result?.models.classifier.runId, threshold);
+  const images = result ? diagnoseImages() : null;
+  const running = status === 'running';
+  const missing = !hasSegNet
+    ? 'Train a SegNet in the Segmentation stage first: a photo needs a predicted lesion mask.'
+    : !hasClassifier
+      ? 'Train a classifier in the Classifier stage first.'
+      : null;
+
+  const take = (files: FileList | null | undefined) => {
+    const file = files?.[0];
+    if (file) void diagnosePhoto(file);
+  };
+  const drop = (event: DragEvent) => {
+    event.preventDefault();
+    setOver(false);
+    take(event.dataTransfer.files);
+  };
+
+  return (
+    <div className="panel">
+      <p className="notice-inline" role="note">
+        Research tool, not a medical device: the score comes from a model trained here, on data
+        chosen here. It is not a diagnosis and must not guide care.
+      </p>
+      <div
+        className={`drop-zone${over ? ' drop-zone-over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={drop}
+      >
+        <p className="drop-title">Drop one lesion photo here (JPEG, PNG or WebP)</p>
+        <label className="button file-button">
+          {running ? 'Working…' : 'Choose a photo…'}
+          <input
+            type="file"
+            accept="image/*"
+            data-testid="photo-input"
+            disabled={running || !ready || missing !== null}
+            onChange={(e) => {
+              take(e.target.files);
+              e.target.value = '';
+            }}
+          />
+        </label>
+        {missing && <p className="muted">{missing}</p>}
+      </div>
+      <div className="train-status" data-testid="diagnose-status" data-state={status}>
+        {running && <span>Masking and classifying the photo…</span>}
+        {status === 'error' && error && (
+          <p className="error-text" role="alert" data-testid="diagnose-error">
+            {error}
+          </p>
+        )}
+      </div>
+      {result && images && (
+        <>
+          <PhotoViews images={images} />
+          {result.lesionFraction === 0 && (
+            <p className="notice-inline" role="status">
+              The SegNet found no lesion in this photo: the whole photo was classified.
+            </p>
+          )}
+          <div className="diagnose-figures">
+            <dl className="probabilities large">
+              {CLASSES.map((cls, c) => (
+                <div key={cls}>
+                  <dt>{CLASS_LABELS[cls]}</dt>
+                  <dd>
+                    <meter min={0} max={1} value={result.probabilities[c]} />{' '}
+                    {((result.probabilities[c] ?? 0) * 100).toFixed(1)}%
+                  </dd>
+                </div>
+              ))}
+            </dl>
+            <p className="melanoma-score">
+              Melanoma score{' '}
+              <strong data-testid="melanoma-score" data-value={result.melanoma}>
+                {score(result.melanoma)}
+              </strong>{' '}
+              at threshold {threshold.toFixed(3)}:{' '}
+              <strong data-testid="diagnose-decision">
+                {result.melanoma >= threshold ? 'above: melanoma suspected' : 'below: not melanoma'}
+              </strong>
+              {operating ? (
+                <span className="muted">
+                  {' '}
+                  (on the validation split at this threshold: sensitivity{' '}
+                  {score(operating.sensitivity)}, specificity {score(operating.specificity)})
+                </span>
+              ) : (
+                <span className="muted">
+                  {' '}
+                  (evaluate this classifier on the validation split to see its sensitivity and
+                  specificity here)
+                </span>
+              )}
+            </p>
+          </div>
+          <p className="muted" data-testid="diagnose-timings">
+            {result.name}, {result.width}x{result.height}:{' '}
+            {result.timings.map((t) => `${t.step} ${t.ms.toFixed(0)} ms`).join(' · ')}. Models:
+            SegNet of {when(result.models.segnet.createdAt)} (epoch {result.models.segnet.epoch + 1}
+            ), classifier of {when(result.models.classifier.createdAt)} (epoch{' '}
+            {result.models.classifier.epoch + 1}).
+          </p>
+        </>
+      )}
+      <label className="history-toggle">
+        <input
+          type="checkbox"
+          checked={keepHistory}
+          onChange={(e) => setKeepHistory(e.target.checked)}
+        />{' '}
+        Keep a list of this session&apos;s photos and scores (in this tab only; it is gone on
+        reload)
+      </label>
+      {keepHistory && history.length > 0 && (
+        <table className="runs-table" data-testid="diagnose-history">
+          <caption>
+            This session&apos;s photos{' '}
+            <button type="button" className="button-quiet" onClick={clearHistory}>
+              Clear
+            </button>
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Photo</th>
+              <th scope="col">Melanoma score</th>
+              <th scope="col">Most probable</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((h, i) => (
+              <tr key={`${h.name}-${i}`}>
+                <td>{h.name}</td>
+                <td>{score(h.melanoma)}</td>
+                <td>
+                  {
+                    CLASS_LABELS[
+                      CLASSES[h.probabilities.indexOf(Math.max(...h.probabilities))] ?? 'nevus'
+                    ]
+                  }
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
