@@ -1,16 +1,43 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet]`: runs every benchmark in headless
- * Chromium and writes bench/results/latest.json and latest.md (latest-<only>.* with --only).
- * `--quick` is a smoke version (smaller sizes, one run). The SegNet training benchmark measures the
- * quick preset's SegNet by default (the seed's trains at a few hundredths of an image a second on a
- * software GPU); `--seed` measures the seed's, for a machine with a real GPU. SegNet options:
- * --segnet-images=N (a whole number of batches), --segnet-epochs=E, --segnet-backends=webgpu,cpu.
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose]`: runs every
+ * benchmark in headless Chromium and writes bench/results/latest.json and latest.md
+ * (latest-<only>.* with --only). `--quick` is a smoke version (smaller sizes, one run). The SegNet
+ * training benchmark measures the quick preset's SegNet by default (the seed's trains at a few
+ * hundredths of an image a second on a software GPU); `--seed` measures the seed's, for a machine
+ * with a real GPU. SegNet options: --segnet-images=N (a whole number of batches),
+ * --segnet-epochs=E, --segnet-backends=webgpu,cpu.
+ *
+ * The DenseNet training benchmark measures DenseNet-121 at 224 px, batch 8, fine-tune and frozen
+ * (with --quick: the quick DenseNet at its 32 px). DenseNet options: --densenet-config=121|quick,
+ * --densenet-size=PX (default: the config's own), --densenet-batch=N (8), --densenet-images=N
+ * (training samples, a whole number of batches), --densenet-epochs=E (rounds, the first a
+ * warm-up), --densenet-val-images=N, --densenet-backends=webgpu,cpu,
+ * --densenet-modes=fine-tune,frozen, --densenet-timeout=S (per backend and mode; a run that
+ * overstays is recorded as timed out with the rounds it finished).
+ *
+ * The Diagnose latency benchmark times the app's `diagnose` on a 1024x768 JPEG with the quick
+ * SegNet and classifier: the first call (cold) and the median of the next 10 (warm; 5 with
+ * --quick), against bare `predict` of the two models. Options: --diagnose-runs=N (warm calls),
+ * --diagnose-backends=webgpu,webgl,cpu, --diagnose-timeout=S (per backend, default 180).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKENDS, isBackendName, type BackendName } from '../src/pipeline/backends.ts';
 import { describeMachine, startEnvironment, stopEnvironment } from './browser.ts';
+import {
+  benchDenseNet,
+  densenetMarkdown,
+  isDenseNetFailure,
+  type DenseNetBenchOptions,
+} from './densenet.ts';
+import { DENSENET_BENCH_MODES, type DenseNetBenchMode } from './densenet/protocol.ts';
+import {
+  benchDiagnose,
+  diagnoseMarkdown,
+  isDiagnoseFailure,
+  type DiagnoseBenchOptions,
+} from './diagnose.ts';
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 
@@ -40,15 +67,21 @@ function count(name: string, fallback: number, least: number): number {
 }
 
 const quick = flag('quick');
+const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose'] as const;
 // npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
 const only = option('only', false);
-if (only !== undefined && only !== 'ingest' && only !== 'segnet')
-  throw new Error(`--only takes ingest or segnet (got ${only})`);
+if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only))
+  throw new Error(`--only takes ${BENCHMARKS.join(', ')} (got ${only})`);
+const runs = (name: (typeof BENCHMARKS)[number]) => only === undefined || only === name;
 
-const backends = (option('segnet-backends') ?? BACKENDS.join(',')).split(',').map((name) => {
-  if (!isBackendName(name)) throw new Error(`Unknown backend in --segnet-backends: ${name}`);
-  return name;
-}) as BackendName[];
+function backendList(name: string): BackendName[] {
+  return (option(name) ?? BACKENDS.join(',')).split(',').map((backend) => {
+    if (!isBackendName(backend)) throw new Error(`Unknown backend in --${name}: ${backend}`);
+    return backend;
+  });
+}
+
+const backends = backendList('segnet-backends');
 
 const segnetOptions: SegNetBenchOptions = {
   preset: flag('seed') ? 'seed' : 'quick',
@@ -59,6 +92,47 @@ const segnetOptions: SegNetBenchOptions = {
   epochs: count('segnet-epochs', quick ? 3 : 5, 2),
   storedSize: 256,
   timeoutMs: 30 * 60_000,
+};
+
+const densenetConfig = option('densenet-config') ?? (quick ? 'quick' : '121');
+if (densenetConfig !== '121' && densenetConfig !== 'quick')
+  throw new Error(`--densenet-config takes 121 or quick (got ${densenetConfig})`);
+const densenetModes = (option('densenet-modes') ?? DENSENET_BENCH_MODES.join(',')).split(',');
+for (const mode of densenetModes) {
+  if (!(DENSENET_BENCH_MODES as readonly string[]).includes(mode))
+    throw new Error(
+      `Unknown mode in --densenet-modes: ${mode} (${DENSENET_BENCH_MODES.join(', ')})`,
+    );
+}
+const densenetBatch = count('densenet-batch', 8, 1);
+const densenet121 = densenetConfig === '121';
+/**
+ * DenseNet-121: one warm-up batch, then one timed epoch of two batches per mode, each backend and
+ * mode given 5 minutes. On a software GPU that is not enough: shader compilation alone takes
+ * minutes, and a batch of 8 at 224 px needs more memory than SwiftShader gives WebGPU, so those
+ * runs end as "timed out" or "failed" instead of holding the whole benchmark up for hours. The quick
+ * DenseNet: two timed epochs of two batches (four with --densenet-config=quick without --quick).
+ */
+const densenetOptions: DenseNetBenchOptions = {
+  config: densenetConfig,
+  inputSize: count('densenet-size', densenet121 ? 224 : 32, 1),
+  batchSize: densenetBatch,
+  backends: backendList('densenet-backends'),
+  modes: densenetModes as DenseNetBenchMode[],
+  images: count('densenet-images', (densenet121 || quick ? 2 : 4) * densenetBatch, 1),
+  valImages: count('densenet-val-images', densenetBatch, 1),
+  // At least two: the first round is warm-up and is not timed.
+  epochs: count('densenet-epochs', densenet121 ? 2 : 3, 2),
+  storedSize: 256,
+  timeoutMs: count('densenet-timeout', densenet121 ? 300 : 120, 1) * 1000,
+};
+
+const diagnoseOptions: DiagnoseBenchOptions = {
+  backends: backendList('diagnose-backends'),
+  warmRuns: count('diagnose-runs', quick ? 5 : 10, 1),
+  photoWidth: 1024,
+  photoHeight: 768,
+  timeoutMs: count('diagnose-timeout', 180, 1) * 1000,
 };
 
 function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {
@@ -92,14 +166,18 @@ async function runIngest(): Promise<IngestFigure[]> {
 async function main(): Promise<void> {
   const machine = describeMachine();
   console.log(`Benchmarks on ${machine.cpu} (${machine.cores} cores), ${machine.browser}`);
-  const ingest = only === 'segnet' ? undefined : await runIngest();
-  const segnet = only === 'ingest' ? undefined : await benchSegNet(segnetOptions);
+  const ingest = runs('ingest') ? await runIngest() : undefined;
+  const segnet = runs('segnet') ? await benchSegNet(segnetOptions) : undefined;
+  const densenet = runs('densenet') ? await benchDenseNet(densenetOptions) : undefined;
+  const diagnose = runs('diagnose') ? await benchDiagnose(diagnoseOptions) : undefined;
   const results = {
     date: new Date().toISOString(),
     quick,
     machine,
     ...(ingest ? { ingest } : {}),
     ...(segnet ? { segnet: { options: segnetOptions, figures: segnet } } : {}),
+    ...(densenet ? { densenet: { options: densenetOptions, figures: densenet } } : {}),
+    ...(diagnose ? { diagnose: { options: diagnoseOptions, figures: diagnose } } : {}),
   };
   const name = only ? `latest-${only}` : 'latest';
   mkdirSync(RESULTS, { recursive: true });
@@ -109,11 +187,18 @@ async function main(): Promise<void> {
     '',
     ...ingestMarkdown(ingest),
     ...(segnet ? segnetMarkdown(segnetOptions, segnet) : []),
+    ...(densenet ? densenetMarkdown(densenetOptions, densenet) : []),
+    ...(diagnose ? diagnoseMarkdown(diagnoseOptions, diagnose) : []),
   ].join('\n');
   writeFileSync(join(RESULTS, `${name}.md`), table);
   console.log(`\n${table}\nWrote bench/results/${name}.json and ${name}.md`);
   // A backend that could not train is an error; a missed target is a figure.
-  if (segnet?.some(isFailure)) process.exitCode = 1;
+  if (
+    segnet?.some(isFailure) ||
+    densenet?.some(isDenseNetFailure) ||
+    diagnose?.some(isDiagnoseFailure)
+  )
+    process.exitCode = 1;
 }
 
 await main();

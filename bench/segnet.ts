@@ -8,23 +8,25 @@
  * The page and worker are served by Vite's dev server (they import the app's modules from src/);
  * each backend runs in a fresh persistent Chromium profile, so IndexedDB is on disk as for a person.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type ConsoleMessage } from '@playwright/test';
-import { createServer, type ViteDevServer } from 'vite';
 import type { BackendName } from '../src/pipeline/backends.ts';
 import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
-import { LAUNCH_OPTIONS } from './browser.ts';
-import type { EpochTiming, Round, SegNetRunOptions } from './segnet/protocol.ts';
+import {
+  TARGET_RATIO,
+  WARM_UP_EPOCHS,
+  rate,
+  ratioText,
+  figure,
+  runPage,
+  startBenchServer,
+  throughput,
+  type Throughput,
+} from './shared/driver.ts';
+import type { Round, SegNetRunOptions, SegNetRunResult } from './segnet/protocol.ts';
 
 const PORT = 4176;
-const ROOT = join(import.meta.dirname, '..');
-/** Epochs after the first (warm-up: shader compilation, first allocations) are timed. */
-const WARM_UP_EPOCHS = 1;
 /** The epoch whose tensor count is compared with epoch 1's (the issue's "epoch 5"). */
 const LEAK_EPOCH = 5;
-export const TARGET_RATIO = 0.9;
+export { TARGET_RATIO, type Throughput };
 
 export interface SegNetBenchOptions {
   /** The preset whose SegNet recipe is measured: `quick` by default here, `seed` on a real GPU. */
@@ -37,13 +39,6 @@ export interface SegNetBenchOptions {
   storedSize: number;
   /** Give up on a backend after this long. */
   timeoutMs: number;
-}
-
-export interface Throughput {
-  /** Images over seconds of the timed epochs (2 to last). */
-  imagesPerSecond: number;
-  /** Each timed epoch's images/s. */
-  perEpoch: number[];
 }
 
 export interface SegNetFigure {
@@ -87,116 +82,63 @@ export function describeSegNetBench(options: SegNetBenchOptions): string {
   );
 }
 
-function throughput(timings: EpochTiming[]): Throughput {
-  const timed = timings.slice(WARM_UP_EPOCHS);
-  const images = timed.reduce((sum, t) => sum + t.images, 0);
-  const seconds = timed.reduce((sum, t) => sum + t.seconds, 0);
-  return {
-    imagesPerSecond: seconds > 0 ? images / seconds : NaN,
-    perEpoch: timed.map((t) => t.images / t.seconds),
-  };
-}
-
-async function startServer(): Promise<ViteDevServer> {
-  // The app's vite.config.ts (defines, worker format, isolation headers) on its own port, without
-  // watching or reloading, with a dependency cache of its own beside the app's.
-  const server = await createServer({
-    root: ROOT,
-    cacheDir: join(import.meta.dirname, '.data', 'vite'),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { port: PORT, strictPort: true, hmr: false, watch: null },
-    optimizeDeps: {
-      entries: ['bench/segnet/index.html'],
-      // Found up front, so the dev server never re-optimises (and reloads) while a worker runs.
-      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb-keyval'],
-    },
-  });
-  await server.listen();
-  return server;
-}
-
 async function runBackend(
   url: string,
   options: SegNetBenchOptions,
   backend: BackendName,
 ): Promise<SegNetFigure | SegNetFailure> {
-  const profile = mkdtempSync(join(tmpdir(), 'lesion-lab-bench-'));
-  const context = await chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
-  const consoleErrors: string[] = [];
-  const onConsole = (message: ConsoleMessage) => {
-    const from = message.worker() ? 'worker' : 'page';
-    if (message.type() === 'error') {
-      consoleErrors.push(`${from}: ${message.text()}`);
-      console.error(`  [${backend} ${from} console error] ${message.text()}`);
-    } else if (message.text().startsWith('[segnet')) {
-      console.log(`  ${message.text()}`);
-    }
+  const runOptions: SegNetRunOptions = {
+    backend,
+    preset: options.preset,
+    images: options.images,
+    valImages: options.valImages,
+    epochs: options.epochs,
+    storedSize: options.storedSize,
   };
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', onConsole);
-    page.on('pageerror', (error) => {
-      consoleErrors.push(`page: ${error.message}`);
-      console.error(`  [${backend} page error] ${error.message}`);
-    });
-    await page.goto(url);
-    await page.waitForFunction(() => 'runSegNetBench' in window);
-    const runOptions: SegNetRunOptions = {
-      backend,
-      preset: options.preset,
-      images: options.images,
-      valImages: options.valImages,
-      epochs: options.epochs,
-      storedSize: options.storedSize,
-    };
-    const result = await Promise.race([
-      page.evaluate((o) => window.runSegNetBench(o), runOptions),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no result after ${options.timeoutMs / 1000} s`)),
-          options.timeoutMs,
-        );
-      }),
-    ]);
-    const { rounds } = result;
-    const app = throughput(rounds.map((r) => r.app));
-    const fit = throughput(rounds.map((r) => r.fit));
-    const pipeline = throughput(rounds.map((r) => r.pipeline));
-    const first = rounds[0];
-    const later = rounds[Math.min(LEAK_EPOCH, rounds.length) - 1];
-    if (!first || !later) throw new Error('No epoch ran');
-    return {
-      preset: options.preset,
-      backend: result.backend,
-      adapter: result.adapter,
-      inputSize: result.inputSize,
-      batchSize: result.batchSize,
-      images: options.images,
-      epochs: options.epochs,
-      app,
-      fit,
-      pipeline,
-      ratio: app.imagesPerSecond / fit.imagesPerSecond,
-      numTensors: {
-        epoch1: first.numTensors,
-        later: later.numTensors,
-        laterEpoch: later.epoch,
-        equal: first.numTensors === later.numTensors,
-      },
-      rounds,
-      consoleErrors,
-    };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`  SegNet on ${backend} failed: ${message}`);
-    return { preset: options.preset, backend, error: message, consoleErrors };
-  } finally {
-    clearTimeout(timer);
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  const outcome = await runPage<SegNetRunOptions, SegNetRunResult, Round>({
+    url,
+    entry: 'runSegNetBench',
+    options: runOptions,
+    echo: '[segnet',
+    label: `SegNet on ${backend}`,
+    timeoutMs: options.timeoutMs,
+  });
+  const { result, consoleErrors } = outcome;
+  const failure = (error: string): SegNetFailure => ({
+    preset: options.preset,
+    backend,
+    error,
+    consoleErrors,
+  });
+  if (!result) return failure(outcome.error ?? 'no result');
+  const { rounds } = result;
+  const app = throughput(rounds.map((r) => r.app));
+  const fit = throughput(rounds.map((r) => r.fit));
+  const pipeline = throughput(rounds.map((r) => r.pipeline));
+  const first = rounds[0];
+  const later = rounds[Math.min(LEAK_EPOCH, rounds.length) - 1];
+  if (!first || !later) return failure('No epoch ran');
+  return {
+    preset: options.preset,
+    backend: result.backend,
+    adapter: result.adapter,
+    inputSize: result.inputSize,
+    batchSize: result.batchSize,
+    images: options.images,
+    epochs: options.epochs,
+    app,
+    fit,
+    pipeline,
+    ratio: app.imagesPerSecond / fit.imagesPerSecond,
+    numTensors: {
+      epoch1: first.numTensors,
+      later: later.numTensors,
+      laterEpoch: later.epoch,
+      equal: first.numTensors === later.numTensors,
+    },
+    rounds,
+    consoleErrors,
+  };
 }
 
 export async function benchSegNet(
@@ -209,7 +151,7 @@ export async function benchSegNet(
     );
   if (options.epochs <= WARM_UP_EPOCHS)
     throw new Error(`SegNet epochs must be more than ${WARM_UP_EPOCHS}: the first is not timed`);
-  const server = await startServer();
+  const server = await startBenchServer(PORT);
   const url = `http://localhost:${PORT}/bench/segnet/index.html`;
   const figures: (SegNetFigure | SegNetFailure)[] = [];
   try {
@@ -232,16 +174,13 @@ export function segnetMarkdown(
   options: SegNetBenchOptions,
   figures: (SegNetFigure | SegNetFailure)[],
 ): string[] {
-  const f = (n: number) => (n >= 10 ? n.toFixed(1) : n.toFixed(2));
-  const range = (t: Throughput) =>
-    t.perEpoch.length > 1 ? ` (${f(Math.min(...t.perEpoch))}–${f(Math.max(...t.perEpoch))})` : '';
   const config = `${options.preset}, ${PRESET_TABLE[options.preset].segnet.model.inputSize} px`;
   const rows = figures.map((r) => {
     if (isFailure(r))
       return `| ${config} | ${r.backend} | failed: ${r.error.split('\n')[0]} | | | | |`;
-    const ratio = `${r.ratio.toFixed(2)} ${r.ratio >= TARGET_RATIO ? `(meets ≥ ${TARGET_RATIO})` : `(misses ≥ ${TARGET_RATIO})`}`;
+    const ratio = ratioText(r.ratio);
     const tensors = `${r.numTensors.epoch1} / ${r.numTensors.later}${r.numTensors.laterEpoch === LEAK_EPOCH ? '' : ` (epoch ${r.numTensors.laterEpoch})`} ${r.numTensors.equal ? '(equal)' : '(differ)'}`;
-    return `| ${config} | ${r.backend} (${r.adapter}) | ${f(r.app.imagesPerSecond)}${range(r.app)} | ${f(r.fit.imagesPerSecond)}${range(r.fit)} | ${ratio} | ${tensors} | ${f(r.pipeline.imagesPerSecond)} |`;
+    return `| ${config} | ${r.backend} (${r.adapter}) | ${rate(r.app)} | ${rate(r.fit)} | ${ratio} | ${tensors} | ${figure(r.pipeline.imagesPerSecond)} |`;
   });
   const errors = figures.flatMap((r) =>
     r.consoleErrors.map((e) => `- ${r.backend}: ${e.split('\n')[0]}`),

@@ -4,6 +4,9 @@
  */
 import type { BackendName } from '../../src/pipeline/backends.ts';
 import type { PresetName } from '../../src/pipeline/presets.ts';
+import type { EpochTiming, WorkerMessage as BenchMessage } from '../shared/protocol.ts';
+
+export type { EpochTiming };
 
 export interface SegNetRunOptions {
   backend: BackendName;
@@ -16,12 +19,6 @@ export interface SegNetRunOptions {
   epochs: number;
   /** Edge of the stored records, as the Dataset stage writes them (256 by default). */
   storedSize: number;
-}
-
-/** One epoch's training (the app's validation excluded). */
-export interface EpochTiming {
-  images: number;
-  seconds: number;
 }
 
 /** One epoch of each: the app's loop and bare `model.fit` take turns. */
@@ -49,7 +46,4 @@ export interface SegNetRunResult {
   rounds: Round[];
 }
 
-export type WorkerMessage =
-  | { type: 'progress'; text: string }
-  | { type: 'done'; result: SegNetRunResult }
-  | { type: 'error'; message: string };
+export type WorkerMessage = BenchMessage<SegNetRunResult, Round>;

@@ -10,7 +10,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { putBatch, type ImageRecord, type MaskRecord } from '../../src/dataset/storage.ts';
-import { Random } from '../../src/lib/random.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
 import { readEpoch, segmentationSource, type BatchPlan } from '../../src/train/batches.ts';
@@ -18,47 +17,10 @@ import { trainLoop } from '../../src/train/loop.ts';
 import { compileSegNet, segnetAugmentation } from '../../src/train/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
-import type {
-  EpochTiming,
-  Round,
-  SegNetRunOptions,
-  SegNetRunResult,
-  WorkerMessage,
-} from './protocol.ts';
+import { fitEpoch, progress, serveBenchmark, syntheticLesion } from '../shared/worker.ts';
+import type { EpochTiming, Round, SegNetRunOptions, SegNetRunResult } from './protocol.ts';
 
 const SEED = 4;
-
-function send(message: WorkerMessage): void {
-  self.postMessage(message);
-}
-
-function progress(text: string): void {
-  send({ type: 'progress', text });
-}
-
-/** A skin-toned, noisy square photo with one dark elliptical lesion, and the lesion's mask. */
-function syntheticPair(index: number, size: number): { pixels: Uint8Array; mask: Uint8Array } {
-  const random = new Random(SEED * 1_000_003 + index);
-  const skin = [random.uniform(170, 230), random.uniform(120, 170), random.uniform(100, 150)];
-  const lesion = [random.uniform(60, 120), random.uniform(30, 70), random.uniform(20, 60)];
-  const cx = random.uniform(0.3, 0.7) * size;
-  const cy = random.uniform(0.3, 0.7) * size;
-  const rx = random.uniform(0.12, 0.3) * size;
-  const ry = random.uniform(0.12, 0.3) * size;
-  const pixels = new Uint8Array(size * size * 3);
-  const mask = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const p = y * size + x;
-      const inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
-      const base = inside ? lesion : skin;
-      const noise = (random.next() - 0.5) * 24;
-      for (let c = 0; c < 3; c++) pixels[p * 3 + c] = (base[c] as number) + noise;
-      mask[p] = inside ? 255 : 0;
-    }
-  }
-  return { pixels, mask };
-}
 
 /** Stores `count` image + mask records the way the ingest worker does, 16 per transaction. */
 async function storeRecords(keys: string[], size: number): Promise<void> {
@@ -66,7 +28,7 @@ async function storeRecords(keys: string[], size: number): Promise<void> {
     const images: ImageRecord[] = [];
     const masks: MaskRecord[] = [];
     keys.slice(start, start + 16).forEach((key, i) => {
-      const { pixels, mask } = syntheticPair(start + i, size);
+      const { pixels, mask } = syntheticLesion(SEED, start + i, size);
       const entry = { key, id: key, source: `${key}.jpg`, width: 1024, height: 768 };
       images.push({ ...entry, folderSplit: 'train', size, pixels });
       masks.push({ ...entry, folderSplit: 'train', size, pixels: mask });
@@ -142,27 +104,7 @@ function fitTrainer(training: SegNetTraining, images: number): Trainer {
     ),
   );
   return {
-    async epoch(epoch) {
-      let begun = 0;
-      let seconds = 0;
-      await model.fit(x, y, {
-        batchSize: training.batchSize,
-        epochs: epoch + 1,
-        initialEpoch: epoch,
-        shuffle: true,
-        verbose: 0,
-        callbacks: {
-          onEpochBegin: async () => {
-            begun = performance.now();
-          },
-          // tfjs reads the epoch's logs (waiting for the backend) before it calls this.
-          onEpochEnd: async () => {
-            seconds = (performance.now() - begun) / 1000;
-          },
-        },
-      });
-      return { images, seconds };
-    },
+    epoch: (epoch) => fitEpoch(model, x, y, training.batchSize, epoch),
     dispose() {
       tf.dispose([x, y]);
       model.dispose();
@@ -277,19 +219,4 @@ async function run(options: SegNetRunOptions): Promise<SegNetRunResult> {
   };
 }
 
-const describe = (error: unknown) =>
-  error instanceof Error ? (error.stack ?? error.message) : String(error);
-
-self.addEventListener('message', (event: MessageEvent<SegNetRunOptions>) => {
-  run(event.data).then(
-    (result) => send({ type: 'done', result }),
-    (error: unknown) => {
-      console.error(describe(error));
-      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    },
-  );
-});
-
-self.addEventListener('unhandledrejection', (event: PromiseRejectionEvent) => {
-  send({ type: 'error', message: `unhandled rejection: ${describe(event.reason)}` });
-});
+serveBenchmark(run);
