@@ -62,6 +62,10 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   // The melanoma scores higher than the nevus; the maps are drawn.
   const melanoma = await diagnose(page, photos.melanoma);
   await expect(page.getByTestId('gradcam')).toBeVisible();
+  // The map has a hot spot (0..255), not an empty overlay.
+  expect(Number(await page.getByTestId('gradcam').getAttribute('data-heat-max'))).toBeGreaterThan(
+    0,
+  );
   await expect(page.getByTestId('diagnose-overlay')).toBeVisible();
   await expect(page.getByTestId('diagnose-timings')).toContainText('800x600');
   const nevus = await diagnose(page, photos.nevus);

@@ -158,6 +158,11 @@ describe('gradCam on the quick DenseNet (random weights)', () => {
     expect(probabilities).toHaveLength(3);
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     probabilities.forEach((p, i) => expect(Math.abs(p - (predicted[i] ?? NaN))).toBeLessThan(1e-5));
+    // The scores behind the map are the logits those probabilities come from.
+    const fromLogits = tf.tidy(() =>
+      tf.softmax(split.logits(split.features.predict(x) as tf.Tensor4D)).arraySync(),
+    )[0];
+    fromLogits?.forEach((p, i) => expect(p).toBeCloseTo(predicted[i] ?? NaN, 5));
     // Inference mode: the same map again.
     const again = gradCam(split, x, 1);
     expect(again.heat.arraySync().flat()).toEqual(heat);

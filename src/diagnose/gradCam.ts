@@ -6,7 +6,8 @@
  *   x                                   [1, s, s, 3]
  *   A = features(x)                     [1, h, w, c]   input → the split layer
  *   p = head(A)                         [1, k]         the layers after it, re-applied in order
- *   dp[0, class] / dA                   [1, h, w, c]   the class's softmax score, as head gives it
+ *   z = logits(A)                       [1, k]         the scores before the softmax
+ *   dz[0, class] / dA                   [1, h, w, c]
  *   α = mean of the gradient over h, w  [c]
  *   heat = relu(Σ_c α_c A_c) / its max  [h, w]         0..1, all zeros when nothing is positive
  *   heatToSize(heat, H, W)              [H, W]         bilinear, clipped to 0..1, for an overlay
@@ -20,10 +21,10 @@
  * layers (tfjs never removes one; no tensors), so their layer.output throws "multiple inbound nodes"
  * afterwards: walk the classifier through its outputs, as chainAfter does, not through layer.output.
  *
- * The gradient is of the softmax probability p_c, not the paper's score z_c before the softmax:
- * dp_c = p_c (dz_c - Σ_k p_k dz_k), and the max-normalisation cancels p_c, so the map weighs the
- * class against the others' probability-weighted mean. When p_c rounds to 1 in float32 the gradient
- * can underflow and the map is all zeros.
+ * The gradient is of the paper's score z_c before the softmax (the last Dense layer's linear part,
+ * computed from its weights): the probability's gradient p_c (dz_c - Σ_k p_k dz_k) weighs the class
+ * against the others and vanishes where the model is unsure of every class or sure of another,
+ * leaving an empty map. A head that does not end in a softmax Dense uses its output as the score.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -32,6 +33,8 @@ export interface GradCamModel {
   features: tf.LayersModel;
   /** [batch, h, w, c] → the classifier's output; re-applies its layers after the split layer. */
   head: tf.LayersModel;
+  /** [batch, h, w, c] → the class scores before the softmax (eager, inference mode). */
+  logits: (features: tf.Tensor4D) => tf.Tensor2D;
   /**
    * Releases the head's hold on the shared layers. The classifier keeps its weights and still
    * predicts; disposing it (before or after) frees them. Never call features.dispose(). Idempotent.
@@ -64,9 +67,22 @@ export function splitAtLayer(model: tf.LayersModel, layerName = 'relu'): GradCam
   for (const layer of chain) y = layer.apply(y) as tf.SymbolicTensor;
   const head = tf.model({ inputs: input, outputs: y, name: `${model.name}_gradcam_head` });
   let disposed = false;
+  const last = chain[chain.length - 1] as tf.layers.Layer;
+  const softmaxDense =
+    last.getClassName() === 'Dense' &&
+    (last.getConfig() as { activation?: string }).activation === 'softmax';
+  const logits = (a: tf.Tensor4D): tf.Tensor2D => {
+    if (!softmaxDense) return head.apply(a, { training: false }) as tf.Tensor2D;
+    let y: tf.Tensor = a;
+    for (const layer of chain.slice(0, -1)) y = layer.apply(y, { training: false }) as tf.Tensor;
+    const [kernel, bias] = last.getWeights();
+    const z = tf.matMul(y as tf.Tensor2D, kernel as tf.Tensor2D);
+    return (bias ? tf.add(z, bias) : z) as tf.Tensor2D;
+  };
   return {
     features,
     head,
+    logits,
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -134,14 +150,13 @@ export function gradCam(
     if (a.rank !== 4) {
       throw new Error(`Grad-CAM needs features [1, h, w, c]; got [${a.shape.join(', ')}]`);
     }
-    const head = (features: tf.Tensor4D) =>
-      split.head.apply(features, { training: false }) as tf.Tensor2D;
-    // dy = one-hot row: the gradient of p[0, classIndex] alone, with every p from the same pass.
+    // dy = one-hot row: the gradient of z[0, classIndex] alone.
     const dy = tf.cast(
       tf.oneHot(tf.tensor1d([classIndex], 'int32'), classes),
       'float32',
     ) as tf.Tensor2D;
-    const { value, grad } = tf.valueAndGrad(head)(a, dy);
+    const grad = tf.grad((features: tf.Tensor) => split.logits(features as tf.Tensor4D))(a, dy);
+    const value = split.head.apply(a, { training: false }) as tf.Tensor2D;
     const weights = tf.mean(grad, [0, 1, 2]); // [c]
     const cam = tf.relu(tf.sum(tf.mul(tf.squeeze(a, [0]), weights), -1)) as tf.Tensor2D;
     const heat = tf.divNoNan(cam, tf.max(cam)) as tf.Tensor2D;

@@ -86,6 +86,7 @@ function Overlay({
       role="img"
       aria-label={label}
       data-testid={testId}
+      {...(heat ? { 'data-heat-max': images.heat.reduce((m, v) => Math.max(m, v), 0) } : {})}
     />
   );
 }
