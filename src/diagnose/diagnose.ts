@@ -37,6 +37,11 @@ export interface DiagnoseResult {
   masked: { size: number; rgb: Uint8Array };
   /** Grad-CAM of the melanoma class at the preview's size, 0..255. */
   heat: Uint8Array;
+  /**
+   * False when no region raised the melanoma score: the map then shows where the score was
+   * lowered least (relative), not evidence for melanoma.
+   */
+  heatPositive: boolean;
   /** In CLASSES order: nevus, melanoma, seborrheic keratosis. */
   probabilities: number[];
   melanoma: number;
@@ -128,28 +133,37 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
   const masked = await timed('mask', () => applyMask(photo.pixels, mask));
 
   const { preview } = photo;
-  const { probabilities, heat, previewMask } = await timed('classify and Grad-CAM', async () => {
-    const split = classifier.split as GradCamModel;
-    const inputSize = classifier.model.inputs[0]?.shape[1] as number;
-    const x = imageTensor([{ size: storedSize, pixels: masked }], inputSize);
-    const cam = gradCam(split, x, MELANOMA);
-    const heatMap = tf.tidy(() =>
-      tf.cast(tf.mul(heatToSize(cam.heat, preview.height, preview.width), 255), 'int32'),
-    );
-    const maskMap = tf.tidy(() =>
-      tf.image.resizeNearestNeighbor(tf.tensor3d(mask, [storedSize, storedSize, 1], 'int32'), [
-        preview.height,
-        preview.width,
-      ]),
-    );
-    const [p, h, m] = await Promise.all([cam.probabilities.data(), heatMap.data(), maskMap.data()]);
-    tf.dispose([x, cam.heat, cam.probabilities, heatMap, maskMap]);
-    return {
-      probabilities: Array.from(p),
-      heat: Uint8Array.from(h),
-      previewMask: Uint8Array.from(m),
-    };
-  });
+  const { probabilities, heat, previewMask, heatPositive } = await timed(
+    'classify and Grad-CAM',
+    async () => {
+      const split = classifier.split as GradCamModel;
+      const inputSize = classifier.model.inputs[0]?.shape[1] as number;
+      const x = imageTensor([{ size: storedSize, pixels: masked }], inputSize);
+      const cam = gradCam(split, x, MELANOMA);
+      const heatMap = tf.tidy(() =>
+        tf.cast(tf.mul(heatToSize(cam.heat, preview.height, preview.width), 255), 'int32'),
+      );
+      const maskMap = tf.tidy(() =>
+        tf.image.resizeNearestNeighbor(tf.tensor3d(mask, [storedSize, storedSize, 1], 'int32'), [
+          preview.height,
+          preview.width,
+        ]),
+      );
+      const [p, h, m, positive] = await Promise.all([
+        cam.probabilities.data(),
+        heatMap.data(),
+        maskMap.data(),
+        cam.positive.data(),
+      ]);
+      tf.dispose([x, cam.heat, cam.probabilities, cam.positive, heatMap, maskMap]);
+      return {
+        probabilities: Array.from(p),
+        heat: Uint8Array.from(h),
+        previewMask: Uint8Array.from(m),
+        heatPositive: positive[0] === 1,
+      };
+    },
+  );
   return {
     width: photo.width,
     height: photo.height,
@@ -158,6 +172,7 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
     lesionFraction: lesion,
     masked: { size: storedSize, rgb: masked },
     heat,
+    heatPositive,
     probabilities,
     melanoma: probabilities[MELANOMA] ?? 0,
     timings,

@@ -105,16 +105,26 @@ describe('gradCam on a hand-built classifier', () => {
       const against = inspect(other.heat, row, col);
       expect(against.inside).toBeLessThan(0.01);
       expect(against.outside).toBeGreaterThan(0.1);
-      tf.dispose([x, cam.heat, cam.probabilities, other.heat, other.probabilities]);
+      expect(cam.positive.arraySync()).toBe(1);
+      tf.dispose([
+        x,
+        cam.heat,
+        cam.probabilities,
+        cam.positive,
+        other.heat,
+        other.probabilities,
+        other.positive,
+      ]);
     }
     split.dispose();
     model.dispose();
   });
 
-  it('gives an all-zero map, not NaN, when no position argues for the class', () => {
+  it('says when no position argues for the class, and gives no NaN', () => {
     const model = redSpotClassifier();
     const split = splitAtLayer(model);
-    // No red anywhere: filter 0 is silent and filter 1 argues against class 1 everywhere.
+    // No red anywhere: filter 0 is silent and filter 1 argues against class 1 everywhere, evenly,
+    // so the relative map is flat: zeros.
     const x = tf.fill([1, SIZE, SIZE, 3], 0.1) as tf.Tensor4D;
     const cam = gradCam(split, x, 1);
     expect(
@@ -123,7 +133,8 @@ describe('gradCam on a hand-built classifier', () => {
         .flat()
         .every((v) => v === 0),
     ).toBe(true);
-    tf.dispose([x, cam.heat, cam.probabilities]);
+    expect(cam.positive.arraySync()).toBe(0);
+    tf.dispose([x, cam.heat, cam.probabilities, cam.positive]);
     split.dispose();
     model.dispose();
   });
@@ -145,8 +156,8 @@ describe('gradCam on the quick DenseNet (random weights)', () => {
     const expected = model.predict(x) as tf.Tensor2D;
     const during = tf.memory().numTensors;
     const cam = gradCam(split, x, 1);
-    // Two tensors out, nothing else left behind.
-    expect(tf.memory().numTensors).toBe(during + 2);
+    // Three tensors out, nothing else left behind.
+    expect(tf.memory().numTensors).toBe(during + 3);
     expect(cam.heat.shape).toEqual([2, 2]);
     const heat = cam.heat.arraySync().flat();
     for (const v of heat) {
@@ -166,7 +177,16 @@ describe('gradCam on the quick DenseNet (random weights)', () => {
     // Inference mode: the same map again.
     const again = gradCam(split, x, 1);
     expect(again.heat.arraySync().flat()).toEqual(heat);
-    tf.dispose([x, expected, cam.heat, cam.probabilities, again.heat, again.probabilities]);
+    tf.dispose([
+      x,
+      expected,
+      cam.heat,
+      cam.probabilities,
+      cam.positive,
+      again.heat,
+      again.probabilities,
+      again.positive,
+    ]);
     split.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -185,7 +205,7 @@ describe('gradCam on the quick DenseNet (random weights)', () => {
     const cam = gradCam(split, x, 2);
     expect(cam.heat.shape).toEqual([2, 2]);
     expect(cam.probabilities.sum().arraySync()).toBeCloseTo(1, 5);
-    tf.dispose([x, cam.heat, cam.probabilities]);
+    tf.dispose([x, cam.heat, cam.probabilities, cam.positive]);
     split.dispose();
     seed.dispose();
   });

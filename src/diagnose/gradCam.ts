@@ -9,7 +9,8 @@
  *   z = logits(A)                       [1, k]         the scores before the softmax
  *   dz[0, class] / dA                   [1, h, w, c]
  *   α = mean of the gradient over h, w  [c]
- *   heat = relu(Σ_c α_c A_c) / its max  [h, w]         0..1, all zeros when nothing is positive
+ *   heat = relu(Σ_c α_c A_c) / its max  [h, w]         0..1
+ *   (when nothing is positive: Σ_c α_c A_c rescaled to 0..1, and `positive` is false)
  *   heatToSize(heat, H, W)              [H, W]         bilinear, clipped to 0..1, for an overlay
  *
  * The head shares the classifier's layer objects, hence its trained weights. tfjs counts a layer's
@@ -134,7 +135,7 @@ export function gradCam(
   split: GradCamModel,
   x: tf.Tensor4D,
   classIndex: number,
-): { heat: tf.Tensor2D; probabilities: tf.Tensor1D } {
+): { heat: tf.Tensor2D; probabilities: tf.Tensor1D; positive: tf.Scalar } {
   if (x.rank !== 4 || x.shape[0] !== 1) {
     throw new Error(`Grad-CAM takes one image [1, s, s, 3]; got [${x.shape.join(', ')}]`);
   }
@@ -158,9 +159,19 @@ export function gradCam(
     const grad = tf.grad((features: tf.Tensor) => split.logits(features as tf.Tensor4D))(a, dy);
     const value = split.head.apply(a, { training: false }) as tf.Tensor2D;
     const weights = tf.mean(grad, [0, 1, 2]); // [c]
-    const cam = tf.relu(tf.sum(tf.mul(tf.squeeze(a, [0]), weights), -1)) as tf.Tensor2D;
-    const heat = tf.divNoNan(cam, tf.max(cam)) as tf.Tensor2D;
-    return { heat, probabilities: tf.reshape(value, [classes]) as tf.Tensor1D };
+    const raw = tf.sum(tf.mul(tf.squeeze(a, [0]), weights), -1) as tf.Tensor2D;
+    const cam = tf.relu(raw);
+    const top = tf.max(cam);
+    // No region raises the score (common for a model unsure of the class, on a coarse map): show
+    // where it is lowered least instead of an empty map, and say so through `positive`.
+    const low = tf.min(raw);
+    const relative = tf.divNoNan(tf.sub(raw, low), tf.sub(tf.max(raw), low));
+    const heat = tf.where(tf.greater(top, 0), tf.divNoNan(cam, top), relative) as tf.Tensor2D;
+    return {
+      heat,
+      probabilities: tf.reshape(value, [classes]) as tf.Tensor1D,
+      positive: tf.greater(top, 0).toFloat() as tf.Scalar,
+    };
   });
 }
 

@@ -64,8 +64,8 @@ export function DiagnoseStage() {
   return (
     <div className="panel">
       <p className="notice-inline" role="note">
-        Research tool, not a medical device: the score comes from a model trained here, on data
-        chosen here. It is not a diagnosis and must not guide care.
+        For research only; Lesion Lab is no medical device. The score comes from a model trained
+        here, on data chosen here: it is not a diagnosis and must not guide care.
       </p>
       <div
         className={`drop-zone${over ? ' drop-zone-over' : ''}`}
@@ -102,7 +102,7 @@ export function DiagnoseStage() {
       </div>
       {result && images && (
         <>
-          <PhotoViews images={images} />
+          <PhotoViews images={images} heatPositive={result.heatPositive} />
           {result.lesionFraction === 0 && (
             <p className="notice-inline" role="status">
               The SegNet found no lesion in this photo: the whole photo was classified.

@@ -92,7 +92,13 @@ function Overlay({
 }
 
 /** Photo with mask outline; the Grad-CAM map over it; the masked image the classifier saw. */
-export function PhotoViews({ images }: { images: DiagnoseImages }) {
+export function PhotoViews({
+  images,
+  heatPositive,
+}: {
+  images: DiagnoseImages;
+  heatPositive: boolean;
+}) {
   return (
     <div className="diagnose-views">
       <figure>
@@ -111,7 +117,11 @@ export function PhotoViews({ images }: { images: DiagnoseImages }) {
           testId="gradcam"
           label="Grad-CAM map of the melanoma class over the photo"
         />
-        <figcaption>Grad-CAM: where the classifier looked for melanoma (red: most)</figcaption>
+        <figcaption>
+          {heatPositive
+            ? 'Grad-CAM: where the classifier saw melanoma (red: most)'
+            : 'Grad-CAM: no region raised the melanoma score; red marks where it was lowered least'}
+        </figcaption>
       </figure>
       <figure>
         <PixelCanvas

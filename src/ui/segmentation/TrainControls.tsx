@@ -38,11 +38,7 @@ export function TrainControls() {
       <TrainStatus
         kind="segnet"
         trainLabel="Train SegNet"
-        blocked={
-          enoughData
-            ? null
-            : 'Needs images with ground-truth masks in the train and validation splits.'
-        }
+        blocked={enoughData ? null : 'Nothing to train on yet: see what the SegNet needs above.'}
       />
       {run && (
         <dl className="figures">
