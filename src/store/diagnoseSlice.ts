@@ -55,7 +55,9 @@ export const createDiagnoseSlice: StateCreator<AppState, [], [], DiagnoseSlice> 
           history: keepHistory ? [named, ...history] : history,
         });
       } catch (error) {
-        patch({ status: 'error', error: `${photo.name}: ${errorText(error)}` });
+        // The previous photo's result goes: left on screen it would read as this photo's.
+        setDiagnoseImages(null);
+        patch({ status: 'error', result: null, error: `${photo.name}: ${errorText(error)}` });
       }
     },
 
