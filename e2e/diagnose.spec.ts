@@ -1,7 +1,8 @@
 /**
  * The Diagnose stage on WebGPU: with a SegNet and a classifier trained here (quick preset, demo
  * data), a synthetic melanoma scores higher than a synthetic nevus; every kind of bad photo gets a
- * reason and leaves the stage working; the Grad-CAM map is drawn.
+ * reason and leaves the stage working; the Grad-CAM map is drawn; after a reload, and offline, the
+ * stored models give the same score.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
@@ -79,4 +80,11 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   expect(await diagnose(page, photos.grey)).toBeGreaterThanOrEqual(0);
   expect(await diagnose(page, photos.alpha)).toBeGreaterThanOrEqual(0);
   expect(await diagnose(page, photos.melanoma)).toBeCloseTo(melanoma, 5);
+
+  // After a reload the stored models are used again; offline, the loaded page still works.
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
+  await page.context().setOffline(true);
+  expect(await diagnose(page, photos.melanoma)).toBeCloseTo(melanoma, 5);
+  await page.context().setOffline(false);
 });
