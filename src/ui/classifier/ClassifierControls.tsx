@@ -14,6 +14,37 @@ const BALANCES: Record<ClassBalance, string> = {
   none: 'As they come',
 };
 
+interface ChoiceSelectProps<T extends string> {
+  label: string;
+  testId: string;
+  /** Each choice's value and its words. */
+  options: Record<T, string>;
+  value: T;
+  disabled: boolean;
+  onChange: (value: T) => void;
+}
+
+function ChoiceSelect<T extends string>(props: ChoiceSelectProps<T>) {
+  const { label, testId, options, value, disabled, onChange } = props;
+  return (
+    <label>
+      {label}
+      <select
+        data-testid={testId}
+        value={value}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.value as T)}
+      >
+        {Object.entries<string>(options).map(([choice, words]) => (
+          <option key={choice} value={choice}>
+            {words}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** The preset's classifier recipe, with the mode, balance, batch, epochs and rate editable. */
 export function ClassifierControls({ disabled }: { disabled: boolean }) {
   const preset = useAppStore((s) => s.preset);
@@ -35,36 +66,22 @@ export function ClassifierControls({ disabled }: { disabled: boolean }) {
         {Math.round(recipe.augment.colorJitter * 100)}%.
       </p>
       <div className="choice-grid">
-        <label>
-          Training
-          <select
-            data-testid="classifier-mode"
-            value={recipe.mode}
-            disabled={disabled}
-            onChange={(e) => setChoices({ mode: e.target.value as ClassifierMode })}
-          >
-            {Object.entries(MODES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Rare classes
-          <select
-            data-testid="classifier-balance"
-            value={recipe.balance}
-            disabled={disabled}
-            onChange={(e) => setChoices({ balance: e.target.value as ClassBalance })}
-          >
-            {Object.entries(BALANCES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceSelect
+          label="Training"
+          testId="classifier-mode"
+          options={MODES}
+          value={recipe.mode}
+          disabled={disabled}
+          onChange={(mode) => setChoices({ mode })}
+        />
+        <ChoiceSelect
+          label="Rare classes"
+          testId="classifier-balance"
+          options={BALANCES}
+          value={recipe.balance}
+          disabled={disabled}
+          onChange={(balance) => setChoices({ balance })}
+        />
         <label>
           Batch
           <input

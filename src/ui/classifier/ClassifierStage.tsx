@@ -4,6 +4,7 @@ import { useAppStore } from '../../store/index.ts';
 import type { ClassifierConfig } from '../../train/classifierTraining.ts';
 import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../train/runs.ts';
 import { score } from '../format.ts';
+import { Figure } from '../common/Figure.tsx';
 import { RunTable } from '../training/RunTable.tsx';
 import { TrainStatus } from '../training/TrainStatus.tsx';
 import { ClassifierControls } from './ClassifierControls.tsx';
@@ -71,24 +72,15 @@ export function ClassifierStage() {
       {run && (
         <>
           <dl className="figures">
-            <dt>Validation melanoma AUC</dt>
-            <dd data-testid="classifier-val-auc" data-value={auc ?? ''}>
-              {score(auc)}
-            </dd>
-            <dt>Validation accuracy</dt>
-            <dd data-testid="classifier-val-accuracy" data-value={accuracy ?? ''}>
-              {score(accuracy)}
-            </dd>
+            <Figure id="classifier-val-auc" label="Validation melanoma AUC" value={auc} />
+            <Figure id="classifier-val-accuracy" label="Validation accuracy" value={accuracy} />
             <dt>Epochs</dt>
             <dd>
               {run.epochsDone} of {run.config.epochs}
             </dd>
             <dt>Best epoch</dt>
             <dd>{run.bestEpoch === null ? '–' : run.bestEpoch + 1}</dd>
-            <dt>Its melanoma AUC</dt>
-            <dd data-testid="classifier-best-auc" data-value={bestAuc ?? ''}>
-              {score(bestAuc)}
-            </dd>
+            <Figure id="classifier-best-auc" label="Its melanoma AUC" value={bestAuc} />
           </dl>
           <p className="muted" data-testid="classifier-run-recipe">
             {describeRun(run.config)}

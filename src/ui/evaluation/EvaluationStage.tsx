@@ -9,28 +9,13 @@ import { CLASSIFIER_METRICS, bestFigures } from '../../train/runs.ts';
 import { score, when } from '../format.ts';
 import { Comparison } from './Comparison.tsx';
 import { ConfusionMatrix, MelanomaConfusion } from './ConfusionMatrix.tsx';
+import { Figure } from '../common/Figure.tsx';
 import { savePredictionsCsv, saveMetricsJson, saveChartPng } from './exportFiles.ts';
 import { Misclassified } from './Misclassified.tsx';
 import { MELANOMA, curvesOf, useMetrics } from './useMetrics.ts';
 
 // recharts is large: it loads with the first evaluation to chart, not with the page.
 const RocChart = lazy(() => import('./RocChart.tsx').then((m) => ({ default: m.RocChart })));
-
-/** A figure with its full-precision value in `data-value` (empty when undefined). */
-function Figure({ id, label, value }: { id: string; label: string; value: number | null }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd
-        data-testid={id}
-        data-value={value ?? ''}
-        title={value === null ? 'undefined' : String(value)}
-      >
-        {value === null ? 'undefined' : score(value)}
-      </dd>
-    </>
-  );
-}
 
 /** Stage 5: a classifier run's best model on the validation or test split, figures in place. */
 export function EvaluationStage() {
@@ -179,17 +164,48 @@ function Results({ record, threshold, compare, compareRunId, others, onCompare }
   return (
     <>
       <dl className="figures eval-figures">
-        <Figure id="auc-melanoma" label="Melanoma AUC" value={metrics.melanoma_auc} />
+        <Figure
+          id="auc-melanoma"
+          label="Melanoma AUC"
+          value={metrics.melanoma_auc}
+          missing="undefined"
+        />
         <Figure
           id="auc-sk"
           label="Seborrheic keratosis AUC"
           value={metrics.seborrheic_keratosis_auc}
+          missing="undefined"
         />
-        <Figure id="auc-mean" label="Mean AUC (ISIC 2017)" value={metrics.mean_auc} />
-        <Figure id="f1-melanoma" label="Melanoma F1" value={metrics.melanoma_f1} />
-        <Figure id="accuracy" label="Accuracy (3 classes)" value={metrics.accuracy} />
-        <Figure id="sensitivity" label="Sensitivity" value={operating.sensitivity} />
-        <Figure id="specificity" label="Specificity" value={operating.specificity} />
+        <Figure
+          id="auc-mean"
+          label="Mean AUC (ISIC 2017)"
+          value={metrics.mean_auc}
+          missing="undefined"
+        />
+        <Figure
+          id="f1-melanoma"
+          label="Melanoma F1"
+          value={metrics.melanoma_f1}
+          missing="undefined"
+        />
+        <Figure
+          id="accuracy"
+          label="Accuracy (3 classes)"
+          value={metrics.accuracy}
+          missing="undefined"
+        />
+        <Figure
+          id="sensitivity"
+          label="Sensitivity"
+          value={operating.sensitivity}
+          missing="undefined"
+        />
+        <Figure
+          id="specificity"
+          label="Specificity"
+          value={operating.specificity}
+          missing="undefined"
+        />
       </dl>
       {metrics.messages.length > 0 && (
         <ul className="eval-messages" data-testid="eval-messages">

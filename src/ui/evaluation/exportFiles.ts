@@ -4,16 +4,8 @@
  */
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { metricsJson, predictionsCsv } from '../../eval/report.ts';
+import { saveBlob } from '../common/saveBlob.ts';
 import { BOOTSTRAP, asPredictions } from './useMetrics.ts';
-
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 const stem = (record: EvaluationRecord) => `${record.runId}-${record.split}`;
 

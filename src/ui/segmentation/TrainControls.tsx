@@ -1,7 +1,7 @@
 import { PRESET_TABLE, type SegNetTraining } from '../../pipeline/presets.ts';
 import { useAppStore } from '../../store/index.ts';
 import { SEGNET_METRICS, latestVal } from '../../train/runs.ts';
-import { score } from '../format.ts';
+import { Figure } from '../common/Figure.tsx';
 import { TrainStatus } from '../training/TrainStatus.tsx';
 
 /** The preset's recipe, the data it will use, Train / Stop, and the live status of the run. */
@@ -42,14 +42,8 @@ export function TrainControls() {
       />
       {run && (
         <dl className="figures">
-          <dt>Validation Dice</dt>
-          <dd data-testid="segnet-val-dice" data-value={dice ?? ''}>
-            {score(dice)}
-          </dd>
-          <dt>Validation Jaccard</dt>
-          <dd data-testid="segnet-val-jaccard" data-value={jaccard ?? ''}>
-            {score(jaccard)}
-          </dd>
+          <Figure id="segnet-val-dice" label="Validation Dice" value={dice} />
+          <Figure id="segnet-val-jaccard" label="Validation Jaccard" value={jaccard} />
           <dt>Epochs</dt>
           <dd>
             {run.epochsDone} of {run.config.epochs}
