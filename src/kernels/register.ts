@@ -1,0 +1,37 @@
+/**
+ * The project's own tfjs kernels, put in place before any training:
+ * - wasm: the missing Conv2DBackpropFilter and a fast Conv2DBackpropInput (the backend's own is a
+ *   naive loop), both run by XNNPACK — see wasm/conv2dBackprop.ts;
+ * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images.
+ * Idempotent.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
+import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
+
+const KERNELS: tf.KernelConfig[] = [
+  {
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.ResizeNearestNeighborGrad,
+    backendName: 'cpu',
+    kernelFunc: resizeNearestNeighborGrad,
+  },
+];
+
+export function registerTrainingKernels(): void {
+  for (const config of KERNELS) {
+    const current = tf.getKernel(config.kernelName, config.backendName);
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current) tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
+  }
+}

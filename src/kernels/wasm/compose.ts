@@ -1,0 +1,110 @@
+/**
+ * Calls the wasm backend's own kernels from inside another kernel. The results are backend data
+ * (`TensorInfo`), not engine tensors: whoever makes one frees it with `free`, so a composed kernel
+ * leaves nothing behind but its output.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Inputs = Record<string, tf.TensorInfo> | tf.TensorInfo[];
+
+export function call(
+  backend: BackendWasm,
+  kernelName: string,
+  inputs: Inputs,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const kernel = tf.getKernel(kernelName, 'wasm');
+  if (!kernel) throw new Error(`The wasm backend has no ${kernelName} kernel`);
+  const result = kernel.kernelFunc({
+    inputs: inputs as tf.NamedTensorInfoMap,
+    backend,
+    attrs,
+  });
+  if (Array.isArray(result)) throw new Error(`${kernelName} returned several outputs`);
+  return result;
+}
+
+export function free(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+export const reshape = (backend: BackendWasm, x: tf.TensorInfo, shape: number[]): tf.TensorInfo =>
+  call(backend, 'Reshape', { x }, { shape });
+
+export const transpose = (backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo =>
+  call(backend, 'Transpose', { x }, { perm });
+
+/** Zero padding, `paddings[axis] = [before, after]`. */
+export const pad = (
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  paddings: [number, number][],
+): tf.TensorInfo => call(backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+
+export const stridedSlice = (
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  begin: number[],
+  end: number[],
+  strides: number[],
+): tf.TensorInfo =>
+  call(
+    backend,
+    'StridedSlice',
+    { x },
+    {
+      begin,
+      end,
+      strides,
+      beginMask: 0,
+      endMask: 0,
+      ellipsisMask: 0,
+      newAxisMask: 0,
+      shrinkAxisMask: 0,
+    },
+  );
+
+/**
+ * XNNPACK's convolution (the wasm Conv2D kernel), stride 1, with explicit padding. A negative
+ * padding crops the input instead.
+ */
+export function convolve(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  [top, bottom, left, right]: [number, number, number, number],
+  dilations: [number, number] = [1, 1],
+): tf.TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const crop = [top, bottom, left, right].map((p) => Math.max(0, -p)) as number[];
+  const [cropTop = 0, cropBottom = 0, cropLeft = 0, cropRight = 0] = crop;
+  const cropped =
+    cropTop + cropBottom + cropLeft + cropRight > 0
+      ? stridedSlice(
+          backend,
+          x,
+          [0, cropTop, cropLeft, 0],
+          [n, h - cropBottom, w - cropRight, c],
+          [1, 1, 1, 1],
+        )
+      : x;
+  const out = call(
+    backend,
+    'Conv2D',
+    { x: cropped, filter },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [Math.max(0, top), Math.max(0, bottom)],
+        [Math.max(0, left), Math.max(0, right)],
+        [0, 0],
+      ],
+      dilations,
+      dataFormat: 'NHWC',
+    },
+  );
+  if (cropped !== x) free(backend, cropped);
+  return out;
+}
