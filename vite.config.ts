@@ -18,7 +18,14 @@ export default defineConfig({
   base: './',
   define: { __APP_VERSION__: JSON.stringify(version) },
   plugins: [react()],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // tfjs-backend-wasm starts its threads from the source text of a function (toString) that
+    // reads a variable of the enclosing module, guarded by `typeof`: minifying renames it or folds
+    // the guard away, and every thread dies ("e is not defined"). The worker bundle is only
+    // stripped of dead code.
+    rolldownOptions: { output: { minify: 'dce-only' } },
+  },
   server: { port: 5173, strictPort: true, headers: isolationHeaders },
   preview: { port: 4173, strictPort: true, headers: isolationHeaders },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },

@@ -19,6 +19,12 @@
  * SegNet and classifier: the first call (cold) and the median of the next 10 (warm; 5 with
  * --quick), against bare `predict` of the two models. Options: --diagnose-runs=N (warm calls),
  * --diagnose-backends=webgpu,webgl,cpu, --diagnose-timeout=S (per backend, default 180).
+ *
+ * The training-step benchmark times one step of the seed SegNet (200 px) and DenseNet-121 (224 px),
+ * batch 4, on each backend, beside PyTorch on this CPU with the WebAssembly backend's thread count.
+ * Options: --step-models=segnet,densenet121, --step-backends=wasm,webgl,webgpu,cpu, --step-steps=N
+ * (timed steps after a warm-up; 3, 1 with --quick), --step-timeout=S (per backend and model:
+ * 240, 90 with --quick; a software GPU needs minutes per step, so those end as timed out).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,6 +46,8 @@ import {
 } from './diagnose.ts';
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
+import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
+import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 
 const RESULTS = join(import.meta.dirname, 'results');
 
@@ -67,7 +75,7 @@ function count(name: string, fallback: number, least: number): number {
 }
 
 const quick = flag('quick');
-const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose'] as const;
+const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose', 'step'] as const;
 // npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
 const only = option('only', false);
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only))
@@ -135,6 +143,22 @@ const diagnoseOptions: DiagnoseBenchOptions = {
   timeoutMs: count('diagnose-timeout', 180, 1) * 1000,
 };
 
+const stepModels = (option('step-models') ?? STEP_MODELS.join(',')).split(',');
+for (const model of stepModels) {
+  if (!(STEP_MODELS as readonly string[]).includes(model))
+    throw new Error(`Unknown model in --step-models: ${model} (${STEP_MODELS.join(', ')})`);
+}
+const stepOptions: StepBenchOptions = {
+  models: stepModels as StepModel[],
+  // WebAssembly first: it is the one measured against PyTorch.
+  backends: option('step-backends')
+    ? backendList('step-backends')
+    : (['wasm', ...BACKENDS.filter((b) => b !== 'wasm')] as BackendName[]),
+  batchSize: 4,
+  steps: count('step-steps', quick ? 1 : 3, 1),
+  timeoutMs: count('step-timeout', quick ? 90 : 240, 1) * 1000,
+};
+
 function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {
   if (!ingest) return [];
   const f = (n: number) => n.toFixed(1);
@@ -170,6 +194,7 @@ async function main(): Promise<void> {
   const segnet = runs('segnet') ? await benchSegNet(segnetOptions) : undefined;
   const densenet = runs('densenet') ? await benchDenseNet(densenetOptions) : undefined;
   const diagnose = runs('diagnose') ? await benchDiagnose(diagnoseOptions) : undefined;
+  const step = runs('step') ? await benchStep(stepOptions) : undefined;
   const results = {
     date: new Date().toISOString(),
     quick,
@@ -178,6 +203,7 @@ async function main(): Promise<void> {
     ...(segnet ? { segnet: { options: segnetOptions, figures: segnet } } : {}),
     ...(densenet ? { densenet: { options: densenetOptions, figures: densenet } } : {}),
     ...(diagnose ? { diagnose: { options: diagnoseOptions, figures: diagnose } } : {}),
+    ...(step ? { step: { options: stepOptions, figures: step } } : {}),
   };
   const name = only ? `latest-${only}` : 'latest';
   mkdirSync(RESULTS, { recursive: true });
@@ -189,6 +215,7 @@ async function main(): Promise<void> {
     ...(segnet ? segnetMarkdown(segnetOptions, segnet) : []),
     ...(densenet ? densenetMarkdown(densenetOptions, densenet) : []),
     ...(diagnose ? diagnoseMarkdown(diagnoseOptions, diagnose) : []),
+    ...(step ? stepMarkdown(stepOptions, step) : []),
   ].join('\n');
   writeFileSync(join(RESULTS, `${name}.md`), table);
   console.log(`\n${table}\nWrote bench/results/${name}.json and ${name}.md`);
@@ -196,7 +223,8 @@ async function main(): Promise<void> {
   if (
     segnet?.some(isFailure) ||
     densenet?.some(isDenseNetFailure) ||
-    diagnose?.some(isDiagnoseFailure)
+    diagnose?.some(isDiagnoseFailure) ||
+    step?.some(isStepFailure)
   )
     process.exitCode = 1;
 }

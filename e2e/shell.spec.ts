@@ -34,7 +34,7 @@ test('a worker round trip runs a matrix product on WebGPU and matches the refere
   expect(maxError).toBeLessThan(1e-3);
 });
 
-for (const backend of ['cpu', 'webgl'] as const) {
+for (const backend of ['cpu', 'webgl', 'wasm'] as const) {
   test(`?backend=${backend} forces the ${backend} backend`, async ({ page }) => {
     await page.goto(`/?backend=${backend}`);
     await expect(page.getByTestId('backend')).toHaveText(backend);
@@ -43,6 +43,17 @@ for (const backend of ['cpu', 'webgl'] as const) {
     await expect(page.getByTestId('backend-check-result')).toHaveAttribute('data-backend', backend);
   });
 }
+
+test('the page is cross-origin isolated, so WebAssembly runs the threaded SIMD build of XNNPACK', async ({
+  page,
+}) => {
+  await page.goto('/?backend=wasm');
+  expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  await expect(page.getByTestId('backend')).toHaveText('wasm');
+  await expect(page.getByTestId('adapter')).toContainText(
+    /XNNPACK, SIMD, threaded build, \d+ threads?/,
+  );
+});
 
 test('an unknown ?backend= is reported to the person, not swallowed', async ({ page }) => {
   await page.goto('/?backend=quantum');

@@ -44,6 +44,7 @@ import {
 import { trainLoop } from '../../src/train/loop.ts';
 import { checkBatchFits } from '../../src/train/memory.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
+import '../../src/worker/wasmFiles.ts';
 import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
 import {
   fitEpoch,

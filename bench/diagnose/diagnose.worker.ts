@@ -20,6 +20,7 @@ import { PRESET_TABLE } from '../../src/pipeline/presets.ts';
 import { loadModel, modelUrl } from '../../src/train/checkpoint.ts';
 import { saveRun, type ModelKind } from '../../src/train/runs.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
+import '../../src/worker/wasmFiles.ts';
 import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
 import { explainingGpuFaults, progress, serveBenchmark } from '../shared/worker.ts';
 import type { DiagnoseCall, DiagnoseRunOptions, DiagnoseRunResult } from './protocol.ts';

@@ -16,6 +16,7 @@ import { readEpoch, segmentationSource, type BatchPlan } from '../../src/train/b
 import { trainLoop } from '../../src/train/loop.ts';
 import { compileSegNet, segnetAugmentation } from '../../src/train/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
+import '../../src/worker/wasmFiles.ts';
 import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
 import { fitEpoch, progress, serveBenchmark, syntheticLesion } from '../shared/worker.ts';
 import type { EpochTiming, Round, SegNetRunOptions, SegNetRunResult } from './protocol.ts';

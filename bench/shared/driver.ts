@@ -14,7 +14,12 @@ import type { EpochTiming } from './protocol.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Every benchmark page, so that one dependency scan (and cache) serves them all. */
-const PAGES = ['bench/segnet/index.html', 'bench/densenet/index.html', 'bench/diagnose/index.html'];
+const PAGES = [
+  'bench/segnet/index.html',
+  'bench/densenet/index.html',
+  'bench/diagnose/index.html',
+  'bench/step/index.html',
+];
 
 /** Epochs after the first (warm-up: shader compilation, first allocations) are timed. */
 export const WARM_UP_EPOCHS = 1;
@@ -71,7 +76,12 @@ export async function startBenchServer(port: number): Promise<ViteDevServer> {
     optimizeDeps: {
       entries: PAGES,
       // Found up front, so the dev server never re-optimises (and reloads) while a worker runs.
-      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb-keyval'],
+      include: [
+        '@tensorflow/tfjs',
+        '@tensorflow/tfjs-backend-webgpu',
+        '@tensorflow/tfjs-backend-wasm',
+        'idb-keyval',
+      ],
     },
   });
   await server.listen();

@@ -1,11 +1,13 @@
 /**
- * The project's own tfjs kernels, put in place before any training:
+ * The project's own tfjs kernels and gradients, put in place before any training:
  * - wasm: the missing Conv2DBackpropFilter and a fast Conv2DBackpropInput (the backend's own is a
  *   naive loop), both run by XNNPACK — see wasm/conv2dBackprop.ts;
- * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images.
+ * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
+ * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile.
  * Idempotent.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormGrad } from './batchNormGrad.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
 
@@ -34,4 +36,5 @@ export function registerTrainingKernels(): void {
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   }
+  tf.registerGradient(batchNormGrad);
 }

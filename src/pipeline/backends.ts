@@ -1,5 +1,5 @@
 /** The tfjs backends the app knows, in the order they are tried when none is forced. */
-export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** What the person asked for: a named backend (`?backend=`), or automatic choice. */
@@ -8,6 +8,7 @@ export type BackendChoice = BackendName | 'auto';
 export const BACKEND_LABELS: Record<BackendName, string> = {
   webgpu: 'WebGPU',
   webgl: 'WebGL',
+  wasm: 'WebAssembly',
   cpu: 'CPU (JavaScript)',
 };
 

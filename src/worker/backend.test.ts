@@ -3,18 +3,28 @@ import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, selectBackend } from './backend.ts';
 import { checkBackend } from './checkBackend.ts';
 
-// Node has neither WebGPU nor WebGL: automatic choice must fall through to the CPU and say why.
+// Node has neither WebGPU nor WebGL: automatic choice must fall through to WebAssembly and say why.
 describe('selectBackend', () => {
-  it('falls back to the CPU and reports each rejected backend with its reason', async () => {
+  it('falls back to WebAssembly and reports each rejected backend with its reason', async () => {
     const info = await selectBackend('auto');
-    expect(info.backend).toBe('cpu');
+    expect(info.backend).toBe('wasm');
     expect(info.forced).toBe(false);
+    expect(info.adapter).toMatch(
+      /^XNNPACK, SIMD, 1 thread \(the page is not cross-origin isolated\)$/,
+    );
     expect(info.attempts.map((a) => [a.backend, a.ok])).toEqual([
       ['webgpu', false],
       ['webgl', false],
-      ['cpu', true],
+      ['wasm', true],
     ]);
     for (const failed of info.attempts.filter((a) => !a.ok)) expect(failed.reason).toBeTruthy();
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('uses the CPU when it is forced', async () => {
+    const info = await selectBackend('cpu');
+    expect(info).toMatchObject({ backend: 'cpu', forced: true });
     expect(tf.getBackend()).toBe('cpu');
   });
 

@@ -1,11 +1,14 @@
 /**
  * Chooses, verifies and describes the tfjs backend (runs inside the worker).
- * Order when none is forced: WebGPU, then WebGL, then CPU. A backend counts only after it has
- * computed a known product correctly; every rejected one is reported with its reason.
+ * Order when none is forced: WebGPU, then WebGL, then WebAssembly, then CPU. A backend counts only
+ * after it has computed a known product correctly; every rejected one is reported with its reason.
+ * The project's training kernels (src/kernels) are registered before any backend is used.
  */
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
+import { registerTrainingKernels } from '../kernels/register.ts';
 import {
   BACKENDS,
   BACKEND_LABELS,
@@ -25,6 +28,7 @@ export class BackendUnavailableError extends Error {
 }
 
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+  registerTrainingKernels();
   const candidates: readonly BackendName[] = choice === 'auto' ? BACKENDS : [choice];
   const attempts: BackendAttempt[] = [];
   for (const backend of candidates) {
@@ -84,6 +88,17 @@ async function describeAdapter(backend: BackendName): Promise<string> {
     if (!gl) return 'WebGL 2';
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
     return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  }
+  if (backend === 'wasm') {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = getThreadsCount();
+    const isolated = globalThis.crossOriginIsolated === true;
+    const pool = isolated ? `${threads} thread${threads > 1 ? 's' : ''}` : '1 thread';
+    return `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${
+      isolated && simd
+        ? `threaded build, ${pool}`
+        : `${pool} (the page is not cross-origin isolated)`
+    }`;
   }
   const threads = globalThis.navigator?.hardwareConcurrency;
   return threads ? `${threads} CPU threads (tfjs cpu uses one)` : 'CPU (tfjs cpu uses one thread)';

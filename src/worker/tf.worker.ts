@@ -15,6 +15,7 @@ import { deleteFeatures } from '../train/features.ts';
 import { deletePretrained, importPretrained } from '../train/pretrained.ts';
 import { trainSegNet } from '../train/segnetTraining.ts';
 import { selectBackend } from './backend.ts';
+import './wasmFiles.ts';
 import { checkBackend } from './checkBackend.ts';
 import { runExclusive, stopActive } from './jobs.ts';
 import type { ComputeApi, ComputeProgress } from './protocol.ts';

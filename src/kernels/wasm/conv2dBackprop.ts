@@ -5,12 +5,13 @@
  *
  * - Input gradient: a stride-1 convolution of the output gradient (zero-dilated by the stride) with
  *   the kernel flipped in space and its channel axes swapped.
- * - Filter gradient: per kernel tap, one matrix product `x_tapᵀ · dy` over every output position
- *   (batch x height x width), run as a 1x1 convolution so XNNPACK's GEMM does it.
+ * - Filter gradient: one convolution of x, with its batch and channel axes swapped, by dy as the
+ *   kernel. (Measured in Node, batch 4 at 200 px, 16 -> 16 channels: 136 ms, against 262 ms for one
+ *   1x1-convolution GEMM per kernel tap and 746 ms for BatchMatMul per tap; the forward pass: 68.)
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { call, convolve, free, pad, reshape, stridedSlice, transpose } from './compose.ts';
+import { call, convolve, free, pad, reshape, transpose } from './compose.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -50,56 +51,28 @@ export function conv2dBackpropFilter({
   const dy = inputs.dy as tf.TensorInfo;
   const filterShape = attrs.filterShape as Shape4;
   const info = convInfo(x.shape as Shape4, filterShape, attrs);
-  const [n, h, w, inC] = x.shape as Shape4;
-  const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels: outC } = info;
+  const [, h, w] = x.shape as Shape4;
+  const { filterHeight: kh, filterWidth: kw, outHeight, outWidth } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  const positions = n * outHeight * outWidth;
 
-  // x as [inC, n, rows, cols] with the padding made explicit, so that every tap is a strided view
-  // whose rows are the channels and whose columns are the output positions.
-  const rows = Math.max(h + top, kh - 1 + (outHeight - 1) * sh + 1);
-  const cols = Math.max(w + left, kw - 1 + (outWidth - 1) * sw + 1);
-  const padded =
-    top > 0 || left > 0 || rows > h || cols > w
-      ? pad(backend, x, [
-          [0, 0],
-          [top, rows - h - top],
-          [left, cols - w - left],
-          [0, 0],
-        ])
-      : x;
-  const channelsFirst = transpose(backend, padded, [3, 0, 1, 2]);
-  if (padded !== x) free(backend, padded);
-
-  const dyAsFilter = reshape(backend, dy, [1, 1, positions, outC]);
-  const taps: tf.TensorInfo[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const tap = stridedSlice(
-        backend,
-        channelsFirst,
-        [0, 0, i, j],
-        [inC, n, i + (outHeight - 1) * sh + 1, j + (outWidth - 1) * sw + 1],
-        [1, 1, sh, sw],
-      );
-      const rowsOfTap = reshape(backend, tap, [1, 1, inC, positions]);
-      const product = convolve(backend, rowsOfTap, dyAsFilter, [0, 0, 0, 0]);
-      free(backend, tap, rowsOfTap);
-      taps.push(product);
-    }
-  }
+  // dW[i, j, c, o] = sum over (b, y, x) of x[b, y*sh + i - top, x*sw + j - left, c] * dy[b, y, x, o]:
+  // a convolution whose batch is x's channels, whose channels are the batch, and whose kernel is dy
+  // (dilated by the stride), with an output of exactly kh x kw.
+  const channelsFirst = transpose(backend, x, [3, 1, 2, 0]);
+  const dyAsFilter = transpose(backend, dy, [1, 2, 0, 3]);
+  const rows = kh - 1 + (outHeight - 1) * sh + 1;
+  const cols = kw - 1 + (outWidth - 1) * sw + 1;
+  const product = convolve(
+    backend,
+    channelsFirst,
+    dyAsFilter,
+    [top, rows - h - top, left, cols - w - left],
+    [sh, sw],
+  );
   free(backend, channelsFirst, dyAsFilter);
-
-  const [only] = taps;
-  if (taps.length === 1 && only) {
-    const out = reshape(backend, only, [kh, kw, inC, outC]);
-    free(backend, only);
-    return out;
-  }
-  const stacked = call(backend, 'Concat', taps, { axis: 0 });
-  const out = reshape(backend, stacked, [kh, kw, inC, outC]);
-  free(backend, ...taps, stacked);
+  const out = transpose(backend, product, [1, 2, 0, 3]);
+  free(backend, product);
   return out;
 }
 

@@ -1,0 +1,101 @@
+"""The training step of bench/step/step.worker.ts in PyTorch, for the comparison in `npm run bench`.
+
+The seed SegNet (Conv3x3-BN-ReLU blocks 16,16 | 32,32 | 64,64,64, max-pooling, nearest upsampling,
+1x1 sigmoid head, binary cross-entropy) or DenseNet-121 (blocks 6, 12, 24, 16, growth 32, a 3-class
+softmax head, cross-entropy), Adam, a batch of random images; one warm-up step, then the timed ones.
+Prints one JSON line: {"stepSeconds": [...], "warmUpSeconds": s, "threads": n, "torch": version}.
+Usage: python3 step.py --model segnet|densenet121 --size PX --batch N --steps N --threads N
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+
+def conv_bn_relu(cin, cout):
+    return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+
+def segnet(blocks=((16, 16), (32, 32), (64, 64, 64))):
+    layers, cin = [], 3
+    for block in blocks:
+        for cout in block:
+            layers += conv_bn_relu(cin, cout)
+            cin = cout
+        layers.append(nn.MaxPool2d(2))
+    for block in reversed(blocks):
+        layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
+        for cout in reversed(block):
+            layers += conv_bn_relu(cin, cout)
+            cin = cout
+    layers += [nn.Conv2d(cin, 1, 1), nn.Sigmoid()]
+    return nn.Sequential(*layers)
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, cin, growth):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.BatchNorm2d(cin), nn.ReLU(inplace=True), nn.Conv2d(cin, 4 * growth, 1, bias=False),
+            nn.BatchNorm2d(4 * growth), nn.ReLU(inplace=True),
+            nn.Conv2d(4 * growth, growth, 3, padding=1, bias=False))
+
+    def forward(self, x):
+        return torch.cat([x, self.body(x)], 1)
+
+
+def densenet121(classes=3, blocks=(6, 12, 24, 16), growth=32):
+    layers = [nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False), nn.BatchNorm2d(64),
+              nn.ReLU(inplace=True), nn.MaxPool2d(3, stride=2, padding=1)]
+    channels = 64
+    for i, count in enumerate(blocks):
+        for _ in range(count):
+            layers.append(DenseLayer(channels, growth))
+            channels += growth
+        if i < len(blocks) - 1:
+            layers += [nn.BatchNorm2d(channels), nn.ReLU(inplace=True),
+                       nn.Conv2d(channels, channels // 2, 1, bias=False), nn.AvgPool2d(2)]
+            channels //= 2
+    layers += [nn.BatchNorm2d(channels), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1),
+               nn.Flatten(), nn.Linear(channels, classes)]
+    return nn.Sequential(*layers)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=["segnet", "densenet121"], required=True)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    x = torch.rand(args.batch, 3, args.size, args.size)
+    if args.model == "segnet":
+        model, loss_fn = segnet(), nn.BCELoss()
+        y = torch.rand(args.batch, 1, args.size, args.size).round()
+    else:
+        model, loss_fn = densenet121(), nn.CrossEntropyLoss()
+        y = torch.arange(args.batch) % 3
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        started = time.perf_counter()
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+        return time.perf_counter() - started
+
+    warm_up = step()
+    seconds = [step() for _ in range(args.steps)]
+    print(json.dumps({"stepSeconds": seconds, "warmUpSeconds": warm_up,
+                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+/**
+ * One training step per backend (issue 9): the seed SegNet at 200 px and DenseNet-121 at 224 px,
+ * batch 4, Adam, in the app's worker setup (bench/step/step.worker.ts), one warm-up step and then
+ * the timed ones; beside the same step in PyTorch on this CPU with the same number of threads as
+ * the WebAssembly backend uses (bench/pytorch/step.py), where /usr/bin/python3 has torch (Debian's
+ * python3-torch). Target: WebAssembly at least 0.3x PyTorch's images/s.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { BackendName } from '../src/pipeline/backends.ts';
+import { runPage, startBenchServer } from './shared/driver.ts';
+import type { StepModel, StepRound, StepRunOptions, StepRunResult } from './step/protocol.ts';
+
+const PORT = 4177;
+const PYTHON = '/usr/bin/python3';
+export const PYTORCH_TARGET = 0.3;
+
+export interface StepBenchOptions {
+  models: StepModel[];
+  backends: BackendName[];
+  batchSize: number;
+  steps: number;
+  /** Per backend and model. */
+  timeoutMs: number;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface StepFigure {
+  model: StepModel;
+  inputSize: number;
+  batchSize: number;
+  /** A tfjs backend, or 'pytorch'. */
+  contender: BackendName | 'pytorch';
+  detail: string;
+  /** Seconds per timed step. */
+  seconds?: Spread;
+  imagesPerSecond?: number;
+  warmUpSeconds?: number;
+  /** The steps that finished before a timeout. */
+  steps: number;
+  numTensors?: { first: number; last: number };
+  error?: string;
+}
+
+const INPUT_SIZE: Record<StepModel, number> = { segnet: 200, densenet121: 224 };
+
+function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2
+      ? (sorted[middle] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+/**
+ * The WebAssembly backend's XNNPACK threads: tfjs-backend-wasm caps its pool at half the logical
+ * cores, up to 8 (src/worker/wasmFiles.ts). PyTorch gets as many.
+ */
+export const wasmThreads = () => Math.max(1, Math.min(8, Math.floor(cpus().length / 2)));
+
+function pytorch(model: StepModel, options: StepBenchOptions): StepFigure {
+  const inputSize = INPUT_SIZE[model];
+  const base = { model, inputSize, batchSize: options.batchSize, contender: 'pytorch' as const };
+  try {
+    const output = execFileSync(
+      PYTHON,
+      [
+        join(import.meta.dirname, 'pytorch', 'step.py'),
+        ...['--model', model, '--size', String(inputSize), '--batch', String(options.batchSize)],
+        ...['--steps', String(options.steps), '--threads', String(wasmThreads())],
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs },
+    );
+    const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as {
+      stepSeconds: number[];
+      warmUpSeconds: number;
+      threads: number;
+      torch: string;
+    };
+    const seconds = spread(result.stepSeconds);
+    return {
+      ...base,
+      detail: `PyTorch ${result.torch}, ${result.threads} threads`,
+      seconds,
+      imagesPerSecond: options.batchSize / seconds.median,
+      warmUpSeconds: result.warmUpSeconds,
+      steps: result.stepSeconds.length,
+    };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const missing = /No module named 'torch'|ENOENT/.test(text);
+    return {
+      ...base,
+      detail: 'PyTorch',
+      steps: 0,
+      error: missing
+        ? `${PYTHON} has no torch (apt-get install python3-torch)`
+        : text.split('\n')[0],
+    };
+  }
+}
+
+async function browser(
+  model: StepModel,
+  backend: BackendName,
+  options: StepBenchOptions,
+): Promise<StepFigure> {
+  const inputSize = INPUT_SIZE[model];
+  const runOptions: StepRunOptions = {
+    backend,
+    model,
+    inputSize,
+    batchSize: options.batchSize,
+    steps: options.steps,
+  };
+  const outcome = await runPage<StepRunOptions, StepRunResult, StepRound>({
+    url: `http://localhost:${PORT}/bench/step/index.html`,
+    entry: 'runStepBench',
+    options: runOptions,
+    echo: '[step',
+    label: `step ${model} ${backend}`,
+    timeoutMs: options.timeoutMs,
+  });
+  const base = { model, inputSize, batchSize: options.batchSize, contender: backend };
+  const result = outcome.result;
+  const stepSeconds = result?.stepSeconds ?? outcome.rounds.map((r) => r.seconds);
+  const seconds = stepSeconds.length > 0 ? spread(stepSeconds) : undefined;
+  return {
+    ...base,
+    detail: result?.adapter ?? outcome.lastProgress ?? '',
+    ...(seconds ? { seconds, imagesPerSecond: options.batchSize / seconds.median } : {}),
+    ...(result ? { warmUpSeconds: result.warmUpSeconds, numTensors: result.numTensors } : {}),
+    steps: stepSeconds.length,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+}
+
+export async function benchStep(options: StepBenchOptions): Promise<StepFigure[]> {
+  const server = await startBenchServer(PORT);
+  const figures: StepFigure[] = [];
+  try {
+    for (const model of options.models) {
+      console.log(`Training step, ${model}: PyTorch`);
+      figures.push(pytorch(model, options));
+      for (const backend of options.backends) {
+        console.log(`Training step, ${model}: ${backend}`);
+        figures.push(await browser(model, backend, options));
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  return figures;
+}
+
+export function stepMarkdown(options: StepBenchOptions, figures: StepFigure[]): string[] {
+  const rows: string[] = [];
+  for (const model of options.models) {
+    const torch = figures.find((f) => f.model === model && f.contender === 'pytorch');
+    for (const f of figures.filter((f) => f.model === model)) {
+      const s = f.seconds;
+      const time = s ? `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : '—';
+      const rate =
+        f.imagesPerSecond === undefined
+          ? '—'
+          : f.imagesPerSecond.toFixed(f.imagesPerSecond < 0.1 ? 3 : 2);
+      let ratio = '—';
+      if (f.contender !== 'pytorch' && f.imagesPerSecond !== undefined && torch?.imagesPerSecond) {
+        const r = f.imagesPerSecond / torch.imagesPerSecond;
+        ratio = `${r.toFixed(r < 0.01 ? 4 : 2)}${f.contender === 'wasm' ? (r >= PYTORCH_TARGET ? ' (meets ≥ 0.3)' : ' (misses ≥ 0.3)') : ''}`;
+      }
+      const note = f.error
+        ? `${f.error}${f.steps ? ` after ${f.steps} steps` : ''}`
+        : `${f.steps} timed steps${f.numTensors ? `, tensors ${f.numTensors.first} → ${f.numTensors.last}` : ''}`;
+      rows.push(
+        `| ${model} ${f.inputSize} px | ${f.contender} | ${f.detail} | ${time} | ${rate} | ${ratio} | ${note} |`,
+      );
+    }
+  }
+  return [
+    `### One training step, batch ${options.batchSize}, Adam (seconds per step: median and range; images/s; ratio to PyTorch on this CPU)`,
+    '',
+    '| model | contender | backend detail | s / step | images/s | × PyTorch | note |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ];
+}
+
+export const isStepFailure = (f: StepFigure) => f.contender === 'wasm' && f.error !== undefined;

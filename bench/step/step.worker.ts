@@ -1,0 +1,73 @@
+/**
+ * One training step of a model on one backend, timed: the seed SegNet or DenseNet-121 (with its
+ * 3-class head), Adam, on a batch of random images made beforehand. The same step as
+ * bench/pytorch/step.py runs in PyTorch. What the app adds around a step (reading and augmenting
+ * batches) is measured by the SegNet and DenseNet benchmarks; this one is the backend's speed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildDenseNet } from '../../src/models/densenet.ts';
+import { DENSENET_121_BACKBONE } from '../../src/models/densenetConfig.ts';
+import { buildSegNet, SEGNET_SEED } from '../../src/models/segnet.ts';
+import { selectBackend } from '../../src/worker/backend.ts';
+import '../../src/worker/wasmFiles.ts';
+import { progress, sendRound, serveBenchmark } from '../shared/worker.ts';
+import type { StepRunOptions, StepRunResult } from './protocol.ts';
+
+function build(options: StepRunOptions): { model: tf.LayersModel; loss: string; labels: number[] } {
+  if (options.model === 'segnet') {
+    const model = buildSegNet({ ...SEGNET_SEED, inputSize: options.inputSize });
+    return { model, loss: 'binaryCrossentropy', labels: [options.inputSize, options.inputSize, 1] };
+  }
+  const model = buildDenseNet({
+    ...DENSENET_121_BACKBONE,
+    inputSize: options.inputSize,
+    head: 'gap',
+    classes: 3,
+    dropout: 0,
+    imagenetPreprocess: false,
+  });
+  return { model, loss: 'categoricalCrossentropy', labels: [3] };
+}
+
+async function run(options: StepRunOptions): Promise<StepRunResult> {
+  const info = await selectBackend(options.backend);
+  progress(`${info.backend} (${info.adapter}): building ${options.model}`);
+  const { model, loss, labels } = build(options);
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss });
+  const { inputSize: size, batchSize: batch } = options;
+  const xs = tf.randomUniform([batch, size, size, 3]);
+  const ys =
+    labels.length === 1
+      ? tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1].slice(0, batch), 'int32'), 3)
+      : tf.randomUniform([batch, ...labels]).round();
+  const step = async () => {
+    const started = performance.now();
+    await model.trainOnBatch(xs, ys);
+    return (performance.now() - started) / 1000;
+  };
+  progress('warm-up step');
+  const warmUpSeconds = await step();
+  const first = tf.memory().numTensors;
+  progress(`warm-up ${warmUpSeconds.toFixed(2)} s`);
+  const stepSeconds: number[] = [];
+  for (let n = 1; n <= options.steps; n++) {
+    const seconds = await step();
+    stepSeconds.push(seconds);
+    sendRound({ step: n, seconds });
+    progress(`step ${n}: ${seconds.toFixed(2)} s`);
+  }
+  const last = tf.memory().numTensors;
+  model.dispose();
+  optimizer.dispose();
+  tf.dispose([xs, ys]);
+  return {
+    backend: info.backend,
+    adapter: info.adapter,
+    stepSeconds,
+    warmUpSeconds,
+    numTensors: { first, last },
+  };
+}
+
+serveBenchmark(run);
