@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../src/pipeline/backends.ts';
+import { stats } from './browser.ts';
 import { runPage, startBenchServer } from './shared/driver.ts';
 import type { StepModel, StepRound, StepRunOptions, StepRunResult } from './step/protocol.ts';
 
@@ -51,13 +52,8 @@ export interface StepFigure {
 const INPUT_SIZE: Record<StepModel, number> = { segnet: 200, densenet121: 224 };
 
 function spread(values: number[]): Spread {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median =
-    sorted.length % 2
-      ? (sorted[middle] as number)
-      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+  const { median, min, max } = stats(values);
+  return { median, min, max };
 }
 
 /**
