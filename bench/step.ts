@@ -84,7 +84,7 @@ function pytorch(model: StepModel, options: StepBenchOptions): StepFigure {
     const seconds = spread(result.stepSeconds);
     return {
       ...base,
-      detail: `PyTorch ${result.torch}, ${result.threads} threads`,
+      detail: `PyTorch ${result.torch}, ${result.threads} thread${result.threads > 1 ? 's' : ''}`,
       seconds,
       imagesPerSecond: options.batchSize / seconds.median,
       warmUpSeconds: result.warmUpSeconds,

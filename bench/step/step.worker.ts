@@ -13,10 +13,12 @@ import '../../src/worker/wasmFiles.ts';
 import { progress, sendRound, serveBenchmark } from '../shared/worker.ts';
 import type { StepRunOptions, StepRunResult } from './protocol.ts';
 
-function build(options: StepRunOptions): { model: tf.LayersModel; loss: string; labels: number[] } {
+function build(options: StepRunOptions): { model: tf.LayersModel; loss: string } {
   if (options.model === 'segnet') {
-    const model = buildSegNet({ ...SEGNET_SEED, inputSize: options.inputSize });
-    return { model, loss: 'binaryCrossentropy', labels: [options.inputSize, options.inputSize, 1] };
+    return {
+      model: buildSegNet({ ...SEGNET_SEED, inputSize: options.inputSize }),
+      loss: 'binaryCrossentropy',
+    };
   }
   const model = buildDenseNet({
     ...DENSENET_121_BACKBONE,
@@ -26,21 +28,29 @@ function build(options: StepRunOptions): { model: tf.LayersModel; loss: string; 
     dropout: 0,
     imagenetPreprocess: false,
   });
-  return { model, loss: 'categoricalCrossentropy', labels: [3] };
+  return { model, loss: 'categoricalCrossentropy' };
 }
 
 async function run(options: StepRunOptions): Promise<StepRunResult> {
   const info = await selectBackend(options.backend);
   progress(`${info.backend} (${info.adapter}): building ${options.model}`);
-  const { model, loss, labels } = build(options);
+  const { model, loss } = build(options);
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss });
   const { inputSize: size, batchSize: batch } = options;
   const xs = tf.randomUniform([batch, size, size, 3]);
-  const ys =
-    labels.length === 1
-      ? tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1].slice(0, batch), 'int32'), 3)
-      : tf.randomUniform([batch, ...labels]).round();
+  // A lesion mask per image, or the three classes in turn.
+  const ys = tf.tidy(() =>
+    options.model === 'segnet'
+      ? tf.randomUniform([batch, size, size, 1]).round()
+      : tf.oneHot(
+          tf.tensor1d(
+            Array.from({ length: batch }, (_, i) => i % 3),
+            'int32',
+          ),
+          3,
+        ),
+  );
   const step = async () => {
     const started = performance.now();
     await model.trainOnBatch(xs, ys);

@@ -90,14 +90,16 @@ async function describeAdapter(backend: BackendName): Promise<string> {
     return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   }
   if (backend === 'wasm') {
+    // tfjs loads the threaded build only with SIMD and SharedArrayBuffer (cross-origin isolation).
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threaded = simd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
     const threads = getThreadsCount();
+    const pool = `${threads} thread${threads > 1 ? 's' : ''}`;
     const isolated = globalThis.crossOriginIsolated === true;
-    const pool = isolated ? `${threads} thread${threads > 1 ? 's' : ''}` : '1 thread';
     return `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${
-      isolated && simd
+      threaded
         ? `threaded build, ${pool}`
-        : `${pool} (the page is not cross-origin isolated)`
+        : `${pool}${isolated ? '' : ' (the page is not cross-origin isolated)'}`
     }`;
   }
   const threads = globalThis.navigator?.hardwareConcurrency;

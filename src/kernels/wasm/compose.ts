@@ -77,8 +77,9 @@ export function convolve(
   dilations: [number, number] = [1, 1],
 ): tf.TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const crop = [top, bottom, left, right].map((p) => Math.max(0, -p)) as number[];
-  const [cropTop = 0, cropBottom = 0, cropLeft = 0, cropRight = 0] = crop;
+  const [cropTop, cropBottom, cropLeft, cropRight] = [top, bottom, left, right].map((p) =>
+    Math.max(0, -p),
+  ) as [number, number, number, number];
   const cropped =
     cropTop + cropBottom + cropLeft + cropRight > 0
       ? stridedSlice(

@@ -15,6 +15,13 @@ import { call, convolve, free, pad, reshape, transpose } from './compose.ts';
 
 type Shape4 = [number, number, number, number];
 
+/** What tfjs hands a wasm kernel. */
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}
+
 function convInfo(
   xShape: Shape4,
   filterShape: Shape4,
@@ -38,15 +45,7 @@ function convInfo(
   );
 }
 
-export function conv2dBackpropFilter({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const filterShape = attrs.filterShape as Shape4;
@@ -76,15 +75,7 @@ export function conv2dBackpropFilter({
   return out;
 }
 
-export function conv2dBackpropInput({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
   const filter = inputs.filter as tf.TensorInfo;
   const inputShape = attrs.inputShape as Shape4;
