@@ -19,9 +19,12 @@ export const batchNormGrad: tf.GradConfig = {
     const rsqrt = tf.rsqrt(tf.add(variance, varianceEpsilon));
     const factor = scale ? tf.mul(rsqrt, scale) : rsqrt;
 
-    // Computed here, not in the closures: the engine runs each closure in a tidy of its own.
-    const dySum = perChannel(gradient);
-    const dyCentredSum = perChannel(tf.mul(gradient, tf.sub(x, mean)));
+    // Computed here, not in the closures: the engine runs each closure in a tidy of its own. The
+    // tidy frees the feature-map-sized product at once rather than when the backward pass ends.
+    const [dySum, dyCentredSum] = tf.tidy(() => [
+      perChannel(gradient),
+      perChannel(tf.mul(gradient, tf.sub(x, mean))),
+    ]);
     return {
       x: () => tf.mul(gradient, factor).reshape(x.shape),
       mean: () => tf.neg(tf.mul(dySum, factor)),
