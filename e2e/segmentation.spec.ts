@@ -10,7 +10,8 @@ import { expect, test } from './fixtures.ts';
 test.setTimeout(12 * 60_000);
 
 async function openWithDemo(page: Page): Promise<void> {
-  await page.goto('/?preset=quick');
+  // Forced: left to measurement, the quick SegNet would train on WebAssembly here.
+  await page.goto('/?preset=quick&backend=webgpu');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
   await expect(page.getByTestId('backend')).toHaveText('webgpu');
   await page.getByTestId('load-demo').click();

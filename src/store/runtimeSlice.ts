@@ -1,6 +1,14 @@
 /** The compute runtime: which backend runs, on which adapter, and whether the worker is healthy. */
 import type { StateCreator } from 'zustand';
-import { backendChoiceFromSearch } from '../pipeline/backends.ts';
+import { backendChoiceFromSearch, type BackendChoice } from '../pipeline/backends.ts';
+import {
+  cachedMeasurement,
+  forgetMeasurements,
+  measureBackends,
+  type BackendMeasurement,
+  type MeasureProgress,
+  type TimedWork,
+} from '../worker/backendChoice.ts';
 import { computeClient, type ComputeClient } from '../worker/client.ts';
 import type { BackendCheck, BackendInfo } from '../worker/protocol.ts';
 import type { AppState } from './index.ts';
@@ -18,7 +26,29 @@ export interface RuntimeSlice {
       result: BackendCheck | null;
       error: string | null;
     };
+    /** 'auto': train on the backend measured fastest; else the one the person forced. */
+    preference: BackendChoice;
+    /** The latest backend timing (see src/worker/backendChoice.ts). */
+    measurement: {
+      state: 'idle' | 'running' | 'done' | 'error';
+      progress: MeasureProgress | null;
+      result: BackendMeasurement | null;
+      error: string | null;
+    };
   };
+  /**
+   * Before training: with the preference 'auto', switches the worker to the backend measured
+   * fastest for this work, timing every backend first when this device has no timing for it yet.
+   * A failed timing leaves the backend as it is: training goes on.
+   */
+  prepareBackend: (
+    work: TimedWork,
+    onProgress?: (progress: MeasureProgress) => void,
+  ) => Promise<void>;
+  /** Forces a backend (or 'auto') for this session and switches the worker to it. */
+  setBackendPreference: (choice: BackendChoice) => Promise<void>;
+  /** Forgets the stored timings: the next training measures again. */
+  forgetBackendTimings: () => Promise<void>;
   /** Starts the compute worker and picks the backend from `?backend=` (once). */
   bootRuntime: (search: string) => Promise<void>;
   /** Runs the backend check in the worker. */
@@ -26,6 +56,8 @@ export interface RuntimeSlice {
 }
 
 let client: ComputeClient | null = null;
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The compute worker, for the slices that send it work; it is started by `bootRuntime`. */
 export function compute(): ComputeClient {
@@ -47,6 +79,8 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       info: null,
       error: null,
       check: { state: 'idle', result: null, error: null },
+      preference: 'auto',
+      measurement: { state: 'idle', progress: null, result: null, error: null },
     },
 
     bootRuntime: async (search) => {
@@ -56,14 +90,66 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
         client = computeClient((failure) =>
           setRuntime({ status: 'error', error: failure.message }),
         );
+        setRuntime({ preference: choice });
         const info = await client.call('init', { backend: choice });
         setRuntime({ status: 'ready', info, error: null });
       } catch (error) {
-        setRuntime({
-          status: 'error',
-          error: error instanceof Error ? error.message : String(error),
-        });
+        setRuntime({ status: 'error', error: errorMessage(error) });
       }
+    },
+
+    prepareBackend: async (work, onProgress) => {
+      const { preference, status, info } = get().runtime;
+      if (!client || status !== 'ready' || preference !== 'auto') return;
+      const setMeasurement = (patch: Partial<RuntimeSlice['runtime']['measurement']>) =>
+        set((state) => ({
+          runtime: { ...state.runtime, measurement: { ...state.runtime.measurement, ...patch } },
+        }));
+      let result: BackendMeasurement;
+      try {
+        const cached = await cachedMeasurement(work);
+        if (cached) {
+          result = cached;
+        } else {
+          setMeasurement({ state: 'running', progress: null, error: null });
+          result = await measureBackends(work, (progress) => {
+            setMeasurement({ progress });
+            onProgress?.(progress);
+          });
+        }
+        setMeasurement({ state: 'done', result, progress: null, error: null });
+      } catch (error) {
+        setMeasurement({ state: 'error', progress: null, error: errorMessage(error) });
+        return;
+      }
+      if (result.fastest && result.fastest !== info?.backend) {
+        const switched = await client.call('init', { backend: result.fastest });
+        setRuntime({ info: { ...switched, forced: false } });
+      }
+    },
+
+    setBackendPreference: async (choice) => {
+      if (!client) return;
+      setRuntime({ preference: choice });
+      const current = get().runtime.info?.backend;
+      const target = choice === 'auto' ? get().runtime.measurement.result?.fastest : choice;
+      if (!target || target === current) return;
+      try {
+        const info = await client.call('init', { backend: target });
+        setRuntime({ info: { ...info, forced: choice !== 'auto' }, error: null });
+      } catch (error) {
+        setRuntime({ error: errorMessage(error) });
+      }
+    },
+
+    forgetBackendTimings: async () => {
+      await forgetMeasurements();
+      set((state) => ({
+        runtime: {
+          ...state.runtime,
+          measurement: { state: 'idle', progress: null, result: null, error: null },
+        },
+      }));
     },
 
     checkBackend: async () => {
@@ -72,7 +158,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       try {
         setCheck({ state: 'done', result: await client.call('checkBackend', { size: 64 }) });
       } catch (error) {
-        setCheck({ state: 'error', error: error instanceof Error ? error.message : String(error) });
+        setCheck({ state: 'error', error: errorMessage(error) });
       }
     },
   };

@@ -6,6 +6,7 @@
  */
 import type { StateCreator } from 'zustand';
 import { isDenseNet121 } from '../models/densenetConfig.ts';
+import { BACKEND_LABELS } from '../pipeline/backends.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../pipeline/presets.ts';
 import type { ClassifierConfig } from '../train/classifierTraining.ts';
 import type { ExportedModel } from '../train/exchange.ts';
@@ -27,8 +28,8 @@ export interface TrainingState<Config> {
   /** The run training in this page now. */
   activeRunId: string | null;
   batch: BatchProgress | null;
-  /** Work before the first epoch (a frozen backbone's features). */
-  preparing: { what: string; done: number; total: number } | null;
+  /** Work before the first epoch: timing the backends, a frozen backbone's features. */
+  preparing: { what: string; done: number; total: number; unit: string } | null;
   stopping: boolean;
   /** The epoch of the latest previews or predictions, per run; bumps make the views reload. */
   previewEpoch: Record<string, number>;
@@ -98,7 +99,14 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         break;
       }
       case 'prepare':
-        patch(kind, { preparing: progress });
+        patch(kind, {
+          preparing: {
+            what: `Computing the ${progress.what}`,
+            done: progress.done,
+            total: progress.total,
+            unit: 'images',
+          },
+        });
         break;
       case 'batch':
         patch(kind, { batch: progress.progress, preparing: null });
@@ -159,6 +167,21 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         pretrained !== null &&
         isDenseNet121(PRESET_TABLE[preset].classifier.model);
       try {
+        await get().prepareBackend(
+          kind === 'segnet'
+            ? { model: 'segnet', preset }
+            : { model: 'classifier', preset, mode: choices.mode },
+          ({ backend, done, total }) =>
+            patch(kind, {
+              preparing: {
+                what: `Choosing the fastest backend: timing one training step on ${BACKEND_LABELS[backend]}`,
+                done,
+                total,
+                unit: 'backends timed',
+              },
+            }),
+        );
+        patch(kind, { preparing: null });
         const run =
           kind === 'segnet'
             ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))

@@ -17,6 +17,24 @@ export interface BatchProgress {
   imagesPerSecond: number;
   /** Estimated seconds to the end of this epoch. */
   secondsLeft: number;
+  /** The worker's tensor memory after the batch (`tf.memory()`). */
+  memory: MemoryFigures;
+}
+
+export interface MemoryFigures {
+  tensors: number;
+  bytes: number;
+  /** Bytes in GPU buffers (WebGPU, WebGL); absent on the CPU backends. */
+  gpuBytes?: number;
+}
+
+export function memoryFigures(): MemoryFigures {
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return {
+    tensors: memory.numTensors,
+    bytes: memory.numBytes,
+    ...(memory.numBytesInGPU !== undefined ? { gpuBytes: memory.numBytesInGPU } : {}),
+  };
 }
 
 export interface LoopOptions {
@@ -138,6 +156,7 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
           loss,
           imagesPerSecond: images / seconds,
           secondsLeft: ((total - batches) * seconds) / batches,
+          memory: memoryFigures(),
         });
       } catch (error) {
         tf.dispose([batch.x, y, prepared.x, prepared.y]);
@@ -158,6 +177,7 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       val: metrics,
       seconds,
       imagesPerSecond: images / seconds,
+      tensors: tf.memory().numTensors,
     };
     history.push(figures);
     const value = monitor.value(figures);

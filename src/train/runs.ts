@@ -26,6 +26,9 @@ export interface EpochFigures {
   val: Record<string, number>;
   seconds: number;
   imagesPerSecond: number;
+  /** Tensors alive in the worker after the epoch: growth epoch over epoch is a leak (runs before
+   * this figure existed lack it). */
+  tensors?: number;
 }
 
 export interface RunRecord<Config = unknown> {

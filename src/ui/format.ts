@@ -17,3 +17,13 @@ export function score(value: number | null | undefined): string {
 export function when(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** Bytes as MB or GB, one decimal. */
+export function bytes(value: number): string {
+  return value >= 1e9 ? `${(value / 1e9).toFixed(1)} GB` : `${(value / 1e6).toFixed(1)} MB`;
+}
+
+/** A rate with enough digits to compare slow backends: 0.48, 5.9, 145. */
+export function rate(value: number): string {
+  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}

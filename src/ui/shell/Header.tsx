@@ -1,5 +1,6 @@
 import { BACKENDS, BACKEND_LABELS } from '../../pipeline/backends.ts';
 import { useAppStore } from '../../store/index.ts';
+import { PerformancePanel } from './PerformancePanel.tsx';
 import { PresetSelect } from './PresetSelect.tsx';
 
 /** Title, the active tfjs backend and GPU adapter, and anything wrong with them. */
@@ -24,7 +25,12 @@ export function Header() {
         {info && (
           <span className="adapter" data-testid="adapter" title={`tfjs ${info.tfjsVersion}`}>
             {BACKEND_LABELS[info.backend]}
-            {info.forced ? ' (forced)' : ''} · {info.adapter}
+            {info.forced
+              ? ' (forced)'
+              : runtime.measurement.result?.fastest === info.backend
+                ? ' (fastest measured)'
+                : ''}{' '}
+            · {info.adapter}
           </span>
         )}
         <button
@@ -56,6 +62,7 @@ export function Header() {
           {info?.backend === 'cpu' ? ', which trains far slower than a GPU.' : '.'}
         </p>
       )}
+      <PerformancePanel />
       {(runtime.error || check.error) && (
         <div className="error-banner" role="alert" data-testid="runtime-error">
           <strong>Compute problem:</strong> {runtime.error ?? check.error}

@@ -80,7 +80,7 @@ export function TrainStatus({ kind, trainLabel, blocked }: TrainStatusProps) {
           <>
             <progress max={preparing.total} value={preparing.done} />
             <span>
-              Computing the {preparing.what}: {preparing.done} of {preparing.total} images
+              {preparing.what}: {preparing.done} of {preparing.total} {preparing.unit}
             </span>
           </>
         )}
