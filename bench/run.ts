@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose]`: runs every
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice]`: runs every
  * benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only). `--quick` is a smoke version (smaller sizes, one run). The SegNet
  * training benchmark measures the quick preset's SegNet by default (the seed's trains at a few
@@ -25,12 +25,17 @@
  * Options: --step-models=segnet,densenet121, --step-backends=wasm,webgl,webgpu,cpu, --step-steps=N
  * (timed steps after a warm-up; 3, 1 with --quick), --step-timeout=S (per backend and model:
  * 240, 90 with --quick; a software GPU needs minutes per step, so those end as timed out).
+ *
+ * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
+ * person's first training) for the SegNet and the quick classifier, and judges its choice by the
+ * SegNet and DenseNet benchmarks' app images/s of the same run: within 5% of the best backend's.
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKENDS, isBackendName, type BackendName } from '../src/pipeline/backends.ts';
 import { describeMachine, startEnvironment, stopEnvironment } from './browser.ts';
+import { benchChoice, choiceMarkdown, isChoiceFailure } from './choice.ts';
 import {
   benchDenseNet,
   densenetMarkdown,
@@ -75,7 +80,7 @@ function count(name: string, fallback: number, least: number): number {
 }
 
 const quick = flag('quick');
-const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose', 'step'] as const;
+const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose', 'step', 'choice'] as const;
 // npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
 const only = option('only', false);
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only))
@@ -94,10 +99,10 @@ const backends = backendList('segnet-backends');
 const segnetOptions: SegNetBenchOptions = {
   preset: flag('seed') ? 'seed' : 'quick',
   backends,
-  images: count('segnet-images', quick ? 32 : 64, 1),
+  images: count('segnet-images', quick ? 16 : 64, 1),
   valImages: 8,
   // At least two: the first epoch is warm-up and is not timed.
-  epochs: count('segnet-epochs', quick ? 3 : 5, 2),
+  epochs: count('segnet-epochs', quick ? 2 : 5, 2),
   storedSize: 256,
   timeoutMs: 30 * 60_000,
 };
@@ -127,7 +132,7 @@ const densenetOptions: DenseNetBenchOptions = {
   batchSize: densenetBatch,
   backends: backendList('densenet-backends'),
   modes: densenetModes as DenseNetBenchMode[],
-  images: count('densenet-images', (densenet121 || quick ? 2 : 4) * densenetBatch, 1),
+  images: count('densenet-images', (quick ? 1 : densenet121 ? 2 : 4) * densenetBatch, 1),
   valImages: count('densenet-val-images', densenetBatch, 1),
   // At least two: the first round is warm-up and is not timed.
   epochs: count('densenet-epochs', densenet121 ? 2 : 3, 2),
@@ -137,13 +142,15 @@ const densenetOptions: DenseNetBenchOptions = {
 
 const diagnoseOptions: DiagnoseBenchOptions = {
   backends: backendList('diagnose-backends'),
-  warmRuns: count('diagnose-runs', quick ? 5 : 10, 1),
+  warmRuns: count('diagnose-runs', quick ? 3 : 10, 1),
   photoWidth: 1024,
   photoHeight: 768,
   timeoutMs: count('diagnose-timeout', 180, 1) * 1000,
 };
 
-const stepModels = (option('step-models') ?? STEP_MODELS.join(',')).split(',');
+// --quick: the seed SegNet on WebAssembly beside PyTorch only (a software GPU gives no step in 90 s,
+// and DenseNet-121 alone takes a minute on this CPU in each contender).
+const stepModels = (option('step-models') ?? (quick ? 'segnet' : STEP_MODELS.join(','))).split(',');
 for (const model of stepModels) {
   if (!(STEP_MODELS as readonly string[]).includes(model))
     throw new Error(`Unknown model in --step-models: ${model} (${STEP_MODELS.join(', ')})`);
@@ -153,11 +160,45 @@ const stepOptions: StepBenchOptions = {
   // WebAssembly first: it is the one measured against PyTorch.
   backends: option('step-backends')
     ? backendList('step-backends')
-    : (['wasm', ...BACKENDS.filter((b) => b !== 'wasm')] as BackendName[]),
+    : quick
+      ? ['wasm']
+      : (['wasm', ...BACKENDS.filter((b) => b !== 'wasm')] as BackendName[]),
   batchSize: 4,
   steps: count('step-steps', quick ? 1 : 3, 1),
   timeoutMs: count('step-timeout', quick ? 90 : 240, 1) * 1000,
 };
+
+/**
+ * What the backend choice times, with the app's training images/s per backend from this run's
+ * SegNet and (quick) DenseNet fine-tune benchmarks to judge its choice by.
+ */
+function choiceWorks(
+  segnet: Awaited<ReturnType<typeof benchSegNet>> | undefined,
+  densenet: Awaited<ReturnType<typeof benchDenseNet>> | undefined,
+): Parameters<typeof benchChoice>[0] {
+  const segnetRates = segnet
+    ? Object.fromEntries(
+        segnet.flatMap((f) => (isFailure(f) ? [] : [[f.backend, f.app.imagesPerSecond]])),
+      )
+    : undefined;
+  const fineTune = densenet?.filter(
+    (f) => f.mode === 'fine-tune' && f.config === 'quick' && f.throughput.app,
+  );
+  const densenetRates =
+    fineTune && fineTune.length > 0
+      ? Object.fromEntries(fineTune.map((f) => [f.backend, f.throughput.app?.imagesPerSecond]))
+      : undefined;
+  const works: Parameters<typeof benchChoice>[0] = [
+    { work: { model: 'segnet', preset: segnetOptions.preset }, training: segnetRates },
+  ];
+  // --quick times the SegNet's choice only: each timing runs every backend once more.
+  if (!quick)
+    works.push({
+      work: { model: 'classifier', preset: 'quick', mode: 'fine-tune' },
+      training: densenetRates,
+    });
+  return works;
+}
 
 function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {
   if (!ingest) return [];
@@ -190,20 +231,32 @@ async function runIngest(): Promise<IngestFigure[]> {
 async function main(): Promise<void> {
   const machine = describeMachine();
   console.log(`Benchmarks on ${machine.cpu} (${machine.cores} cores), ${machine.browser}`);
-  const ingest = runs('ingest') ? await runIngest() : undefined;
-  const segnet = runs('segnet') ? await benchSegNet(segnetOptions) : undefined;
-  const densenet = runs('densenet') ? await benchDenseNet(densenetOptions) : undefined;
-  const diagnose = runs('diagnose') ? await benchDiagnose(diagnoseOptions) : undefined;
-  const step = runs('step') ? await benchStep(stepOptions) : undefined;
+  const seconds: Partial<Record<(typeof BENCHMARKS)[number], number>> = {};
+  const timed = async <T>(name: (typeof BENCHMARKS)[number], run: () => Promise<T>) => {
+    if (!runs(name)) return undefined;
+    const started = performance.now();
+    const result = await run();
+    seconds[name] = Math.round((performance.now() - started) / 1000);
+    console.log(`${name}: ${seconds[name]} s`);
+    return result;
+  };
+  const ingest = await timed('ingest', runIngest);
+  const segnet = await timed('segnet', () => benchSegNet(segnetOptions));
+  const densenet = await timed('densenet', () => benchDenseNet(densenetOptions));
+  const diagnose = await timed('diagnose', () => benchDiagnose(diagnoseOptions));
+  const step = await timed('step', () => benchStep(stepOptions));
+  const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
   const results = {
     date: new Date().toISOString(),
     quick,
     machine,
+    seconds,
     ...(ingest ? { ingest } : {}),
     ...(segnet ? { segnet: { options: segnetOptions, figures: segnet } } : {}),
     ...(densenet ? { densenet: { options: densenetOptions, figures: densenet } } : {}),
     ...(diagnose ? { diagnose: { options: diagnoseOptions, figures: diagnose } } : {}),
     ...(step ? { step: { options: stepOptions, figures: step } } : {}),
+    ...(choice ? { choice } : {}),
   };
   const name = only ? `latest-${only}` : 'latest';
   mkdirSync(RESULTS, { recursive: true });
@@ -211,11 +264,14 @@ async function main(): Promise<void> {
   const table = [
     `Machine: ${JSON.stringify(machine)}`,
     '',
+    `Seconds per benchmark: ${JSON.stringify(seconds)}`,
+    '',
     ...ingestMarkdown(ingest),
     ...(segnet ? segnetMarkdown(segnetOptions, segnet) : []),
     ...(densenet ? densenetMarkdown(densenetOptions, densenet) : []),
     ...(diagnose ? diagnoseMarkdown(diagnoseOptions, diagnose) : []),
     ...(step ? stepMarkdown(stepOptions, step) : []),
+    ...(choice ? choiceMarkdown(choice) : []),
   ].join('\n');
   writeFileSync(join(RESULTS, `${name}.md`), table);
   console.log(`\n${table}\nWrote bench/results/${name}.json and ${name}.md`);
@@ -224,7 +280,8 @@ async function main(): Promise<void> {
     segnet?.some(isFailure) ||
     densenet?.some(isDenseNetFailure) ||
     diagnose?.some(isDiagnoseFailure) ||
-    step?.some(isStepFailure)
+    step?.some(isStepFailure) ||
+    choice?.some(isChoiceFailure)
   )
     process.exitCode = 1;
 }

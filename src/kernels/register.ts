@@ -2,7 +2,8 @@
  * The project's own tfjs kernels and gradients, put in place before any training:
  * - wasm: the missing Conv2DBackpropFilter and a fast Conv2DBackpropInput (the backend's own is a
  *   naive loop), both run by XNNPACK — see wasm/conv2dBackprop.ts — and an Identity that shares
- *   memory rather than copying every tensor a gradient saves (wasm/identity.ts);
+ *   memory rather than copying every tensor a gradient saves (wasm/identity.ts), and Sum and Mean
+ *   over the leading axes as one average pooling (wasm/leadingReduction.ts);
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
  *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
@@ -14,6 +15,7 @@ import { useLeanGradients } from './leanGradients.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
 import { identity } from './wasm/identity.ts';
+import { leadingReduction } from './wasm/leadingReduction.ts';
 
 const KERNELS: tf.KernelConfig[] = [
   {
@@ -38,7 +40,26 @@ const KERNELS: tf.KernelConfig[] = [
   },
 ];
 
+/** Our wrappers around a backend's own kernel, which they call for the cases they leave alone. */
+const WRAPPERS: {
+  kernelName: string;
+  backendName: string;
+  wrap: (own: tf.KernelFunc) => tf.KernelFunc;
+}[] = [
+  { kernelName: tf.Sum, backendName: 'wasm', wrap: (own) => leadingReduction('Sum', own) },
+  { kernelName: tf.Mean, backendName: 'wasm', wrap: (own) => leadingReduction('Mean', own) },
+];
+const wrapped = new WeakSet<tf.KernelFunc>();
+
 export function registerTrainingKernels(): void {
+  for (const { kernelName, backendName, wrap } of WRAPPERS) {
+    const own = tf.getKernel(kernelName, backendName);
+    if (!own || wrapped.has(own.kernelFunc)) continue;
+    const kernelFunc = wrap(own.kernelFunc);
+    wrapped.add(kernelFunc);
+    tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({ ...own, kernelFunc });
+  }
   for (const config of KERNELS) {
     const current = tf.getKernel(config.kernelName, config.backendName);
     if (current?.kernelFunc === config.kernelFunc) continue;
