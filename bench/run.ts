@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice]`: runs every
  * benchmark in headless Chromium and writes bench/results/latest.json and latest.md
- * (latest-<only>.* with --only). `--quick` is a smoke version (smaller sizes, one run). The SegNet
+ * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
+ * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
+ * than its sources. The SegNet
  * training benchmark measures the quick preset's SegNet by default (the seed's trains at a few
  * hundredths of an image a second on a software GPU); `--seed` measures the seed's, for a machine
  * with a real GPU. SegNet options: --segnet-images=N (a whole number of batches),
@@ -31,7 +33,7 @@
  * SegNet and DenseNet benchmarks' app images/s of the same run: within 5% of the best backend's.
  */
 import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKENDS, isBackendName, type BackendName } from '../src/pipeline/backends.ts';
 import { describeMachine, startEnvironment, stopEnvironment } from './browser.ts';
@@ -135,7 +137,7 @@ const densenetOptions: DenseNetBenchOptions = {
   images: count('densenet-images', (quick ? 1 : densenet121 ? 2 : 4) * densenetBatch, 1),
   valImages: count('densenet-val-images', densenetBatch, 1),
   // At least two: the first round is warm-up and is not timed.
-  epochs: count('densenet-epochs', densenet121 ? 2 : 3, 2),
+  epochs: count('densenet-epochs', densenet121 || quick ? 2 : 3, 2),
   storedSize: 256,
   timeoutMs: count('densenet-timeout', densenet121 ? 300 : 120, 1) * 1000,
 };
@@ -217,12 +219,33 @@ function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {
   ];
 }
 
+/** The newest modification time under a path, in ms. */
+function newest(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** dist/ is missing or older than a source it is built from. */
+function buildIsStale(): boolean {
+  const root = join(import.meta.dirname, '..');
+  const built = join(root, 'dist', 'index.html');
+  if (!existsSync(built)) return true;
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
+  return sources.some((name) => {
+    const path = join(root, name);
+    return existsSync(path) && newest(path) > statSync(built).mtimeMs;
+  });
+}
+
 async function runIngest(): Promise<IngestFigure[]> {
-  console.log('Building the app…');
-  execSync('npm run build', { stdio: 'ignore' });
+  if (buildIsStale()) {
+    console.log('Building the app…');
+    execSync('npm run build', { stdio: 'ignore' });
+  }
   const env = await startEnvironment();
   try {
-    return await benchIngest(env, quick ? [50, 100] : [200, 800], quick ? 1 : 3);
+    return await benchIngest(env, quick ? [60] : [200, 800], quick ? 1 : 3);
   } finally {
     await stopEnvironment(env);
   }

@@ -1,13 +1,14 @@
 /**
- * Training batches straight from IndexedDB: the records of a split, shuffled per epoch with a seed,
- * turned into tensors at the model's input size on the backend, with the next batch's records read
- * while the current batch trains. What a batch holds comes from its source: photos and masks for
+ * Training batches from IndexedDB (kept in memory for later epochs: src/train/recordCache.ts): the
+ * records of a split, shuffled per epoch with a seed, turned into tensors at the model's input size
+ * on the backend, with the next batch's records read while the current batch trains. What a batch holds comes from its source: photos and masks for
  * the SegNet, masked photos and labels for the classifier, stored features for a frozen backbone.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../lib/random.ts';
 import { getImages, getMasked, getMasks } from '../dataset/storage.ts';
 import { imageKey } from './balance.ts';
+import { DEFAULT_BUDGET_BYTES, RecordCache } from './recordCache.ts';
 
 export interface Batch {
   keys: string[];
@@ -99,9 +100,12 @@ export function labelTensor(labels: number[], classes: number): tf.Tensor2D {
 
 /** Photos and their ground-truth masks: the SegNet's batches. */
 export function segmentationSource(inputSize: number): BatchSource {
+  // A 256 px photo is three times its mask.
+  const photos = new RecordCache(getImages, (DEFAULT_BUDGET_BYTES * 3) / 4);
+  const masksCache = new RecordCache(getMasks, DEFAULT_BUDGET_BYTES / 4);
   return {
     async load(keys) {
-      const [images, masks] = await Promise.all([getImages(keys), getMasks(keys)]);
+      const [images, masks] = await Promise.all([photos.get(keys), masksCache.get(keys)]);
       present(keys, images, 'image');
       keys.forEach((key, i) => {
         if (!masks[i]) throw new Error(`The image ${key} has no stored mask.`);
@@ -134,10 +138,11 @@ export function maskedSource(
   labels?: ReadonlyMap<string, number>,
   classes = 3,
 ): BatchSource {
+  const cache = new RecordCache(getMasked);
   return {
     async load(keys) {
       const images = keys.map(imageKey);
-      const records = await getMasked(images);
+      const records = await cache.get(images);
       images.forEach((key, i) => {
         if (!records[i]) {
           throw new Error(
