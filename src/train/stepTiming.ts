@@ -48,17 +48,17 @@ interface Work {
   dispose: () => void;
 }
 
-function segnetWork(preset: PresetName): Work {
-  const training = PRESET_TABLE[preset].segnet;
-  const size = training.model.inputSize;
-  const batch = Math.min(training.batchSize, MAX_BATCH);
-  const model = buildSegNet(training.model);
-  const optimizer = compileSegNet(model, training);
-  const xs = tf.randomUniform([batch, size, size, 3]);
-  const ys = tf.tidy(() => tf.randomUniform([batch, size, size, 1]).round());
+/** One `trainOnBatch` of a compiled model on a batch made beforehand. */
+function trainingWork(
+  describe: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+): Work {
   return {
-    describe: `SegNet ${size} px, batch ${batch}, one training step`,
-    batch,
+    describe,
+    batch: xs.shape[0] ?? 1,
     run: async () => {
       await model.trainOnBatch(xs, ys);
     },
@@ -68,6 +68,23 @@ function segnetWork(preset: PresetName): Work {
       model.dispose();
     },
   };
+}
+
+function segnetWork(preset: PresetName): Work {
+  const training = PRESET_TABLE[preset].segnet;
+  const size = training.model.inputSize;
+  const batch = Math.min(training.batchSize, MAX_BATCH);
+  const model = buildSegNet(training.model);
+  const optimizer = compileSegNet(model, training);
+  const xs = tf.randomUniform([batch, size, size, 3]);
+  const ys = tf.tidy(() => tf.randomUniform([batch, size, size, 1]).round());
+  return trainingWork(
+    `SegNet ${size} px, batch ${batch}, one training step`,
+    model,
+    optimizer,
+    xs,
+    ys,
+  );
 }
 
 function classifierWork(preset: PresetName, mode?: ClassifierMode): Work {
@@ -102,18 +119,13 @@ function classifierWork(preset: PresetName, mode?: ClassifierMode): Work {
       classes,
     ),
   );
-  return {
-    describe: `DenseNet ${size} px, batch ${batch}, one training step (fine-tune)`,
-    batch,
-    run: async () => {
-      await model.trainOnBatch(xs, ys);
-    },
-    dispose: () => {
-      tf.dispose([xs, ys]);
-      optimizer.dispose();
-      model.dispose();
-    },
-  };
+  return trainingWork(
+    `DenseNet ${size} px, batch ${batch}, one training step (fine-tune)`,
+    model,
+    optimizer,
+    xs,
+    ys,
+  );
 }
 
 const median = (values: number[]) => {
