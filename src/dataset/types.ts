@@ -7,6 +7,10 @@ export type Split = (typeof SPLITS)[number];
 export const CLASSES = ['nevus', 'melanoma', 'seborrheic_keratosis'] as const;
 export type LesionClass = (typeof CLASSES)[number];
 
+/** Where melanoma and seborrheic keratosis sit in a probability vector. */
+export const MELANOMA = CLASSES.indexOf('melanoma');
+export const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
+
 export const CLASS_LABELS: Record<LesionClass, string> = {
   nevus: 'Nevus',
   melanoma: 'Melanoma',

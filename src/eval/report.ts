@@ -4,7 +4,7 @@
  * melanoma F1 at the threshold, argmax accuracy and both confusion matrices. Undefined figures are
  * null, each with a sentence in `messages` saying why. Pure TypeScript, no tfjs.
  */
-import { CLASSES, type Split } from '../dataset/types.ts';
+import { CLASSES, type Split, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { bootstrapAuc, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
 import {
   argmaxAccuracy,
@@ -59,9 +59,6 @@ export interface MetricsOptions {
   /** Add bootstrap intervals of both AUCs with these settings; left out, no intervals. */
   bootstrap?: BootstrapOptions;
 }
-
-const MELANOMA = CLASSES.indexOf('melanoma');
-const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
 
 /** A class's probabilities, one per image, read from the flat rows. */
 export function classScores(probabilities: ArrayLike<number>, cls: number): number[] {

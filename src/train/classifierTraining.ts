@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadMaskingSummary } from '../dataset/storage.ts';
 import type { DatasetRow } from '../dataset/summary.ts';
-import { CLASSES } from '../dataset/types.ts';
+import { CLASSES, MELANOMA } from '../dataset/types.ts';
 import { buildDenseNet, buildDenseNetParts, describeDenseNet } from '../models/densenet.ts';
 import { copyWeightsByName } from '../models/importWeights.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
@@ -131,8 +131,7 @@ export async function trainClassifier(
     dataset.rows.filter((r) => r.split === split && r.label).map((r) => r.key);
   const keys = { train: labelled('train'), val: labelled('val') };
   const valLabels = keys.val.map((k) => labels.get(k));
-  const melanoma = CLASSES.indexOf('melanoma');
-  if (!valLabels.includes(melanoma) || valLabels.every((l) => l === melanoma)) {
+  if (!valLabels.includes(MELANOMA) || valLabels.every((l) => l === MELANOMA)) {
     throw new Error(
       'The validation split needs melanomas and other lesions to measure the melanoma AUC: add labelled validation images of both.',
     );

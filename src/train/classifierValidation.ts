@@ -5,7 +5,7 @@
  * the page can show them without predicting again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CLASSES } from '../dataset/types.ts';
+import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { rocAuc } from '../eval/roc.ts';
 import { disposeBatch, readEpoch, type BatchPlan } from './batches.ts';
 import type { Validation } from './loop.ts';
@@ -18,9 +18,6 @@ export interface Predictions {
   /** `keys.length * 3` probabilities in CLASSES order (nevus, melanoma, seborrheic keratosis). */
   probabilities: Float32Array;
 }
-
-const MELANOMA = CLASSES.indexOf('melanoma');
-const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
 
 /** Every image of the plan predicted. `onBatch` hears each batch's size; false stops (null). */
 export async function predictAll(model: tf.LayersModel, plan: BatchPlan): Promise<Predictions>;

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
-import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
+import { CLASSES, CLASS_LABELS, MELANOMA } from '../../dataset/types.ts';
 import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
 import { binaryConfusion, sensitivity, specificity } from '../../eval/classification.ts';
 import { classScores } from '../../eval/report.ts';
@@ -7,8 +7,6 @@ import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
 import { score, when } from '../format.ts';
 import { PhotoViews } from './PhotoViews.tsx';
-
-const MELANOMA = CLASSES.indexOf('melanoma');
 
 /** The validation sensitivity and specificity of a run at a threshold, if it was evaluated there. */
 function useOperatingPoint(runId: string | undefined, threshold: number) {

@@ -1,5 +1,5 @@
 import { Suspense, lazy, useEffect, useRef } from 'react';
-import { SPLIT_LABELS } from '../../dataset/types.ts';
+import { MELANOMA, SPLIT_LABELS } from '../../dataset/types.ts';
 import { EVAL_SPLITS, type EvalSplit, type EvaluationRecord } from '../../evaluation/record.ts';
 import { thresholdForSensitivity } from '../../eval/classification.ts';
 import { classScores } from '../../eval/report.ts';
@@ -12,7 +12,7 @@ import { ConfusionMatrix, MelanomaConfusion } from './ConfusionMatrix.tsx';
 import { Figure } from '../common/Figure.tsx';
 import { savePredictionsCsv, saveMetricsJson, saveChartPng } from './exportFiles.ts';
 import { Misclassified } from './Misclassified.tsx';
-import { MELANOMA, curvesOf, useMetrics } from './useMetrics.ts';
+import { curvesOf, useMetrics } from './useMetrics.ts';
 
 // recharts is large: it loads with the first evaluation to chart, not with the page.
 const RocChart = lazy(() => import('./RocChart.tsx').then((m) => ({ default: m.RocChart })));

@@ -4,7 +4,7 @@ import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { argmax } from '../../eval/classification.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
-import { MELANOMA } from './useMetrics.ts';
+import { MELANOMA } from '../../dataset/types.ts';
 
 const SHOWN = 24;
 

@@ -3,14 +3,12 @@
  * intervals once per record, the threshold-dependent figures on every move of the slider.
  */
 import { useMemo } from 'react';
-import { CLASSES } from '../../dataset/types.ts';
+import { KERATOSIS, MELANOMA } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { sensitivity, specificity } from '../../eval/classification.ts';
 import { classScores, splitMetrics, type EvalPredictions } from '../../eval/report.ts';
 import { rocCurve, type RocCurve } from '../../eval/roc.ts';
 
-export const MELANOMA = CLASSES.indexOf('melanoma');
-export const KERATOSIS = CLASSES.indexOf('seborrheic_keratosis');
 /** Bootstrap settings of the AUC intervals: fixed, so a page shows the same interval each time. */
 export const BOOTSTRAP = { resamples: 1000, seed: 2017 };
 
