@@ -1,7 +1,7 @@
 /**
  * Backend choice by measurement: the first training of a model times one step on every backend
  * in probe workers, trains on the fastest, shows the figures in the performance panel, and keeps
- * them for this device; the person can still force a backend.
+ * them for this device (a reload starts on the fastest); the person can still force a backend.
  */
 import type { Page } from '@playwright/test';
 import { BACKENDS } from '../src/pipeline/backends.ts';
@@ -59,10 +59,13 @@ test('the first training times every backend, trains on the fastest, and keeps t
   await expect(page.getByTestId('backend')).toHaveText(fastest ?? '');
   await expect(page.getByTestId('adapter')).toContainText('(fastest measured)');
 
-  // A reload keeps the timing: the next training measures nothing and trains on the same backend.
+  // A reload keeps the timing: the app starts on the fastest backend, and the next training
+  // measures nothing and trains there.
+  probes.length = 0;
   await page.reload();
   await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
-  probes.length = 0;
+  await expect(page.getByTestId('backend')).toHaveText(fastest ?? '');
+  await expect(measurement).toHaveAttribute('data-state', 'done');
   await trainThenStop(page);
   expect(probes).toHaveLength(0);
   await expect(page.getByTestId('backend')).toHaveText(fastest ?? '');

@@ -49,7 +49,10 @@ export interface RuntimeSlice {
   setBackendPreference: (choice: BackendChoice) => Promise<void>;
   /** Forgets the stored timings: the next training measures again. */
   forgetBackendTimings: () => Promise<void>;
-  /** Starts the compute worker and picks the backend from `?backend=` (once). */
+  /**
+   * Starts the compute worker (once) on the backend `?backend=` forces, else on the one this device
+   * measured fastest for the preset's SegNet, else on the first that works.
+   */
   bootRuntime: (search: string) => Promise<void>;
   /** Runs the backend check in the worker. */
   checkBackend: () => Promise<void>;
@@ -91,8 +94,27 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
           setRuntime({ status: 'error', error: failure.message }),
         );
         setRuntime({ preference: choice });
-        const info = await client.call('init', { backend: choice });
-        setRuntime({ status: 'ready', info, error: null });
+        // Start on the backend this device measured fastest for the preset's SegNet, if it did.
+        const timed =
+          choice === 'auto'
+            ? await cachedMeasurement({ model: 'segnet', preset: get().preset }).catch(
+                () => undefined,
+              )
+            : undefined;
+        const start = timed?.fastest
+          ? await client.call('init', { backend: timed.fastest }).catch(() => null)
+          : null;
+        const info = start
+          ? { ...start, forced: false }
+          : await client.call('init', { backend: choice });
+        setRuntime({
+          status: 'ready',
+          info,
+          error: null,
+          ...(start && timed
+            ? { measurement: { state: 'done', progress: null, result: timed, error: null } }
+            : {}),
+        });
       } catch (error) {
         setRuntime({ status: 'error', error: errorMessage(error) });
       }
