@@ -1,13 +1,12 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice]`: runs every
- * benchmark in headless Chromium and writes bench/results/latest.json and latest.md
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice]`:
+ * runs every benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
- * than its sources. The SegNet
- * training benchmark measures the quick preset's SegNet by default (the seed's trains at a few
- * hundredths of an image a second on a software GPU); `--seed` measures the seed's, for a machine
- * with a real GPU. SegNet options: --segnet-images=N (a whole number of batches),
- * --segnet-epochs=E, --segnet-backends=webgpu,cpu.
+ * than its sources. The SegNet training benchmark measures the quick preset's SegNet by default
+ * (the seed's trains at a few hundredths of an image a second on a software GPU); `--seed`
+ * measures the seed's, for a machine with a real GPU. SegNet options: --segnet-images=N (a whole
+ * number of batches), --segnet-epochs=E, --segnet-backends=webgpu,cpu.
  *
  * The DenseNet training benchmark measures DenseNet-121 at 224 px, batch 8, fine-tune and frozen
  * (with --quick: the quick DenseNet at its 32 px). DenseNet options: --densenet-config=121|quick,
@@ -183,22 +182,21 @@ function choiceWorks(
         segnet.flatMap((f) => (isFailure(f) ? [] : [[f.backend, f.app.imagesPerSecond]])),
       )
     : undefined;
-  const fineTune = densenet?.filter(
-    (f) => f.mode === 'fine-tune' && f.config === 'quick' && f.throughput.app,
-  );
-  const densenetRates =
-    fineTune && fineTune.length > 0
-      ? Object.fromEntries(fineTune.map((f) => [f.backend, f.throughput.app?.imagesPerSecond]))
-      : undefined;
   const works: Parameters<typeof benchChoice>[0] = [
     { work: { model: 'segnet', preset: segnetOptions.preset }, training: segnetRates },
   ];
   // --quick times the SegNet's choice only: each timing runs every backend once more.
-  if (!quick)
-    works.push({
-      work: { model: 'classifier', preset: 'quick', mode: 'fine-tune' },
-      training: densenetRates,
-    });
+  if (quick) return works;
+  const fineTune = densenet?.filter(
+    (f) => f.mode === 'fine-tune' && f.config === 'quick' && f.throughput.app,
+  );
+  works.push({
+    work: { model: 'classifier', preset: 'quick', mode: 'fine-tune' },
+    training:
+      fineTune && fineTune.length > 0
+        ? Object.fromEntries(fineTune.map((f) => [f.backend, f.throughput.app?.imagesPerSecond]))
+        : undefined,
+  });
   return works;
 }
 

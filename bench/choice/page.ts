@@ -4,7 +4,6 @@
  * backend, as on a person's first training — and resolves with what it measured and chose.
  */
 import {
-  describeTrial,
   measureBackends,
   type BackendMeasurement,
   type TimedWork,
@@ -20,7 +19,9 @@ window.runChoiceBench = async (work) => {
   const measurement = await measureBackends(work, ({ backend, done, total }) =>
     console.log(`[choice ${work.model}] timing ${backend} (${done + 1} of ${total})`),
   );
-  for (const trial of measurement.trials)
-    console.log(`[choice ${work.model}] ${describeTrial(trial)}`);
+  for (const { backend, timing, reason } of measurement.trials) {
+    const outcome = timing ? `${timing.imagesPerSecond.toFixed(1)} images/s` : reason;
+    console.log(`[choice ${work.model}] ${backend}: ${outcome}`);
+  }
   return measurement;
 };

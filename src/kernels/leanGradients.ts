@@ -46,8 +46,11 @@ interface EngineInternals {
   gradients: Gradients;
 }
 
-/** The nodes on a path from xs to y, each with only its inputs that depend on xs (tfjs's rule). */
-export function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
+/**
+ * The nodes on a path from xs to y, each with only its inputs that depend on xs: tfjs-core's
+ * `getFilteredNodesXToY` (tape.ts), which the package does not export.
+ */
+function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] {
   const fromXs = new Set(xs.map((x) => x.id));
   const nodesFromXs = new Set<number>();
   for (const node of tape) {
@@ -88,11 +91,11 @@ class GradientMap {
     return this.holders.has(tensor);
   }
 
-  set(id: number, gradient: tf.Tensor): tf.Tensor | undefined {
-    const previous = this.delete(id);
+  /** Sets an entry; a gradient it replaces is the caller's to free (it may be held elsewhere). */
+  set(id: number, gradient: tf.Tensor): void {
+    this.delete(id);
     this.byId.set(id, gradient);
     this.holders.set(gradient, (this.holders.get(gradient) ?? 0) + 1);
-    return previous;
   }
 
   /** Removes an entry; returns its gradient, which may still be held by other entries. */

@@ -62,6 +62,13 @@ let client: ComputeClient | null = null;
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+const NO_MEASUREMENT: RuntimeSlice['runtime']['measurement'] = {
+  state: 'idle',
+  progress: null,
+  result: null,
+  error: null,
+};
+
 /** The compute worker, for the slices that send it work; it is started by `bootRuntime`. */
 export function compute(): ComputeClient {
   if (!client) throw new Error('The compute worker has not started.');
@@ -75,6 +82,15 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
     set((state) => ({
       runtime: { ...state.runtime, check: { ...state.runtime.check, ...patch } },
     }));
+  const setMeasurement = (patch: Partial<RuntimeSlice['runtime']['measurement']>) =>
+    set((state) => ({
+      runtime: { ...state.runtime, measurement: { ...state.runtime.measurement, ...patch } },
+    }));
+  /** Moves the worker to a backend ('auto': the first that works); `forced`: the person chose it. */
+  const switchBackend = async (worker: ComputeClient, backend: BackendChoice, forced: boolean) => {
+    const info = await worker.call('init', { backend });
+    setRuntime({ info: { ...info, forced }, error: null });
+  };
 
   return {
     runtime: {
@@ -83,7 +99,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       error: null,
       check: { state: 'idle', result: null, error: null },
       preference: 'auto',
-      measurement: { state: 'idle', progress: null, result: null, error: null },
+      measurement: NO_MEASUREMENT,
     },
 
     bootRuntime: async (search) => {
@@ -101,20 +117,15 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
                 () => undefined,
               )
             : undefined;
-        const start = timed?.fastest
-          ? await client.call('init', { backend: timed.fastest }).catch(() => null)
-          : null;
-        const info = start
-          ? { ...start, forced: false }
-          : await client.call('init', { backend: choice });
-        setRuntime({
-          status: 'ready',
-          info,
-          error: null,
-          ...(start && timed
-            ? { measurement: { state: 'done', progress: null, result: timed, error: null } }
-            : {}),
-        });
+        const started = timed?.fastest
+          ? await switchBackend(client, timed.fastest, false).then(
+              () => true,
+              () => false,
+            )
+          : false;
+        if (started && timed) setMeasurement({ state: 'done', result: timed });
+        else await switchBackend(client, choice, choice !== 'auto');
+        setRuntime({ status: 'ready' });
       } catch (error) {
         setRuntime({ status: 'error', error: errorMessage(error) });
       }
@@ -123,10 +134,6 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
     prepareBackend: async (work, onProgress) => {
       const { preference, status, info } = get().runtime;
       if (!client || status !== 'ready' || preference !== 'auto') return;
-      const setMeasurement = (patch: Partial<RuntimeSlice['runtime']['measurement']>) =>
-        set((state) => ({
-          runtime: { ...state.runtime, measurement: { ...state.runtime.measurement, ...patch } },
-        }));
       let result: BackendMeasurement;
       try {
         const cached = await cachedMeasurement(work);
@@ -144,10 +151,8 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
         setMeasurement({ state: 'error', progress: null, error: errorMessage(error) });
         return;
       }
-      if (result.fastest && result.fastest !== info?.backend) {
-        const switched = await client.call('init', { backend: result.fastest });
-        setRuntime({ info: { ...switched, forced: false } });
-      }
+      if (result.fastest && result.fastest !== info?.backend)
+        await switchBackend(client, result.fastest, false);
     },
 
     setBackendPreference: async (choice) => {
@@ -157,8 +162,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       const target = choice === 'auto' ? get().runtime.measurement.result?.fastest : choice;
       if (!target || target === current) return;
       try {
-        const info = await client.call('init', { backend: target });
-        setRuntime({ info: { ...info, forced: choice !== 'auto' }, error: null });
+        await switchBackend(client, target, choice !== 'auto');
       } catch (error) {
         setRuntime({ error: errorMessage(error) });
       }
@@ -166,12 +170,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
 
     forgetBackendTimings: async () => {
       await forgetMeasurements();
-      set((state) => ({
-        runtime: {
-          ...state.runtime,
-          measurement: { state: 'idle', progress: null, result: null, error: null },
-        },
-      }));
+      setMeasurement(NO_MEASUREMENT);
     },
 
     checkBackend: async () => {

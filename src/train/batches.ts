@@ -1,8 +1,9 @@
 /**
  * Training batches from IndexedDB (kept in memory for later epochs: src/train/recordCache.ts): the
  * records of a split, shuffled per epoch with a seed, turned into tensors at the model's input size
- * on the backend, with the next batch's records read while the current batch trains. What a batch holds comes from its source: photos and masks for
- * the SegNet, masked photos and labels for the classifier, stored features for a frozen backbone.
+ * on the backend, with the next batch's records read while the current batch trains. What a batch
+ * holds comes from its source: photos and masks for the SegNet, masked photos and labels for the
+ * classifier, stored features for a frozen backbone.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../lib/random.ts';

@@ -28,7 +28,7 @@ export interface MemoryFigures {
   gpuBytes?: number;
 }
 
-export function memoryFigures(): MemoryFigures {
+function memoryFigures(): MemoryFigures {
   const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
   return {
     tensors: memory.numTensors,

@@ -10,7 +10,7 @@
  * `LIMIT.timesFastest` times the fastest answer so far, never less than `LIMIT.leastSeconds / 2`.
  */
 import { clear, createStore, get, set } from 'idb-keyval';
-import { BACKENDS, BACKEND_LABELS, type BackendName } from '../pipeline/backends.ts';
+import { BACKENDS, type BackendName } from '../pipeline/backends.ts';
 import type { ClassifierMode, PresetName } from '../pipeline/presets.ts';
 import type { StepTiming, StepTimingParams, TimedModel } from '../train/stepTiming.ts';
 import { RpcClient, type WorkerPort } from './rpc.ts';
@@ -119,7 +119,7 @@ async function probe(
   }
 }
 
-export function fastestOf(trials: BackendTrial[]): BackendName | null {
+function fastestOf(trials: BackendTrial[]): BackendName | null {
   let fastest: BackendTrial | null = null;
   for (const trial of trials) {
     if (!trial.timing) continue;
@@ -155,12 +155,4 @@ export async function measureBackends(
   };
   await set(keyOf(work), measurement, timings);
   return measurement;
-}
-
-/** One line per backend, for the person: "WebAssembly: 145 images/s". */
-export function describeTrial(trial: BackendTrial): string {
-  const label = BACKEND_LABELS[trial.backend];
-  return trial.timing
-    ? `${label}: ${trial.timing.imagesPerSecond.toFixed(trial.timing.imagesPerSecond < 10 ? 2 : 1)} images/s`
-    : `${label}: ${trial.reason ?? 'no timing'}`;
 }
