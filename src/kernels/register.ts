@@ -1,7 +1,8 @@
 /**
  * The project's own tfjs kernels and gradients, put in place before any training:
- * - wasm: the missing Conv2DBackpropFilter and a fast Conv2DBackpropInput (the backend's own is a
- *   naive loop), both run by XNNPACK — see wasm/conv2dBackprop.ts — and an Identity that shares
+ * - wasm: the missing Conv2DBackpropFilter (the project's own SIMD kernel) and a fast
+ *   Conv2DBackpropInput (the backend's own is a naive loop) run by XNNPACK — see
+ *   wasm/conv2dBackprop.ts — and an Identity that shares
  *   memory rather than copying every tensor a gradient saves (wasm/identity.ts), and Sum and Mean
  *   over the leading axes as one average pooling (wasm/leadingReduction.ts);
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
