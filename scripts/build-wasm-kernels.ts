@@ -2,14 +2,18 @@
  * Compiles the project's WebAssembly kernels (src/kernels/wasm/native/*.c) and writes each as a
  * TypeScript module of base64 strings beside its source, so the app, the unit tests and the
  * benchmarks load it the same way, with no fetch and no build plugin. The generated modules are
- * committed: building them needs clang and wasm-ld with the wasm32 target (Debian: `apt-get install
- * clang lld`), which `npm ci` does not; a unit test checks that each is up to date with its source.
+ * committed: building them needs clang 19 and its wasm-ld (Debian: `apt-get install clang-19
+ * lld-19`; another with `CLANG=clang-22`), which `npm ci` does not; a unit test checks that each
+ * is up to date with its source.
  *
  *   npm run build:kernels
  *
- * Two builds of each kernel, because a module that imports a memory must say whether it is shared:
- * one for tfjs-backend-wasm's single-threaded builds and one for its threaded build (a shared
- * memory, used when the page is cross-origin isolated).
+ * Four builds of each kernel:
+ * - for tfjs-backend-wasm's single-threaded builds and for its threaded build, because a module that
+ *   imports a memory must say whether it is shared (the threaded build's is; it runs when the page
+ *   is cross-origin isolated);
+ * - with WebAssembly SIMD, and with relaxed SIMD as well (fused multiply-add; Chrome 114+, Firefox
+ *   120+, Node 22+), for the engines that validate it.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,7 +39,14 @@ const COMMON = [
   // Exported so the loader can point the stack at memory it owns, should the code ever use one.
   '-Wl,--export=__stack_pointer',
 ];
-const BUILDS = { plainMemory: [], sharedMemory: ['-matomics', '-Wl,--shared-memory'] };
+const SHARED = ['-matomics', '-Wl,--shared-memory'];
+const BUILDS = {
+  simd: [],
+  simdShared: SHARED,
+  relaxedSimd: ['-mrelaxed-simd'],
+  relaxedSimdShared: ['-mrelaxed-simd', ...SHARED],
+};
+const CLANG = process.env.CLANG ?? 'clang-19';
 
 /** TypeScript name of the module generated from `name.c`: snake_case to camelCase. */
 export const generatedName = (source: string): string =>
@@ -47,7 +58,7 @@ function compile(source: string, flags: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-kernel-'));
   try {
     const out = join(dir, 'kernel.wasm');
-    execFileSync('clang', [...COMMON, ...flags, '-o', out, source], { stdio: 'inherit' });
+    execFileSync(CLANG, [...COMMON, ...flags, '-o', out, source], { stdio: 'inherit' });
     return readFileSync(out).toString('base64');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -55,7 +66,7 @@ function compile(source: string, flags: string[]): string {
 }
 
 function main(): void {
-  const clang = execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const clang = execFileSync(CLANG, ['--version'], { encoding: 'utf8' }).split('\n')[0];
   for (const file of readdirSync(NATIVE).filter((f) => f.endsWith('.c'))) {
     const source = join(NATIVE, file);
     const lines = [

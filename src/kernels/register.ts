@@ -1,10 +1,11 @@
 /**
  * The project's own tfjs kernels and gradients, put in place before any training:
  * - wasm: the missing Conv2DBackpropFilter (the project's own SIMD kernel) and a fast
- *   Conv2DBackpropInput (the backend's own is a naive loop) run by XNNPACK — see
- *   wasm/conv2dBackprop.ts — and an Identity that shares
- *   memory rather than copying every tensor a gradient saves (wasm/identity.ts), and Sum and Mean
- *   over the leading axes as one average pooling (wasm/leadingReduction.ts);
+ *   Conv2DBackpropInput (the backend's own is a naive loop) run by XNNPACK, see
+ *   wasm/conv2dBackprop.ts; the max-pooling and nearest-resize gradients, also the project's own
+ *   WebAssembly (wasm/poolGradients.ts); an Identity that shares memory rather than copying every
+ *   tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading axes as one
+ *   average pooling (wasm/leadingReduction.ts);
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
  *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
@@ -17,6 +18,7 @@ import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
 import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
+import * as wasmPool from './wasm/poolGradients.ts';
 
 const KERNELS: tf.KernelConfig[] = [
   {
@@ -33,6 +35,16 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: tf.Identity,
     backendName: 'wasm',
     kernelFunc: identity as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.MaxPoolGrad,
+    backendName: 'wasm',
+    kernelFunc: wasmPool.maxPoolGrad as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.ResizeNearestNeighborGrad,
+    backendName: 'wasm',
+    kernelFunc: wasmPool.resizeNearestNeighborGrad as unknown as tf.KernelFunc,
   },
   {
     kernelName: tf.ResizeNearestNeighborGrad,

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** The input index that output index `i` copies, as tfjs's ResizeNearestNeighbor picks it. */
-function sourceIndex(
+export function sourceIndex(
   i: number,
   inSize: number,
   outSize: number,

@@ -5,7 +5,7 @@
  *
  * - Input gradient: work XNNPACK already does fast, a stride-1 convolution of the output gradient
  *   (zero-dilated by the stride) with the kernel flipped in space and its channel axes swapped.
- * - Filter gradient: the project's own SIMD kernel (nativeFilterGradient.ts). Measured in Node, batch
+ * - Filter gradient: the project's own SIMD kernel (filterGradient.ts). Measured in Node, batch
  *   4 at 200 px, 16 -> 16 channels: 26-34 ms, against 90-112 ms for the best XNNPACK formulation
  *   found (one convolution of x, batch and channel axes swapped, by dy as the kernel), 262 ms for one
  *   1x1-convolution GEMM per kernel tap and 746 ms for BatchMatMul per tap.
@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { call, convolve, free, pad, reshape, transpose } from './compose.ts';
-import { nativeFilterGradient } from './nativeFilterGradient.ts';
+import { filterGradient } from './filterGradient.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -51,7 +51,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const info = convInfo(x.shape as Shape4, attrs.filterShape as Shape4, attrs);
-  return nativeFilterGradient(backend, x, dy, info);
+  return filterGradient(backend, x, dy, info);
 }
 
 /**

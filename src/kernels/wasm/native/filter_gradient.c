@@ -22,6 +22,13 @@
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
+
+/* acc + a * b: one fused instruction where the build has relaxed SIMD (x86 FMA, arm64 FMLA). */
+#ifdef __wasm_relaxed_simd__
+#define MADD(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
+#else
+#define MADD(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
 #define INLINE static inline __attribute__((always_inline))
 
 /* A rectangle of output pixels and where it starts in x and dy, for one tap. */
@@ -51,7 +58,7 @@ INLINE void tile(float *dw, int co, const Rect *r, int c0, int o0, const int MR,
       for (int v = 0; v < NV; v++) dy[v] = wasm_v128_load(b + 4 * v);
       for (int m = 0; m < MR; m++) {
         const v128_t s = wasm_v128_load32_splat(a + m);
-        for (int v = 0; v < NV; v++) acc[m][v] = wasm_f32x4_add(acc[m][v], wasm_f32x4_mul(s, dy[v]));
+        for (int v = 0; v < NV; v++) acc[m][v] = MADD(acc[m][v], s, dy[v]);
       }
       a += r->a_col;
       b += r->b_col;

@@ -1,0 +1,66 @@
+/*
+ * The gradients of SegNet's two resampling layers for tfjs-backend-wasm, on the backend's own memory
+ * (see filter_gradient.c for how these modules are built and loaded). tfjs-backend-wasm's own
+ * MaxPoolGrad and ResizeNearestNeighborGrad took 135 and 80-120 ms of a 2.5 s SegNet step; both are
+ * scatter-adds over memory that these do in one pass. Channels last throughout.
+ */
+#define EXPORT(name) __attribute__((export_name(name)))
+
+/*
+ * dx = the max-pooling gradient: each output pixel's gradient goes, channel by channel, to the
+ * window pixel that was its maximum (the first such in row-major window order, as tfjs picks it;
+ * none where the window holds no number above -infinity). Overlapping windows add up.
+ */
+EXPORT("maxPoolGradient")
+void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, int h, int w, int depth,
+                       int oh, int ow, int fh, int fw, int sh, int sw, int top, int left) {
+  for (int k = 0; k < batch * h * w * depth; k++) dx[k] = 0.0f;
+  for (int b = 0; b < batch; b++) {
+    const float *image = x + b * h * w * depth;
+    float *gradient = dx + b * h * w * depth;
+    for (int oy = 0; oy < oh; oy++) {
+      const int y0 = oy * sh - top;
+      const int ya = y0 < 0 ? 0 : y0, yb = y0 + fh < h ? y0 + fh : h;
+      for (int ox = 0; ox < ow; ox++) {
+        const int x0 = ox * sw - left;
+        const int xa = x0 < 0 ? 0 : x0, xb = x0 + fw < w ? x0 + fw : w;
+        const float *g = dy + ((b * oh + oy) * ow + ox) * depth;
+        for (int c = 0; c < depth; c++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int y = ya; y < yb; y++) {
+            for (int xx = xa; xx < xb; xx++) {
+              const int i = (y * w + xx) * depth + c;
+              if (image[i] > best) {
+                best = image[i];
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) gradient[at] += g[c];
+        }
+      }
+    }
+  }
+}
+
+/*
+ * dx = the nearest-neighbour resize gradient: each output pixel's gradient is added to the input
+ * pixel the forward pass copied it from, input row rows[oy] and column cols[ox] (computed by the
+ * caller with the forward kernel's own rule).
+ */
+EXPORT("resizeNearestGradient")
+void resize_nearest_gradient(const float *dy, float *dx, const int *rows, const int *cols, int batch,
+                             int h, int w, int depth, int oh, int ow) {
+  for (int k = 0; k < batch * h * w * depth; k++) dx[k] = 0.0f;
+  for (int b = 0; b < batch; b++) {
+    for (int oy = 0; oy < oh; oy++) {
+      float *row = dx + (b * h + rows[oy]) * w * depth;
+      const float *g = dy + (b * oh + oy) * ow * depth;
+      for (int ox = 0; ox < ow; ox++, g += depth) {
+        float *to = row + cols[ox] * depth;
+        for (int c = 0; c < depth; c++) to[c] += g[c];
+      }
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The gradients of max pooling and of the nearest-neighbour resize (SegNet's pooling and
+ * upsampling) for the wasm backend, in the project's own WebAssembly (native/pool_gradients.c).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
+import { address, nativeFunction, withInts } from './native/module.ts';
+import * as builds from './native/poolGradients.wasm.ts';
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}
+
+type Shape4 = [number, number, number, number];
+
+export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const dy = inputs.dy as tf.TensorInfo;
+  const x = inputs.input as tf.TensorInfo;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as Shape4,
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'valid' | 'same' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const [batch, h, w, depth] = x.shape as Shape4;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  nativeFunction(backend, builds, 'maxPoolGradient')(
+    address(backend, x),
+    address(backend, dy),
+    address(backend, dx),
+    batch,
+    h,
+    w,
+    depth,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+  return dx;
+}
+
+export function resizeNearestNeighborGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const images = inputs.images as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const alignCorners = Boolean(attrs.alignCorners);
+  const halfPixelCenters = Boolean(attrs.halfPixelCenters);
+  const [batch, h, w, depth] = images.shape as Shape4;
+  const [, outHeight, outWidth] = dy.shape as Shape4;
+  const source = (size: number, outSize: number) =>
+    Array.from({ length: outSize }, (_, i) =>
+      sourceIndex(i, size, outSize, alignCorners, halfPixelCenters),
+    );
+  const dx = backend.makeOutput(images.shape, 'float32');
+  withInts(backend, [...source(h, outHeight), ...source(w, outWidth)], (rows) =>
+    nativeFunction(backend, builds, 'resizeNearestGradient')(
+      address(backend, dy),
+      address(backend, dx),
+      rows,
+      rows + outHeight * 4,
+      batch,
+      h,
+      w,
+      depth,
+      outHeight,
+      outWidth,
+    ),
+  );
+  return dx;
+}
