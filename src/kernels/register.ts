@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad } from './batchNormGrad.ts';
 import { useLeanGradients } from './leanGradients.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
+import { forwardConv2d } from './wasm/conv2d.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
 import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
@@ -61,6 +62,8 @@ const WRAPPERS: {
 }[] = [
   { kernelName: tf.Sum, backendName: 'wasm', wrap: (own) => leadingReduction('Sum', own) },
   { kernelName: tf.Mean, backendName: 'wasm', wrap: (own) => leadingReduction('Mean', own) },
+  { kernelName: tf.Conv2D, backendName: 'wasm', wrap: forwardConv2d },
+  { kernelName: tf.FusedConv2D, backendName: 'wasm', wrap: forwardConv2d },
 ];
 const wrapped = new WeakSet<tf.KernelFunc>();
 

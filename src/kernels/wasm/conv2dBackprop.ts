@@ -3,8 +3,9 @@
  * at all and a naive Conv2DBackpropInput, which made training on the CPU about 260x slower than
  * PyTorch on the same core (issue 9).
  *
- * - Input gradient: work XNNPACK already does fast, a stride-1 convolution of the output gradient
- *   (zero-dilated by the stride) with the kernel flipped in space and its channel axes swapped.
+ * - Input gradient: a stride-1 convolution of the output gradient (zero-dilated by the stride) with
+ *   the kernel flipped in space and its channel axes swapped; the project's own (conv2d.ts) for a
+ *   stride-1 convolution, XNNPACK's for the rest.
  * - Filter gradient: the project's own SIMD kernel (filterGradient.ts). Measured in Node, batch
  *   4 at 200 px, 16 -> 16 channels: 26-34 ms, against 90-112 ms for the best XNNPACK formulation
  *   found (one convolution of x, batch and channel axes swapped, by dy as the kernel), 262 ms for one
@@ -13,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { call, convolve, free, pad, reshape, transpose } from './compose.ts';
+import { nativeConv2d } from './conv2d.ts';
 import { filterGradient } from './filterGradient.ts';
 
 type Shape4 = [number, number, number, number];
@@ -84,7 +86,20 @@ export function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
 
-  // The kernel flipped in space, [kh, kw, outC, inC].
+  if (sh === 1 && sw === 1) {
+    return nativeConv2d(backend, {
+      input: dy,
+      kernel: filter,
+      flip: true,
+      relu: false,
+      outHeight: h,
+      outWidth: w,
+      top: kh - 1 - top,
+      left: kw - 1 - left,
+    });
+  }
+  // Strided (DenseNet's first convolution, whose input needs no gradient, is the only one in the
+  // app's models): the kernel flipped in space, [kh, kw, outC, inC].
   const flipped = flipSpatially(backend, filter);
   const kernel = transpose(backend, flipped, [0, 1, 3, 2]);
   if (flipped !== filter) free(backend, flipped);

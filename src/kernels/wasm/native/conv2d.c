@@ -1,0 +1,140 @@
+/*
+ * A stride-1 convolution for tfjs-backend-wasm, on the backend's own memory (see filter_gradient.c
+ * for how these modules are built and loaded). It serves the input gradient of a stride-1
+ * convolution: dx is dy convolved with the kernel flipped in space and its channel axes swapped,
+ * which the packing step below does as it copies the kernel.
+ *
+ *   out[b][y][x][o] = sum over (i, j, c) of in[b][y + i - top][x + j - left][c] * k[i][j][c][o]
+ *
+ * (channels last; taps that fall in the padding contribute nothing). The kernel is first packed into
+ * blocks of 8 output channels, [block][i][j][c][8], zero-filled past the last channel, so that the
+ * inner loop reads it contiguously. Each register tile is 4 neighbouring output pixels of a row by
+ * one block (8 SIMD accumulators), summed over every tap and input channel before it is stored.
+ * A row's pixels whose taps all fall inside the input take the 4-pixel tiles; the few at its ends,
+ * whose taps cross the padding, go one at a time with a bounds check per tap.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+#ifdef __wasm_relaxed_simd__
+#define MADD(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
+#else
+#define MADD(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
+
+typedef struct {
+  const float *in;
+  int h, w, ci;
+  int kh, kw, top, left;
+} Geometry;
+
+/* Stores lanes [0, count) of v to out. */
+INLINE void store_lanes(float *out, v128_t v, int count) {
+  if (count >= 4) {
+    wasm_v128_store(out, v);
+    return;
+  }
+  if (count > 0) out[0] = wasm_f32x4_extract_lane(v, 0);
+  if (count > 1) out[1] = wasm_f32x4_extract_lane(v, 1);
+  if (count > 2) out[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+/*
+ * MR output pixels of row y of image b, from column x, by one block of packed kernel: every tap that
+ * falls inside the input (all of them, horizontally, when `inside`), then the store of `lanes`
+ * output channels.
+ */
+INLINE void tile(const Geometry *g, const float *packed, int b, int y, int x, float *out, int co,
+                 int lanes, v128_t bias0, v128_t bias1, int relu, const int MR, const int inside) {
+  v128_t acc[4][2];
+  for (int m = 0; m < MR; m++) {
+    acc[m][0] = bias0;
+    acc[m][1] = bias1;
+  }
+  const int ci = g->ci;
+  for (int i = 0; i < g->kh; i++) {
+    const int iy = y + i - g->top;
+    if (iy < 0 || iy >= g->h) continue;
+    const float *row = g->in + (b * g->h + iy) * g->w * ci;
+    for (int j = 0; j < g->kw; j++) {
+      const int ix = x + j - g->left;
+      if (!inside && (ix < 0 || ix >= g->w)) continue;
+      const float *a = row + ix * ci;
+      const float *k = packed + (i * g->kw + j) * ci * 8;
+      for (int c = 0; c < ci; c++, k += 8) {
+        const v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + 4);
+        for (int m = 0; m < MR; m++) {
+          const v128_t s = wasm_v128_load32_splat(a + m * ci + c);
+          acc[m][0] = MADD(acc[m][0], s, k0);
+          acc[m][1] = MADD(acc[m][1], s, k1);
+        }
+      }
+    }
+  }
+  for (int m = 0; m < MR; m++) {
+    v128_t v0 = acc[m][0], v1 = acc[m][1];
+    if (relu) {
+      v0 = wasm_f32x4_max(v0, wasm_f32x4_splat(0.0f));
+      v1 = wasm_f32x4_max(v1, wasm_f32x4_splat(0.0f));
+    }
+    float *o = out + m * co;
+    store_lanes(o, v0, lanes);
+    store_lanes(o + 4, v1, lanes - 4);
+  }
+}
+
+/*
+ * out = in convolved with k, stride 1: in is [batch, h, w, ci]; out is [batch, oh, ow, co]; k is
+ * [kh, kw, ci, co], or with `flip`, a forward kernel [kh, kw, co, ci] to use flipped in space with
+ * its channel axes swapped; bias (co floats, or 0 for none) and `relu` are applied to out. `packed`
+ * is scratch for ceil(co / 8) * 8 * kh * kw * ci floats.
+ */
+EXPORT("conv2d")
+void conv2d(const float *in, const float *k, const float *bias, float *out, float *packed, int batch,
+            int h, int w, int ci, int oh, int ow, int co, int kh, int kw, int top, int left, int flip,
+            int relu) {
+  const int taps = kh * kw, blocks = (co + 7) / 8;
+  for (int blk = 0; blk < blocks; blk++) {
+    for (int t = 0; t < taps; t++) {
+      const int source_tap = flip ? taps - 1 - t : t;
+      for (int c = 0; c < ci; c++) {
+        float *to = packed + ((blk * taps + t) * ci + c) * 8;
+        for (int l = 0; l < 8; l++) {
+          const int o = blk * 8 + l;
+          to[l] = o >= co ? 0.0f
+                  : flip  ? k[(source_tap * co + o) * ci + c]
+                          : k[(source_tap * ci + c) * co + o];
+        }
+      }
+    }
+  }
+  const Geometry g = {in, h, w, ci, kh, kw, top, left};
+  /* Output columns whose taps all fall inside the input: [first, end). */
+  int first = left, end = w - kw + 1 + left;
+  if (first > ow) first = ow;
+  if (end > ow) end = ow;
+  if (end < first) end = first;
+  for (int b = 0; b < batch; b++) {
+    for (int y = 0; y < oh; y++) {
+      for (int blk = 0; blk < blocks; blk++) {
+        const float *kb = packed + blk * taps * ci * 8;
+        const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
+        float bias_lanes[8];
+        for (int l = 0; l < 8; l++) bias_lanes[l] = bias && l < lanes ? bias[blk * 8 + l] : 0.0f;
+        const v128_t bias0 = wasm_v128_load(bias_lanes), bias1 = wasm_v128_load(bias_lanes + 4);
+        float *row = out + (b * oh + y) * ow * co + blk * 8;
+        int x = 0;
+        for (; x < first; x++)
+          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 0);
+        for (; x + 4 <= end; x += 4)
+          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 4, 1);
+        for (; x < end; x++)
+          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 1);
+        for (; x < ow; x++)
+          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The native stride-1 convolution on a memory of its own, in all four builds, against the
+ * definition written as plain loops: kernels as given and flipped (the input gradient's use),
+ * padding of every kind (same, valid, and the full padding of a valid convolution's input
+ * gradient), rows too short for a 4-pixel tile, output-channel counts around the blocks of 8, bias
+ * and ReLU; and nothing written outside the output and the packing scratch.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as builds from './conv2d.wasm.ts';
+import {
+  eachBuild,
+  randomFloats,
+  relativeDifference,
+  relaxedSimdRuns,
+  runNative,
+} from './testHarness.ts';
+
+interface Case {
+  batch: number;
+  h: number;
+  w: number;
+  inC: number;
+  outC: number;
+  k: number;
+  top: number;
+  outH: number;
+  outW: number;
+  flip: boolean;
+  bias: boolean;
+  relu: boolean;
+}
+
+function reference(c: Case, input: Float32Array, kernel: Float32Array, bias: Float32Array) {
+  const out = new Float64Array(c.batch * c.outH * c.outW * c.outC);
+  // k[i][j][ci][co], whichever way the kernel is given
+  const k = (i: number, j: number, ci: number, co: number) =>
+    (c.flip
+      ? kernel[(((c.k - 1 - i) * c.k + (c.k - 1 - j)) * c.outC + co) * c.inC + ci]
+      : kernel[((i * c.k + j) * c.inC + ci) * c.outC + co]) as number;
+  for (let b = 0; b < c.batch; b++)
+    for (let y = 0; y < c.outH; y++)
+      for (let x = 0; x < c.outW; x++)
+        for (let co = 0; co < c.outC; co++) {
+          let sum = c.bias ? (bias[co] as number) : 0;
+          for (let i = 0; i < c.k; i++)
+            for (let j = 0; j < c.k; j++) {
+              const [iy, ix] = [y + i - c.top, x + j - c.top];
+              if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+              for (let ci = 0; ci < c.inC; ci++)
+                sum +=
+                  (input[((b * c.h + iy) * c.w + ix) * c.inC + ci] as number) * k(i, j, ci, co);
+            }
+          out[((b * c.outH + y) * c.outW + x) * c.outC + co] = c.relu ? Math.max(0, sum) : sum;
+        }
+  return out;
+}
+
+const plain = { flip: false, bias: false, relu: false };
+const CASES: Case[] = [
+  // same padding, rows of 11: two 4-pixel tiles, a remainder and the two edge pixels
+  { batch: 2, h: 6, w: 11, inC: 4, outC: 8, k: 3, top: 1, outH: 6, outW: 11, ...plain },
+  { batch: 1, h: 5, w: 9, inC: 5, outC: 13, k: 3, top: 1, outH: 5, outW: 9, ...plain },
+  { batch: 1, h: 4, w: 7, inC: 3, outC: 1, k: 3, top: 1, outH: 4, outW: 7, ...plain },
+  { batch: 1, h: 4, w: 8, inC: 16, outC: 3, k: 1, top: 0, outH: 4, outW: 8, ...plain },
+  { batch: 1, h: 3, w: 2, inC: 2, outC: 9, k: 3, top: 1, outH: 3, outW: 2, ...plain },
+  // valid, and the full padding of a valid convolution's input gradient
+  { batch: 2, h: 7, w: 10, inC: 6, outC: 16, k: 3, top: 0, outH: 5, outW: 8, ...plain },
+  { batch: 1, h: 5, w: 6, inC: 7, outC: 12, k: 3, top: 2, outH: 7, outW: 8, ...plain },
+  { batch: 1, h: 9, w: 9, inC: 3, outC: 10, k: 7, top: 3, outH: 9, outW: 9, ...plain },
+  // the input gradient's kernel; and bias and ReLU
+  { batch: 2, h: 6, w: 9, inC: 8, outC: 6, k: 3, top: 1, outH: 6, outW: 9, ...plain, flip: true },
+  { batch: 1, h: 5, w: 5, inC: 4, outC: 11, k: 3, top: 2, outH: 7, outW: 7, ...plain, flip: true },
+  {
+    batch: 1,
+    h: 6,
+    w: 10,
+    inC: 5,
+    outC: 12,
+    k: 3,
+    top: 1,
+    outH: 6,
+    outW: 10,
+    flip: false,
+    bias: true,
+    relu: true,
+  },
+  {
+    batch: 1,
+    h: 4,
+    w: 6,
+    inC: 3,
+    outC: 5,
+    k: 1,
+    top: 0,
+    outH: 4,
+    outW: 6,
+    flip: false,
+    bias: true,
+    relu: false,
+  },
+];
+
+describe('native stride-1 convolution', () => {
+  it('was built from the C source as it is now (run `npm run build:kernels` after changing it)', () => {
+    const source = readFileSync(join(import.meta.dirname, 'conv2d.c'), 'utf8');
+    expect(createHash('sha256').update(source).digest('hex')).toBe(builds.sourceSha256);
+  });
+
+  it('runs its relaxed-SIMD builds here, as Chromium does', () => {
+    expect(relaxedSimdRuns(builds)).toBe(true);
+  });
+
+  for (const [name, build, shared] of eachBuild(builds)) {
+    for (const c of CASES) {
+      const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC}, ${c.k}x${c.k} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}`;
+      it(title, () => {
+        const input = randomFloats(c.batch * c.h * c.w * c.inC);
+        const kernel = randomFloats(c.k * c.k * c.inC * c.outC);
+        const bias = randomFloats(c.outC);
+        const packed = Math.ceil(c.outC / 8) * 8 * c.k * c.k * c.inC;
+        const { outputs, untouched } = runNative(
+          build,
+          shared,
+          'conv2d',
+          {
+            inputs: [input, kernel, c.bias ? bias : null],
+            outputs: [c.batch * c.outH * c.outW * c.outC, packed],
+          },
+          [
+            c.batch,
+            c.h,
+            c.w,
+            c.inC,
+            c.outH,
+            c.outW,
+            c.outC,
+            c.k,
+            c.k,
+            c.top,
+            c.top,
+            c.flip ? 1 : 0,
+            c.relu ? 1 : 0,
+          ],
+        );
+        expect(untouched).toBe(true);
+        const expected = reference(c, input, kernel, bias);
+        expect(relativeDifference(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
+      });
+    }
+  }
+});

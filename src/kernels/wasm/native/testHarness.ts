@@ -1,0 +1,99 @@
+/**
+ * Runs a native kernel on a memory of its own, for the tests: the inputs and outputs laid out one
+ * after another with guard zones between them, so a test can check that the kernel wrote its
+ * outputs and nothing else (the app runs these modules on the memory tfjs keeps every tensor in).
+ */
+import type { NativeBuilds } from './module.ts';
+
+const GUARD = 64; // floats before and after every buffer
+const SENTINEL = -12345.5;
+
+/** The four builds of a module, named for the test titles. */
+export function eachBuild(builds: NativeBuilds): [string, string, boolean][] {
+  return [
+    ['SIMD', builds.simd, false],
+    ['SIMD, shared memory', builds.simdShared, true],
+    ['relaxed SIMD', builds.relaxedSimd, false],
+    ['relaxed SIMD, shared memory', builds.relaxedSimdShared, true],
+  ];
+}
+
+/** Whether this engine runs a module's relaxed-SIMD builds (vite.config.ts flags it for Node 20). */
+export const relaxedSimdRuns = (builds: NativeBuilds): boolean =>
+  [builds.relaxedSimd, builds.relaxedSimdShared].every((b) =>
+    WebAssembly.validate(Buffer.from(b, 'base64')),
+  );
+
+export interface Buffers {
+  /** Inputs, copied in; left as they were, or the run reports it. `null`: address 0, no buffer. */
+  inputs: (Float32Array | null)[];
+  /** Sizes of the outputs, in floats. */
+  outputs: number[];
+}
+
+/**
+ * Calls `name` with the byte addresses of the inputs then the outputs, then `args`. Returns the
+ * outputs and whether everything outside them is as it was.
+ */
+export function runNative(
+  build: string,
+  shared: boolean,
+  name: string,
+  { inputs, outputs }: Buffers,
+  args: number[],
+): { outputs: Float32Array[]; untouched: boolean } {
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared });
+  const bytes = Uint8Array.from(Buffer.from(build, 'base64'));
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const kernel = instance.exports[name] as (...args: number[]) => void;
+  const sizes = [...inputs.map((i) => i?.length ?? 0), ...outputs];
+  const needed = (1 << 20) + (sizes.reduce((a, b) => a + b, 0) + GUARD * (sizes.length + 1)) * 4;
+  if (needed > memory.buffer.byteLength)
+    memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  const heap = new Float32Array(memory.buffer);
+  heap.fill(SENTINEL);
+  // From 1 MB up: the module's own stack sits lower.
+  const offsets: number[] = [];
+  let at = (1 << 20) / 4 + GUARD;
+  for (const size of sizes) {
+    offsets.push(at);
+    at += size + GUARD;
+  }
+  inputs.forEach((input, i) => {
+    if (input) heap.set(input, offsets[i]);
+  });
+  kernel(...offsets.map((o, i) => (i < inputs.length && !inputs[i] ? 0 : o * 4)), ...args);
+  const outputOffsets = offsets.slice(inputs.length);
+  let untouched = inputs.every(
+    (input, i) =>
+      !input ||
+      heap
+        .subarray(offsets[i], (offsets[i] as number) + input.length)
+        .every((v, j) => v === input[j]),
+  );
+  // Every guard zone, and nothing but outputs written between them.
+  let previousEnd = (1 << 20) / 4;
+  offsets.forEach((offset, i) => {
+    untouched &&= heap.subarray(previousEnd, offset).every((v) => v === SENTINEL);
+    previousEnd = offset + (sizes[i] as number);
+  });
+  untouched &&= heap.subarray(previousEnd, at).every((v) => v === SENTINEL);
+  return {
+    outputs: outputOffsets.map((o, i) => heap.slice(o, o + (outputs[i] as number))),
+    untouched,
+  };
+}
+
+export const randomFloats = (n: number): Float32Array =>
+  Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+
+/** Largest difference from the reference, relative to the reference's largest magnitude. */
+export function relativeDifference(actual: Float32Array, expected: Float64Array): number {
+  let scale = 1e-30;
+  let worst = 0;
+  expected.forEach((e, i) => {
+    scale = Math.max(scale, Math.abs(e));
+    worst = Math.max(worst, Math.abs((actual[i] as number) - e));
+  });
+  return worst / scale;
+}
