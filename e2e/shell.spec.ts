@@ -44,14 +44,14 @@ for (const backend of ['cpu', 'webgl', 'wasm'] as const) {
   });
 }
 
-test('the page is cross-origin isolated, so WebAssembly runs the threaded SIMD build of XNNPACK', async ({
+test('the page is cross-origin isolated, so WebAssembly runs the threaded SIMD build of XNNPACK, and the project’s kernels use relaxed SIMD', async ({
   page,
 }) => {
   await page.goto('/?backend=wasm');
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
   await expect(page.getByTestId('backend')).toHaveText('wasm');
   await expect(page.getByTestId('adapter')).toContainText(
-    /XNNPACK, SIMD, threaded build, \d+ threads?/,
+    /XNNPACK, SIMD \+ own kernels, relaxed SIMD, threaded build, \d+ threads?/,
   );
 });
 

@@ -1,11 +1,11 @@
 /**
  * The project's own tfjs kernels and gradients, put in place before any training:
- * - wasm: the missing Conv2DBackpropFilter (the project's own SIMD kernel) and a fast
- *   Conv2DBackpropInput (the backend's own is a naive loop) run by XNNPACK, see
- *   wasm/conv2dBackprop.ts; the max-pooling and nearest-resize gradients, also the project's own
- *   WebAssembly (wasm/poolGradients.ts); an Identity that shares memory rather than copying every
- *   tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading axes as one
- *   average pooling (wasm/leadingReduction.ts);
+ * - wasm: the project's own WebAssembly (wasm/native/*.c) for the missing Conv2DBackpropFilter, a
+ *   fast Conv2DBackpropInput (the backend's own is a naive loop) and the stride-1 forward
+ *   convolutions (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling and
+ *   nearest-resize gradients (wasm/poolGradients.ts); an Identity that shares memory rather than
+ *   copying every tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading
+ *   axes as one average pooling (wasm/leadingReduction.ts);
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
  *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
@@ -38,16 +38,6 @@ const KERNELS: tf.KernelConfig[] = [
     kernelFunc: identity as unknown as tf.KernelFunc,
   },
   {
-    kernelName: tf.MaxPoolGrad,
-    backendName: 'wasm',
-    kernelFunc: wasmPool.maxPoolGrad as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: tf.ResizeNearestNeighborGrad,
-    backendName: 'wasm',
-    kernelFunc: wasmPool.resizeNearestNeighborGrad as unknown as tf.KernelFunc,
-  },
-  {
     kernelName: tf.ResizeNearestNeighborGrad,
     backendName: 'cpu',
     kernelFunc: resizeNearestNeighborGrad,
@@ -64,6 +54,12 @@ const WRAPPERS: {
   { kernelName: tf.Mean, backendName: 'wasm', wrap: (own) => leadingReduction('Mean', own) },
   { kernelName: tf.Conv2D, backendName: 'wasm', wrap: forwardConv2d },
   { kernelName: tf.FusedConv2D, backendName: 'wasm', wrap: forwardConv2d },
+  { kernelName: tf.MaxPoolGrad, backendName: 'wasm', wrap: wasmPool.maxPoolGrad },
+  {
+    kernelName: tf.ResizeNearestNeighborGrad,
+    backendName: 'wasm',
+    wrap: wasmPool.resizeNearestNeighborGrad,
+  },
 ];
 const wrapped = new WeakSet<tf.KernelFunc>();
 

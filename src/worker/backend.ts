@@ -18,6 +18,7 @@ import {
 import { checkBackend } from './checkBackend.ts';
 import { watchDevice } from './gpuFaults.ts';
 import type { BackendAttempt, BackendInfo } from './protocol.ts';
+import { nativeSimd } from '../kernels/wasm/native/module.ts';
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailable';
@@ -96,7 +97,8 @@ async function describeAdapter(backend: BackendName): Promise<string> {
     const threads = getThreadsCount();
     const pool = `${threads} thread${threads > 1 ? 's' : ''}`;
     const isolated = globalThis.crossOriginIsolated === true;
-    return `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${
+    const own = nativeSimd();
+    return `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}${own ? ` + own kernels, ${own}` : ''}, ${
       threaded
         ? `threaded build, ${pool}`
         : `${pool}${isolated ? '' : ' (the page is not cross-origin isolated)'}`

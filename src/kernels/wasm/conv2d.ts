@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as builds from './native/conv2d.wasm.ts';
-import { address, nativeFunction } from './native/module.ts';
+import { address, nativeFunction, nativeSimd } from './native/module.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -71,8 +71,8 @@ interface ForwardArgs {
 
 /**
  * Conv2D or FusedConv2D on the project's kernel where it applies (float32, channels last, stride
- * and dilation 1, no activation or ReLU, a bias of one value per channel), else the backend's own
- * (XNNPACK). Measured in Node for the seed SegNet's forward pass: 580 ms with XNNPACK.
+ * and dilation 1, no activation or ReLU, a bias of one value per channel) and the engine runs
+ * WebAssembly SIMD, else the backend's own (XNNPACK). Measured in Node for the seed SegNet's forward pass: 580 ms with XNNPACK.
  */
 export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -82,6 +82,7 @@ export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
     const format = (attrs.dataFormat as string | undefined) ?? 'NHWC';
     const outC = (filter.shape as Shape4)[3];
     const applies =
+      nativeSimd() !== null &&
       x.dtype === 'float32' &&
       format === 'NHWC' &&
       !preluActivationWeights &&

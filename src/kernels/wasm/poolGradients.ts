@@ -1,11 +1,12 @@
 /**
  * The gradients of max pooling and of the nearest-neighbour resize (SegNet's pooling and
- * upsampling) for the wasm backend, in the project's own WebAssembly (native/pool_gradients.c).
+ * upsampling) for the wasm backend, in the project's own WebAssembly (native/pool_gradients.c):
+ * wrappers around the backend's own kernels, which they call where the engine lacks SIMD.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
-import { address, nativeFunction, withInts } from './native/module.ts';
+import { address, nativeFunction, nativeSimd, withInts } from './native/module.ts';
 import * as builds from './native/poolGradients.wasm.ts';
 
 interface KernelArgs {
@@ -16,7 +17,14 @@ interface KernelArgs {
 
 type Shape4 = [number, number, number, number];
 
-export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+/** Wraps `own` to run the native kernel `native` where the engine can. */
+const withFallback =
+  (native: (args: KernelArgs) => tf.TensorInfo) =>
+  (own: tf.KernelFunc): tf.KernelFunc =>
+  (args) =>
+    nativeSimd() ? native(args as unknown as KernelArgs) : own(args);
+
+export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
   const dy = inputs.dy as tf.TensorInfo;
   const x = inputs.input as tf.TensorInfo;
   const info = tf.backend_util.computePool2DInfo(
@@ -47,9 +55,9 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
     info.padInfo.left,
   );
   return dx;
-}
+});
 
-export function resizeNearestNeighborGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs }) => {
   const images = inputs.images as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const alignCorners = Boolean(attrs.alignCorners);
@@ -76,4 +84,4 @@ export function resizeNearestNeighborGrad({ inputs, backend, attrs }: KernelArgs
     ),
   );
   return dx;
-}
+});

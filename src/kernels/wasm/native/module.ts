@@ -3,11 +3,11 @@
  * build:kernels`) onto the wasm backend's memory: each module imports the very WebAssembly.Memory
  * tfjs-backend-wasm allocates tensors in, so a kernel reads its inputs and writes its output where
  * tfjs keeps them, with no copies. One instance per backend and module, made on first use: the
- * relaxed-SIMD build (fused multiply-add) where the engine validates it, else plain SIMD, which
- * tfjs-backend-wasm's own SIMD build needs anyway.
+ * relaxed-SIMD build (fused multiply-add) where the engine validates it, else plain SIMD.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as probe from './poolGradients.wasm.ts';
 
 /** The four builds of a module, as the generated *.wasm.ts files export them (base64). */
 export interface NativeBuilds {
@@ -36,6 +36,24 @@ const instances = new WeakMap<object, Map<NativeBuilds, WebAssembly.Exports>>();
 
 const emscripten = (backend: BackendWasm) => backend.wasm as unknown as EmscriptenModule;
 
+const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
+let simdSupport: 'relaxed SIMD' | 'SIMD' | null | undefined;
+
+/**
+ * Which builds of the project's kernels this engine runs: relaxed SIMD, SIMD, or none (an engine
+ * without WebAssembly SIMD, where tfjs-backend-wasm runs its plain build and the kernels that have
+ * one fall back to the backend's own).
+ */
+export function nativeSimd(): 'relaxed SIMD' | 'SIMD' | null {
+  simdSupport ??= WebAssembly.validate(decode(probe.relaxedSimd))
+    ? 'relaxed SIMD'
+    : WebAssembly.validate(decode(probe.simd))
+      ? 'SIMD'
+      : null;
+  return simdSupport;
+}
+
 function memoryOf(module: EmscriptenModule): WebAssembly.Memory {
   const memory = module.asm?.memory ?? module.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) {
@@ -50,11 +68,21 @@ function instantiate(module: EmscriptenModule, builds: NativeBuilds): WebAssembl
   const memory = memoryOf(module);
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const relaxed = decode(shared ? builds.relaxedSimdShared : builds.relaxedSimd);
-  const bytes = WebAssembly.validate(relaxed)
-    ? relaxed
-    : decode(shared ? builds.simdShared : builds.simd);
+  const simd = nativeSimd();
+  if (!simd) {
+    throw new Error(
+      'Training on WebAssembly needs WebAssembly SIMD, which this browser lacks: train on another backend',
+    );
+  }
+  const bytes = decode(
+    simd === 'relaxed SIMD'
+      ? shared
+        ? builds.relaxedSimdShared
+        : builds.relaxedSimd
+      : shared
+        ? builds.simdShared
+        : builds.simd,
+  );
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   // The linker put the module's stack at the bottom of memory, where Emscripten keeps its own data.
   const stackPointer = instance.exports.__stack_pointer as WebAssembly.Global;
