@@ -3,11 +3,19 @@
  * backend's forward convolutions and the input gradient (conv2dBackprop.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as builds from './native/conv2d.wasm.ts';
 import { address, nativeFunction, nativeSimd } from './native/module.ts';
 
 type Shape4 = [number, number, number, number];
+
+/**
+ * Whether stride-1 convolutions go to the project's kernel. It runs on one thread, where it beats
+ * XNNPACK (measured with XNNPACK on one thread); where tfjs gives XNNPACK several threads (4 or
+ * more logical cores, cross-origin isolated), XNNPACK's parallel convolution keeps the work. That
+ * case is not measured: the development machine gives XNNPACK one thread.
+ */
+export const nativeConvolution = (): boolean => nativeSimd() !== null && getThreadsCount() === 1;
 
 export interface NativeConvolution {
   /** [batch, h, w, inC] */
@@ -71,8 +79,8 @@ interface ForwardArgs {
 
 /**
  * Conv2D or FusedConv2D on the project's kernel where it applies (float32, channels last, stride
- * and dilation 1, no activation or ReLU, a bias of one value per channel) and the engine runs
- * WebAssembly SIMD, else the backend's own (XNNPACK). Measured in Node for the seed SegNet's forward pass: 580 ms with XNNPACK.
+ * and dilation 1, no activation or ReLU, a bias of one value per channel) and `nativeConvolution`
+ * allows, else the backend's own (XNNPACK). Measured in Node for the seed SegNet's forward pass: 580 ms with XNNPACK.
  */
 export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -82,7 +90,7 @@ export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
     const format = (attrs.dataFormat as string | undefined) ?? 'NHWC';
     const outC = (filter.shape as Shape4)[3];
     const applies =
-      nativeSimd() !== null &&
+      nativeConvolution() &&
       x.dtype === 'float32' &&
       format === 'NHWC' &&
       !preluActivationWeights &&

@@ -5,7 +5,7 @@
  *
  * - Input gradient: a stride-1 convolution of the output gradient (zero-dilated by the stride) with
  *   the kernel flipped in space and its channel axes swapped; the project's own (conv2d.ts) for a
- *   stride-1 convolution, XNNPACK's for the rest and where the engine lacks WebAssembly SIMD.
+ *   stride-1 convolution where `nativeConvolution` says so, XNNPACK's for the rest.
  * - Filter gradient: the project's own SIMD kernel (filterGradient.ts). Measured in Node, batch
  *   4 at 200 px, 16 -> 16 channels: 26-34 ms, against 90-112 ms for the best XNNPACK formulation
  *   found (one convolution of x, batch and channel axes swapped, by dy as the kernel), 262 ms for one
@@ -14,8 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { call, convolve, free, pad, reshape, transpose } from './compose.ts';
-import { nativeConv2d } from './conv2d.ts';
-import { nativeSimd } from './native/module.ts';
+import { nativeConv2d, nativeConvolution } from './conv2d.ts';
 import { filterGradient } from './filterGradient.ts';
 
 type Shape4 = [number, number, number, number];
@@ -87,7 +86,7 @@ export function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
 
-  if (sh === 1 && sw === 1 && nativeSimd()) {
+  if (sh === 1 && sw === 1 && nativeConvolution()) {
     return nativeConv2d(backend, {
       input: dy,
       kernel: filter,
@@ -100,7 +99,8 @@ export function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.
     });
   }
   // Strided (DenseNet's first convolution, whose input needs no gradient, is the only one in the
-  // app's models), or no SIMD: the kernel flipped in space, [kh, kw, outC, inC].
+  // app's models), or XNNPACK's (see nativeConvolution): the kernel flipped in space, [kh, kw, outC,
+  // inC].
   const flipped = flipSpatially(backend, filter);
   const kernel = transpose(backend, flipped, [0, 1, 3, 2]);
   if (flipped !== filter) free(backend, flipped);

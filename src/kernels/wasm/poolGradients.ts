@@ -72,9 +72,9 @@ export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs 
   withInts(backend, [...source(h, outHeight), ...source(w, outWidth)], (rows) =>
     nativeFunction(backend, builds, 'resizeNearestGradient')(
       address(backend, dy),
-      address(backend, dx),
       rows,
       rows + outHeight * 4,
+      address(backend, dx),
       batch,
       h,
       w,

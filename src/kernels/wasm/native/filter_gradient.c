@@ -1,8 +1,8 @@
 /*
  * The convolution filter gradient for tfjs-backend-wasm, as a cache-blocked outer-product GEMM in
- * WebAssembly SIMD. Built by scripts/build-wasm-kernels.sh into filterGradient.wasm.ts; loaded by
- * filterGradient.ts against the backend's own memory, so it reads x and dy and writes dw where
- * tfjs keeps them, with no copies.
+ * WebAssembly SIMD. Built by scripts/build-wasm-kernels.ts (`npm run build:kernels`) into
+ * filterGradient.wasm.ts and loaded by module.ts onto the backend's own memory, so it reads x and
+ * dy and writes dw where tfjs keeps them, with no copies; called by ../filterGradient.ts.
  *
  *   dw[i][j][c][o] = sum over (b, y, x) of
  *                    x[b][y*sh + i - top][x*sw + j - left][c] * dy[b][y][x][o]
@@ -16,8 +16,8 @@
  * chunk, every tap and every register tile of dw (4 input channels x 8 output channels, 8 SIMD
  * accumulators) walks the chunk's pixels once, with the accumulators in registers throughout.
  *
- * No static data, no stack: the module imports the backend's memory and must not write anywhere
- * but dw.
+ * No static data: the module imports the backend's memory and must not write anywhere but dw (the
+ * loader gives it a stack of its own, which this code does not use).
  */
 #include <wasm_simd128.h>
 

@@ -50,7 +50,7 @@ void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, in
  * caller with the forward kernel's own rule).
  */
 EXPORT("resizeNearestGradient")
-void resize_nearest_gradient(const float *dy, float *dx, const int *rows, const int *cols, int batch,
+void resize_nearest_gradient(const float *dy, const int *rows, const int *cols, float *dx, int batch,
                              int h, int w, int depth, int oh, int ow) {
   for (int k = 0; k < batch * h * w * depth; k++) dx[k] = 0.0f;
   for (int b = 0; b < batch; b++) {

@@ -26,7 +26,7 @@ export const relaxedSimdRuns = (builds: NativeBuilds): boolean =>
 
 export interface Buffers {
   /** Inputs, copied in; left as they were, or the run reports it. `null`: address 0, no buffer. */
-  inputs: (Float32Array | null)[];
+  inputs: (Float32Array | Int32Array | null)[];
   /** Sizes of the outputs, in floats. */
   outputs: number[];
 }
@@ -59,18 +59,21 @@ export function runNative(
     offsets.push(at);
     at += size + GUARD;
   }
+  const ints = new Int32Array(memory.buffer);
   inputs.forEach((input, i) => {
-    if (input) heap.set(input, offsets[i]);
+    if (input instanceof Int32Array) ints.set(input, offsets[i]);
+    else if (input) heap.set(input, offsets[i]);
   });
   kernel(...offsets.map((o, i) => (i < inputs.length && !inputs[i] ? 0 : o * 4)), ...args);
   const outputOffsets = offsets.slice(inputs.length);
-  let untouched = inputs.every(
-    (input, i) =>
-      !input ||
-      heap
-        .subarray(offsets[i], (offsets[i] as number) + input.length)
-        .every((v, j) => v === input[j]),
-  );
+  let untouched = inputs.every((input, i) => {
+    if (!input) return true;
+    const stored = (input instanceof Int32Array ? ints : heap).subarray(
+      offsets[i],
+      (offsets[i] as number) + input.length,
+    );
+    return stored.every((v, j) => v === input[j]);
+  });
   // Every guard zone, and nothing but outputs written between them.
   let previousEnd = (1 << 20) / 4;
   offsets.forEach((offset, i) => {

@@ -1,0 +1,95 @@
+/**
+ * The native pooling and resize gradients on a memory of its own, in all four builds, against
+ * their definitions as plain loops (the first maximum of each window; the given source rows and
+ * columns), with nothing written outside the gradient. Through tfjs, against the cpu backend:
+ * ../poolGradients.test.ts and ../../resizeNearestNeighborGrad.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import * as builds from './poolGradients.wasm.ts';
+import { eachBuild, randomFloats, relativeDifference, runNative } from './testHarness.ts';
+
+interface Pool {
+  shape: [number, number, number, number];
+  size: number;
+  stride: number;
+  pad: number;
+}
+
+const pooled = (n: number, p: Pool) => Math.floor((n + 2 * p.pad - p.size) / p.stride) + 1;
+
+function maxPoolReference(p: Pool, x: Float32Array, dy: Float32Array): Float64Array {
+  const [batch, h, w, depth] = p.shape;
+  const [oh, ow] = [pooled(h, p), pooled(w, p)];
+  const dx = new Float64Array(x.length);
+  for (let b = 0; b < batch; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let c = 0; c < depth; c++) {
+          let [best, at] = [-Infinity, -1];
+          for (let y = oy * p.stride - p.pad; y < oy * p.stride - p.pad + p.size; y++)
+            for (let xx = ox * p.stride - p.pad; xx < ox * p.stride - p.pad + p.size; xx++) {
+              if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
+              const i = ((b * h + y) * w + xx) * depth + c;
+              if ((x[i] as number) > best) [best, at] = [x[i] as number, i];
+            }
+          if (at >= 0)
+            dx[at] = (dx[at] as number) + (dy[((b * oh + oy) * ow + ox) * depth + c] as number);
+        }
+  return dx;
+}
+
+const POOLS: Pool[] = [
+  { shape: [2, 8, 8, 5], size: 2, stride: 2, pad: 0 },
+  { shape: [1, 9, 7, 3], size: 3, stride: 2, pad: 1 },
+  { shape: [2, 6, 6, 4], size: 3, stride: 1, pad: 0 },
+];
+
+describe('native pooling gradients', () => {
+  for (const [name, build, shared] of eachBuild(builds)) {
+    for (const p of POOLS) {
+      it(`${name}: max pooling ${p.shape.join('x')}, ${p.size}x${p.size} stride ${p.stride} pad ${p.pad}, ties included`, () => {
+        const [batch, h, w, depth] = p.shape;
+        const [oh, ow] = [pooled(h, p), pooled(w, p)];
+        // Small integers: many windows hold their maximum twice.
+        const x = Float32Array.from(randomFloats(batch * h * w * depth), (v) => Math.round(v * 2));
+        const dy = randomFloats(batch * oh * ow * depth);
+        const { outputs, untouched } = runNative(
+          build,
+          shared,
+          'maxPoolGradient',
+          { inputs: [x, dy], outputs: [x.length] },
+          [batch, h, w, depth, oh, ow, p.size, p.size, p.stride, p.stride, p.pad, p.pad],
+        );
+        expect(untouched).toBe(true);
+        const expected = maxPoolReference(p, x, dy);
+        expect(relativeDifference(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
+      });
+    }
+
+    it(`${name}: nearest-resize gradient, 5x4 -> 9x7, each output pixel back to its source`, () => {
+      const [batch, h, w, depth, oh, ow] = [2, 5, 4, 3, 9, 7];
+      const source = (size: number, outSize: number) =>
+        Int32Array.from({ length: outSize }, (_, i) => Math.floor((i * size) / outSize));
+      const [rows, cols] = [source(h, oh), source(w, ow)];
+      const dy = randomFloats(batch * oh * ow * depth);
+      const { outputs, untouched } = runNative(
+        build,
+        shared,
+        'resizeNearestGradient',
+        { inputs: [dy, rows, cols], outputs: [batch * h * w * depth] },
+        [batch, h, w, depth, oh, ow],
+      );
+      expect(untouched).toBe(true);
+      const expected = new Float64Array(batch * h * w * depth);
+      for (let b = 0; b < batch; b++)
+        for (let y = 0; y < oh; y++)
+          for (let x = 0; x < ow; x++)
+            for (let c = 0; c < depth; c++) {
+              const to = ((b * h + (rows[y] as number)) * w + (cols[x] as number)) * depth + c;
+              expected[to] =
+                (expected[to] as number) + (dy[((b * oh + y) * ow + x) * depth + c] as number);
+            }
+      expect(relativeDifference(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
+    });
+  }
+});
