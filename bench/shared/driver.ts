@@ -19,6 +19,7 @@ const PAGES = [
   'bench/densenet/index.html',
   'bench/diagnose/index.html',
   'bench/step/index.html',
+  'bench/choice/index.html',
 ];
 
 /** Epochs after the first (warm-up: shader compilation, first allocations) are timed. */
