@@ -50,10 +50,10 @@ const BUILDS = {
 const CLANG = process.env.CLANG ?? 'clang-19';
 
 /** TypeScript name of the module generated from `name.c`: snake_case to camelCase. */
-const generatedName = (source: string): string =>
+export const generatedName = (source: string): string =>
   basename(source, '.c').replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) + '.wasm.ts';
 
-const sourceHash = (text: string): string => createHash('sha256').update(text).digest('hex');
+export const sourceHash = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 function compile(source: string, flags: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-kernel-'));

@@ -8,6 +8,15 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Inputs = Record<string, tf.TensorInfo> | tf.TensorInfo[];
 
+/** What tfjs hands a wasm kernel. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}
+
+export type Shape4 = [number, number, number, number];
+
 export function call(
   backend: BackendWasm,
   kernelName: string,
@@ -74,9 +83,8 @@ export function convolve(
   x: tf.TensorInfo,
   filter: tf.TensorInfo,
   [top, bottom, left, right]: [number, number, number, number],
-  dilations: [number, number] = [1, 1],
 ): tf.TensorInfo {
-  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [n, h, w, c] = x.shape as Shape4;
   const [cropTop, cropBottom, cropLeft, cropRight] = [top, bottom, left, right].map((p) =>
     Math.max(0, -p),
   ) as [number, number, number, number];
@@ -102,7 +110,7 @@ export function convolve(
         [Math.max(0, left), Math.max(0, right)],
         [0, 0],
       ],
-      dilations,
+      dilations: [1, 1],
       dataFormat: 'NHWC',
     },
   );

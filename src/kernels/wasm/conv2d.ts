@@ -5,9 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as builds from './native/conv2d.wasm.ts';
+import type { Shape4 } from './compose.ts';
 import { address, nativeFunction, nativeSimd } from './native/module.ts';
-
-type Shape4 = [number, number, number, number];
 
 /**
  * Whether stride-1 convolutions go to the project's kernel. It runs on one thread, where it beats
@@ -80,7 +79,8 @@ interface ForwardArgs {
 /**
  * Conv2D or FusedConv2D on the project's kernel where it applies (float32, channels last, stride
  * and dilation 1, no activation or ReLU, a bias of one value per channel) and `nativeConvolution`
- * allows, else the backend's own (XNNPACK). Measured in Node for the seed SegNet's forward pass: 580 ms with XNNPACK.
+ * allows, else the backend's own (XNNPACK). Measured in Node for the seed SegNet's forward pass:
+ * 359 ms, against 580 with XNNPACK.
  */
 export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
   return (args) => {

@@ -13,18 +13,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { call, convolve, free, pad, reshape, transpose } from './compose.ts';
+import {
+  call,
+  convolve,
+  free,
+  pad,
+  reshape,
+  transpose,
+  type KernelArgs,
+  type Shape4,
+} from './compose.ts';
 import { nativeConv2d, nativeConvolution } from './conv2d.ts';
 import { filterGradient } from './filterGradient.ts';
-
-type Shape4 = [number, number, number, number];
-
-/** What tfjs hands a wasm kernel. */
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}
 
 function convInfo(
   xShape: Shape4,

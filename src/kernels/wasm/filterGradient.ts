@@ -1,23 +1,24 @@
 /** The filter gradient in the project's own WebAssembly (native/filter_gradient.c). */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { Shape4 } from './compose.ts';
 import * as builds from './native/filterGradient.wasm.ts';
 import { address, nativeFunction } from './native/module.ts';
 
 /** Floats of x and dy the kernel keeps together in one block of pixels: 64 KB, within L2. */
 const BLOCK_FLOATS = 16384;
 
-/** dW, [kh, kw, inC, outC], of a convolution of x (NHWC) whose output gradient is dy. */
+/**
+ * dW, [kh, kw, inC, outC], of a convolution of x (NHWC) whose output gradient is dy. Dilation 1:
+ * tfjs's convolution gradients accept no other, and `info` is made with 1.
+ */
 export function filterGradient(
   backend: BackendWasm,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new Error('The wasm filter gradient supports dilation 1 only');
-  }
-  const [batch, h, w, inC] = x.shape as [number, number, number, number];
+  const [batch, h, w, inC] = x.shape as Shape4;
   const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
   const out = backend.makeOutput([kh, kw, inC, outChannels], 'float32');
   nativeFunction(backend, builds, 'filterGradient')(

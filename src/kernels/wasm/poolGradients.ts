@@ -4,18 +4,10 @@
  * wrappers around the backend's own kernels, which they call where the engine lacks SIMD.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
+import type { KernelArgs, Shape4 } from './compose.ts';
 import { address, nativeFunction, nativeSimd, withInts } from './native/module.ts';
 import * as builds from './native/poolGradients.wasm.ts';
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}
-
-type Shape4 = [number, number, number, number];
 
 /** Wraps `own` to run the native kernel `native` where the engine can. */
 const withFallback =

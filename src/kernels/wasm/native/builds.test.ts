@@ -2,16 +2,13 @@
  * Every WebAssembly kernel module is built from its C source as it is now, and its relaxed-SIMD
  * builds run here as they do in Chromium (vite.config.ts flags relaxed SIMD on for Node 20).
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generatedName, sourceHash } from '../../../../scripts/build-wasm-kernels.ts';
 import { relaxedSimdRuns } from './testHarness.ts';
 
 const sources = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.c'));
-/** The generated module's name, as scripts/build-wasm-kernels.ts writes it. */
-const generated = (source: string) =>
-  source.replace(/\.c$/, '').replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) + '.wasm.ts';
 
 describe('WebAssembly kernel builds', () => {
   it('finds the kernels', () => {
@@ -21,11 +18,11 @@ describe('WebAssembly kernel builds', () => {
   it.each(sources)(
     '%s: built as it is now (run `npm run build:kernels` after changing it), relaxed SIMD runs',
     async (source) => {
-      const builds = (await import(`./${generated(source)}`)) as Parameters<
+      const builds = (await import(`./${generatedName(source)}`)) as Parameters<
         typeof relaxedSimdRuns
       >[0] & { sourceSha256: string };
       const text = readFileSync(join(import.meta.dirname, source), 'utf8');
-      expect(createHash('sha256').update(text).digest('hex')).toBe(builds.sourceSha256);
+      expect(sourceHash(text)).toBe(builds.sourceSha256);
       expect(relaxedSimdRuns(builds)).toBe(true);
     },
   );

@@ -91,7 +91,7 @@ INLINE void tile_scalar(float *dw, int co, const Rect *r, int c0, int o, const i
 }
 
 /* Every tile of one tap's [ci, co] block of dw, over one rectangle. */
-INLINE void tap_tiles(float *dw, int ci, int co, const Rect *r, const int MR, int c0) {
+INLINE void tap_tiles(float *dw, int co, const Rect *r, const int MR, int c0) {
   int o = 0;
   for (; o + 8 <= co; o += 8) tile(dw, co, r, c0, o, MR, 2);
   if (o + 4 <= co) {
@@ -103,11 +103,11 @@ INLINE void tap_tiles(float *dw, int ci, int co, const Rect *r, const int MR, in
 
 static void tap(float *dw, int ci, int co, const Rect *r) {
   int c = 0;
-  for (; c + 4 <= ci; c += 4) tap_tiles(dw, ci, co, r, 4, c);
+  for (; c + 4 <= ci; c += 4) tap_tiles(dw, co, r, 4, c);
   switch (ci - c) {
-    case 3: tap_tiles(dw, ci, co, r, 3, c); break;
-    case 2: tap_tiles(dw, ci, co, r, 2, c); break;
-    case 1: tap_tiles(dw, ci, co, r, 1, c); break;
+    case 3: tap_tiles(dw, co, r, 3, c); break;
+    case 2: tap_tiles(dw, co, r, 2, c); break;
+    case 1: tap_tiles(dw, co, r, 1, c); break;
   }
 }
 
