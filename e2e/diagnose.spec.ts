@@ -1,6 +1,6 @@
 /**
  * The Diagnose stage on the training backend (support/trainingBackend.ts): with a SegNet and a classifier trained here (quick preset, demo
- * data), a synthetic melanoma scores higher than a synthetic nevus; every kind of bad photo gets a
+ * data), synthetic melanomas score higher than synthetic nevi; every kind of bad photo gets a
  * reason and leaves the stage working; the Grad-CAM map is drawn; after a reload, and offline, the
  * stored models give the same score.
  */
@@ -59,8 +59,9 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   });
   await expect(page.getByTestId('photo-input')).toBeEnabled();
 
-  // The melanoma scores higher than the nevus; the maps are drawn.
-  const melanoma = await diagnose(page, photos.melanoma);
+  // The maps are drawn for the first melanoma.
+  const [firstMelanoma, ...otherMelanomas] = photos.melanomas as [string, ...string[]];
+  const melanoma = await diagnose(page, firstMelanoma);
   await expect(page.getByTestId('gradcam')).toBeVisible();
   // The map has a hot spot (0..255), not an empty overlay.
   expect(Number(await page.getByTestId('gradcam').getAttribute('data-heat-max'))).toBeGreaterThan(
@@ -68,8 +69,19 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   );
   await expect(page.getByTestId('diagnose-overlay')).toBeVisible();
   await expect(page.getByTestId('diagnose-timings')).toContainText('800x600');
-  const nevus = await diagnose(page, photos.nevus);
-  expect(melanoma).toBeGreaterThan(nevus);
+
+  // Melanomas score higher than nevi, on average over three photos each. One photo's score swings
+  // with the mask the quick preset's 24 px SegNet draws (often a part of the lesion): in 11 runs
+  // here a melanoma scored below its paired nevus 3 times, the means of three never.
+  const melanomaScores = [melanoma];
+  for (const photo of otherMelanomas) melanomaScores.push(await diagnose(page, photo));
+  const nevusScores: number[] = [];
+  for (const photo of photos.nevi) nevusScores.push(await diagnose(page, photo));
+  const mean = (scores: number[]) => scores.reduce((sum, s) => sum + s, 0) / scores.length;
+  expect(
+    mean(melanomaScores),
+    `melanomas ${melanomaScores} vs nevi ${nevusScores}`,
+  ).toBeGreaterThan(mean(nevusScores));
 
   // Bad photos: a reason each, and the next good photo still works.
   await refused(page, photos.notImage, /notes\.jpg: not a JPEG, PNG or WebP image/);
@@ -78,12 +90,12 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   await refused(page, photos.huge, /10000x8000 \(80 megapixels\)/);
   expect(await diagnose(page, photos.grey)).toBeGreaterThanOrEqual(0);
   expect(await diagnose(page, photos.alpha)).toBeGreaterThanOrEqual(0);
-  expect(await diagnose(page, photos.melanoma)).toBeCloseTo(melanoma, 5);
+  expect(await diagnose(page, firstMelanoma)).toBeCloseTo(melanoma, 5);
 
   // After a reload the stored models are used again; offline, the loaded page still works.
   await page.reload();
   await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
   await page.context().setOffline(true);
-  expect(await diagnose(page, photos.melanoma)).toBeCloseTo(melanoma, 5);
+  expect(await diagnose(page, firstMelanoma)).toBeCloseTo(melanoma, 5);
   await page.context().setOffline(false);
 });

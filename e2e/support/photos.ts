@@ -20,8 +20,9 @@ function rgba(rgb: Uint8Array, alpha = () => 255): Buffer {
 }
 
 export interface Photos {
-  melanoma: string;
-  nevus: string;
+  /** Three synthetic melanomas and three nevi, 800x600 JPEGs; the first of each is also used alone. */
+  melanomas: string[];
+  nevi: string[];
   grey: string;
   alpha: string;
   notImage: string;
@@ -36,9 +37,13 @@ export function writePhotos(dir: string): Photos {
     const lesion = renderLesion(cls, 800, 600, seed);
     return jpeg.encode({ data: rgba(lesion.rgb), width: 800, height: 600 }, 90).data;
   };
+  const melanomas = [0, 1, 2].map((i) => path(`melanoma${i}.jpg`));
+  const nevi = [0, 1, 2].map((i) => path(`nevus${i}.jpg`));
   const melanoma = jpegOf('melanoma', 90_001);
-  writeFileSync(path('melanoma.jpg'), melanoma);
-  writeFileSync(path('nevus.jpg'), jpegOf('nevus', 90_002));
+  melanomas.forEach((file, i) =>
+    writeFileSync(file, i ? jpegOf('melanoma', 90_001 + 2 * i) : melanoma),
+  );
+  nevi.forEach((file, i) => writeFileSync(file, jpegOf('nevus', 90_002 + 2 * i)));
 
   const nevus = renderLesion('nevus', 400, 300, 90_003);
   const grey = new PNG({ width: 400, height: 300, colorType: 0, inputColorType: 0, bitDepth: 8 });
@@ -61,8 +66,8 @@ export function writePhotos(dir: string): Photos {
   bytes.writeUInt32BE(8_000, 20);
   writeFileSync(path('huge.png'), bytes);
   return {
-    melanoma: path('melanoma.jpg'),
-    nevus: path('nevus.jpg'),
+    melanomas,
+    nevi,
     grey: path('grey.png'),
     alpha: path('alpha.png'),
     notImage: path('notes.jpg'),
