@@ -6,6 +6,8 @@
  *   nearest-resize gradients (wasm/poolGradients.ts); an Identity that shares memory rather than
  *   copying every tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading
  *   axes as one average pooling (wasm/leadingReduction.ts);
+ * - webgpu: Conv2DBackpropFilter as one matrix product per filter tap (webgpu/filterGradient.ts),
+ *   instead of the backend's one thread per filter weight, on a hardware GPU;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
  *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
@@ -20,6 +22,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop
 import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
 import * as wasmPool from './wasm/poolGradients.ts';
+import { filterGradientOnGpu } from './webgpu/filterGradient.ts';
 
 const KERNELS: tf.KernelConfig[] = [
   {
@@ -60,6 +63,7 @@ const WRAPPERS: {
     backendName: 'wasm',
     wrap: wasmPool.resizeNearestNeighborGrad,
   },
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgpu', wrap: filterGradientOnGpu },
 ];
 const wrapped = new WeakSet<tf.KernelFunc>();
 
