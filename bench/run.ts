@@ -25,7 +25,8 @@
  * batch 4, on each backend, beside PyTorch on this CPU with the WebAssembly backend's thread count.
  * Options: --step-models=segnet,densenet121, --step-backends=wasm,webgl,webgpu,cpu, --step-steps=N
  * (timed steps after a warm-up; 3, 1 with --quick), --step-timeout=S (per backend and model:
- * 240, 90 with --quick; a software GPU needs minutes per step, so those end as timed out).
+ * 240, 90 with --quick; a software GPU needs minutes per step, so those end as timed out),
+ * --step-profile (one more step under tf.profile: the slowest kernels, on WebGPU by GPU time).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -167,6 +168,7 @@ const stepOptions: StepBenchOptions = {
   batchSize: 4,
   steps: count('step-steps', quick ? 1 : 3, 1),
   timeoutMs: count('step-timeout', quick ? 90 : 240, 1) * 1000,
+  profile: flag('step-profile'),
 };
 
 /**

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import type { BackendName } from '../src/pipeline/backends.ts';
 import { stats } from './browser.ts';
 import { runPage, startBenchServer } from './shared/driver.ts';
-import type { StepModel, StepRound, StepRunOptions, StepRunResult } from './step/protocol.ts';
+import type {
+  KernelTime,
+  StepModel,
+  StepRound,
+  StepRunOptions,
+  StepRunResult,
+} from './step/protocol.ts';
 
 const PORT = 4177;
 const PYTHON = '/usr/bin/python3';
@@ -24,6 +30,8 @@ export interface StepBenchOptions {
   steps: number;
   /** Per backend and model. */
   timeoutMs: number;
+  /** One more step under `tf.profile` per backend and model, its kernels listed. */
+  profile: boolean;
 }
 
 export interface Spread {
@@ -46,6 +54,8 @@ export interface StepFigure {
   /** The steps that finished before a timeout. */
   steps: number;
   numTensors?: { first: number; last: number };
+  /** With --step-profile: the profiled step's kernels, the slowest first. */
+  kernels?: KernelTime[];
   error?: string;
 }
 
@@ -126,6 +136,7 @@ async function browser(
     inputSize,
     batchSize: options.batchSize,
     steps: options.steps,
+    profile: options.profile,
   };
   const outcome = await runPage<StepRunOptions, StepRunResult, StepRound>({
     url: `http://localhost:${PORT}/bench/step/index.html`,
@@ -144,6 +155,7 @@ async function browser(
     detail: result?.adapter ?? outcome.lastProgress ?? '',
     ...(seconds ? { seconds, imagesPerSecond: options.batchSize / seconds.median } : {}),
     ...(result ? { warmUpSeconds: result.warmUpSeconds, numTensors: result.numTensors } : {}),
+    ...(result?.kernels ? { kernels: result.kernels } : {}),
     steps: stepSeconds.length,
     ...(outcome.error ? { error: outcome.error } : {}),
   };
@@ -197,6 +209,26 @@ export function stepMarkdown(options: StepBenchOptions, figures: StepFigure[]): 
     '| model | contender | backend detail | s / step | images/s | × PyTorch | note |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    ...figures.flatMap(kernelsMarkdown),
+  ];
+}
+
+/** The slowest kernels of a profiled step (--step-profile), with their share of the step. */
+function kernelsMarkdown(f: StepFigure): string[] {
+  if (!f.kernels?.length) return [];
+  const total = f.kernels.reduce((sum, k) => sum + k.ms, 0);
+  return [
+    `#### Kernels of one profiled step: ${f.model} ${f.inputSize} px on ${f.contender} (${total.toFixed(1)} ms in kernels)`,
+    '',
+    '| kernel | calls | ms | share |',
+    '| --- | --- | --- | --- |',
+    ...f.kernels
+      .slice(0, 15)
+      .map(
+        (k) =>
+          `| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${total > 0 ? ((100 * k.ms) / total).toFixed(1) : '–'}% |`,
+      ),
     '',
   ];
 }

@@ -14,6 +14,15 @@ export interface StepRunOptions {
   batchSize: number;
   /** Timed steps, after one warm-up step. */
   steps: number;
+  /** One more step under `tf.profile`, its kernels' times summed by kernel name. */
+  profile: boolean;
+}
+
+/** A kernel's share of a profiled step: its calls and their time (the GPU's, where it tells). */
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
 }
 
 export interface StepRunResult {
@@ -25,6 +34,8 @@ export interface StepRunResult {
   warmUpSeconds: number;
   /** `tf.memory().numTensors` after the warm-up step and after the last. */
   numTensors: { first: number; last: number };
+  /** With `profile`: every kernel of the profiled step, the slowest first. */
+  kernels?: KernelTime[];
 }
 
 /** A finished step, sent as soon as it is measured. */

@@ -11,7 +11,28 @@ import { buildSegNet, SEGNET_SEED } from '../../src/models/segnet.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
 import { progress, sendRound, serveBenchmark } from '../shared/worker.ts';
-import type { StepRunOptions, StepRunResult } from './protocol.ts';
+import type { KernelTime, StepRunOptions, StepRunResult } from './protocol.ts';
+
+/**
+ * One step under `tf.profile`: each kernel's time (on WebGPU the GPU's own, from timestamp
+ * queries, where the device has them; elsewhere the wall clock), summed by kernel name.
+ */
+async function profileStep(step: () => Promise<unknown>): Promise<KernelTime[]> {
+  const info = await tf.profile(async () => {
+    await step();
+    return [];
+  });
+  const byKernel = new Map<string, KernelTime>();
+  for (const { name, kernelTimeMs } of info.kernels) {
+    // An op with a custom gradient (fusedConv2d__op) is listed around the kernels it runs.
+    if (name.endsWith('__op')) continue;
+    const entry = byKernel.get(name) ?? { kernel: name, calls: 0, ms: 0 };
+    entry.calls += 1;
+    entry.ms += typeof kernelTimeMs === 'number' ? kernelTimeMs : 0;
+    byKernel.set(name, entry);
+  }
+  return [...byKernel.values()].sort((a, b) => b.ms - a.ms);
+}
 
 function build(options: StepRunOptions): { model: tf.LayersModel; loss: string } {
   if (options.model === 'segnet') {
@@ -68,6 +89,13 @@ async function run(options: StepRunOptions): Promise<StepRunResult> {
     progress(`step ${n}: ${seconds.toFixed(2)} s`);
   }
   const last = tf.memory().numTensors;
+  let kernels: KernelTime[] | undefined;
+  if (options.profile) {
+    progress('profiled step');
+    kernels = await profileStep(step);
+    const top = kernels.slice(0, 5).map((k) => `${k.kernel} ${k.ms.toFixed(1)} ms`);
+    progress(`kernels: ${top.join(', ')}`);
+  }
   model.dispose();
   optimizer.dispose();
   tf.dispose([xs, ys]);
@@ -77,6 +105,7 @@ async function run(options: StepRunOptions): Promise<StepRunResult> {
     stepSeconds,
     warmUpSeconds,
     numTensors: { first, last },
+    ...(kernels ? { kernels } : {}),
   };
 }
 
