@@ -1,7 +1,7 @@
 /**
  * Training batches from IndexedDB (kept in memory for later epochs: src/train/recordCache.ts): the
- * records of a split, shuffled per epoch with a seed, turned into tensors at the model's input size
- * on the backend, with the next batch's records read while the current batch trains. What a batch
+ * records of a split, shuffled per epoch with a seed, resized to the model's input size and made
+ * tensors, with the next batch's records read while the current batch trains. What a batch
  * holds comes from its source: photos and masks for the SegNet, masked photos and labels for the
  * classifier, stored features for a frozen backbone.
  */
@@ -10,6 +10,7 @@ import { Random } from '../lib/random.ts';
 import { getImages, getMasked, getMasks } from '../dataset/storage.ts';
 import { imageKey } from './balance.ts';
 import { DEFAULT_BUDGET_BYTES, RecordCache } from './recordCache.ts';
+import { resizeBilinearBytes, resizeMaskBytes } from './resize.ts';
 
 export interface Batch {
   keys: string[];
@@ -65,33 +66,21 @@ export function present<T>(keys: string[], records: (T | undefined)[], what: str
 
 /** Square RGB bytes (`size` edge) → [b, inputSize, inputSize, 3] floats in 0..1. */
 export function imageTensor(images: { pixels: Uint8Array; size: number }[], inputSize: number) {
-  const size = images[0]?.size ?? inputSize;
-  const pixels = new Uint8Array(images.length * size * size * 3);
-  images.forEach((image, i) => pixels.set(image.pixels, i * size * size * 3));
-  // Resize first: every later op then runs at the (often much smaller) input size.
-  return tf.tidy(() => {
-    const bytes = tf.tensor4d(pixels, [images.length, size, size, 3], 'int32');
-    const resized =
-      size === inputSize
-        ? tf.cast(bytes, 'float32')
-        : tf.image.resizeBilinear(bytes, [inputSize, inputSize], true);
-    return tf.div(resized, 255) as tf.Tensor4D;
-  });
+  const pixels = inputSize * inputSize * 3;
+  const data = new Float32Array(images.length * pixels);
+  // Resized in JavaScript first: only input-sized floats become a tensor.
+  images.forEach((image, i) =>
+    resizeBilinearBytes(image.pixels, image.size, inputSize, 3, 1 / 255, data, i * pixels),
+  );
+  return tf.tensor4d(data, [images.length, inputSize, inputSize, 3]);
 }
 
 /** Square masks (0 or 255) → [b, inputSize, inputSize, 1] of 0 or 1. */
 export function maskTensor(masks: { pixels: Uint8Array; size: number }[], inputSize: number) {
-  const size = masks[0]?.size ?? inputSize;
-  const bytes = new Uint8Array(masks.length * size * size);
-  masks.forEach((mask, i) => bytes.set(mask.pixels, i * size * size));
-  return tf.tidy(() => {
-    const stored = tf.tensor4d(bytes, [masks.length, size, size, 1], 'int32');
-    const resized =
-      size === inputSize
-        ? stored
-        : tf.image.resizeNearestNeighbor(stored, [inputSize, inputSize], true);
-    return tf.cast(tf.greater(resized, 127), 'float32') as tf.Tensor4D;
-  });
+  const pixels = inputSize * inputSize;
+  const data = new Float32Array(masks.length * pixels);
+  masks.forEach((mask, i) => resizeMaskBytes(mask.pixels, mask.size, inputSize, data, i * pixels));
+  return tf.tensor4d(data, [masks.length, inputSize, inputSize, 1]);
 }
 
 /** Class indices → [b, classes] one-hot. */
