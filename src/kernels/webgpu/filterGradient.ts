@@ -114,18 +114,21 @@ export function filterGradientByTaps(backendName: string): tf.KernelFunc {
                   },
                 );
           const windowRows = call('Reshape', { x: window }, { shape: [1, rows, inChannels] });
-          taps.push(
-            keep(
-              call(
-                'BatchMatMul',
-                { a: windowRows, b: dyRows },
-                { transposeA: true, transposeB: false },
+          try {
+            taps.push(
+              keep(
+                call(
+                  'BatchMatMul',
+                  { a: windowRows, b: dyRows },
+                  { transposeA: true, transposeB: false },
+                ),
               ),
-            ),
-          );
-          // Freed at once: only one window at a time is alive.
-          backend.disposeData(windowRows.dataId);
-          backend.disposeData(window.dataId);
+            );
+          } finally {
+            // Freed at once: only one window at a time is alive.
+            backend.disposeData(windowRows.dataId);
+            backend.disposeData(window.dataId);
+          }
         }
       }
       const [only] = taps;
