@@ -80,6 +80,8 @@ bench() {
   }
   ((cap < left)) || cap=$left
   echo "== $name (at most $cap s)"
+  # A benchmark stopped by the timeout writes nothing: no earlier call's results in its place.
+  rm -f bench/results/latest-"$name".*
   timeout -k 5 "$cap" node node_modules/tsx/dist/cli.mjs bench/run.ts --only="$name" "$@"
   pkill -f chromium-headless-shell # a benchmark stopped by the timeout leaves its browser
   cp bench/results/latest-"$name".json "$out/" 2>/dev/null
