@@ -7,7 +7,7 @@ export function randomValues(seed: number, size: number): Float32Array {
 }
 
 /** Largest absolute difference, relative to the reference's largest magnitude. */
-export function relativeError(actual: Float32Array, expected: Float32Array): number {
+export function relativeError(actual: Float32Array, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Infinity;
   let diff = 0;
   let scale = 0;

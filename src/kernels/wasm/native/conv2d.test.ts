@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as builds from './conv2d.wasm.ts';
-import { eachBuild, randomFloats, relativeDifference, runNative } from './testHarness.ts';
+import { randomValues, relativeError } from '../../testValues.ts';
+import { eachBuild, runNative } from './testHarness.ts';
 
 interface Case {
   batch: number;
@@ -99,9 +100,9 @@ describe('native stride-1 convolution', () => {
     for (const c of CASES) {
       const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC}, ${c.k}x${c.k} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}`;
       it(title, () => {
-        const input = randomFloats(c.batch * c.h * c.w * c.inC);
-        const kernel = randomFloats(c.k * c.k * c.inC * c.outC);
-        const bias = randomFloats(c.outC);
+        const input = randomValues(1, c.batch * c.h * c.w * c.inC);
+        const kernel = randomValues(2, c.k * c.k * c.inC * c.outC);
+        const bias = randomValues(3, c.outC);
         const packed = Math.ceil(c.outC / 8) * 8 * c.k * c.k * c.inC;
         const { outputs, untouched } = runNative(
           build,
@@ -129,7 +130,7 @@ describe('native stride-1 convolution', () => {
         );
         expect(untouched).toBe(true);
         const expected = reference(c, input, kernel, bias);
-        expect(relativeDifference(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
+        expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
       });
     }
   }

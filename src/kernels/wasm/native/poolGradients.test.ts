@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as builds from './poolGradients.wasm.ts';
-import { eachBuild, randomFloats, relativeDifference, runNative } from './testHarness.ts';
+import { randomValues, relativeError } from '../../testValues.ts';
+import { eachBuild, runNative } from './testHarness.ts';
 
 interface Pool {
   shape: [number, number, number, number];
@@ -51,8 +52,10 @@ describe('native pooling gradients', () => {
         const [batch, h, w, depth] = p.shape;
         const [oh, ow] = [pooled(h, p), pooled(w, p)];
         // Small integers: many windows hold their maximum twice.
-        const x = Float32Array.from(randomFloats(batch * h * w * depth), (v) => Math.round(v * 2));
-        const dy = randomFloats(batch * oh * ow * depth);
+        const x = Float32Array.from(randomValues(1, batch * h * w * depth), (v) =>
+          Math.round(v * 2),
+        );
+        const dy = randomValues(2, batch * oh * ow * depth);
         const { outputs, untouched } = runNative(
           build,
           shared,
@@ -62,7 +65,7 @@ describe('native pooling gradients', () => {
         );
         expect(untouched).toBe(true);
         const expected = maxPoolReference(p, x, dy);
-        expect(relativeDifference(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
+        expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
       });
     }
 
@@ -71,7 +74,7 @@ describe('native pooling gradients', () => {
       const source = (size: number, outSize: number) =>
         Int32Array.from({ length: outSize }, (_, i) => Math.floor((i * size) / outSize));
       const [rows, cols] = [source(h, oh), source(w, ow)];
-      const dy = randomFloats(batch * oh * ow * depth);
+      const dy = randomValues(3, batch * oh * ow * depth);
       const { outputs, untouched } = runNative(
         build,
         shared,
@@ -89,7 +92,7 @@ describe('native pooling gradients', () => {
               expected[to] =
                 (expected[to] as number) + (dy[((b * oh + y) * ow + x) * depth + c] as number);
             }
-      expect(relativeDifference(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
+      expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
     });
   }
 });

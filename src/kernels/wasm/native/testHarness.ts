@@ -86,17 +86,3 @@ export function runNative(
     untouched,
   };
 }
-
-export const randomFloats = (n: number): Float32Array =>
-  Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
-
-/** Largest difference from the reference, relative to the reference's largest magnitude. */
-export function relativeDifference(actual: Float32Array, expected: Float64Array): number {
-  let scale = 1e-30;
-  let worst = 0;
-  expected.forEach((e, i) => {
-    scale = Math.max(scale, Math.abs(e));
-    worst = Math.max(worst, Math.abs((actual[i] as number) - e));
-  });
-  return worst / scale;
-}
