@@ -7,9 +7,8 @@
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
 import type { BackendMeasurement, TimedWork } from '../src/worker/backendChoice.ts';
-import { figure, runPage, startBenchServer } from './shared/driver.ts';
+import { benchPage, figure, runPage } from './shared/driver.ts';
 
-const PORT = 4179;
 /** The chosen backend's images/s over the best's: at least this. */
 export const CHOICE_TARGET = 0.95;
 
@@ -26,35 +25,30 @@ export interface ChoiceFigure {
 export async function benchChoice(
   works: { work: TimedWork; training?: Partial<Record<BackendName, number>> }[],
 ): Promise<ChoiceFigure[]> {
-  const server = await startBenchServer(PORT);
+  const url = await benchPage('bench/choice/index.html');
   const figures: ChoiceFigure[] = [];
-  try {
-    for (const { work, training } of works) {
-      console.log(`Backend choice: ${work.model}, ${work.preset} preset`);
-      const outcome = await runPage<TimedWork, BackendMeasurement, never>({
-        url: `http://localhost:${PORT}/bench/choice/index.html`,
-        entry: 'runChoiceBench',
-        options: work,
-        echo: '[choice',
-        label: `backend choice for ${work.model}`,
-        timeoutMs: 10 * 60_000,
-      });
-      const measurement = outcome.result;
-      if (!measurement) {
-        figures.push({ work, error: outcome.error ?? 'no result' });
-        continue;
-      }
-      const rates = Object.values(training ?? {}).filter(Number.isFinite);
-      const chosen = measurement.fastest ? training?.[measurement.fastest] : undefined;
-      figures.push({
-        work,
-        measurement,
-        ...(training ? { training } : {}),
-        ...(chosen !== undefined && rates.length > 0 ? { ratio: chosen / Math.max(...rates) } : {}),
-      });
+  for (const { work, training } of works) {
+    const outcome = await runPage<TimedWork, BackendMeasurement, never>({
+      url,
+      entry: 'runChoiceBench',
+      options: work,
+      echo: '[choice',
+      label: `Backend choice for ${work.model}, ${work.preset} preset`,
+      timeoutMs: 10 * 60_000,
+    });
+    const measurement = outcome.result;
+    if (!measurement) {
+      figures.push({ work, error: outcome.error ?? 'no result' });
+      continue;
     }
-  } finally {
-    await server.close();
+    const rates = Object.values(training ?? {}).filter(Number.isFinite);
+    const chosen = measurement.fastest ? training?.[measurement.fastest] : undefined;
+    figures.push({
+      work,
+      measurement,
+      ...(training ? { training } : {}),
+      ...(chosen !== undefined && rates.length > 0 ? { ratio: chosen / Math.max(...rates) } : {}),
+    });
   }
   return figures;
 }

@@ -9,9 +9,11 @@
  *   `trainLoop` over the stored features (`featureSource`) against the head's `model.fit`.
  * Target: app / bare at least 0.9 for the training; numTensors the same after every round.
  *
- * Each backend and mode runs in a fresh persistent Chromium profile with a time limit of its own: a
- * DenseNet-121 step takes tens of seconds on a software GPU, so a run that overstays is recorded
- * as timed out, with the rounds it finished, instead of holding up the others.
+ * Each backend and mode runs in a worker of its own (with `shareWorker`, a backend's modes share
+ * one), one after the other in one browser with a fresh persistent profile, each with a time
+ * limit: a DenseNet-121 step takes tens of seconds on a software GPU, so a run that overstays is
+ * recorded as timed out, with the rounds it finished, instead of holding up the others (the next
+ * run gets a fresh browser).
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
 import { describeDenseNet } from '../src/models/densenetConfig.ts';
@@ -26,15 +28,15 @@ import {
 } from './densenet/protocol.ts';
 import {
   WARM_UP_EPOCHS,
+  benchPage,
   rate,
   ratioText,
-  runPage,
-  startBenchServer,
+  runPages,
   throughput,
+  type PageOutcome,
+  type PageRun,
   type Throughput,
 } from './shared/driver.ts';
-
-const PORT = 4177;
 
 export interface DenseNetBenchOptions {
   config: DenseNetBenchConfig;
@@ -51,6 +53,12 @@ export interface DenseNetBenchOptions {
   storedSize: number;
   /** Give up on one backend's mode after this long, keeping the rounds it finished. */
   timeoutMs: number;
+  /**
+   * A backend's modes run one after the other in one worker (`--quick`: it saves a worker start
+   * per mode and, on a GPU, the shaders the modes share); otherwise each mode gets a fresh worker,
+   * so that its memory figures and shader compilation are its own.
+   */
+  shareWorker: boolean;
 }
 
 export type DenseNetStatus = 'done' | 'timed out' | 'failed';
@@ -104,9 +112,7 @@ function toFigure(
   options: DenseNetBenchOptions,
   backend: BackendName,
   mode: DenseNetBenchMode,
-  outcome: Awaited<
-    ReturnType<typeof runPage<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>>
-  >,
+  outcome: PageOutcome<DenseNetRunResult, DenseNetRound>,
 ): DenseNetFigure {
   const result = outcome.result;
   const rounds = result?.rounds ?? outcome.rounds;
@@ -152,38 +158,32 @@ export async function benchDenseNet(options: DenseNetBenchOptions): Promise<Dens
     );
   if (epochs <= WARM_UP_EPOCHS)
     throw new Error(`DenseNet epochs must be more than ${WARM_UP_EPOCHS}: the first is not timed`);
-  const server = await startBenchServer(PORT);
-  const url = `http://localhost:${PORT}/bench/densenet/index.html`;
-  const figures: DenseNetFigure[] = [];
-  try {
-    for (const backend of options.backends) {
-      for (const mode of options.modes) {
-        console.log(`  DenseNet ${mode} on ${backend}…`);
-        const outcome = await runPage<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>({
-          url,
-          entry: 'runDenseNetBench',
-          options: {
-            backend,
-            mode,
-            config: options.config,
-            inputSize: options.inputSize,
-            batchSize,
-            images,
-            valImages: options.valImages,
-            epochs,
-            storedSize: options.storedSize,
-          },
-          echo: '[densenet',
-          label: `DenseNet ${mode} on ${backend}`,
-          timeoutMs: options.timeoutMs,
-        });
-        figures.push(toFigure(options, backend, mode, outcome));
-      }
-    }
-  } finally {
-    await server.close();
-  }
-  return figures;
+  const url = await benchPage('bench/densenet/index.html');
+  const runs = options.backends.flatMap((backend) =>
+    options.modes.map((mode): PageRun<DenseNetRunOptions> => ({
+      url,
+      entry: 'runDenseNetBench',
+      options: {
+        backend,
+        mode,
+        config: options.config,
+        inputSize: options.inputSize,
+        batchSize,
+        images,
+        valImages: options.valImages,
+        epochs,
+        storedSize: options.storedSize,
+      },
+      echo: '[densenet',
+      label: `DenseNet ${mode} on ${backend}`,
+      timeoutMs: options.timeoutMs,
+      worker: options.shareWorker ? backend : `${backend} ${mode}`,
+    })),
+  );
+  const done = await runPages<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>(runs);
+  return done.map(({ run, outcome }) =>
+    toFigure(options, run.options.backend, run.options.mode, outcome),
+  );
 }
 
 /** A backend that could not train is an error; a timeout or a missed target is a figure. */
@@ -246,8 +246,11 @@ export function densenetMarkdown(
     `Images/s over rounds ${WARM_UP_EPOCHS + 1}–${options.epochs} (round 1 is warm-up: one batch of ` +
       'training, a whole feature pass; per-round range in brackets). A round is an epoch, five for the frozen head. In each round the app and bare tfjs ' +
       "take turns in one worker, the first alternating; the app's validation is not timed. " +
-      'Fine-tune and frozen each run in a fresh browser. numTensors: the whole worker (both models) after ' +
-      'each round; GPU held: the memory the GPU backend keeps (live tensors and released buffers it keeps for reuse). Run time: opening the page to the end, storing the records and warm-up included.',
+      (options.shareWorker
+        ? "A backend's modes run one after the other in one worker (fine-tune first, so frozen's GPU memory includes what fine-tune left to the backend for reuse). "
+        : 'Fine-tune and frozen each run in a fresh worker. ') +
+      'numTensors: the whole worker (both models) after ' +
+      'each round; GPU held: the memory the GPU backend keeps (live tensors and released buffers it keeps for reuse). Run time: from opening the page (or, for a mode that follows another in its page, from its start) to the end, storing the records and warm-up included.',
     '',
     '| config | backend | measured | app (images/s) | bare tfjs (images/s) | ratio app / bare | numTensors after each round | run time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

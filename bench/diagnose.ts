@@ -8,13 +8,13 @@
  * does not depend on the weights), stored as the best checkpoints of two runs, as training leaves
  * them (bench/diagnose/diagnose.worker.ts).
  *
- * Each backend runs in a fresh persistent Chromium profile with a time limit of its own.
+ * Each backend runs in a fresh worker (so its first call is cold) with a time limit of its own,
+ * one after the other in one browser with a fresh persistent profile.
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
 import type { DiagnoseCall, DiagnoseRunOptions, DiagnoseRunResult } from './diagnose/protocol.ts';
-import { figure, runPage, startBenchServer } from './shared/driver.ts';
+import { benchPage, figure, runPages, type PageOutcome, type PageRun } from './shared/driver.ts';
 
-const PORT = 4178;
 /** The app's warm Diagnose over bare `predict` of its two models should be at most this. */
 export const DIAGNOSE_TARGET_RATIO = 1.2;
 
@@ -76,7 +76,7 @@ function latency(calls: DiagnoseCall[]): Latency | undefined {
 
 function toFigure(
   backend: BackendName,
-  outcome: Awaited<ReturnType<typeof runPage<DiagnoseRunOptions, DiagnoseRunResult, never>>>,
+  outcome: PageOutcome<DiagnoseRunResult, never>,
 ): DiagnoseFigure {
   const result = outcome.result;
   const app = result ? latency(result.app) : undefined;
@@ -115,31 +115,22 @@ function toFigure(
 }
 
 export async function benchDiagnose(options: DiagnoseBenchOptions): Promise<DiagnoseFigure[]> {
-  const server = await startBenchServer(PORT);
-  const url = `http://localhost:${PORT}/bench/diagnose/index.html`;
-  const figures: DiagnoseFigure[] = [];
-  try {
-    for (const backend of options.backends) {
-      console.log(`  Diagnose on ${backend}…`);
-      const outcome = await runPage<DiagnoseRunOptions, DiagnoseRunResult, never>({
-        url,
-        entry: 'runDiagnoseBench',
-        options: {
-          backend,
-          warmRuns: options.warmRuns,
-          photoWidth: options.photoWidth,
-          photoHeight: options.photoHeight,
-        },
-        echo: '[diagnose',
-        label: `Diagnose on ${backend}`,
-        timeoutMs: options.timeoutMs,
-      });
-      figures.push(toFigure(backend, outcome));
-    }
-  } finally {
-    await server.close();
-  }
-  return figures;
+  const url = await benchPage('bench/diagnose/index.html');
+  const runs = options.backends.map((backend): PageRun<DiagnoseRunOptions> => ({
+    url,
+    entry: 'runDiagnoseBench',
+    options: {
+      backend,
+      warmRuns: options.warmRuns,
+      photoWidth: options.photoWidth,
+      photoHeight: options.photoHeight,
+    },
+    echo: '[diagnose',
+    label: `Diagnose on ${backend}`,
+    timeoutMs: options.timeoutMs,
+  }));
+  const done = await runPages<DiagnoseRunOptions, DiagnoseRunResult, never>(runs);
+  return done.map(({ run, outcome }) => toFigure(run.options.backend, outcome));
 }
 
 /** A backend that could not diagnose is an error; a timeout or a missed target is a figure. */

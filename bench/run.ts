@@ -14,7 +14,8 @@
  * (training samples, a whole number of batches), --densenet-epochs=E (rounds, the first a
  * warm-up), --densenet-val-images=N, --densenet-backends=webgpu,cpu,
  * --densenet-modes=fine-tune,frozen, --densenet-timeout=S (per backend and mode; a run that
- * overstays is recorded as timed out with the rounds it finished).
+ * overstays is recorded as timed out with the rounds it finished). With --quick a backend's two
+ * modes run one after the other in one worker.
  *
  * The Diagnose latency benchmark times the app's `diagnose` on a 1024x768 JPEG with the quick
  * SegNet and classifier: the first call (cold) and the median of the next 10 (warm; 5 with
@@ -53,6 +54,7 @@ import {
 } from './diagnose.ts';
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
+import { closeBenchServer } from './shared/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
 import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 
@@ -140,6 +142,7 @@ const densenetOptions: DenseNetBenchOptions = {
   epochs: count('densenet-epochs', densenet121 || quick ? 2 : 3, 2),
   storedSize: 256,
   timeoutMs: count('densenet-timeout', densenet121 ? 300 : 120, 1) * 1000,
+  shareWorker: quick,
 };
 
 const diagnoseOptions: DiagnoseBenchOptions = {
@@ -252,6 +255,14 @@ async function runIngest(): Promise<IngestFigure[]> {
 }
 
 async function main(): Promise<void> {
+  try {
+    await benchmarks();
+  } finally {
+    await closeBenchServer();
+  }
+}
+
+async function benchmarks(): Promise<void> {
   const machine = describeMachine();
   console.log(`Benchmarks on ${machine.cpu} (${machine.cores} cores), ${machine.browser}`);
   const seconds: Partial<Record<(typeof BENCHMARKS)[number], number>> = {};

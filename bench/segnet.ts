@@ -6,7 +6,8 @@
  * and as many tensors after epoch 5 as after epoch 1.
  *
  * The page and worker are served by Vite's dev server (they import the app's modules from src/);
- * each backend runs in a fresh persistent Chromium profile, so IndexedDB is on disk as for a person.
+ * the backends run one after the other in a fresh worker each, in one browser with a fresh
+ * persistent profile (so IndexedDB is on disk as for a person).
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
 import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
@@ -16,14 +17,15 @@ import {
   rate,
   ratioText,
   figure,
-  runPage,
-  startBenchServer,
+  benchPage,
+  runPages,
+  type PageOutcome,
+  type PageRun,
   throughput,
   type Throughput,
 } from './shared/driver.ts';
 import type { Round, SegNetRunOptions, SegNetRunResult } from './segnet/protocol.ts';
 
-const PORT = 4176;
 /** The epoch whose tensor count is compared with epoch 1's (the issue's "epoch 5"). */
 const LEAK_EPOCH = 5;
 export { TARGET_RATIO, type Throughput };
@@ -82,27 +84,11 @@ export function describeSegNetBench(options: SegNetBenchOptions): string {
   );
 }
 
-async function runBackend(
-  url: string,
+function toFigure(
   options: SegNetBenchOptions,
   backend: BackendName,
-): Promise<SegNetFigure | SegNetFailure> {
-  const runOptions: SegNetRunOptions = {
-    backend,
-    preset: options.preset,
-    images: options.images,
-    valImages: options.valImages,
-    epochs: options.epochs,
-    storedSize: options.storedSize,
-  };
-  const outcome = await runPage<SegNetRunOptions, SegNetRunResult, Round>({
-    url,
-    entry: 'runSegNetBench',
-    options: runOptions,
-    echo: '[segnet',
-    label: `SegNet on ${backend}`,
-    timeoutMs: options.timeoutMs,
-  });
+  outcome: PageOutcome<SegNetRunResult, Round>,
+): SegNetFigure | SegNetFailure {
   const { result, consoleErrors } = outcome;
   const failure = (error: string): SegNetFailure => ({
     preset: options.preset,
@@ -151,18 +137,24 @@ export async function benchSegNet(
     );
   if (options.epochs <= WARM_UP_EPOCHS)
     throw new Error(`SegNet epochs must be more than ${WARM_UP_EPOCHS}: the first is not timed`);
-  const server = await startBenchServer(PORT);
-  const url = `http://localhost:${PORT}/bench/segnet/index.html`;
-  const figures: (SegNetFigure | SegNetFailure)[] = [];
-  try {
-    for (const backend of options.backends) {
-      console.log(`  SegNet training on ${backend}…`);
-      figures.push(await runBackend(url, options, backend));
-    }
-  } finally {
-    await server.close();
-  }
-  return figures;
+  const url = await benchPage('bench/segnet/index.html');
+  const runs = options.backends.map((backend): PageRun<SegNetRunOptions> => ({
+    url,
+    entry: 'runSegNetBench',
+    options: {
+      backend,
+      preset: options.preset,
+      images: options.images,
+      valImages: options.valImages,
+      epochs: options.epochs,
+      storedSize: options.storedSize,
+    },
+    echo: '[segnet',
+    label: `SegNet training on ${backend}`,
+    timeoutMs: options.timeoutMs,
+  }));
+  const done = await runPages<SegNetRunOptions, SegNetRunResult, Round>(runs);
+  return done.map(({ run, outcome }) => toFigure(options, run.options.backend, outcome));
 }
 
 export function isFailure(figure: SegNetFigure | SegNetFailure): figure is SegNetFailure {

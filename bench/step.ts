@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../src/pipeline/backends.ts';
 import { stats } from './browser.ts';
-import { runPage, startBenchServer } from './shared/driver.ts';
+import { benchPage, runPage } from './shared/driver.ts';
 import type {
   KernelTime,
   StepModel,
@@ -19,7 +19,6 @@ import type {
   StepRunResult,
 } from './step/protocol.ts';
 
-const PORT = 4177;
 const PYTHON = '/usr/bin/python3';
 export const PYTORCH_TARGET = 0.3;
 
@@ -139,11 +138,11 @@ async function browser(
     profile: options.profile,
   };
   const outcome = await runPage<StepRunOptions, StepRunResult, StepRound>({
-    url: `http://localhost:${PORT}/bench/step/index.html`,
+    url: await benchPage('bench/step/index.html'),
     entry: 'runStepBench',
     options: runOptions,
     echo: '[step',
-    label: `step ${model} ${backend}`,
+    label: `Training step, ${model} on ${backend}`,
     timeoutMs: options.timeoutMs,
   });
   const base = { model, inputSize, batchSize: options.batchSize, contender: backend };
@@ -162,19 +161,13 @@ async function browser(
 }
 
 export async function benchStep(options: StepBenchOptions): Promise<StepFigure[]> {
-  const server = await startBenchServer(PORT);
   const figures: StepFigure[] = [];
-  try {
-    for (const model of options.models) {
-      console.log(`Training step, ${model}: PyTorch`);
-      figures.push(pytorch(model, options));
-      for (const backend of options.backends) {
-        console.log(`Training step, ${model}: ${backend}`);
-        figures.push(await browser(model, backend, options));
-      }
+  for (const model of options.models) {
+    console.log(`  Training step, ${model} in PyTorch…`);
+    figures.push(pytorch(model, options));
+    for (const backend of options.backends) {
+      figures.push(await browser(model, backend, options));
     }
-  } finally {
-    await server.close();
   }
   return figures;
 }

@@ -1,21 +1,19 @@
 /**
  * The DenseNet training benchmark's page (served by Vite's dev server, driven by
- * bench/densenet.ts): `window.runDenseNetBench(options)` starts the benchmark's worker, logs its
- * progress to the console, passes each finished round to the driver, and resolves with its figures
- * or rejects with the worker's error (bench/shared/page.ts).
+ * bench/densenet.ts): `window.runDenseNetBench(options)` runs the benchmark in the page's worker,
+ * logs its progress to the console, passes each finished round to the driver, and resolves with
+ * its figures or rejects with the worker's error (bench/shared/page.ts).
  */
-import { driveWorker } from '../shared/page.ts';
+import { pageWorker } from '../shared/page.ts';
 import type { DenseNetRound, DenseNetRunOptions, DenseNetRunResult } from './protocol.ts';
 
 declare global {
   interface Window {
-    runDenseNetBench: (options: DenseNetRunOptions) => Promise<DenseNetRunResult>;
+    runDenseNetBench: (options: DenseNetRunOptions, worker?: string) => Promise<DenseNetRunResult>;
   }
 }
 
-window.runDenseNetBench = (options) =>
-  driveWorker<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>(
-    new Worker(new URL('./densenet.worker.ts', import.meta.url), { type: 'module' }),
-    options,
-    `densenet ${options.backend} ${options.mode}`,
-  );
+window.runDenseNetBench = pageWorker<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>(
+  () => new Worker(new URL('./densenet.worker.ts', import.meta.url), { type: 'module' }),
+  (options) => `densenet ${options.backend} ${options.mode}`,
+);

@@ -1,20 +1,19 @@
 /**
  * The SegNet training benchmark's page (served by Vite's dev server, driven by bench/segnet.ts):
- * `window.runSegNetBench(options)` starts the benchmark's worker, logs its progress to the console
- * and resolves with its figures, or rejects with the worker's error (bench/shared/page.ts).
+ * `window.runSegNetBench(options)` runs the benchmark in the page's worker, logs its progress to
+ * the console and resolves with its figures, or rejects with the worker's error
+ * (bench/shared/page.ts).
  */
-import { driveWorker } from '../shared/page.ts';
+import { pageWorker } from '../shared/page.ts';
 import type { Round, SegNetRunOptions, SegNetRunResult } from './protocol.ts';
 
 declare global {
   interface Window {
-    runSegNetBench: (options: SegNetRunOptions) => Promise<SegNetRunResult>;
+    runSegNetBench: (options: SegNetRunOptions, worker?: string) => Promise<SegNetRunResult>;
   }
 }
 
-window.runSegNetBench = (options) =>
-  driveWorker<SegNetRunOptions, SegNetRunResult, Round>(
-    new Worker(new URL('./segnet.worker.ts', import.meta.url), { type: 'module' }),
-    options,
-    `segnet ${options.backend}`,
-  );
+window.runSegNetBench = pageWorker<SegNetRunOptions, SegNetRunResult, Round>(
+  () => new Worker(new URL('./segnet.worker.ts', import.meta.url), { type: 'module' }),
+  (options) => `segnet ${options.backend}`,
+);

@@ -1,18 +1,20 @@
 /**
- * The Node side every training benchmark shares (bench/segnet.ts, bench/densenet.ts): Vite's dev
- * server for the benchmark pages (they import the app's modules from src/), one run of a page in a
- * fresh persistent Chromium profile (so IndexedDB is on disk as for a person) with a time limit,
- * and throughput over the timed epochs.
+ * The Node side every page benchmark shares (bench/segnet.ts, bench/densenet.ts, …): one Vite dev
+ * server for all the benchmark pages of a run (they import the app's modules from src/, so one
+ * server transforms them once), runs of a page in a fresh persistent Chromium profile (so
+ * IndexedDB is on disk as for a person), each with a time limit, and throughput over the timed
+ * epochs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type ConsoleMessage } from '@playwright/test';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { LAUNCH_OPTIONS } from '../browser.ts';
 import type { EpochTiming } from './protocol.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const PORT = 4176;
 /** Every benchmark page, so that one dependency scan (and cache) serves them all. */
 const PAGES = [
   'bench/segnet/index.html',
@@ -66,14 +68,14 @@ export function ratioText(ratio: number): string {
 }
 
 /** The app's vite.config.ts (defines, worker format, isolation headers) on a port of its own. */
-export async function startBenchServer(port: number): Promise<ViteDevServer> {
+async function startBenchServer(): Promise<ViteDevServer> {
   // Without watching or reloading, with a dependency cache of its own beside the app's.
   const server = await createServer({
     root: ROOT,
     cacheDir: join(import.meta.dirname, '..', '.data', 'vite'),
     logLevel: 'warn',
     clearScreen: false,
-    server: { port, strictPort: true, hmr: false, watch: null },
+    server: { port: PORT, strictPort: true, hmr: false, watch: null },
     optimizeDeps: {
       entries: PAGES,
       // Found up front, so the dev server never re-optimises (and reloads) while a worker runs.
@@ -89,6 +91,26 @@ export async function startBenchServer(port: number): Promise<ViteDevServer> {
   return server;
 }
 
+let server: Promise<ViteDevServer> | undefined;
+
+/**
+ * The address of a benchmark page (e.g. `bench/segnet/index.html`) on the dev server, which the
+ * first call starts and every benchmark of the run then shares: the modules it has transformed
+ * for one benchmark's pages serve the next's.
+ */
+export async function benchPage(path: string): Promise<string> {
+  server ??= startBenchServer();
+  await server;
+  return `http://localhost:${PORT}/${path}`;
+}
+
+/** Stops the dev server, if a benchmark started it. */
+export async function closeBenchServer(): Promise<void> {
+  const started = server;
+  server = undefined;
+  await (await started)?.close();
+}
+
 export interface PageRun<Options> {
   /** The benchmark page. */
   url: string;
@@ -102,6 +124,12 @@ export interface PageRun<Options> {
   timeoutMs: number;
   /** Chromium flags beyond the benchmarks' own (LAUNCH_OPTIONS). */
   extraArgs?: string[];
+  /**
+   * The page's worker the run goes to: a run that names the worker of the run before it shares
+   * that worker (its backend, compiled shaders and memory); another name, or none, ends the old
+   * worker and starts a fresh one (bench/shared/page.ts).
+   */
+  worker?: string;
 }
 
 export interface PageOutcome<Result, Round> {
@@ -111,7 +139,7 @@ export interface PageOutcome<Result, Round> {
   rounds: Round[];
   error?: string;
   timedOut: boolean;
-  /** Wall-clock seconds from opening the page to the end. */
+  /** Wall-clock seconds from the run's start (opening the page, when it opened one) to its end. */
   seconds: number;
   /** The worker's last progress line (how far a run that failed or timed out got). */
   lastProgress?: string;
@@ -119,57 +147,99 @@ export interface PageOutcome<Result, Round> {
   consoleErrors: string[];
 }
 
-/**
- * Opens the page in a fresh persistent profile, calls its entry with the options and waits for the
- * result, at most `timeoutMs`; then closes the browser and deletes the profile, whatever happened.
- */
-export async function runPage<Options, Result, Round>(
-  run: PageRun<Options>,
-): Promise<PageOutcome<Result, Round>> {
-  const started = performance.now();
+/** What a benchmark page puts on its `window` (bench/shared/page.ts's `pageWorker`). */
+type PageEntry = (options: unknown, worker?: string) => Promise<unknown>;
+
+/** A page open in a fresh persistent profile, and the run it is serving. */
+interface OpenPage {
+  context: BrowserContext;
+  page: Page;
+  profile: string;
+  /** What the page's console and rounds go to: the run in progress. */
+  current?: {
+    run: PageRun<unknown>;
+    rounds: unknown[];
+    consoleErrors: string[];
+    lastProgress?: string;
+  };
+}
+
+async function openPage(url: string, extraArgs: string[] = []): Promise<OpenPage> {
   const profile = mkdtempSync(join(tmpdir(), 'lesion-lab-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
     ...LAUNCH_OPTIONS,
-    args: [...LAUNCH_OPTIONS.args, ...(run.extraArgs ?? [])],
+    args: [...LAUNCH_OPTIONS.args, ...extraArgs],
   });
-  const consoleErrors: string[] = [];
-  const rounds: Round[] = [];
-  let lastProgress: string | undefined;
-  const onConsole = (message: ConsoleMessage) => {
+  try {
+    return await showPage(
+      { context, page: context.pages()[0] ?? (await context.newPage()), profile },
+      url,
+    );
+  } catch (error) {
+    await closePage({ context, profile });
+    throw error;
+  }
+}
+
+/** Routes the page's console and rounds to the run in progress, and loads it. */
+async function showPage(open: OpenPage, url: string): Promise<OpenPage> {
+  const { page } = open;
+  page.on('console', (message: ConsoleMessage) => {
+    const current = open.current;
+    if (!current) return;
+    const { label, echo } = current.run;
     const from = message.worker() ? 'worker' : 'page';
     if (message.type() === 'error') {
-      consoleErrors.push(`${from}: ${message.text()}`);
-      console.error(`  [${run.label} ${from} console error] ${message.text()}`);
-    } else if (message.text().startsWith(run.echo)) {
+      current.consoleErrors.push(`${from}: ${message.text()}`);
+      console.error(`  [${label} ${from} console error] ${message.text()}`);
+    } else if (message.text().startsWith(echo)) {
       console.log(`  ${message.text()}`);
-      lastProgress = message.text().replace(/^\[[^\]]*\]\s*/, '');
+      current.lastProgress = message.text().replace(/^\[[^\]]*\]\s*/, '');
     }
+  });
+  page.on('pageerror', (error) => {
+    open.current?.consoleErrors.push(`page: ${error.message}`);
+    console.error(`  [${open.current?.run.label ?? url} page error] ${error.message}`);
+  });
+  await page.exposeFunction('benchRound', (round: unknown) => {
+    open.current?.rounds.push(round);
+  });
+  await page.goto(url);
+  return open;
+}
+
+async function closePage(open: Pick<OpenPage, 'context' | 'profile'>): Promise<void> {
+  await open.context.close();
+  rmSync(open.profile, { recursive: true, force: true });
+}
+
+/** Calls the page's entry with the run's options and waits for the result, at most `timeoutMs`. */
+async function runIn<Options, Result, Round>(
+  open: OpenPage,
+  run: PageRun<Options>,
+  started: number,
+): Promise<PageOutcome<Result, Round>> {
+  const current: NonNullable<OpenPage['current']> & { rounds: Round[] } = {
+    run: run as PageRun<unknown>,
+    rounds: [],
+    consoleErrors: [],
   };
+  open.current = current;
   let timer: NodeJS.Timeout | undefined;
   const outcome = (rest: Partial<PageOutcome<Result, Round>>): PageOutcome<Result, Round> => ({
-    rounds,
+    rounds: current.rounds,
     timedOut: false,
     seconds: (performance.now() - started) / 1000,
-    consoleErrors,
-    ...(lastProgress ? { lastProgress } : {}),
+    consoleErrors: current.consoleErrors,
+    ...(current.lastProgress ? { lastProgress: current.lastProgress } : {}),
     ...rest,
   });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', onConsole);
-    page.on('pageerror', (error) => {
-      consoleErrors.push(`page: ${error.message}`);
-      console.error(`  [${run.label} page error] ${error.message}`);
-    });
-    await page.exposeFunction('benchRound', (round: Round) => {
-      rounds.push(round);
-    });
-    await page.goto(run.url);
-    await page.waitForFunction((entry) => entry in window, run.entry);
-    const evaluation = page.evaluate(
-      ({ entry, options }) =>
-        (window as unknown as Record<string, (o: unknown) => Promise<unknown>>)[entry]?.(options),
-      { entry: run.entry, options: run.options as unknown },
+    await open.page.waitForFunction((entry) => entry in window, run.entry);
+    const evaluation = open.page.evaluate(
+      ({ entry, options, worker }) =>
+        (window as unknown as Record<string, PageEntry>)[entry]?.(options, worker),
+      { entry: run.entry, options: run.options as unknown, worker: run.worker },
     );
     // Closing the browser after a timeout rejects the evaluation nobody waits for any more.
     evaluation.catch(() => undefined);
@@ -182,7 +252,7 @@ export async function runPage<Options, Result, Round>(
     ]);
     if (result === timedOut) {
       const error = `timed out after ${Math.round(run.timeoutMs / 1000)} s`;
-      console.error(`  ${run.label} ${error} (${rounds.length} rounds finished)`);
+      console.error(`  ${run.label} ${error} (${current.rounds.length} rounds finished)`);
       return outcome({ error, timedOut: true });
     }
     return outcome({ result: result as Result });
@@ -194,7 +264,61 @@ export async function runPage<Options, Result, Round>(
     return outcome({ error: message });
   } finally {
     clearTimeout(timer);
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    open.current = undefined;
   }
+}
+
+/**
+ * Runs of one page, one after the other in the same browser and page (each in a fresh worker
+ * unless it names the worker of the run before it), each with its own time limit, each run's
+ * label printed as it starts. A run that fails or overstays closes the browser, and the next run
+ * opens a fresh one. `seconds` counts from a run's start, opening the page included when the run
+ * opened it. Every run must name the same page and flags.
+ */
+export async function runPages<Options, Result, Round>(
+  runs: PageRun<Options>[],
+): Promise<{ run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[]> {
+  const [first] = runs;
+  if (runs.some((r) => r.url !== first?.url || r.extraArgs?.join() !== first?.extraArgs?.join()))
+    throw new Error('runPages: every run must open the same page with the same flags');
+  const outcomes: { run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[] = [];
+  let open: OpenPage | undefined;
+  try {
+    for (const run of runs) {
+      console.log(`  ${run.label}…`);
+      const started = performance.now();
+      let outcome: PageOutcome<Result, Round>;
+      try {
+        open ??= await openPage(run.url, run.extraArgs);
+        outcome = await runIn<Options, Result, Round>(open, run, started);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`  ${run.label} failed: ${message}`);
+        outcome = {
+          rounds: [],
+          error: message,
+          timedOut: false,
+          seconds: (performance.now() - started) / 1000,
+          consoleErrors: [],
+        };
+      }
+      outcomes.push({ run, outcome });
+      if (!outcome.result && open) {
+        await closePage(open);
+        open = undefined;
+      }
+    }
+  } finally {
+    if (open) await closePage(open);
+  }
+  return outcomes;
+}
+
+/** One run of a page in a fresh browser, which is closed (and its profile deleted) afterwards. */
+export async function runPage<Options, Result, Round>(
+  run: PageRun<Options>,
+): Promise<PageOutcome<Result, Round>> {
+  const [done] = await runPages<Options, Result, Round>([run]);
+  if (!done) throw new Error('runPages returned no outcome');
+  return done.outcome;
 }
