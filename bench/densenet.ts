@@ -177,7 +177,7 @@ export async function benchDenseNet(options: DenseNetBenchOptions): Promise<Dens
       echo: '[densenet',
       label: `DenseNet ${mode} on ${backend}`,
       timeoutMs: options.timeoutMs,
-      worker: options.shareWorker ? backend : `${backend} ${mode}`,
+      ...(options.shareWorker ? { worker: backend } : {}),
     })),
   );
   const done = await runPages<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>(runs);
@@ -247,10 +247,11 @@ export function densenetMarkdown(
       'training, a whole feature pass; per-round range in brackets). A round is an epoch, five for the frozen head. In each round the app and bare tfjs ' +
       "take turns in one worker, the first alternating; the app's validation is not timed. " +
       (options.shareWorker
-        ? "A backend's modes run one after the other in one worker (fine-tune first, so frozen's GPU memory includes what fine-tune left to the backend for reuse). "
-        : 'Fine-tune and frozen each run in a fresh worker. ') +
+        ? `A backend's modes run one after the other in one worker (${options.modes.join(', then ')}; a mode after one that failed or ran out of time gets a fresh browser and worker), so a later mode's GPU memory includes what the earlier left to the backend for reuse. `
+        : 'Each mode runs in a fresh worker. ') +
+      'The backends run one after the other in one browser. ' +
       'numTensors: the whole worker (both models) after ' +
-      'each round; GPU held: the memory the GPU backend keeps (live tensors and released buffers it keeps for reuse). Run time: from opening the page (or, for a mode that follows another in its page, from its start) to the end, storing the records and warm-up included.',
+      "each round; GPU held: the memory the GPU backend keeps (live tensors and released buffers it keeps for reuse). Run time: from calling the page's entry to the end (the browser's start not counted), storing the records and warm-up included.",
     '',
     '| config | backend | measured | app (images/s) | bare tfjs (images/s) | ratio app / bare | numTensors after each round | run time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -176,7 +176,7 @@ export function diagnoseMarkdown(
       `SegNet then classifier${shapes ? ` on pre-made tensors [${shapes.segnetInput?.join(', ')}] and [${shapes.classifierInput?.join(', ')}]` : ''}, ` +
       `each awaited with \`data()\`, after the app's calls (its shaders are compiled by then). ` +
       `Ratio: app warm median / bare warm median, target ≤ ${DIAGNOSE_TARGET_RATIO}. numTensors: the worker after each warm app call. ` +
-      'Steps: `result.timings` of the warm call nearest the median. Each backend runs in a fresh browser.',
+      "Steps: `result.timings` of the warm call nearest the median. Each backend runs in a fresh worker (cold is cold for the worker: its modules, backend and shaders), one after the other in one browser. Run time: from calling the page's entry to the end.",
     '',
     '| backend | app cold | app warm | bare cold | bare warm | ratio app / bare | numTensors after warm calls | steps of the median warm call (ms) | run time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -54,7 +54,7 @@ import {
 } from './diagnose.ts';
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
-import { closeBenchServer } from './shared/driver.ts';
+import { closeBenchServer, openBenchServer } from './shared/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
 import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 
@@ -275,6 +275,8 @@ async function benchmarks(): Promise<void> {
     return result;
   };
   const ingest = await timed('ingest', runIngest);
+  // The page benchmarks share one dev server, started here so that no benchmark's time has it.
+  if (BENCHMARKS.some((name) => name !== 'ingest' && runs(name))) await openBenchServer();
   const segnet = await timed('segnet', () => benchSegNet(segnetOptions));
   const densenet = await timed('densenet', () => benchDenseNet(densenetOptions));
   const diagnose = await timed('diagnose', () => benchDiagnose(diagnoseOptions));

@@ -190,13 +190,16 @@ export function pipelineOnly(data: Data, source: BatchSource): Contender {
 
 /**
  * The app's feature pass over every sample (training and validation), into a store of its own per
- * round; round 1's stays for the head, the others are deleted after they are timed.
+ * round, emptied first (a run before this one in the same browser leaves round 1's behind, and
+ * `computeFeatures` skips the samples it finds); round 1's stays for the head, the others are
+ * deleted after they are timed.
  */
 export function appFeatures(backbone: tf.LayersModel, data: Data): Contender {
   const all = [...data.samples, ...data.valKeys];
   return {
     async run(epoch) {
       const runId = `bench-features-${epoch + 1}`;
+      await deleteFeatures(runId);
       const started = performance.now();
       let reported = started;
       await computeFeatures(

@@ -99,9 +99,14 @@ let server: Promise<ViteDevServer> | undefined;
  * for one benchmark's pages serve the next's.
  */
 export async function benchPage(path: string): Promise<string> {
+  await openBenchServer();
+  return `http://localhost:${PORT}/${path}`;
+}
+
+/** Starts the dev server, unless it runs already (run.ts starts it before timing a benchmark). */
+export async function openBenchServer(): Promise<void> {
   server ??= startBenchServer();
   await server;
-  return `http://localhost:${PORT}/${path}`;
 }
 
 /** Stops the dev server, if a benchmark started it. */
@@ -119,11 +124,9 @@ export interface PageRun<Options> {
   options: Options;
   /** Console lines of the page that start with this are echoed (the worker's progress). */
   echo: string;
-  /** Names the run in error lines. */
+  /** Names the run: printed as it starts, and in its error lines. */
   label: string;
   timeoutMs: number;
-  /** Chromium flags beyond the benchmarks' own (LAUNCH_OPTIONS). */
-  extraArgs?: string[];
   /**
    * The page's worker the run goes to: a run that names the worker of the run before it shares
    * that worker (its backend, compiled shaders and memory); another name, or none, ends the old
@@ -139,7 +142,10 @@ export interface PageOutcome<Result, Round> {
   rounds: Round[];
   error?: string;
   timedOut: boolean;
-  /** Wall-clock seconds from the run's start (opening the page, when it opened one) to its end. */
+  /**
+   * Wall-clock seconds from calling the page's entry to the end: a browser opened for the run
+   * (the first of a benchmark, or the next after a failure) is not counted.
+   */
   seconds: number;
   /** The worker's last progress line (how far a run that failed or timed out got). */
   lastProgress?: string;
@@ -150,90 +156,77 @@ export interface PageOutcome<Result, Round> {
 /** What a benchmark page puts on its `window` (bench/shared/page.ts's `pageWorker`). */
 type PageEntry = (options: unknown, worker?: string) => Promise<unknown>;
 
-/** A page open in a fresh persistent profile, and the run it is serving. */
+/** What a run has collected from its page: console errors, rounds, the last progress line. */
+interface Collected<Round> {
+  run: PageRun<unknown>;
+  rounds: Round[];
+  consoleErrors: string[];
+  lastProgress?: string;
+}
+
+/** A page open in a fresh persistent profile, and the run whose events it collects. */
 interface OpenPage {
   context: BrowserContext;
   page: Page;
   profile: string;
-  /** What the page's console and rounds go to: the run in progress. */
-  current?: {
-    run: PageRun<unknown>;
-    rounds: unknown[];
-    consoleErrors: string[];
-    lastProgress?: string;
-  };
+  current: Collected<unknown>;
 }
 
-async function openPage(url: string, extraArgs: string[] = []): Promise<OpenPage> {
+/** Launches Chromium on a fresh profile and loads the page, its events going to `current`. */
+async function openPage(url: string, current: Collected<unknown>): Promise<OpenPage> {
   const profile = mkdtempSync(join(tmpdir(), 'lesion-lab-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    ...LAUNCH_OPTIONS,
-    args: [...LAUNCH_OPTIONS.args, ...extraArgs],
-  });
+  let context: BrowserContext | undefined;
   try {
-    return await showPage(
-      { context, page: context.pages()[0] ?? (await context.newPage()), profile },
-      url,
-    );
+    context = await chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
+    const page = context.pages()[0] ?? (await context.newPage());
+    const open: OpenPage = { context, page, profile, current };
+    page.on('console', (message: ConsoleMessage) => {
+      const { run, consoleErrors } = open.current;
+      const from = message.worker() ? 'worker' : 'page';
+      if (message.type() === 'error') {
+        consoleErrors.push(`${from}: ${message.text()}`);
+        console.error(`  [${run.label} ${from} console error] ${message.text()}`);
+      } else if (message.text().startsWith(run.echo)) {
+        console.log(`  ${message.text()}`);
+        open.current.lastProgress = message.text().replace(/^\[[^\]]*\]\s*/, '');
+      }
+    });
+    page.on('pageerror', (error) => {
+      open.current.consoleErrors.push(`page: ${error.message}`);
+      console.error(`  [${open.current.run.label} page error] ${error.message}`);
+    });
+    await page.exposeFunction('benchRound', (round: unknown) => {
+      open.current.rounds.push(round);
+    });
+    await page.goto(url);
+    return open;
   } catch (error) {
-    await closePage({ context, profile });
+    await closePage(context, profile);
     throw error;
   }
 }
 
-/** Routes the page's console and rounds to the run in progress, and loads it. */
-async function showPage(open: OpenPage, url: string): Promise<OpenPage> {
-  const { page } = open;
-  page.on('console', (message: ConsoleMessage) => {
-    const current = open.current;
-    if (!current) return;
-    const { label, echo } = current.run;
-    const from = message.worker() ? 'worker' : 'page';
-    if (message.type() === 'error') {
-      current.consoleErrors.push(`${from}: ${message.text()}`);
-      console.error(`  [${label} ${from} console error] ${message.text()}`);
-    } else if (message.text().startsWith(echo)) {
-      console.log(`  ${message.text()}`);
-      current.lastProgress = message.text().replace(/^\[[^\]]*\]\s*/, '');
-    }
-  });
-  page.on('pageerror', (error) => {
-    open.current?.consoleErrors.push(`page: ${error.message}`);
-    console.error(`  [${open.current?.run.label ?? url} page error] ${error.message}`);
-  });
-  await page.exposeFunction('benchRound', (round: unknown) => {
-    open.current?.rounds.push(round);
-  });
-  await page.goto(url);
-  return open;
-}
-
-async function closePage(open: Pick<OpenPage, 'context' | 'profile'>): Promise<void> {
-  await open.context.close();
-  rmSync(open.profile, { recursive: true, force: true });
+/** Closes the browser and deletes its profile; a browser that fails to close is only reported. */
+async function closePage(context: BrowserContext | undefined, profile: string): Promise<void> {
+  try {
+    await context?.close();
+  } catch (error) {
+    console.error(`  closing the browser failed: ${String(error)}`);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
 }
 
 /** Calls the page's entry with the run's options and waits for the result, at most `timeoutMs`. */
 async function runIn<Options, Result, Round>(
   open: OpenPage,
   run: PageRun<Options>,
-  started: number,
+  current: Collected<Round>,
 ): Promise<PageOutcome<Result, Round>> {
-  const current: NonNullable<OpenPage['current']> & { rounds: Round[] } = {
-    run: run as PageRun<unknown>,
-    rounds: [],
-    consoleErrors: [],
-  };
-  open.current = current;
+  const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
-  const outcome = (rest: Partial<PageOutcome<Result, Round>>): PageOutcome<Result, Round> => ({
-    rounds: current.rounds,
-    timedOut: false,
-    seconds: (performance.now() - started) / 1000,
-    consoleErrors: current.consoleErrors,
-    ...(current.lastProgress ? { lastProgress: current.lastProgress } : {}),
-    ...rest,
-  });
+  const outcome = (rest: Partial<PageOutcome<Result, Round>>) =>
+    finished<Result, Round>(current, started, rest);
   try {
     await open.page.waitForFunction((entry) => entry in window, run.entry);
     const evaluation = open.page.evaluate(
@@ -264,56 +257,63 @@ async function runIn<Options, Result, Round>(
     return outcome({ error: message });
   } finally {
     clearTimeout(timer);
-    open.current = undefined;
   }
+}
+
+function finished<Result, Round>(
+  current: Collected<Round>,
+  started: number,
+  rest: Partial<PageOutcome<Result, Round>>,
+): PageOutcome<Result, Round> {
+  return {
+    rounds: current.rounds,
+    timedOut: false,
+    seconds: (performance.now() - started) / 1000,
+    consoleErrors: current.consoleErrors,
+    ...(current.lastProgress ? { lastProgress: current.lastProgress } : {}),
+    ...rest,
+  };
 }
 
 /**
  * Runs of one page, one after the other in the same browser and page (each in a fresh worker
  * unless it names the worker of the run before it), each with its own time limit, each run's
  * label printed as it starts. A run that fails or overstays closes the browser, and the next run
- * opens a fresh one. `seconds` counts from a run's start, opening the page included when the run
- * opened it. Every run must name the same page and flags.
+ * opens a fresh one. Every run must name the same page.
  */
 export async function runPages<Options, Result, Round>(
   runs: PageRun<Options>[],
 ): Promise<{ run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[]> {
-  const [first] = runs;
-  if (runs.some((r) => r.url !== first?.url || r.extraArgs?.join() !== first?.extraArgs?.join()))
-    throw new Error('runPages: every run must open the same page with the same flags');
-  const outcomes: { run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[] = [];
+  if (runs.some((r) => r.url !== runs[0]?.url))
+    throw new Error('runPages: every run must open the same page');
+  const done: { run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[] = [];
   let open: OpenPage | undefined;
   try {
     for (const run of runs) {
       console.log(`  ${run.label}…`);
-      const started = performance.now();
+      const current: Collected<Round> = { run, rounds: [], consoleErrors: [] };
       let outcome: PageOutcome<Result, Round>;
       try {
-        open ??= await openPage(run.url, run.extraArgs);
-        outcome = await runIn<Options, Result, Round>(open, run, started);
+        if (open) open.current = current;
+        else open = await openPage(run.url, current);
+        outcome = await runIn<Options, Result, Round>(open, run, current);
       } catch (error) {
+        // The browser did not start or the page did not load.
         const message = error instanceof Error ? error.message : String(error);
         console.error(`  ${run.label} failed: ${message}`);
-        outcome = {
-          rounds: [],
-          error: message,
-          timedOut: false,
-          seconds: (performance.now() - started) / 1000,
-          consoleErrors: [],
-        };
+        outcome = finished(current, performance.now(), { error: message });
       }
-      outcomes.push({ run, outcome });
+      done.push({ run, outcome });
       if (!outcome.result && open) {
-        await closePage(open);
+        await closePage(open.context, open.profile);
         open = undefined;
       }
     }
   } finally {
-    if (open) await closePage(open);
+    if (open) await closePage(open.context, open.profile);
   }
-  return outcomes;
+  return done;
 }
-
 /** One run of a page in a fresh browser, which is closed (and its profile deleted) afterwards. */
 export async function runPage<Options, Result, Round>(
   run: PageRun<Options>,

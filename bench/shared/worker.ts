@@ -110,6 +110,8 @@ export function explainingGpuFaults<Options, Result>(
   measure: (options: Options) => Promise<Result>,
 ): (options: Options) => Promise<Result> {
   return async (options) => {
+    // A fault from an earlier run in this worker (a page may reuse it) is not this run's.
+    takeGpuFault();
     try {
       return await measure(options);
     } catch (error) {
