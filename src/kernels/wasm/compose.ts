@@ -1,10 +1,13 @@
 /**
- * Calls the wasm backend's own kernels from inside another kernel. The results are backend data
- * (`TensorInfo`), not engine tensors: whoever makes one frees it with `free`, so a composed kernel
- * leaves nothing behind but its output.
+ * Calls the wasm backend's own kernels from inside another kernel (src/kernels/compose.ts, bound
+ * to the wasm backend). The results are backend data (`TensorInfo`), not engine tensors: whoever
+ * makes one frees it with `free`, so a composed kernel leaves nothing behind but its output.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { callKernel, type Shape4 } from '../compose.ts';
+
+export type { Shape4 };
 
 type Inputs = Record<string, tf.TensorInfo> | tf.TensorInfo[];
 
@@ -15,23 +18,13 @@ export interface KernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-export type Shape4 = [number, number, number, number];
-
 export function call(
   backend: BackendWasm,
   kernelName: string,
   inputs: Inputs,
   attrs: tf.NamedAttrMap = {},
 ): tf.TensorInfo {
-  const kernel = tf.getKernel(kernelName, 'wasm');
-  if (!kernel) throw new Error(`The wasm backend has no ${kernelName} kernel`);
-  const result = kernel.kernelFunc({
-    inputs: inputs as tf.NamedTensorInfoMap,
-    backend,
-    attrs,
-  });
-  if (Array.isArray(result)) throw new Error(`${kernelName} returned several outputs`);
-  return result;
+  return callKernel('wasm', backend, kernelName, inputs, attrs);
 }
 
 export function free(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {

@@ -14,8 +14,7 @@
  * 9.95; DenseNet-121 fine-tuning at 4.93 instead of 4.25.
  */
 import * as tf from '@tensorflow/tfjs';
-
-type Shape4 = [number, number, number, number];
+import { callKernel, type Shape4 } from '../compose.ts';
 
 /**
  * WebGPU's Conv2DBackpropFilter: the taps on a GPU; on SwiftShader (WebGPU in software, on the
@@ -37,15 +36,8 @@ export function filterGradientByTaps(backendName: string): tf.KernelFunc {
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
       attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: NCHW is not supported');
-    const call = (name: string, named: tf.NamedTensorInfoMap | tf.TensorInfo[], a = {}) => {
-      const kernel = tf.getKernel(name, backendName);
-      if (!kernel) throw new Error(`The ${backendName} backend has no ${name} kernel`);
-      return kernel.kernelFunc({
-        inputs: named as tf.NamedTensorInfoMap,
-        backend,
-        attrs: a,
-      }) as tf.TensorInfo;
-    };
+    const call = (name: string, named: tf.NamedTensorInfoMap | tf.TensorInfo[], a = {}) =>
+      callKernel(backendName, backend, name, named, a);
     const made: tf.TensorInfo[] = [];
     const keep = (info: tf.TensorInfo) => (made.push(info), info);
     try {
