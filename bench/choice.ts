@@ -28,8 +28,7 @@ export async function benchChoice(
   const url = await benchPage('bench/choice/index.html');
   const figures: ChoiceFigure[] = [];
   for (const { work, training } of works) {
-    const outcome = await runPage<TimedWork, BackendMeasurement, never>({
-      url,
+    const outcome = await runPage<TimedWork, BackendMeasurement, never>(url, {
       entry: 'runChoiceBench',
       options: work,
       echo: '[choice',

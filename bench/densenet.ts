@@ -161,7 +161,6 @@ export async function benchDenseNet(options: DenseNetBenchOptions): Promise<Dens
   const url = await benchPage('bench/densenet/index.html');
   const runs = options.backends.flatMap((backend) =>
     options.modes.map((mode): PageRun<DenseNetRunOptions> => ({
-      url,
       entry: 'runDenseNetBench',
       options: {
         backend,
@@ -180,7 +179,7 @@ export async function benchDenseNet(options: DenseNetBenchOptions): Promise<Dens
       ...(options.shareWorker ? { worker: backend } : {}),
     })),
   );
-  const done = await runPages<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>(runs);
+  const done = await runPages<DenseNetRunOptions, DenseNetRunResult, DenseNetRound>(url, runs);
   return done.map(({ run, outcome }) =>
     toFigure(options, run.options.backend, run.options.mode, outcome),
   );

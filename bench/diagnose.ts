@@ -117,7 +117,6 @@ function toFigure(
 export async function benchDiagnose(options: DiagnoseBenchOptions): Promise<DiagnoseFigure[]> {
   const url = await benchPage('bench/diagnose/index.html');
   const runs = options.backends.map((backend): PageRun<DiagnoseRunOptions> => ({
-    url,
     entry: 'runDiagnoseBench',
     options: {
       backend,
@@ -129,7 +128,7 @@ export async function benchDiagnose(options: DiagnoseBenchOptions): Promise<Diag
     label: `Diagnose on ${backend}`,
     timeoutMs: options.timeoutMs,
   }));
-  const done = await runPages<DiagnoseRunOptions, DiagnoseRunResult, never>(runs);
+  const done = await runPages<DiagnoseRunOptions, DiagnoseRunResult, never>(url, runs);
   return done.map(({ run, outcome }) => toFigure(run.options.backend, outcome));
 }
 

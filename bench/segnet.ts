@@ -139,7 +139,6 @@ export async function benchSegNet(
     throw new Error(`SegNet epochs must be more than ${WARM_UP_EPOCHS}: the first is not timed`);
   const url = await benchPage('bench/segnet/index.html');
   const runs = options.backends.map((backend): PageRun<SegNetRunOptions> => ({
-    url,
     entry: 'runSegNetBench',
     options: {
       backend,
@@ -153,7 +152,7 @@ export async function benchSegNet(
     label: `SegNet training on ${backend}`,
     timeoutMs: options.timeoutMs,
   }));
-  const done = await runPages<SegNetRunOptions, SegNetRunResult, Round>(runs);
+  const done = await runPages<SegNetRunOptions, SegNetRunResult, Round>(url, runs);
   return done.map(({ run, outcome }) => toFigure(options, run.options.backend, outcome));
 }
 

@@ -137,8 +137,8 @@ async function browser(
     steps: options.steps,
     profile: options.profile,
   };
-  const outcome = await runPage<StepRunOptions, StepRunResult, StepRound>({
-    url: await benchPage('bench/step/index.html'),
+  const url = await benchPage('bench/step/index.html');
+  const outcome = await runPage<StepRunOptions, StepRunResult, StepRound>(url, {
     entry: 'runStepBench',
     options: runOptions,
     echo: '[step',

@@ -24,7 +24,7 @@ import { buildDenseNet, buildDenseNetParts } from '../../src/models/densenet.ts'
 import { sampleKey } from '../../src/train/balance.ts';
 import { maskedSource } from '../../src/train/batches.ts';
 import { compileClassifier } from '../../src/train/classifierTraining.ts';
-import { FEATURE_BATCH, deleteFeatures, featureSource } from '../../src/train/features.ts';
+import { FEATURE_BATCH, featureSource } from '../../src/train/features.ts';
 import { checkBatchFits } from '../../src/train/memory.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
@@ -192,7 +192,6 @@ async function frozen(
     parts.head.dispose();
     fitHead.dispose();
     optimizers.forEach((o) => o.dispose());
-    await deleteFeatures(HEAD_FEATURES);
   }
 }
 

@@ -117,8 +117,6 @@ export async function closeBenchServer(): Promise<void> {
 }
 
 export interface PageRun<Options> {
-  /** The benchmark page. */
-  url: string;
   /** The page's `window` function that runs the benchmark (e.g. runSegNetBench). */
   entry: string;
   options: Options;
@@ -276,16 +274,15 @@ function finished<Result, Round>(
 }
 
 /**
- * Runs of one page, one after the other in the same browser and page (each in a fresh worker
- * unless it names the worker of the run before it), each with its own time limit, each run's
- * label printed as it starts. A run that fails or overstays closes the browser, and the next run
- * opens a fresh one. Every run must name the same page.
+ * Runs of the page at `url` (a `benchPage`), one after the other in the same browser and page
+ * (each in a fresh worker unless it names the worker of the run before it), each with its own
+ * time limit, each run's label printed as it starts. A run that fails or overstays closes the
+ * browser, and the next run opens a fresh one.
  */
 export async function runPages<Options, Result, Round>(
+  url: string,
   runs: PageRun<Options>[],
 ): Promise<{ run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[]> {
-  if (runs.some((r) => r.url !== runs[0]?.url))
-    throw new Error('runPages: every run must open the same page');
   const done: { run: PageRun<Options>; outcome: PageOutcome<Result, Round> }[] = [];
   let open: OpenPage | undefined;
   try {
@@ -295,7 +292,7 @@ export async function runPages<Options, Result, Round>(
       let outcome: PageOutcome<Result, Round>;
       try {
         if (open) open.current = current;
-        else open = await openPage(run.url, current);
+        else open = await openPage(url, current);
         outcome = await runIn<Options, Result, Round>(open, run, current);
       } catch (error) {
         // The browser did not start or the page did not load.
@@ -314,11 +311,13 @@ export async function runPages<Options, Result, Round>(
   }
   return done;
 }
+
 /** One run of a page in a fresh browser, which is closed (and its profile deleted) afterwards. */
 export async function runPage<Options, Result, Round>(
+  url: string,
   run: PageRun<Options>,
 ): Promise<PageOutcome<Result, Round>> {
-  const [done] = await runPages<Options, Result, Round>([run]);
+  const [done] = await runPages<Options, Result, Round>(url, [run]);
   if (!done) throw new Error('runPages returned no outcome');
   return done.outcome;
 }

@@ -26,20 +26,15 @@ export function pageWorker<Options, Result, Round>(
 ): (options: Options, name?: string) => Promise<Result> {
   let kept: { name: string; worker: Worker } | undefined;
   return async (options, name) => {
-    if (kept && (name === undefined || kept.name !== name)) {
-      kept.worker.terminate();
-      kept = undefined;
-    }
-    const worker = kept?.worker ?? start();
-    if (name !== undefined) kept = { name, worker };
-    try {
-      return await driveWorker<Options, Result, Round>(worker, options, label(options));
-    } catch (error) {
-      if (kept?.worker === worker) kept = undefined;
-      throw error;
-    } finally {
-      if (kept?.worker !== worker) worker.terminate();
-    }
+    const reused = name !== undefined && kept?.name === name ? kept.worker : undefined;
+    if (!reused) kept?.worker.terminate();
+    kept = undefined;
+    const worker = reused ?? start();
+    // A run that fails ends its worker (driveWorker) and so keeps nothing.
+    const result = await driveWorker<Options, Result, Round>(worker, options, label(options));
+    if (name === undefined) worker.terminate();
+    else kept = { name, worker };
+    return result;
   };
 }
 
@@ -56,14 +51,17 @@ function driveWorker<Options, Result, Round>(
       worker.terminate();
       reject(new Error(message));
     };
-    const onMessage = (event: MessageEvent<WorkerMessage<Result, Round>>) => {
-      const message = event.data;
-      if (message.type === 'progress') console.log(`[${label}] ${message.text}`);
-      else if (message.type === 'round') void window.benchRound?.(message.round);
-      else if (message.type === 'error') fail(message.message);
-      else resolve(message.result);
-    };
-    worker.addEventListener('message', onMessage, { signal });
+    worker.addEventListener(
+      'message',
+      (event: MessageEvent<WorkerMessage<Result, Round>>) => {
+        const message = event.data;
+        if (message.type === 'progress') console.log(`[${label}] ${message.text}`);
+        else if (message.type === 'round') void window.benchRound?.(message.round);
+        else if (message.type === 'error') fail(message.message);
+        else resolve(message.result);
+      },
+      { signal },
+    );
     // A module that fails to load or an error nobody caught (a plain Event when loading failed).
     worker.addEventListener(
       'error',
