@@ -5,29 +5,17 @@
  * lists records a reload caught before the manifest was saved. Used by the ingest worker (writes)
  * and the page (reads).
  */
-import {
-  clear,
-  createStore,
-  del,
-  get,
-  getMany,
-  keys,
-  set,
-  setMany,
-  type UseStore,
-} from 'idb-keyval';
-import { MANIFEST_VERSION, type DatasetManifest, type SourceEntry } from './manifest.ts';
+import { clear, del, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
+import { store } from '../storage/stores.ts';
+import type { DatasetManifest, SourceEntry } from './manifest.ts';
 
-const PREFIX = `lesion-lab/v${MANIFEST_VERSION}`;
-
-/** One database and store per kind of record (idb-keyval keeps one store per database). */
+/** The dataset's stores (src/storage/stores.ts says what each holds). */
 const stores = {
-  datasets: createStore(`${PREFIX}/datasets`, 'datasets'),
-  images: createStore(`${PREFIX}/images`, 'images'),
-  masks: createStore(`${PREFIX}/masks`, 'masks'),
-  thumbs: createStore(`${PREFIX}/thumbs`, 'thumbs'),
-  /** The Masking stage's output: each image with everything outside its lesion mask blacked out. */
-  masked: createStore(`${PREFIX}/masked`, 'masked'),
+  datasets: store('datasets'),
+  images: store('images'),
+  masks: store('masks'),
+  thumbs: store('thumbs'),
+  masked: store('masked'),
 } satisfies Record<string, UseStore>;
 
 const MANIFEST_KEY = 'current';

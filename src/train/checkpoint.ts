@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  RUNS_VERSION,
   deleteRunRecords,
   loadRunState,
   optimizerKey,
@@ -15,9 +14,10 @@ import {
   type ModelKind,
   type RunRecord,
 } from './runs.ts';
+import { STORE_PREFIX } from '../storage/stores.ts';
 
 export function modelUrl(kind: ModelKind, runId: string, which: 'latest' | 'best'): string {
-  return `indexeddb://lesion-lab/${RUNS_VERSION}/${kind}/${runId}/${which}`;
+  return `indexeddb://${STORE_PREFIX}/${kind}/${runId}/${which}`;
 }
 
 /** An optimizer's state as plain arrays, in the order `getWeights` gives it. */

@@ -2,18 +2,18 @@
  * Bottleneck features for a frozen backbone (the seed's way): the backbone runs once over every
  * sample (oversampled copies augmented, each with its own draw) and its output is stored per run,
  * so the head trains on them without touching the backbone again. A resumed run reuses what is
- * stored. The store is `lesion-lab/v1/features`, keys `<runId>/<sampleKey>`.
+ * stored. The store is `features` (src/storage/stores.ts), keys `<runId>/<sampleKey>`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createStore, delMany, getMany, keys as storeKeys, setMany } from 'idb-keyval';
+import { delMany, getMany, keys as storeKeys, setMany } from 'idb-keyval';
 import { guardQuota } from '../dataset/storage.ts';
 import type { ClassifierAugment } from '../pipeline/presets.ts';
 import { augmentImages } from './augment.ts';
 import { imageKey } from './balance.ts';
 import { labelOf, labelTensor, maskedSource, present, type BatchSource } from './batches.ts';
-import { RUNS_VERSION } from './runs.ts';
+import { store } from '../storage/stores.ts';
 
-const features = createStore(`lesion-lab/${RUNS_VERSION}/features`, 'features');
+const features = store('features');
 
 interface FeatureRecord {
   shape: number[];

@@ -10,9 +10,10 @@ import { buildDenseNet } from '../models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../models/densenetConfig.ts';
 import { copyWeightsByName, summarizeImport } from '../models/importWeights.ts';
 import { PRETRAINED_KEY, loadPretrainedInfo, type PretrainedInfo } from './pretrainedInfo.ts';
-import { RUNS_VERSION, deleteRunState, saveRunState } from './runs.ts';
+import { STORE_PREFIX } from '../storage/stores.ts';
+import { deleteRunState, saveRunState } from './runs.ts';
 
-const MODEL_URL = `indexeddb://lesion-lab/${RUNS_VERSION}/pretrained/densenet121`;
+const MODEL_URL = `indexeddb://${STORE_PREFIX}/pretrained/densenet121`;
 /** The JSON file first: tf.io.browserFiles wants model.json, then its weight files. */
 function orderFiles(files: File[]): File[] {
   const json = files.filter((f) => f.name.endsWith('.json'));

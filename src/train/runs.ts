@@ -1,13 +1,16 @@
 /**
  * Run records: one per training run (config, seed, backend, dataset, history, timings, status),
- * in their own versioned store. No tfjs here, so the page lists and shows runs without the worker;
- * the models themselves are checkpoints (checkpoint.ts).
+ * in a store of their own, and each run's larger state (optimizer, previews, predictions,
+ * evaluations) in another, so listing runs reads a few KB per run whatever the models' size. No
+ * tfjs here, so the page lists and shows runs without the worker; the models themselves are
+ * checkpoints (checkpoint.ts).
  */
-import { createStore, del, get, set, values } from 'idb-keyval';
+import { del, get, getMany, keys, set } from 'idb-keyval';
 import type { PresetName } from '../pipeline/presets.ts';
+import { store } from '../storage/stores.ts';
 
-export const RUNS_VERSION = 'v1';
-const runs = createStore(`lesion-lab/${RUNS_VERSION}/runs`, 'runs');
+const runs = store('runs');
+const runData = store('runData');
 
 export type ModelKind = 'segnet' | 'classifier';
 /**
@@ -75,7 +78,7 @@ export const CLASSIFIER_METRICS = {
   keratosisAuc: 'seborrheicKeratosisAuc',
 } as const;
 
-/** Keys of the records that sit beside a run record in the same store. */
+/** Keys of a run's state, in the run-data store. */
 export const optimizerKey = (runId: string) => `${runId}/optimizer`;
 export const previewsKey = (runId: string) => `${runId}/previews`;
 /** The classifier's latest validation probabilities (classifierValidation.ts, Predictions). */
@@ -112,24 +115,33 @@ function upgrade(record: RunRecord & { bestValLoss?: number }): RunRecord {
   return Number.isFinite(bestValLoss) ? { ...rest, bestValue: bestValLoss } : rest;
 }
 
-/** Every run (of one kind), newest first. */
+/** A run record's key is the run's id, which never holds a `/`; every state key does. */
+const isRunKey = (key: IDBValidKey) => typeof key === 'string' && !key.includes('/');
+
+/**
+ * Every run (of one kind), newest first. Reads the store's keys, then the run records alone: a
+ * database from before the run-data store still keeps optimizer state beside them, never read here.
+ */
 export async function listRuns(kind?: ModelKind): Promise<RunRecord[]> {
-  const all = (await values<unknown>(runs))
+  const ids = (await keys(runs)).filter(isRunKey);
+  const all = (await getMany<unknown>(ids, runs))
     .filter((v): v is RunRecord => isRunRecord(v) && (kind === undefined || v.kind === kind))
     .map(upgrade);
   return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
 export function saveRunState<T>(key: string, value: T): Promise<void> {
-  return set(key, value, runs);
+  return set(key, value, runData);
 }
 
-export function loadRunState<T>(key: string): Promise<T | undefined> {
-  return get<T>(key, runs);
+/** A run's state; databases written before the run-data store kept it beside the run records. */
+export async function loadRunState<T>(key: string): Promise<T | undefined> {
+  return (await get<T>(key, runData)) ?? get<T>(key, runs);
 }
 
-export function deleteRunState(key: string): Promise<void> {
-  return del(key, runs);
+export async function deleteRunState(key: string): Promise<void> {
+  await del(key, runData);
+  await del(key, runs);
 }
 
 export async function deleteRunRecords(runId: string): Promise<void> {

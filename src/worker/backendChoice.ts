@@ -9,7 +9,8 @@
  * all) and counts as too slow: the limit is `LIMIT.leastSeconds` until a backend has answered, then
  * `LIMIT.timesFastest` times the fastest answer so far, never less than `LIMIT.leastSeconds / 2`.
  */
-import { clear, createStore, get, set } from 'idb-keyval';
+import { clear, get, set } from 'idb-keyval';
+import { store } from '../storage/stores.ts';
 import { BACKENDS, type BackendName } from '../pipeline/backends.ts';
 import type { ClassifierMode, PresetName } from '../pipeline/presets.ts';
 import type { StepTiming, StepTimingParams, TimedModel } from '../train/stepTiming.ts';
@@ -48,7 +49,7 @@ export interface MeasureProgress {
   total: number;
 }
 
-const timings = createStore('lesion-lab/v1/backend-timings', 'timings');
+const timings = store('backendTimings');
 
 export function deviceKey(): string {
   return [
