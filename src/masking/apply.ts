@@ -20,7 +20,7 @@ import type { DatasetRow } from '../dataset/summary.ts';
 import { postprocess } from '../eval/maskPostprocess.ts';
 import { dice, jaccard } from '../eval/segmentation.ts';
 import type { BackendName } from '../pipeline/backends.ts';
-import { imageTensor } from '../train/batches.ts';
+import { imageTensor, present } from '../train/batches.ts';
 import { loadModel } from '../train/checkpoint.ts';
 import { loadRun } from '../train/runs.ts';
 import { loadDataset } from '../train/trainingData.ts';
@@ -147,10 +147,7 @@ async function read(
   ]);
   const truthByKey = new Map(truths.flatMap((t) => (t ? [[t.key, t] as const] : [])));
   return {
-    images: images.map((image, i) => {
-      if (!image) throw new Error(`The image ${keys[i]} is not in storage: the dataset changed.`);
-      return image;
-    }),
+    images: present(keys, images, 'image'),
     truths: keys.map((key) => truthByKey.get(key)),
   };
 }

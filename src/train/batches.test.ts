@@ -126,6 +126,8 @@ describe('readEpoch', () => {
       source: imageSource(SIZE),
       dropRemainder: false,
     };
-    await expect(readEpoch(plan, 0).next()).rejects.toThrow(/isic_99 is not in storage/);
+    await expect(readEpoch(plan, 0).next()).rejects.toThrow(
+      /isic_99 is listed in the dataset but could not be read/,
+    );
   });
 });

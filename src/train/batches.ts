@@ -52,12 +52,18 @@ export function epochBatches(plan: BatchPlan, epoch: number): string[][] {
   return batches;
 }
 
-/** Every record of the keys, or an error naming the first one missing. */
+/**
+ * Every record of the keys, or an error naming the first one missing. The manifest lists every
+ * key a plan holds, so a missing record means storage lost it after the plan was made (the
+ * dataset deleted or replaced in another tab, or the browser evicting site data).
+ */
 export function present<T>(keys: string[], records: (T | undefined)[], what: string): T[] {
   keys.forEach((key, i) => {
     if (!records[i]) {
       throw new Error(
-        `The ${what} ${key} is not in storage: the dataset changed. Reload the page.`,
+        `The ${what} ${key} is listed in the dataset but could not be read from the browser's ` +
+          'storage (deleted or replaced since the job started, or evicted by the browser). ' +
+          'Everything finished so far is kept; reload the page to see the stored dataset.',
       );
     }
   });

@@ -46,4 +46,31 @@ describe('record cache', () => {
     await cache.get(['a']);
     expect(reads).toEqual([['a'], ['a']]);
   });
+
+  it('never loses a record its own batch needs, whatever the budget and order', async () => {
+    // Budget for two records: C's arrival evicts A, which this same call counted as cached.
+    const { read } = store({ a: record(40), b: record(40), c: record(40) });
+    const cache = new RecordCache(read, 80);
+    await cache.get(['a', 'b']);
+    const batch = await cache.get(['c', 'a']);
+    expect(batch.map((r) => r?.pixels.byteLength)).toEqual([40, 40]);
+    expect(cache.size).toBeLessThanOrEqual(80);
+  });
+
+  it('streams every record of every batch with a budget far below the data', async () => {
+    const records = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`k${i}`, record(10 + (i % 7))]),
+    );
+    const { read } = store(records);
+    const cache = new RecordCache(read, 45);
+    let seed = 7;
+    const pick = () => `k${(seed = (seed * 48271) % 2147483647) % 50}`;
+    for (let batch = 0; batch < 200; batch++) {
+      const keys = Array.from({ length: 1 + (batch % 9) }, pick);
+      const got = await cache.get(keys);
+      got.forEach((r, i) => expect(r).toBe(records[keys[i] as string]));
+      expect(cache.size).toBeLessThanOrEqual(45);
+    }
+    expect(cache.hits).toBeGreaterThan(0);
+  });
 });

@@ -25,25 +25,41 @@ export class RecordCache<T extends Sized> {
     private readonly budgetBytes = DEFAULT_BUDGET_BYTES,
   ) {}
 
-  /** The records of the keys, as `read` gives them, from memory where it can. */
+  /**
+   * The records of the keys, as `read` gives them, from memory where it can. Every record is taken
+   * into the answer before any is evicted, so a batch larger than the budget still gets all of its
+   * records (the cache then keeps the most recent it can hold).
+   */
   async get(keys: string[]): Promise<(T | undefined)[]> {
-    const missing = [...new Set(keys.filter((key) => !this.entries.has(key)))];
-    this.misses += missing.length;
-    this.hits += keys.length - missing.length;
-    const fetched = missing.length > 0 ? await this.read(missing) : [];
-    const found = new Map<string, T | undefined>(missing.map((key, i) => [key, fetched[i]]));
-    return keys.map((key) => {
+    const answer = new Map<string, T | undefined>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      if (answer.has(key)) {
+        this.hits++;
+        continue;
+      }
       const cached = this.entries.get(key);
       if (cached) {
+        this.hits++;
+        answer.set(key, cached);
         // Most recently used last.
         this.entries.delete(key);
         this.entries.set(key, cached);
-        return cached;
+      } else {
+        this.misses++;
+        answer.set(key, undefined);
+        missing.push(key);
       }
-      const record = found.get(key);
-      if (record) this.keep(key, record);
-      return record;
-    });
+    }
+    if (missing.length > 0) {
+      const fetched = await this.read(missing);
+      missing.forEach((key, i) => {
+        const record = fetched[i];
+        answer.set(key, record);
+        if (record) this.keep(key, record);
+      });
+    }
+    return keys.map((key) => answer.get(key));
   }
 
   get size(): number {
