@@ -30,7 +30,14 @@ export default defineConfig({
   preview: { port: 4173, strictPort: true, headers: isolationHeaders },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    // Tests on real data (`*.real.test.ts`) read a folder beside the repository that a clone does
+    // not have: only `npm run test:real` (TESTS=real) runs them.
+    ...(process.env.TESTS === 'real'
+      ? { include: ['src/**/*.real.test.ts'] }
+      : {
+          include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.real.test.ts', '**/node_modules/**'],
+        }),
     environment: 'node',
     testTimeout: 60_000,
     // Relaxed SIMD, which the wasm kernels use where the engine has it (Chromium does), is behind a

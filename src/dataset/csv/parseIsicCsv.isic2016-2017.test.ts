@@ -1,5 +1,4 @@
-/** parseIsicCsv on the ISIC 2016 and 2017 files, the real 2017 sample, and files it cannot read. */
-import { readFileSync } from 'node:fs';
+/** parseIsicCsv on the ISIC 2016 and 2017 files, and files it cannot read. */
 import { describe, expect, it } from 'vitest';
 import { imageKey } from '../ids.ts';
 import { parseIsicCsv } from './parseIsicCsv.ts';
@@ -240,34 +239,6 @@ describe('parseIsicCsv: files it cannot read', () => {
     expect(parseIsicCsv(F, 'image_id,melanoma,seborrheic_keratosis\r\n')).toStrictEqual({
       format: 'isic2017-labels',
       labels: [],
-      metadata: [],
-      problems: [],
-    });
-  });
-});
-
-describe('parseIsicCsv: the real ISIC 2017 sample', () => {
-  const sample = (name: string): string =>
-    readFileSync(new URL(`../../../../shared/real-isic-sample/${name}`, import.meta.url), 'utf8');
-
-  it('reads the training and (CRLF) validation ground truth without problems', () => {
-    const training = parseIsicCsv(
-      'ISIC-2017_Training_Part3_GroundTruth.csv',
-      sample('ISIC-2017_Training_Part3_GroundTruth.csv'),
-    );
-    expect(training.format).toBe('isic2017-labels');
-    expect(training.problems).toEqual([]);
-    expect(training.labels).toHaveLength(12);
-    const count = (cls: string) => training.labels.filter((row) => row.label === cls).length;
-    expect([count('nevus'), count('melanoma'), count('seborrheic_keratosis')]).toEqual([4, 4, 4]);
-    expect(training.labels[3]).toEqual(label('ISIC_0000004', 'melanoma', 'melanoma'));
-
-    const text = sample('ISIC-2017_Validation_Part3_GroundTruth.csv');
-    expect(text).toContain('\r\n');
-    const validation = parseIsicCsv('ISIC-2017_Validation_Part3_GroundTruth.csv', text);
-    expect(validation).toStrictEqual({
-      format: 'isic2017-labels',
-      labels: [label('ISIC_0009995', 'nevus', 'nevus'), label('ISIC_0010459', 'nevus', 'nevus')],
       metadata: [],
       problems: [],
     });
