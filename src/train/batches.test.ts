@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deleteDataset, putBatch, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
 import {
   epochBatches,
@@ -75,6 +75,24 @@ describe('epochBatches', () => {
   });
 });
 
+/** The store and key of every record read from IndexedDB from now until the test ends. */
+function readsOf(): string[] {
+  const reads: string[] = [];
+  const { get } = IDBObjectStore.prototype;
+  vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (
+    this: IDBObjectStore,
+    key,
+  ) {
+    reads.push(`${this.name}:${String(key)}`);
+    return get.call(this, key);
+  });
+  return reads;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe('readEpoch', () => {
   it('reads images and masks from IndexedDB into tensors at the input size', async () => {
     const plan: BatchPlan = {
@@ -117,6 +135,49 @@ describe('readEpoch', () => {
       tf.dispose([batch.x, batch.y as tf.Tensor]);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps records at the input size: a budget below the stored data still holds them all', async () => {
+    // Stored: 7 x (8x8x3 + 8x8) bytes; at 4 px: 7 x (4x4x3 + 4x4), which a 500-byte budget holds.
+    const reads = readsOf();
+    const plan: BatchPlan = {
+      keys: KEYS,
+      batchSize: 3,
+      source: segmentationSource(4, 500),
+      dropRemainder: false,
+      shuffleSeed: 2,
+    };
+    for (const epoch of [0, 1]) {
+      for await (const batch of readEpoch(plan, epoch)) tf.dispose([batch.x, batch.y as tf.Tensor]);
+    }
+    expect(reads.sort()).toEqual(
+      [...KEYS.map((k) => `images:${k}`), ...KEYS.map((k) => `masks:${k}`)].sort(),
+    );
+  });
+
+  it('streams every batch whole with a budget below one record', async () => {
+    const plan: BatchPlan = {
+      keys: KEYS,
+      batchSize: 3,
+      source: segmentationSource(SIZE, 10),
+      dropRemainder: false,
+      shuffleSeed: 3,
+    };
+    for (const epoch of [0, 1, 2]) {
+      const seen: string[] = [];
+      for await (const batch of readEpoch(plan, epoch)) {
+        const x = batch.x.arraySync();
+        batch.keys.forEach((key, i) => {
+          expect(x[i]?.[SIZE - 1]?.[SIZE - 1]?.[2]).toBeCloseTo(
+            (Number(key.split('_')[1]) * 10) / 255,
+            6,
+          );
+        });
+        seen.push(...batch.keys);
+        tf.dispose([batch.x, batch.y as tf.Tensor]);
+      }
+      expect(seen.sort()).toEqual([...KEYS].sort());
+    }
   });
 
   it('names an image missing from storage', async () => {

@@ -1,7 +1,8 @@
 /**
- * Training batches from IndexedDB (kept in memory for later epochs: src/train/recordCache.ts): the
- * records of a split, shuffled per epoch with a seed, resized to the model's input size and made
- * tensors, with the next batch's records read while the current batch trains. What a batch
+ * Training batches from IndexedDB (kept in memory for later epochs at the model's input size:
+ * src/train/recordCache.ts): the records of a split, shuffled per epoch with a seed, resized to
+ * the model's input size and made tensors, with the next batch's records read while the current
+ * batch trains. What a batch
  * holds comes from its source: photos and masks for the SegNet, masked photos and labels for the
  * classifier, stored features for a frozen backbone.
  */
@@ -10,7 +11,12 @@ import { Random } from '../lib/random.ts';
 import { getImages, getMasked, getMasks } from '../dataset/storage.ts';
 import { imageKey } from './balance.ts';
 import { DEFAULT_BUDGET_BYTES, RecordCache } from './recordCache.ts';
-import { resizeBilinearBytes, resizeMaskBytes } from './resize.ts';
+import {
+  resizeBilinearBytes,
+  resizeBilinearToBytes,
+  resizeMaskBytes,
+  resizeMaskToBytes,
+} from './resize.ts';
 
 export interface Batch {
   keys: string[];
@@ -71,7 +77,7 @@ export function present<T>(keys: string[], records: (T | undefined)[], what: str
 }
 
 /** Square RGB bytes (`size` edge) → [b, inputSize, inputSize, 3] floats in 0..1. */
-export function imageTensor(images: { pixels: Uint8Array; size: number }[], inputSize: number) {
+export function imageTensor(images: Pixels[], inputSize: number) {
   const pixels = inputSize * inputSize * 3;
   const data = new Float32Array(images.length * pixels);
   // Resized in JavaScript first: only input-sized floats become a tensor.
@@ -82,7 +88,7 @@ export function imageTensor(images: { pixels: Uint8Array; size: number }[], inpu
 }
 
 /** Square masks (0 or 255) → [b, inputSize, inputSize, 1] of 0 or 1. */
-export function maskTensor(masks: { pixels: Uint8Array; size: number }[], inputSize: number) {
+export function maskTensor(masks: Pixels[], inputSize: number) {
   const pixels = inputSize * inputSize;
   const data = new Float32Array(masks.length * pixels);
   masks.forEach((mask, i) => resizeMaskBytes(mask.pixels, mask.size, inputSize, data, i * pixels));
@@ -94,11 +100,46 @@ export function labelTensor(labels: number[], classes: number): tf.Tensor2D {
   return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D);
 }
 
-/** Photos and their ground-truth masks: the SegNet's batches. */
-export function segmentationSource(inputSize: number): BatchSource {
-  // A 256 px photo is three times its mask.
-  const photos = new RecordCache(getImages, (DEFAULT_BUDGET_BYTES * 3) / 4);
-  const masksCache = new RecordCache(getMasks, DEFAULT_BUDGET_BYTES / 4);
+/** Pixels at a size: a record as a batch needs it. */
+interface Pixels {
+  pixels: Uint8Array;
+  size: number;
+}
+
+/**
+ * Reads records and keeps only their pixels at the model's input size, so a cache holds
+ * (input / stored)² of the stored bytes per record (the quick SegNet's 24 px: 1/113 of a 256 px
+ * photo) and later epochs skip the resize. Bytes are rounded to the nearest level (at most half a
+ * level from resizing the stored bytes straight to floats).
+ */
+function atInputSize(
+  read: (keys: string[]) => Promise<(Pixels | undefined)[]>,
+  inputSize: number,
+  kind: 'photo' | 'mask',
+): (keys: string[]) => Promise<(Pixels | undefined)[]> {
+  return async (keys) =>
+    (await read(keys)).map(
+      (record) =>
+        record && {
+          size: inputSize,
+          pixels:
+            kind === 'photo'
+              ? resizeBilinearToBytes(record.pixels, record.size, inputSize, 3)
+              : resizeMaskToBytes(record.pixels, record.size, inputSize),
+        },
+    );
+}
+
+/**
+ * Photos and their ground-truth masks: the SegNet's batches. The budget is split as a photo
+ * (three bytes a pixel) and its mask (one) divide it.
+ */
+export function segmentationSource(
+  inputSize: number,
+  budgetBytes = DEFAULT_BUDGET_BYTES,
+): BatchSource {
+  const photos = new RecordCache(atInputSize(getImages, inputSize, 'photo'), (budgetBytes * 3) / 4);
+  const masksCache = new RecordCache(atInputSize(getMasks, inputSize, 'mask'), budgetBytes / 4);
   return {
     async load(keys) {
       const [images, masks] = await Promise.all([photos.get(keys), masksCache.get(keys)]);
@@ -108,8 +149,8 @@ export function segmentationSource(inputSize: number): BatchSource {
       });
       return () => ({
         keys,
-        x: imageTensor(images as { pixels: Uint8Array; size: number }[], inputSize),
-        y: maskTensor(masks as { pixels: Uint8Array; size: number }[], inputSize),
+        x: imageTensor(images as Pixels[], inputSize),
+        y: maskTensor(masks as Pixels[], inputSize),
       });
     },
   };
@@ -133,8 +174,9 @@ export function maskedSource(
   inputSize: number,
   labels?: ReadonlyMap<string, number>,
   classes = 3,
+  budgetBytes = DEFAULT_BUDGET_BYTES,
 ): BatchSource {
-  const cache = new RecordCache(getMasked);
+  const cache = new RecordCache(atInputSize(getMasked, inputSize, 'photo'), budgetBytes);
   return {
     async load(keys) {
       const images = keys.map(imageKey);
@@ -146,7 +188,7 @@ export function maskedSource(
           );
         }
       });
-      const masked = records as { pixels: Uint8Array; size: number }[];
+      const masked = records as Pixels[];
       const y = labels ? images.map((key) => labelOf(labels, key)) : null;
       return () => ({
         keys,

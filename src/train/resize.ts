@@ -85,3 +85,27 @@ export function resizeMaskBytes(
     }
   }
 }
+
+/**
+ * A square image resized to `outSize` as bytes (rounded to the nearest level): what the training
+ * caches keep, at the model's input size. The same bytes come back when the size already fits.
+ */
+export function resizeBilinearToBytes(
+  pixels: Uint8Array,
+  size: number,
+  outSize: number,
+  channels: number,
+): Uint8Array {
+  if (size === outSize) return pixels;
+  const resized = new Float32Array(outSize * outSize * channels);
+  resizeBilinearBytes(pixels, size, outSize, channels, 1, resized, 0);
+  return Uint8Array.from(resized, Math.round);
+}
+
+/** A mask resized to `outSize` as `resizeMaskBytes` does, as bytes of 0 or 255. */
+export function resizeMaskToBytes(pixels: Uint8Array, size: number, outSize: number): Uint8Array {
+  if (size === outSize) return pixels;
+  const resized = new Float32Array(outSize * outSize);
+  resizeMaskBytes(pixels, size, outSize, resized, 0);
+  return Uint8Array.from(resized, (v) => v * 255);
+}
