@@ -89,15 +89,41 @@ export function emptyManifest(storedSize: number, now = new Date()): DatasetMani
   };
 }
 
+/**
+ * The manifest's problems by file, built once per manifest object: a 30,000-file ingest checks
+ * every stored file against the list, which a scan would make quadratic.
+ */
+const problemIndex = new WeakMap<DatasetManifest, Map<string, Set<string>>>();
+
+function problemsByFile(manifest: DatasetManifest): Map<string, Set<string>> {
+  let index = problemIndex.get(manifest);
+  if (!index) {
+    index = new Map();
+    for (const { file, reason } of manifest.problems) {
+      let reasons = index.get(file);
+      if (!reasons) index.set(file, (reasons = new Set()));
+      reasons.add(reason);
+    }
+    problemIndex.set(manifest, index);
+  }
+  return index;
+}
+
 /** Records a problem once (the same file and reason are not listed twice). */
 export function addProblem(manifest: DatasetManifest, problem: Problem): void {
-  if (!manifest.problems.some((p) => p.file === problem.file && p.reason === problem.reason)) {
-    manifest.problems.push(problem);
-  }
+  const index = problemsByFile(manifest);
+  let reasons = index.get(problem.file);
+  if (!reasons) index.set(problem.file, (reasons = new Set()));
+  if (reasons.has(problem.reason)) return;
+  reasons.add(problem.reason);
+  manifest.problems.push(problem);
 }
 
 /** A file read successfully this time loses the problems an earlier, broken copy left. */
 export function clearProblemsOf(manifest: DatasetManifest, file: string): void {
+  const index = problemsByFile(manifest);
+  if (!index.has(file)) return;
+  index.delete(file);
   manifest.problems = manifest.problems.filter((p) => p.file !== file);
 }
 

@@ -40,19 +40,47 @@ export class StorageFullError extends Error {
   override name = 'StorageFullError';
 }
 
-/** Turns a QuotaExceededError into a message that says what is stored and how to free space. */
-export async function guardQuota<T>(write: () => Promise<T>): Promise<T> {
+/** How a storage-full message starts, whatever the job (the page tells these errors by it). */
+export const STORAGE_FULL = "The browser's storage for this site is full";
+
+/** What an ingest that ran out of space kept, and how to go on. */
+const INGEST_ADVICE =
+  'Everything stored so far is kept. Free disk space, or delete the dataset (or choose a smaller stored size) and add it again.';
+
+/**
+ * The browser refused to store more: IndexedDB's QuotaExceededError, from a request or (Chromium
+ * checks the quota when a transaction commits) from the transaction's abort.
+ */
+export function isQuotaError(error: unknown): boolean {
+  return (
+    error instanceof StorageFullError ||
+    (typeof error === 'object' &&
+      error !== null &&
+      (error as { name?: unknown }).name === 'QuotaExceededError')
+  );
+}
+
+/** The message for a full disk: how much this site stores, then `advice` (what was kept, what to do). */
+export async function storageFullError(advice: string): Promise<StorageFullError> {
+  const { usage, quota } = await storageEstimate();
+  // Chromium's estimate reports a quota of its own, often far above the limit the disk sets.
+  const amounts =
+    quota > 0 && usage >= 0.9 * quota
+      ? `${formatBytes(usage)} used of ${formatBytes(quota)} allowed`
+      : `it stores ${formatBytes(usage)}; the disk or the browser's limit is reached`;
+  return new StorageFullError(`${STORAGE_FULL} (${amounts}). ${advice}`);
+}
+
+/**
+ * Turns a QuotaExceededError into a message that says what is stored and how to free space;
+ * `advice` says what the job kept and how to go on (the ingest's by default).
+ */
+export async function guardQuota<T>(write: () => Promise<T>, advice = INGEST_ADVICE): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'QuotaExceededError') {
-      const { usage, quota } = await storageEstimate();
-      throw new StorageFullError(
-        `The browser's storage for this site is full (${formatBytes(usage)} used of ${formatBytes(quota)} allowed). ` +
-          'Everything stored so far is kept. Free disk space, or delete the dataset (or choose a smaller stored size) and add it again.',
-      );
-    }
-    throw error;
+    if (error instanceof StorageFullError || !isQuotaError(error)) throw error;
+    throw await storageFullError(advice);
   }
 }
 
@@ -109,6 +137,8 @@ export async function getThumbs(
   }));
 }
 
+const RECOVER_CHUNK = 64;
+
 /**
  * Images and masks stored but missing from the manifest (the page was closed between the record's
  * write and the manifest's): their entries, so the manifest can take them back.
@@ -118,17 +148,20 @@ export async function recoverOrphans(
 ): Promise<{ images: Record<string, SourceEntry>; masks: Record<string, SourceEntry> }> {
   const recover = async (store: UseStore, known: Record<string, SourceEntry>) => {
     const orphanKeys = (await keys<string>(store)).filter((k) => !(k in known));
-    const records = await getMany<ImageRecord | MaskRecord>(orphanKeys, store);
     const entries: Record<string, SourceEntry> = {};
-    for (const r of records) {
-      if (r)
-        entries[r.key] = {
-          id: r.id,
-          source: r.source,
-          width: r.width,
-          height: r.height,
-          folderSplit: r.folderSplit,
-        };
+    // A few records at a time: only their entries are kept, never a run of pixels.
+    for (let start = 0; start < orphanKeys.length; start += RECOVER_CHUNK) {
+      const chunk = orphanKeys.slice(start, start + RECOVER_CHUNK);
+      for (const r of await getMany<ImageRecord | MaskRecord>(chunk, store)) {
+        if (r)
+          entries[r.key] = {
+            id: r.id,
+            source: r.source,
+            width: r.width,
+            height: r.height,
+            folderSplit: r.folderSplit,
+          };
+      }
     }
     return entries;
   };
@@ -181,7 +214,8 @@ export async function deleteDataset(): Promise<void> {
 }
 
 export async function storageEstimate(): Promise<{ usage: number; quota: number }> {
-  const estimate = await navigator.storage?.estimate?.();
+  const estimate =
+    typeof navigator === 'undefined' ? undefined : await navigator.storage?.estimate?.();
   return { usage: estimate?.usage ?? 0, quota: estimate?.quota ?? 0 };
 }
 
