@@ -48,7 +48,7 @@ function folderOf(count: number): string {
 }
 
 /** Samples the memory of the page and its workers until stopped; returns the peak in bytes. */
-function sampleMemory(page: Page): { stop: () => Promise<number> } {
+export function sampleMemory(page: Page): { stop: () => Promise<number> } {
   let peak = 0;
   let running = true;
   const loop = (async () => {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice]`:
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice|scale]`:
  * runs every benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
@@ -32,6 +32,11 @@
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
  * SegNet and DenseNet benchmarks' app images/s of the same run: within 5% of the best backend's.
+ *
+ * The scale benchmark (bench/scale.ts) ingests HAM10000 from the real-data folder beside the
+ * repository (SHARED_DATA; skipped without it) and a generated ISIC 2019-sized download through the
+ * app, trains SegNet epochs on the stored HAM10000 under small cache budgets, and lists runs beside
+ * seed-classifier optimizer state. --scale-images=N sets the generated download's size.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -53,6 +58,7 @@ import {
   type DiagnoseBenchOptions,
 } from './diagnose.ts';
 import { benchIngest, type IngestFigure } from './ingest.ts';
+import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './shared/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
@@ -84,7 +90,7 @@ function count(name: string, fallback: number, least: number): number {
 }
 
 const quick = flag('quick');
-const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose', 'step', 'choice'] as const;
+const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose', 'step', 'choice', 'scale'] as const;
 // npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
 const only = option('only', false);
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only))
@@ -205,6 +211,25 @@ function choiceWorks(
   return works;
 }
 
+/**
+ * The app at real scale: HAM10000 (all of it; its first 300 images with --quick) and a generated
+ * ISIC 2019-sized download (25,000 images; 600), SegNet epochs on the stored HAM10000 under cache
+ * budgets far below the data, listing runs beside seed-classifier optimizer state (five runs; two,
+ * with a quarter of the state, with --quick).
+ */
+const scaleOptions: ScaleOptions = {
+  ...(quick ? { hamImages: 300 } : {}),
+  generatedImages: count('scale-images', quick ? 600 : 25_000, 1),
+  streaming: {
+    backend: 'wasm',
+    preset: 'quick',
+    budgetsMB: [null, 64, 1],
+    epochs: quick ? 2 : 3,
+  },
+  // Adam's two moments of the seed head (Flatten 8x8x1024 -> Dense 1024): 2 x 67,109,888 floats.
+  listRuns: { runs: quick ? 2 : 5, optimizerFloats: (2 * 65_536 * 1024) / (quick ? 4 : 1) },
+};
+
 function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {
   if (!ingest) return [];
   const f = (n: number) => n.toFixed(1);
@@ -282,6 +307,7 @@ async function benchmarks(): Promise<void> {
   const diagnose = await timed('diagnose', () => benchDiagnose(diagnoseOptions));
   const step = await timed('step', () => benchStep(stepOptions));
   const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
+  const scale = await timed('scale', () => benchScale(scaleOptions));
   const results = {
     date: new Date().toISOString(),
     quick,
@@ -293,6 +319,7 @@ async function benchmarks(): Promise<void> {
     ...(diagnose ? { diagnose: { options: diagnoseOptions, figures: diagnose } } : {}),
     ...(step ? { step: { options: stepOptions, figures: step } } : {}),
     ...(choice ? { choice } : {}),
+    ...(scale ? { scale: { options: scaleOptions, figures: scale } } : {}),
   };
   const name = only ? `latest-${only}` : 'latest';
   mkdirSync(RESULTS, { recursive: true });
@@ -308,6 +335,7 @@ async function benchmarks(): Promise<void> {
     ...(diagnose ? diagnoseMarkdown(diagnoseOptions, diagnose) : []),
     ...(step ? stepMarkdown(stepOptions, step) : []),
     ...(choice ? choiceMarkdown(choice) : []),
+    ...(scale ? scaleMarkdown(scale) : []),
   ].join('\n');
   writeFileSync(join(RESULTS, `${name}.md`), table);
   console.log(`\n${table}\nWrote bench/results/${name}.json and ${name}.md`);

@@ -17,6 +17,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const PORT = 4176;
 /** Every benchmark page, so that one dependency scan (and cache) serves them all. */
 const PAGES = [
+  'index.html',
+  'bench/scale/index.html',
   'bench/segnet/index.html',
   'bench/densenet/index.html',
   'bench/diagnose/index.html',

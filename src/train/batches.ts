@@ -30,7 +30,22 @@ export interface Batch {
 export interface BatchSource {
   /** Reads one batch's records from storage, and returns the step that makes its tensors. */
   load(keys: string[]): Promise<() => Batch>;
+  /** Records served from memory and read from storage so far, where the source caches them. */
+  cacheFigures?(): CacheFigures;
 }
+
+export interface CacheFigures {
+  hits: number;
+  misses: number;
+  /** Bytes held now. */
+  bytes: number;
+}
+
+const figuresOf = (...caches: RecordCache<Pixels>[]): CacheFigures => ({
+  hits: caches.reduce((sum, c) => sum + c.hits, 0),
+  misses: caches.reduce((sum, c) => sum + c.misses, 0),
+  bytes: caches.reduce((sum, c) => sum + c.size, 0),
+});
 
 export interface BatchPlan {
   /** Keys of the records, in a stable order; a key may repeat (oversampling). */
@@ -141,6 +156,7 @@ export function segmentationSource(
   const photos = new RecordCache(atInputSize(getImages, inputSize, 'photo'), (budgetBytes * 3) / 4);
   const masksCache = new RecordCache(atInputSize(getMasks, inputSize, 'mask'), budgetBytes / 4);
   return {
+    cacheFigures: () => figuresOf(photos, masksCache),
     async load(keys) {
       const [images, masks] = await Promise.all([photos.get(keys), masksCache.get(keys)]);
       present(keys, images, 'image');
@@ -178,6 +194,7 @@ export function maskedSource(
 ): BatchSource {
   const cache = new RecordCache(atInputSize(getMasked, inputSize, 'photo'), budgetBytes);
   return {
+    cacheFigures: () => figuresOf(cache),
     async load(keys) {
       const images = keys.map(imageKey);
       const records = await cache.get(images);
