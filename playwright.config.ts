@@ -7,8 +7,13 @@ const PORT = 4173;
  * E2E tests run Debian's Chromium (scripts/chromium.ts) against `vite preview` of the built app,
  * with a real WebGPU adapter: the WebGPU backend is exercised for real, only slowly here.
  */
+/** `npm run test:real` (TESTS=real) runs the specs on real data, which read a folder beside the
+ * repository; `npm test` never does. */
+const REAL = process.env.TESTS === 'real';
+
 export default defineConfig({
   testDir: 'e2e',
+  ...(REAL ? { testMatch: '**/*.real.spec.ts' } : { testIgnore: '**/*.real.spec.ts' }),
   globalSetup: './e2e/global-setup.ts',
   timeout: 180_000,
   expect: { timeout: 60_000 },
