@@ -2,22 +2,20 @@
 import react from '@vitejs/plugin-react';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+import {
+  ISOLATION_HEADERS,
+  SECURITY_HEADERS,
+  contentSecurityPolicy,
+  serviceWorker,
+} from './scripts/offline-build.ts';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-
-/**
- * Cross-origin isolation lets the WebAssembly backend use threads (SharedArrayBuffer). A static
- * host must send the same two headers; see README.md.
- */
-const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 export default defineConfig({
   base: './',
   define: { __APP_VERSION__: JSON.stringify(version) },
-  plugins: [react()],
+  // The build also gets a Content-Security-Policy and a service worker (scripts/offline-build.ts).
+  plugins: [react(), contentSecurityPolicy(), serviceWorker()],
   worker: {
     format: 'es',
     // tfjs-backend-wasm starts its threads from the source text of a function (toString) that
@@ -26,8 +24,11 @@ export default defineConfig({
     // stripped of dead code.
     rolldownOptions: { output: { minify: 'dce-only' } },
   },
-  server: { port: 5173, strictPort: true, headers: isolationHeaders },
-  preview: { port: 4173, strictPort: true, headers: isolationHeaders },
+  // Cross-origin isolation lets the WebAssembly backend use threads (SharedArrayBuffer); a static
+  // host must send the same headers (see README.md). The dev server has no Content-Security-Policy:
+  // its hot reload needs a websocket and inline scripts.
+  server: { port: 5173, strictPort: true, headers: ISOLATION_HEADERS },
+  preview: { port: 4173, strictPort: true, headers: SECURITY_HEADERS },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {
     // Tests on real data (`*.real.test.ts`) read a folder beside the repository that a clone does

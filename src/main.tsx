@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { registerServiceWorker } from './offline/register.ts';
 import { useAppStore } from './store/index.ts';
 import './ui/styles.css';
 
@@ -12,6 +13,8 @@ void loadRuns('segnet');
 void loadRuns('classifier');
 void loadMasking();
 void loadPretrained();
+// In a production build: the app opens with no network after the first visit.
+registerServiceWorker();
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
