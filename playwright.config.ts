@@ -26,6 +26,9 @@ export default defineConfig({
     baseURL: `http://localhost:${PORT}`,
     browserName: 'chromium',
     viewport: { width: 1280, height: 900 },
+    // The built app's service worker stores the whole build (about 10 MB) on each fresh profile,
+    // which storage figures would count; e2e/offline.spec.ts lets it run.
+    serviceWorkers: 'block',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },

@@ -81,7 +81,8 @@ async function appRun(
   folder: string,
   count: number,
 ): Promise<{ rate: number; peak: number }> {
-  const context = await env.browser.newContext();
+  // The service worker would store the whole build while the ingest is timed.
+  const context = await env.browser.newContext({ serviceWorkers: 'block' });
   const page = await context.newPage();
   await page.goto(env.url);
   await page.getByTestId('backend').and(page.locator('[data-state=ready]')).waitFor();
@@ -103,7 +104,8 @@ async function appRun(
 
 /** Bare decode + resize to 256x256 + pixel read-back, two at a time (baseline-decode.js). */
 async function baselineRun(env: Environment, folder: string, count: number): Promise<number> {
-  const context = await env.browser.newContext();
+  // The baseline's script is added inline, which the built app's policy refuses.
+  const context = await env.browser.newContext({ bypassCSP: true });
   const page = await context.newPage();
   await page.goto(env.url);
   await page.evaluate(() => {
