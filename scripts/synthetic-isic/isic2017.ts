@@ -1,6 +1,5 @@
 /**
- * Lays synthetic lesions out exactly as the ISIC 2017 challenge distributes its data
- * (../shared/ISIC_FORMATS.md):
+ * Lays synthetic lesions out exactly as the ISIC 2017 challenge distributes its data:
  *
  *   ISIC-2017_Training_Data/ISIC_0000000.jpg
  *   ISIC-2017_Training_Data/ISIC-2017_Training_Data_metadata.csv   image_id,age_approximate,sex

@@ -1,6 +1,6 @@
 /**
- * Recognises what each dropped file is from its path, for every ISIC layout
- * (../shared/ISIC_FORMATS.md). Matching goes by file name and the innermost folder that names a
+ * Recognises what each dropped file is from its path, for every ISIC layout (README, "Adding a
+ * dataset", lists them). Matching goes by file name and the innermost folder that names a
  * split, never by a fixed depth, so doubled folders (`X/X/file.jpg`) and zips work alike. Ids and
  * mask suffixes match case-insensitively.
  */
