@@ -1,6 +1,6 @@
 /**
  * parseIsicCsv on real ISIC 2017 label files. Part of `npm run test:real`: it reads the real-data
- * folder beside the repository (SHARED_DATA, by default `../shared`), which a plain clone lacks.
+ * folder beside the repository that SHARED_DATA names (scripts/sharedData.ts), which a plain clone lacks.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
