@@ -1,4 +1,5 @@
 import { useAppStore } from '../../store/index.ts';
+import { BackupControls } from './BackupControls.tsx';
 import { CountsTable } from './CountsTable.tsx';
 import { DatasetActions } from './DatasetActions.tsx';
 import { DropZone } from './DropZone.tsx';
@@ -21,6 +22,7 @@ export function DatasetStage() {
         </>
       )}
       <DatasetActions />
+      <BackupControls />
     </div>
   );
 }
