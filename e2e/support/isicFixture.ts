@@ -14,14 +14,6 @@ import {
 export const FIXTURES = join(import.meta.dirname, '..', '.fixtures');
 export const FOLDER = join(FIXTURES, 'isic-folder');
 export const ZIPS = join(FIXTURES, 'isic-zips');
-export const REAL_SAMPLE = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'real-isic-sample',
-);
 
 export const OPTIONS: SyntheticIsicOptions = {
   seed: 31,
