@@ -5,7 +5,7 @@
  * threshold never predicts again.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { loadMaskingSummary } from '../dataset/storage.ts';
+import { guardQuota, loadMaskingSummary } from '../dataset/storage.ts';
 import { SPLIT_LABELS } from '../dataset/types.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
 import type { BackendName } from '../pipeline/backends.ts';
@@ -98,7 +98,10 @@ export async function evaluateClassifier(
       probabilities: predictions.probabilities,
       unlabeled: inSplit.length - labelled.length,
     };
-    await saveRunState(evaluationKey(runId, split), record);
+    await guardQuota(
+      () => saveRunState(evaluationKey(runId, split), record),
+      'These predictions were not stored; the run and its earlier evaluations are kept. Free space (delete runs you no longer need, or free disk space), then evaluate again.',
+    );
     return record;
   } finally {
     model.dispose();

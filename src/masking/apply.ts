@@ -3,15 +3,19 @@
  * SegNet run, its prediction resized to the stored size, thresholded at 0.5, reduced to the largest
  * connected component with its holes filled; or, as a choice, the ground-truth masks. Everything
  * outside the mask turns black. Each masked image is stored with its mask and scored against the
- * ground truth; the summary is written last, so a reload mid-way leaves no half result.
+ * ground truth; the summary is written last, so a reload mid-way leaves no half result, and a full
+ * disk removes this pass's masked images and says how much masking needs.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   clearMasked,
+  formatBytes,
   getImages,
+  isQuotaError,
   getMasks,
   putMasked,
   saveMaskingSummary,
+  storageFullError,
   type ImageRecord,
   type MaskRecord,
   type MaskedRecord,
@@ -132,6 +136,13 @@ export async function applyMasks(
     };
     await saveMaskingSummary(summary);
     return { summary };
+  } catch (error) {
+    if (!isQuotaError(error)) throw error;
+    // Without their summary this pass's masked images are of no use: they give their space back.
+    await clearMasked().catch(() => undefined);
+    throw await storageFullError(
+      `The dataset and the runs are kept; this pass's masked images were removed. Masking stores about ${formatBytes(rows.length * manifest.storedSize ** 2 * 4)}: free space (delete runs you no longer need, or free disk space), then apply the masks again.`,
+    );
   } finally {
     model?.dispose();
   }
