@@ -4,9 +4,10 @@
  * change shape. Small records that the page lists (the manifest, run records) never share a store
  * with large ones (pixels, optimizer state, features), so listing them reads nothing large.
  *
- * Models are the one exception: tfjs keeps them through its own `indexeddb://` handler, in the
- * database `tensorflowjs` (stores `models_store` and `model_info_store`), under the keys that
- * `modelUrl` (src/train/checkpoint.ts) and the pretrained weights' URL name.
+ * Models are the one exception: they live where tfjs's `indexeddb://` handler keeps them, in the
+ * database `tensorflowjs` (stores `models_store` and `model_info_store`, written by
+ * src/train/saveModel.ts), under the keys that `modelUrl` (src/train/checkpoint.ts, two slots per
+ * checkpoint) and the pretrained weights' URL name.
  *
  * No tfjs here: the page and both workers use this module.
  */
@@ -67,7 +68,8 @@ export const STORES = {
     database: `${STORE_PREFIX}/run-data`,
     objectStore: 'run-data',
     holds:
-      '`<runId>/optimizer`, `<runId>/previews`, `<runId>/predictions`, `<runId>/eval/<split>`, ' +
+      '`<runId>/optimizer` (`…/optimizer-b` in slot b), `<runId>/previews`, `<runId>/predictions`, ' +
+      '`<runId>/eval/<split>`, ' +
       '`pretrained/densenet121`: large or per-run state read only by the one view that needs it',
     backedUp: true,
   },

@@ -6,10 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CLASSES } from '../dataset/types.ts';
-import { loadModel, modelUrl } from './checkpoint.ts';
+import { isQuotaError, storageFullError } from '../dataset/storage.ts';
+import { deleteRun, loadModel, modelUrl } from './checkpoint.ts';
 import { predictValidation } from './classifierTraining.ts';
 import { loadDroppedModel } from './pretrained.ts';
 import { loadRun, saveRun, type ModelKind, type RunRecord } from './runs.ts';
+import { saveModel } from './saveModel.ts';
 
 /** The key of Lesion Lab's metadata in a model.json's `userDefinedMetadata`. */
 const METADATA_KEY = 'lesionLab';
@@ -121,9 +123,20 @@ export async function importModel(files: File[]): Promise<RunRecord> {
       importedFrom: name,
     };
     delete run.error;
-    await model.save(modelUrl(kind, run.id, 'best'));
-    await model.save(modelUrl(kind, run.id, 'latest'));
-    await saveRun(run);
+    // Slot a for both: the original's slots name places in the other browser.
+    delete run.checkpoints;
+    try {
+      await saveModel(model, modelUrl(kind, run.id, 'best'));
+      await saveModel(model, modelUrl(kind, run.id, 'latest'));
+      await saveRun(run);
+    } catch (error) {
+      // No record names the models yet: remove what was stored, so a failed import leaves nothing.
+      await deleteRun(run).catch(() => undefined);
+      if (!isQuotaError(error)) throw error;
+      throw await storageFullError(
+        `${name} was not imported. Free space (delete runs you no longer need, or free disk space), then import it again.`,
+      );
+    }
     if (kind === 'classifier') await predictValidation(model, run.id, run.bestEpoch ?? 0);
     return run;
   } finally {

@@ -1,12 +1,14 @@
 /**
- * What ended a run, in words a person can act on. A missing kernel, an out-of-memory or a lost GPU
- * device each name their cause and the way out (a smaller batch, another backend); the last
- * checkpoint is always kept, so the run can resume.
+ * What ended a run, in words a person can act on. A missing kernel, an out-of-memory, a lost GPU
+ * device or a full disk each name their cause and the way out (a smaller batch, another backend,
+ * space to free); the last checkpoint is always kept, so the run can resume.
  */
+import { StorageFullError } from '../dataset/storage.ts';
 import { BACKEND_LABELS, type BackendName } from '../pipeline/backends.ts';
 import type { GpuFault } from '../worker/gpuFaults.ts';
 
-export type FaultKind = 'missing-kernel' | 'out-of-memory' | 'device-lost' | 'other';
+export type FaultKind =
+  'missing-kernel' | 'out-of-memory' | 'device-lost' | 'storage-full' | 'other';
 
 export class TrainingFault extends Error {
   override name = 'TrainingFault';
@@ -28,6 +30,7 @@ export function explainFault(
   batchSize?: number,
 ): TrainingFault {
   if (error instanceof TrainingFault) return error;
+  if (error instanceof StorageFullError) return new TrainingFault('storage-full', error.message);
   const label = BACKEND_LABELS[backend];
   const text = error instanceof Error ? error.message : String(error);
   const kernel = /Kernel '([^']+)' not registered/.exec(text)?.[1];

@@ -6,12 +6,14 @@
  * handler, and copied into the backbone of each new run that asks for it (classifierTraining.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { guardQuota } from '../dataset/storage.ts';
 import { buildDenseNet } from '../models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../models/densenetConfig.ts';
 import { copyWeightsByName, summarizeImport } from '../models/importWeights.ts';
 import { PRETRAINED_KEY, loadPretrainedInfo, type PretrainedInfo } from './pretrainedInfo.ts';
 import { STORE_PREFIX } from '../storage/stores.ts';
 import { deleteRunState, saveRunState } from './runs.ts';
+import { saveModel } from './saveModel.ts';
 
 const MODEL_URL = `indexeddb://${STORE_PREFIX}/pretrained/densenet121`;
 /** The JSON file first: tf.io.browserFiles wants model.json, then its weight files. */
@@ -52,7 +54,10 @@ export async function importPretrained(files: File[]): Promise<PretrainedInfo> {
         `${name}: none of its ${source.layers.length} layers matches a DenseNet-121 layer by name and shape. ${summarizeImport(report)}`,
       );
     }
-    await source.save(MODEL_URL);
+    await guardQuota(
+      () => saveModel(source, MODEL_URL),
+      'The weights were not kept. Free space (delete runs you no longer need, or free disk space), then import them again.',
+    );
     const info: PretrainedInfo = {
       source: name,
       matched: report.matched.length,

@@ -66,6 +66,20 @@ export interface RunRecord<Config = unknown> {
   error?: string;
   /** The file a model imported from another browser came from (no training happened here). */
   importedFrom?: string;
+  /**
+   * The slot of each checkpoint (checkpoint.ts): a checkpoint is written to the other slot and
+   * named here only once it is whole. Absent: slot `a` (runs from before slots).
+   */
+  checkpoints?: CheckpointSlots;
+}
+
+/** One of a checkpoint's two places in storage. */
+export type Slot = 'a' | 'b';
+
+export interface CheckpointSlots {
+  /** The `latest` model and the optimizer state beside it. */
+  latest: Slot;
+  best: Slot;
 }
 
 /** The SegNet's validation metrics, by the names its run history uses. */
@@ -78,8 +92,9 @@ export const CLASSIFIER_METRICS = {
   keratosisAuc: 'seborrheicKeratosisAuc',
 } as const;
 
-/** Keys of a run's state, in the run-data store. */
-export const optimizerKey = (runId: string) => `${runId}/optimizer`;
+/** Keys of a run's state, in the run-data store; the optimizer's follows the `latest` slot. */
+export const optimizerKey = (runId: string, slot: Slot = 'a') =>
+  `${runId}/optimizer${slot === 'a' ? '' : '-b'}`;
 export const previewsKey = (runId: string) => `${runId}/previews`;
 /** The classifier's latest validation probabilities (classifierValidation.ts, Predictions). */
 export const predictionsKey = (runId: string) => `${runId}/predictions`;
@@ -145,7 +160,8 @@ export async function deleteRunState(key: string): Promise<void> {
 }
 
 export async function deleteRunRecords(runId: string): Promise<void> {
-  for (const key of [optimizerKey(runId), previewsKey(runId), predictionsKey(runId), runId]) {
+  const optimizer = [optimizerKey(runId, 'a'), optimizerKey(runId, 'b')];
+  for (const key of [...optimizer, previewsKey(runId), predictionsKey(runId), runId]) {
     await deleteRunState(key);
   }
 }

@@ -10,6 +10,7 @@ import type { BackendName } from '../pipeline/backends.ts';
 import type { PresetName } from '../pipeline/presets.ts';
 import { takeGpuFault } from '../worker/gpuFaults.ts';
 import type { StopSignal } from '../worker/jobs.ts';
+import { isQuotaError, storageFullError } from '../dataset/storage.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import { explainFault, gpuFaultError } from './faults.ts';
 import { VAL_LOSS, trainLoop, type BatchProgress, type LoopOptions } from './loop.ts';
@@ -23,6 +24,10 @@ export type TrainingProgress<Config = unknown> =
   /** Work before the first epoch, e.g. a frozen backbone's features. */
   | { kind: 'prepare'; runId: string; what: string; done: number; total: number }
   | { kind: 'epoch'; runId: string; figures: EpochFigures; best: boolean };
+
+/** What a run that filled the disk kept, and how to go on. */
+const KEPT_ON_FULL_DISK =
+  'The last finished epoch is kept: free space (delete runs you no longer need, or free disk space), then resume the run.';
 
 /** Batch progress is sent at most this often (the last batch of an epoch always). */
 const PROGRESS_INTERVAL_MS = 200;
@@ -125,15 +130,23 @@ export async function runSession<Config>(
       },
       onEpoch: async (figures, best) => {
         const now = performance.now();
-        run.trainSeconds += (now - sessionStart) / 1000;
+        // The run takes the epoch once its checkpoint is stored: a failed write (a full disk)
+        // leaves the record, in storage and here, at the epoch before.
+        const next: RunRecord<Config> = {
+          ...run,
+          trainSeconds: run.trainSeconds + (now - sessionStart) / 1000,
+          history: [...run.history, figures],
+          epochsDone: figures.epoch + 1,
+          ...(best
+            ? {
+                bestEpoch: figures.epoch,
+                bestValue: (session.loop.monitor ?? VAL_LOSS).value(figures),
+              }
+            : {}),
+        };
+        const saved = session.checkpointModel?.() ?? model;
+        Object.assign(run, await saveCheckpoint(saved, optimizer, next, best));
         sessionStart = now;
-        run.history.push(figures);
-        run.epochsDone = figures.epoch + 1;
-        if (best) {
-          run.bestEpoch = figures.epoch;
-          run.bestValue = (session.loop.monitor ?? VAL_LOSS).value(figures);
-        }
-        await saveCheckpoint(session.checkpointModel?.() ?? model, optimizer, run, best);
         await session.afterEpoch?.(figures, best);
         report({ kind: 'epoch', runId: run.id, figures, best });
       },
@@ -143,7 +156,8 @@ export async function runSession<Config>(
     await saveRun(run);
     return run;
   } catch (error) {
-    const fault = explainFault(error, backend, session.batchSize);
+    const cause = isQuotaError(error) ? await storageFullError(KEPT_ON_FULL_DISK) : error;
+    const fault = explainFault(cause, backend, session.batchSize);
     run.status = 'failed';
     run.error = fault.message;
     await saveRun(run).catch(() => undefined);
