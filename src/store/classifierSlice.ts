@@ -6,6 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { ClassifierChoices } from '../pipeline/presets.ts';
 import { loadPretrainedInfo, type PretrainedInfo } from '../train/pretrainedInfo.ts';
+import { withJobLock } from '../storage/jobLock.ts';
 import { errorText } from './errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
@@ -56,7 +57,9 @@ export const createClassifierSlice: StateCreator<AppState, [], [], ClassifierSli
     importPretrained: async (files) => {
       patch({ pretrainedBusy: true, pretrainedError: null });
       try {
-        const pretrained = await compute().call('importPretrained', { files });
+        const pretrained = await withJobLock('importing ImageNet weights', () =>
+          compute().call('importPretrained', { files }),
+        );
         patch({ pretrained, usePretrained: true });
       } catch (error) {
         patch({ pretrainedError: errorText(error) });
@@ -67,7 +70,9 @@ export const createClassifierSlice: StateCreator<AppState, [], [], ClassifierSli
     deletePretrained: async () => {
       patch({ pretrainedBusy: true, pretrainedError: null });
       try {
-        await compute().call('deletePretrained', {});
+        await withJobLock('deleting the ImageNet weights', () =>
+          compute().call('deletePretrained', {}),
+        );
         patch({ pretrained: null, usePretrained: false });
       } catch (error) {
         patch({ pretrainedError: errorText(error) });

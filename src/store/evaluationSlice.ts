@@ -6,6 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { EvaluationProgress } from '../evaluation/evaluate.ts';
 import { loadEvaluation, type EvalSplit, type EvaluationRecord } from '../evaluation/record.ts';
+import { withJobLock } from '../storage/jobLock.ts';
 import { errorText } from './errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
@@ -82,9 +83,11 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
       if (!runId || status === 'running') return;
       patch({ status: 'running', progress: null, error: null });
       try {
-        const record = await compute().call('evaluate', { runId, split }, (progress) => {
-          if (progress.kind === 'evaluation') patch({ progress });
-        });
+        const record = await withJobLock('evaluating a classifier run', () =>
+          compute().call('evaluate', { runId, split }, (progress) => {
+            if (progress.kind === 'evaluation') patch({ progress });
+          }),
+        );
         patch({ status: record ? 'done' : 'idle', record, progress: null });
       } catch (error) {
         patch({ status: 'error', error: errorText(error), progress: null });

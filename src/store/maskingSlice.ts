@@ -6,6 +6,7 @@ import type { StateCreator } from 'zustand';
 import { loadMaskingSummary } from '../dataset/storage.ts';
 import type { MaskingProgress } from '../masking/apply.ts';
 import type { MaskSource, MaskingSummary } from '../masking/summary.ts';
+import { withJobLock } from '../storage/jobLock.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
 import type { JobState } from './trainingSlice.ts';
@@ -53,9 +54,11 @@ export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = 
       if (get().masking.status === 'running') return;
       patch({ status: 'running', progress: null, error: null, stopped: false, summary: null });
       try {
-        const { summary } = await compute().call('applyMasks', { source }, (progress) => {
-          if (progress.kind === 'masking') patch({ progress });
-        });
+        const { summary } = await withJobLock('applying masks', () =>
+          compute().call('applyMasks', { source }, (progress) => {
+            if (progress.kind === 'masking') patch({ progress });
+          }),
+        );
         patch({ status: summary ? 'done' : 'idle', summary, stopped: !summary });
       } catch (error) {
         patch({ status: 'error', error: errorText(error) });

@@ -13,6 +13,7 @@ import type { ExportedModel } from '../train/exchange.ts';
 import type { BatchProgress } from '../train/loop.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../train/runs.ts';
 import type { ComputeProgress } from '../worker/protocol.ts';
+import { JobBusyError, withJobLock } from '../storage/jobLock.ts';
 import { errorText } from './errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
@@ -79,6 +80,12 @@ function restingState(runs: RunRecord[]): { status: JobState; error: string | nu
 }
 
 type AnyState = TrainingState<unknown>;
+
+/** Each model's training, as other tabs name it. */
+const JOBS: Record<ModelKind, string> = {
+  segnet: 'training the SegNet',
+  classifier: 'training the classifier',
+};
 
 export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> = (set, get) => {
   const state = (kind: ModelKind) => get().training[kind] as AnyState;
@@ -167,29 +174,30 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         pretrained !== null &&
         isDenseNet121(PRESET_TABLE[preset].classifier.model);
       try {
-        await get().prepareBackend(
-          kind === 'segnet'
-            ? { model: 'segnet', preset }
-            : { model: 'classifier', preset, mode: choices.mode },
-          ({ backend, done, total }) =>
-            patch(kind, {
-              preparing: {
-                what: `Choosing the fastest backend: timing one training step on ${BACKEND_LABELS[backend]}`,
-                done,
-                total,
-                unit: 'backends timed',
-              },
-            }),
-        );
-        patch(kind, { preparing: null });
-        const run =
-          kind === 'segnet'
+        const run = await withJobLock(JOBS[kind], async () => {
+          await get().prepareBackend(
+            kind === 'segnet'
+              ? { model: 'segnet', preset }
+              : { model: 'classifier', preset, mode: choices.mode },
+            ({ backend, done, total }) =>
+              patch(kind, {
+                preparing: {
+                  what: `Choosing the fastest backend: timing one training step on ${BACKEND_LABELS[backend]}`,
+                  done,
+                  total,
+                  unit: 'backends timed',
+                },
+              }),
+          );
+          patch(kind, { preparing: null });
+          return kind === 'segnet'
             ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))
             : await compute().call(
                 'trainClassifier',
                 { preset, choices, pretrained: withWeights, ...resume },
                 onProgress(kind),
               );
+        });
         updateRun(kind, run.id, () => run);
         await get().loadRuns(kind);
         patch(kind, {
@@ -200,8 +208,9 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
           stopping: false,
         });
       } catch (error) {
-        // The runs first: a failure before the run was stored has no record to show it.
-        await get().loadRuns(kind);
+        // The runs first: a failure before the run was stored has no record to show it. (Refused
+        // for another tab's job, nothing changed here.)
+        if (!(error instanceof JobBusyError)) await get().loadRuns(kind);
         patch(kind, {
           status: 'error',
           error: errorText(error),
@@ -224,7 +233,7 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
     deleteRun: async (kind, runId) => {
       if (state(kind).activeRunId === runId) return;
       try {
-        await compute().call('deleteRun', { runId, kind });
+        await withJobLock('deleting a run', () => compute().call('deleteRun', { runId, kind }));
       } catch (error) {
         patch(kind, { error: errorText(error) });
       }
@@ -244,7 +253,9 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
 
     importModel: async (files) => {
       try {
-        const run = await compute().call('importModel', { files });
+        const run = await withJobLock('importing a model', () =>
+          compute().call('importModel', { files }),
+        );
         await get().loadRuns(run.kind);
         patch(run.kind, { selectedRunId: run.id, error: null });
       } catch (error) {

@@ -1,4 +1,6 @@
+import { STORAGE_FULL } from '../../dataset/storage.ts';
 import { BACKENDS, BACKEND_LABELS } from '../../pipeline/backends.ts';
+import { BUSY } from '../../storage/jobLock.ts';
 import { useAppStore } from '../../store/index.ts';
 import type { ModelKind, RunRecord } from '../../train/runs.ts';
 import { duration } from '../format.ts';
@@ -91,15 +93,17 @@ export function TrainStatus({ kind, trainLabel, blocked }: TrainStatusProps) {
         {!running && !run && blocked && <span className="muted">{blocked}</span>}
         {status === 'error' && error && (
           <p className="error-text" role="alert">
-            {error}{' '}
-            <span className="error-actions">
-              Switch backend:{' '}
-              {BACKENDS.filter((b) => b !== backend).map((b) => (
-                <a key={b} href={`?backend=${b}&preset=${preset}`}>
-                  {BACKEND_LABELS[b]}
-                </a>
-              ))}
-            </span>
+            {error} {/* Another backend cannot help another tab's job or a full disk. */}
+            {!error.startsWith(BUSY) && !error.startsWith(STORAGE_FULL) && (
+              <span className="error-actions">
+                Switch backend:{' '}
+                {BACKENDS.filter((b) => b !== backend).map((b) => (
+                  <a key={b} href={`?backend=${b}&preset=${preset}`}>
+                    {BACKEND_LABELS[b]}
+                  </a>
+                ))}
+              </span>
+            )}
           </p>
         )}
       </div>
