@@ -6,6 +6,7 @@ import { DropZone } from './DropZone.tsx';
 import { Gallery } from './Gallery.tsx';
 import { IngestStatus } from './IngestStatus.tsx';
 import { ProblemList } from './ProblemList.tsx';
+import { StorageEstimate } from './StorageEstimate.tsx';
 
 /** Stage 1: add ISIC folders or zips, see what is stored, and every file that was not used. */
 export function DatasetStage() {
@@ -13,6 +14,7 @@ export function DatasetStage() {
   return (
     <div className="panel">
       <DropZone />
+      <StorageEstimate />
       <IngestStatus />
       {summary && (
         <>
