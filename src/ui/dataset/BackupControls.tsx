@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { backupClient, backupFileName, pickBackupFile } from '../../backup/client.ts';
+import { withJobLock } from '../../storage/jobLock.ts';
 import type { BackupHeader } from '../../backup/format.ts';
 import { interruptedImport } from '../../backup/marker.ts';
 import type { BackupProgress } from '../../backup/protocol.ts';
@@ -111,7 +112,10 @@ export function BackupControls() {
     if (handle === 'cancelled') return;
     setView({ phase: 'exporting', progress: null, message: null, pending: null });
     try {
-      const result = await client().call('export', { handle }, onProgress);
+      // A backup is a snapshot: no other tab writes while it is read.
+      const result = await withJobLock('backing up everything', () =>
+        client().call('export', { handle }, onProgress),
+      );
       if (result.blob) saveBlob(result.blob, name);
       setView({
         phase: 'done',
@@ -129,7 +133,9 @@ export function BackupControls() {
   const restore = async (token: number, header: BackupHeader) => {
     setView({ phase: 'writing', progress: null, message: null, pending: null });
     try {
-      const result = await client().call('restore', { token }, onProgress);
+      const result = await withJobLock('importing a backup', () =>
+        client().call('restore', { token }, onProgress),
+      );
       sessionStorage.setItem(
         NOTE_KEY,
         `Imported the backup of ${when(header.createdAt)}: ${holds(header)} ` +
