@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSegNet } from '../models/segnet.ts';
 import { deleteRun, loadModel, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
-import { listRuns, loadRun, type RunRecord } from './runs.ts';
+import { listRuns, loadRun } from './runs.ts';
+import { testRun } from './testRuns.ts';
 import { diceLoss } from './segmentationLoss.ts';
 
 const SIZE = 8;
@@ -11,30 +12,6 @@ const SIZE = 8;
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function record(id: string, createdAt: string): RunRecord {
-  return {
-    id,
-    kind: 'segnet',
-    preset: 'quick',
-    config: { inputSize: SIZE },
-    seed: 1,
-    backend: 'cpu',
-    datasetId: 'd',
-    datasetRevision: 3,
-    images: { train: 2, val: 2 },
-    status: 'running',
-    history: [],
-    epochsDone: 1,
-    bestEpoch: 0,
-    bestValue: 0.5,
-    trainSeconds: 1,
-    createdAt,
-    updatedAt: createdAt,
-    appVersion: '0.0.0',
-    tfjsVersion: tf.version.tfjs,
-  };
-}
 
 function compiled(): { model: tf.LayersModel; optimizer: tf.Optimizer } {
   const model = buildSegNet({ inputSize: SIZE, encoder: [[2]] });
@@ -52,7 +29,18 @@ describe('checkpoints', () => {
     );
     const { model, optimizer } = compiled();
     await model.trainOnBatch(x, y);
-    await saveCheckpoint(model, optimizer, record('run-1', '2026-01-01'), true);
+    await saveCheckpoint(
+      model,
+      optimizer,
+      testRun({
+        id: 'run-1',
+        createdAt: '2026-01-01',
+        config: { inputSize: SIZE },
+        datasetRevision: 3,
+        bestValue: 0.5,
+      }),
+      true,
+    );
 
     // Resume: the stored model and a new optimizer given the stored state.
     const loaded = await loadModel('segnet', 'run-1', 'latest');
@@ -86,7 +74,18 @@ describe('checkpoints', () => {
 
   it('lists runs newest first and deletes a run with its models', async () => {
     const { model, optimizer } = compiled();
-    await saveCheckpoint(model, optimizer, record('run-2', '2026-02-01'), false);
+    await saveCheckpoint(
+      model,
+      optimizer,
+      testRun({
+        id: 'run-2',
+        createdAt: '2026-02-01',
+        config: { inputSize: SIZE },
+        datasetRevision: 3,
+        bestValue: 0.5,
+      }),
+      false,
+    );
     expect((await listRuns('segnet')).map((r) => r.id)).toEqual(['run-2', 'run-1']);
     await expect(loadModel('segnet', 'run-2', 'best')).rejects.toThrow();
 

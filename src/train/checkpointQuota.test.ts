@@ -11,6 +11,7 @@ import { loadRun, loadRunState, optimizerKey, type RunRecord } from './runs.ts';
 import { diceLoss } from './segmentationLoss.ts';
 import { trainSegNet, type SegNetProgress } from './segnetTraining.ts';
 import { squareLesion, storePairs } from './testLesions.ts';
+import { testRun } from './testRuns.ts';
 
 const SIZE = 8;
 
@@ -24,29 +25,6 @@ afterEach(() => {
   disk?.restore();
   disk = null;
 });
-
-function record(id: string): RunRecord {
-  return {
-    id,
-    kind: 'segnet',
-    preset: 'quick',
-    config: { inputSize: SIZE },
-    seed: 1,
-    backend: 'cpu',
-    datasetId: 'd',
-    datasetRevision: 1,
-    images: { train: 2, val: 2 },
-    status: 'running',
-    history: [],
-    epochsDone: 0,
-    bestEpoch: null,
-    trainSeconds: 0,
-    createdAt: '2026-03-01',
-    updatedAt: '2026-03-01',
-    appVersion: '0.0.0',
-    tfjsVersion: tf.version.tfjs,
-  };
-}
 
 /** A trained step further: the weights change at every call. */
 async function step(model: tf.LayersModel): Promise<void> {
@@ -81,7 +59,23 @@ describe('a full disk in the middle of a checkpoint', () => {
     const optimizer = tf.train.adam(1e-2);
     model.compile({ optimizer, loss: diceLoss });
     await step(model);
-    const first = await saveCheckpoint(model, optimizer, nextEpoch(record('full-1'), true), true);
+    const first = await saveCheckpoint(
+      model,
+      optimizer,
+      nextEpoch(
+        testRun({
+          id: 'full-1',
+          config: { inputSize: SIZE },
+          epochsDone: 0,
+          bestEpoch: null,
+          trainSeconds: 0,
+          createdAt: '2026-03-01',
+          updatedAt: '2026-03-01',
+        }),
+        true,
+      ),
+      true,
+    );
     const firstWeights = await weightsOf(model);
     expect(first.checkpoints).toEqual({ latest: 'b', best: 'b' });
 

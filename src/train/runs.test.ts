@@ -11,29 +11,7 @@ import {
   saveRunState,
   type RunRecord,
 } from './runs.ts';
-
-function record(id: string, createdAt: string): RunRecord {
-  return {
-    id,
-    kind: 'classifier',
-    preset: 'seed',
-    config: {},
-    seed: 1,
-    backend: 'cpu',
-    datasetId: 'd',
-    datasetRevision: 1,
-    images: { train: 2, val: 2 },
-    status: 'finished',
-    history: [],
-    epochsDone: 1,
-    bestEpoch: 0,
-    trainSeconds: 1,
-    createdAt,
-    updatedAt: createdAt,
-    appVersion: '0.0.0',
-    tfjsVersion: '0',
-  };
-}
+import { testRun } from './testRuns.ts';
 
 /** Every value IndexedDB hands back while `work` runs, by the store and key it came from. */
 async function valuesRead(work: () => Promise<unknown>): Promise<string[]> {
@@ -63,8 +41,12 @@ afterEach(() => {
 describe('run records', () => {
   it('are listed without reading any run state, new or from before the run-data store', async () => {
     const big = { data: new Float32Array(1 << 16) };
-    await saveRun(record('classifier-a', '2026-01-01'));
-    await saveRun(record('classifier-b', '2026-02-01'));
+    await saveRun(
+      testRun({ id: 'classifier-a', kind: 'classifier', preset: 'seed', createdAt: '2026-01-01' }),
+    );
+    await saveRun(
+      testRun({ id: 'classifier-b', kind: 'classifier', preset: 'seed', createdAt: '2026-02-01' }),
+    );
     await saveRunState(optimizerKey('classifier-a'), big);
     // A database written before the run-data store: state beside the records.
     const legacy = createStore(STORES.runs.database, STORES.runs.objectStore);
