@@ -11,6 +11,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { COUNT_COLUMNS } from '../src/dataset/summary.ts';
 import { SPLITS } from '../src/dataset/types.ts';
 import { expect, isForeign, test } from './fixtures.ts';
+import { demoWithTruthMasks, fineTuneClassifier } from './support/pipeline.ts';
 import { TRAINING_BACKEND } from './support/trainingBackend.ts';
 
 test.setTimeout(5 * 60_000);
@@ -64,20 +65,9 @@ test('a backup moves the dataset, a run and its evaluation to a fresh browser', 
   await expect(page.getByTestId('backup-export')).toBeDisabled();
   await expect(page.getByTestId('backup-import')).toBeEnabled();
 
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
-  await page.getByTestId('mask-source').selectOption('truth');
-  await page.getByTestId('apply-masks').click();
-  await expect(page.getByTestId('mask-status')).toHaveAttribute('data-state', 'done', {
-    timeout: 120_000,
-  });
+  await demoWithTruthMasks(page);
   // The cheapest run with a checkpoint: the quick classifier, fine-tuned for 2 epochs.
-  await page.getByTestId('classifier-mode').selectOption('fine-tune');
-  await page.getByTestId('classifier-epochs').fill('2');
-  await page.getByTestId('train-classifier').click();
-  await expect(page.getByTestId('classifier-status')).toHaveAttribute('data-state', 'done', {
-    timeout: 180_000,
-  });
+  await fineTuneClassifier(page, 2, 180_000);
   await page.getByTestId('evaluate').click();
   await expect(page.getByTestId('eval-status')).toHaveAttribute('data-state', 'done', {
     timeout: 120_000,

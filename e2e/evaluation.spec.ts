@@ -9,6 +9,7 @@ import type { Page } from '@playwright/test';
 import { CLASSES } from '../src/dataset/types.ts';
 import { parsePredictionsCsv, splitMetrics, type SplitMetrics } from '../src/eval/report.ts';
 import { expect, test } from './fixtures.ts';
+import { demoWithTruthMasks, fineTuneClassifier } from './support/pipeline.ts';
 import { TRAINING_BACKEND } from './support/trainingBackend.ts';
 
 test.setTimeout(8 * 60_000);
@@ -32,21 +33,10 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
   await page.goto(`/?preset=quick&backend=${TRAINING_BACKEND}`);
   await expect(page.getByTestId('backend')).toHaveText(TRAINING_BACKEND);
   await expect(page.getByTestId('eval-status')).toContainText('Train a classifier');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
-  await page.getByTestId('mask-source').selectOption('truth');
-  await page.getByTestId('apply-masks').click();
-  await expect(page.getByTestId('mask-status')).toHaveAttribute('data-state', 'done', {
-    timeout: 120_000,
-  });
+  await demoWithTruthMasks(page);
   // The quick preset's recipe: fine-tuning for 8 epochs, seconds on WebAssembly. (Its frozen mode
   // barely moves the head at the preset's learning rate: 5 frozen epochs gave AUC 0.19 in a run.)
-  await page.getByTestId('classifier-mode').selectOption('fine-tune');
-  await page.getByTestId('classifier-epochs').fill('8');
-  await page.getByTestId('train-classifier').click();
-  await expect(page.getByTestId('classifier-status')).toHaveAttribute('data-state', 'done', {
-    timeout: 240_000,
-  });
+  await fineTuneClassifier(page, 8);
 
   await expect(page.getByTestId('eval-split')).toHaveValue('val');
   await page.getByTestId('evaluate').click();
