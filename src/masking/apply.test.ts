@@ -1,10 +1,9 @@
 import '../train/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { emptyManifest } from '../dataset/manifest.ts';
-import { getImages, getMasked, loadMaskingSummary, saveManifest } from '../dataset/storage.ts';
+import { getImages, getMasked, loadMaskingSummary } from '../dataset/storage.ts';
 import { fillDiskAfter, type FullDisk } from '../storage/testQuota.ts';
-import { squareLesion, storePairs } from '../train/testLesions.ts';
+import { squareLesion, storeDataset } from '../train/testLesions.ts';
 import { applyMasks } from './apply.ts';
 
 const SIZE = 16;
@@ -15,14 +14,7 @@ let disk: FullDisk | null = null;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   const all = KEYS.map((_, n) => squareLesion(n, SIZE, n < 30 ? 'train' : 'val'));
-  await storePairs(all);
-  const manifest = emptyManifest(SIZE);
-  for (const { image } of all) {
-    const { key, id, source, width, height, folderSplit } = image;
-    manifest.images[key] = { id, source, width, height, folderSplit };
-    manifest.masks[key] = { id, source: `${id}_segmentation.png`, width, height, folderSplit };
-  }
-  await saveManifest(manifest);
+  await storeDataset(all, SIZE);
 });
 
 afterEach(() => {

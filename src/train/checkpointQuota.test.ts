@@ -1,8 +1,6 @@
 import './browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { emptyManifest } from '../dataset/manifest.ts';
-import { saveManifest } from '../dataset/storage.ts';
 import { fillDiskAfter, type FullDisk } from '../storage/testQuota.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import { loadModel, modelUrl, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
@@ -10,7 +8,7 @@ import { TrainingFault } from './faults.ts';
 import { loadRun, loadRunState, optimizerKey, type RunRecord } from './runs.ts';
 import { diceLoss } from './segmentationLoss.ts';
 import { trainSegNet, type SegNetProgress } from './segnetTraining.ts';
-import { squareLesion, storePairs } from './testLesions.ts';
+import { squareLesion, storeDataset } from './testLesions.ts';
 import { testRun } from './testRuns.ts';
 
 const SIZE = 8;
@@ -141,14 +139,7 @@ describe('a SegNet run that fills the disk', () => {
     const all = Array.from({ length: 20 }, (_, n) =>
       squareLesion(n, size, n < 16 ? 'train' : 'val'),
     );
-    await storePairs(all);
-    const manifest = emptyManifest(size);
-    for (const { image } of all) {
-      const { key, id, source, width, height, folderSplit } = image;
-      manifest.images[key] = { id, source, width, height, folderSplit };
-      manifest.masks[key] = { id, source: `${id}_segmentation.png`, width, height, folderSplit };
-    }
-    await saveManifest(manifest);
+    await storeDataset(all, size);
 
     const first = stopAfterAnEpoch();
     const stopped = await trainSegNet({ preset: 'quick' }, 'cpu', first.report, first.signal);

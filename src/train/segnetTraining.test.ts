@@ -1,11 +1,9 @@
 import './browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyManifest } from '../dataset/manifest.ts';
-import { saveManifest } from '../dataset/storage.ts';
 import { loadRun, loadRunState, previewsKey, type SegNetPreviews } from './runs.ts';
 import { trainSegNet, type SegNetProgress } from './segnetTraining.ts';
-import { squareLesion, storePairs } from './testLesions.ts';
+import { squareLesion, storeDataset } from './testLesions.ts';
 
 const SIZE = 16;
 
@@ -25,14 +23,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   // The quick preset's batch is 16: 16 training images make one batch per epoch.
   const all = Array.from({ length: 20 }, (_, n) => squareLesion(n, SIZE, n < 16 ? 'train' : 'val'));
-  await storePairs(all);
-  const manifest = emptyManifest(SIZE);
-  for (const { image } of all) {
-    const { key, id, source, width, height, folderSplit } = image;
-    manifest.images[key] = { id, source, width, height, folderSplit };
-    manifest.masks[key] = { id, source: `${id}_segmentation.png`, width, height, folderSplit };
-  }
-  await saveManifest(manifest);
+  await storeDataset(all, SIZE);
 });
 
 describe('trainSegNet', () => {

@@ -2,7 +2,8 @@
  * Stored training data for the training tests: bright square lesions on dark skin, each image with
  * the mask of its square, written to (fake) IndexedDB as the ingest worker writes them.
  */
-import { putBatch, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
+import { emptyManifest } from '../dataset/manifest.ts';
+import { putBatch, saveManifest, type ImageRecord, type MaskRecord } from '../dataset/storage.ts';
 import type { Split } from '../dataset/types.ts';
 
 export interface LesionPair {
@@ -49,4 +50,16 @@ export async function storePairs(pairs: LesionPair[]): Promise<void> {
     pairs.map((p) => p.mask),
     [],
   );
+}
+
+/** Stores the pairs and a manifest of `size` px that lists each image with its mask. */
+export async function storeDataset(pairs: LesionPair[], size: number): Promise<void> {
+  await storePairs(pairs);
+  const manifest = emptyManifest(size);
+  for (const { image } of pairs) {
+    const { key, id, source, width, height, folderSplit } = image;
+    manifest.images[key] = { id, source, width, height, folderSplit };
+    manifest.masks[key] = { id, source: `${id}_segmentation.png`, width, height, folderSplit };
+  }
+  await saveManifest(manifest);
 }
