@@ -1,12 +1,12 @@
 /**
- * Backend choice by measurement (issue 8): runs the app's own timing (src/worker/backendChoice.ts,
+ * Backend choice by measurement (issue 8): runs the app's own timing (src/client/backendChoice.ts,
  * a probe worker per backend) for the SegNet and the classifier, and checks its choice against the
  * training benchmarks of the same run: the chosen backend's images/s in the app's training loop
  * must be within 5% of the best backend's. The DenseNet is compared only when the DenseNet bench
  * measured the quick DenseNet (its DenseNet-121 figures use a batch and size of no preset).
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
-import type { BackendMeasurement, TimedWork } from '../src/worker/backendChoice.ts';
+import type { BackendMeasurement, TimedWork } from '../src/client/backendChoice.ts';
 import { benchPage, figure, runPage } from './shared/driver.ts';
 
 /** The chosen backend's images/s over the best's: at least this. */

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { CLASSES } from '../src/dataset/types.ts';
-import { parsePredictionsCsv, splitMetrics, type SplitMetrics } from '../src/eval/report.ts';
+import { parsePredictionsCsv, splitMetrics, type SplitMetrics } from '../src/metrics/report.ts';
 import { expect, test } from './fixtures.ts';
 import { demoWithTruthMasks, fineTuneClassifier } from './support/pipeline.ts';
 import { TRAINING_BACKEND } from './support/trainingBackend.ts';

@@ -7,7 +7,7 @@ import {
   measureBackends,
   type BackendMeasurement,
   type TimedWork,
-} from '../../src/worker/backendChoice.ts';
+} from '../../src/client/backendChoice.ts';
 
 declare global {
   interface Window {

@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ClassifierTraining } from '../../src/pipeline/presets.ts';
-import { readEpoch, type BatchPlan, type BatchSource } from '../../src/train/batches.ts';
-import { MELANOMA_AUC, classifierAugmentation } from '../../src/train/classifierTraining.ts';
-import { classifierFigures, predictAll } from '../../src/train/classifierValidation.ts';
-import { FEATURE_BATCH, computeFeatures, deleteFeatures } from '../../src/train/features.ts';
-import { trainLoop } from '../../src/train/loop.ts';
-import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
+import { readEpoch, type BatchPlan, type BatchSource } from '../../src/loader/batches.ts';
+import { MELANOMA_AUC, classifierAugmentation } from '../../src/training/classifierTraining.ts';
+import { classifierFigures, predictAll } from '../../src/training/classifierValidation.ts';
+import { FEATURE_BATCH, computeFeatures, deleteFeatures } from '../../src/training/features.ts';
+import { trainLoop } from '../../src/training/loop.ts';
+import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
 import { fitEpoch, progress } from '../shared/worker.ts';
 import type { DenseNetRound, EpochTiming } from './protocol.ts';
 

@@ -21,11 +21,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { putMasked, type MaskedRecord } from '../../src/dataset/storage.ts';
 import { buildDenseNet, buildDenseNetParts } from '../../src/models/densenet.ts';
-import { sampleKey } from '../../src/train/balance.ts';
-import { maskedSource } from '../../src/train/batches.ts';
-import { compileClassifier } from '../../src/train/classifierTraining.ts';
-import { FEATURE_BATCH, featureSource } from '../../src/train/features.ts';
-import { checkBatchFits } from '../../src/train/memory.ts';
+import { sampleKey } from '../../src/loader/balance.ts';
+import { maskedSource } from '../../src/loader/batches.ts';
+import { compileClassifier } from '../../src/training/classifierTraining.ts';
+import { FEATURE_BATCH, featureSource } from '../../src/training/features.ts';
+import { checkBatchFits } from '../../src/training/memory.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
 import {

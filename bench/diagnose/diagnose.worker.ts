@@ -17,11 +17,11 @@ import { Random } from '../../src/lib/random.ts';
 import { buildDenseNet } from '../../src/models/densenet.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE } from '../../src/pipeline/presets.ts';
-import { loadModel, modelUrl } from '../../src/train/checkpoint.ts';
-import { saveRun, type ModelKind } from '../../src/train/runs.ts';
+import { loadModel, modelUrl } from '../../src/runs/checkpoint.ts';
+import { saveRun, type ModelKind } from '../../src/runs/runs.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
-import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
+import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
 import { explainingGpuFaults, progress, serveBenchmark } from '../shared/worker.ts';
 import type { DiagnoseCall, DiagnoseRunOptions, DiagnoseRunResult } from './protocol.ts';
 

@@ -14,7 +14,7 @@ import {
   saveRun,
   saveRunState,
   type RunRecord,
-} from '../../src/train/runs.ts';
+} from '../../src/runs/runs.ts';
 import { pageWorker } from '../shared/page.ts';
 import type {
   BudgetRound,

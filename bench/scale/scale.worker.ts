@@ -6,11 +6,11 @@
  */
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
-import { segmentationSource, type BatchPlan } from '../../src/train/batches.ts';
-import { trainLoop } from '../../src/train/loop.ts';
-import { DEFAULT_BUDGET_BYTES } from '../../src/train/recordCache.ts';
-import { compileSegNet, segnetAugmentation } from '../../src/train/segnetTraining.ts';
-import { loadDataset, segmentationKeys } from '../../src/train/trainingData.ts';
+import { segmentationSource, type BatchPlan } from '../../src/loader/batches.ts';
+import { trainLoop } from '../../src/training/loop.ts';
+import { DEFAULT_BUDGET_BYTES } from '../../src/loader/recordCache.ts';
+import { compileSegNet, segnetAugmentation } from '../../src/training/segnetTraining.ts';
+import { loadDataset, segmentationKeys } from '../../src/loader/trainingData.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
 import { progress, sendRound, serveBenchmark } from '../shared/worker.ts';

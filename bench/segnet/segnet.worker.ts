@@ -12,12 +12,12 @@ import * as tf from '@tensorflow/tfjs';
 import { putBatch, type ImageRecord, type MaskRecord } from '../../src/dataset/storage.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
-import { readEpoch, segmentationSource, type BatchPlan } from '../../src/train/batches.ts';
-import { trainLoop } from '../../src/train/loop.ts';
-import { compileSegNet, segnetAugmentation } from '../../src/train/segnetTraining.ts';
+import { readEpoch, segmentationSource, type BatchPlan } from '../../src/loader/batches.ts';
+import { trainLoop } from '../../src/training/loop.ts';
+import { compileSegNet, segnetAugmentation } from '../../src/training/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
-import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
+import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
 import { fitEpoch, progress, serveBenchmark, syntheticLesion } from '../shared/worker.ts';
 import type { EpochTiming, Round, SegNetRunOptions, SegNetRunResult } from './protocol.ts';
 
@@ -47,7 +47,7 @@ interface Trainer {
 
 /**
  * (a) The app's training: `trainLoop` over IndexedDB with the app's augmentation as `prepare`,
- * one epoch per call as a resumed run does (src/train/segnetTraining.ts), timed by the loop's own
+ * one epoch per call as a resumed run does (src/training/segnetTraining.ts), timed by the loop's own
  * clock up to the end of the epoch's last batch (its validation is left out).
  */
 function appTrainer(training: SegNetTraining, trainKeys: string[], valKeys: string[]): Trainer {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../src/lib/random.ts';
-import { takeGpuFault } from '../../src/worker/gpuFaults.ts';
+import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
 import type { EpochTiming, WorkerMessage } from './protocol.ts';
 
 function send(message: WorkerMessage<unknown, unknown>): void {

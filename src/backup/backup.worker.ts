@@ -2,23 +2,18 @@
  * The backup worker: export and import (exportBackup.ts, importBackup.ts) off the main thread, so
  * that reading and writing gigabytes never stalls the page. No tfjs here. One job at a time.
  */
-import { serveRpc } from '../worker/rpc.ts';
+import { serveRpc } from '../lib/rpc.ts';
 import { blobSink } from './blobSink.ts';
-import { exportBackup, type CancelSignal } from './exportBackup.ts';
+import { serialQueue, stopSwitch, type StopSwitch } from '../lib/jobs.ts';
+import { exportBackup } from './exportBackup.ts';
 import { checkBackup, restoreBackup, type CheckedBackup } from './importBackup.ts';
 import type { BackupApi, BackupProgress } from './protocol.ts';
 
-let queue: Promise<unknown> = Promise.resolve();
-let running: CancelSignal | null = null;
+/** Export, check and import take turns: each waits for the one before to finish. */
+const inTurn = serialQueue();
+let running: StopSwitch | null = null;
 const checked = new Map<number, CheckedBackup>();
 let nextToken = 1;
-
-/** Runs `task` after every earlier one has finished (whether it succeeded or not). */
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
-  const result = queue.then(task, task);
-  queue = result.catch(() => undefined);
-  return result;
-}
 
 /** Counts the bytes that pass, for the file's size. */
 function counted(stream: WritableStream<Uint8Array>): {
@@ -42,9 +37,9 @@ function counted(stream: WritableStream<Uint8Array>): {
 
 serveRpc<BackupApi, BackupProgress>({
   export: ({ handle }, report) => {
-    const signal: CancelSignal = { cancelled: false };
+    const signal = stopSwitch();
     running = signal;
-    return exclusive(async () => {
+    return inTurn(async () => {
       const started = performance.now();
       const sink = handle ? null : blobSink('application/zip');
       // A file on disk: written to a temporary file, which takes its place only when closed.
@@ -67,9 +62,9 @@ serveRpc<BackupApi, BackupProgress>({
     });
   },
   check: ({ file }, report) => {
-    const signal: CancelSignal = { cancelled: false };
+    const signal = stopSwitch();
     running = signal;
-    return exclusive(async () => {
+    return inTurn(async () => {
       const started = performance.now();
       const backup = await checkBackup(file, { onProgress: report, signal });
       const token = nextToken++;
@@ -81,7 +76,7 @@ serveRpc<BackupApi, BackupProgress>({
     });
   },
   restore: ({ token }, report) =>
-    exclusive(async () => {
+    inTurn(async () => {
       const backup = checked.get(token);
       if (!backup)
         throw new Error('Choose the backup file again: it was not checked in this page.');
@@ -91,7 +86,7 @@ serveRpc<BackupApi, BackupProgress>({
       return { ...result, seconds: (performance.now() - started) / 1000 };
     }),
   cancel: async () => {
-    if (running) running.cancelled = true;
+    if (running) running.stopped = true;
     return null;
   },
   forget: async ({ token }) => {

@@ -2,7 +2,7 @@
  * The page's side of backups: the backup worker (started on first use), and where an export goes.
  * No tfjs and no zip.js here: the page stays light until a backup is asked for.
  */
-import { RpcClient, type RpcFailure } from '../worker/rpc.ts';
+import { RpcClient, type RpcFailure } from '../lib/rpc.ts';
 import type { BackupApi, BackupProgress } from './protocol.ts';
 
 export type BackupClient = RpcClient<BackupApi, BackupProgress>;

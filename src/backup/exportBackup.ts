@@ -4,6 +4,7 @@
  * the memory in use is about one page of records and one chunk, whatever the dataset's size.
  */
 import { BlobReader, TextReader, ZipWriter, configure } from '@zip.js/zip.js';
+import type { StopSignal } from '../lib/jobs.ts';
 import { ChunkEncoder, CHUNK_MAGIC, CHUNK_VERSION } from './codec.ts';
 import {
   BACKUP_FORMAT,
@@ -27,10 +28,6 @@ export interface ExportProgress {
   bytes: number;
 }
 
-export interface CancelSignal {
-  cancelled: boolean;
-}
-
 export class BackupCancelled extends Error {
   override name = 'BackupCancelled';
   constructor() {
@@ -41,7 +38,7 @@ export class BackupCancelled extends Error {
 export interface ExportOptions {
   appVersion: string;
   onProgress?: (progress: ExportProgress) => void;
-  signal?: CancelSignal;
+  signal?: StopSignal;
   /** A chunk is closed once it holds at least this many bytes. */
   chunkBytes?: number;
   now?: () => Date;
@@ -61,9 +58,9 @@ export async function exportBackup(
 ): Promise<BackupHeader> {
   const sections = options.sections ?? SECTIONS;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  const signal = options.signal ?? { cancelled: false };
+  const signal = options.signal ?? { stopped: false };
   const check = () => {
-    if (signal.cancelled) throw new BackupCancelled();
+    if (signal.stopped) throw new BackupCancelled();
   };
 
   // zip.js writes through this gate, so that a failure can abort the output it holds.

@@ -27,7 +27,8 @@ import {
 import { clear, del, set } from 'idb-keyval';
 import { store } from '../storage/stores.ts';
 import { decodeChunk, type StoredRecord } from './codec.ts';
-import { BackupCancelled, type CancelSignal } from './exportBackup.ts';
+import type { StopSignal } from '../lib/jobs.ts';
+import { BackupCancelled } from './exportBackup.ts';
 import { BackupRefused, HEADER_NAME, chunkName, parseHeader, type BackupHeader } from './format.ts';
 import { IMPORT_MARKER_KEY, type ImportMarker } from './marker.ts';
 import {
@@ -166,7 +167,7 @@ function sectionsOf(header: BackupHeader): Section[] {
 
 export interface CheckOptions {
   onProgress?: (progress: ImportProgress) => void;
-  signal?: CancelSignal;
+  signal?: StopSignal;
 }
 
 /** Reads and checks the whole backup; writes nothing. */
@@ -179,7 +180,7 @@ export async function checkBackup(file: Blob, options: CheckOptions = {}): Promi
       let records = 0;
       let bytes = 0;
       for (let i = 0; i < expected.chunks; i++) {
-        if (options.signal?.cancelled) throw new BackupCancelled();
+        if (options.signal?.stopped) throw new BackupCancelled();
         const chunk = await readChunk(entries, section, i);
         records += chunk.records.length;
         bytes += chunk.bytes;

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { loadManifest } from '../dataset/storage.ts';
 import { MELANOMA } from '../dataset/types.ts';
 import { applyMask, predictMasks } from '../masking/apply.ts';
-import { imageTensor } from '../train/batches.ts';
-import { loadModel } from '../train/checkpoint.ts';
-import { listRuns, type ModelKind, type RunRecord } from '../train/runs.ts';
+import { imageTensor } from '../loader/batches.ts';
+import { loadModel } from '../runs/checkpoint.ts';
+import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import { gradCam, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
 import { decodePhoto } from './photo.ts';
 

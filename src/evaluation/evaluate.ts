@@ -1,7 +1,7 @@
 /**
  * Evaluates a classifier run in the compute worker: its best checkpoint predicts every labelled
  * image of the chosen split from the masked images (as it trained), and the predictions are stored
- * with the run (record.ts). Metrics are computed from them on the page (src/eval), so moving the
+ * with the run (record.ts). Metrics are computed from them on the page (src/metrics), so moving the
  * threshold never predicts again.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -9,14 +9,14 @@ import { guardQuota, loadMaskingSummary } from '../dataset/storage.ts';
 import { SPLIT_LABELS } from '../dataset/types.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
 import type { BackendName } from '../pipeline/backends.ts';
-import { maskedSource } from '../train/batches.ts';
-import { loadModel } from '../train/checkpoint.ts';
-import { labelIndex } from '../train/classifierTraining.ts';
-import { predictAll } from '../train/classifierValidation.ts';
-import { FEATURE_BATCH } from '../train/features.ts';
-import { loadRun, saveRunState } from '../train/runs.ts';
-import { loadDataset } from '../train/trainingData.ts';
-import type { StopSignal } from '../worker/jobs.ts';
+import { maskedSource } from '../loader/batches.ts';
+import { loadModel } from '../runs/checkpoint.ts';
+import { labelIndex } from '../training/classifierTraining.ts';
+import { predictAll } from '../training/classifierValidation.ts';
+import { FEATURE_BATCH } from '../training/features.ts';
+import { loadRun, saveRunState } from '../runs/runs.ts';
+import { loadDataset } from '../loader/trainingData.ts';
+import type { StopSignal } from '../lib/jobs.ts';
 import { evaluationKey, type EvalSplit, type EvaluationRecord } from './record.ts';
 
 export interface EvaluationProgress {

@@ -4,7 +4,7 @@
  * again. No tfjs here: the page reads these records directly.
  */
 import type { Split } from '../dataset/types.ts';
-import { deleteRunState, loadRunState } from '../train/runs.ts';
+import { deleteRunState, loadRunState } from '../runs/runs.ts';
 
 export type EvalSplit = Extract<Split, 'val' | 'test'>;
 export const EVAL_SPLITS: readonly EvalSplit[] = ['val', 'test'];

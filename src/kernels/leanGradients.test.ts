@@ -3,13 +3,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDenseNet } from '../models/densenet.ts';
 import { DENSENET_QUICK } from '../models/densenetConfig.ts';
-import { useLeanGradients } from './leanGradients.ts';
+import { setLeanGradients } from './leanGradients.ts';
 import { registerTrainingKernels } from './register.ts';
 import { randomValues, relativeError } from './testValues.ts';
 
 beforeAll(() => registerTrainingKernels());
 afterAll(async () => {
-  useLeanGradients(true);
+  setLeanGradients(true);
   await tf.setBackend('cpu');
 });
 
@@ -43,7 +43,7 @@ describe('lean backward pass', () => {
       const [x, w] = inputs();
       const dy = tf.scalar(0.5);
       const run = async (lean: boolean) => {
-        useLeanGradients(lean);
+        setLeanGradients(lean);
         const tensors = tf.memory().numTensors;
         const { value, grads } = tf.engine().gradients(() => tangled(x, w), [x, w], dy);
         const out = await values([value, ...grads]);
@@ -60,7 +60,7 @@ describe('lean backward pass', () => {
 
   it('computes second derivatives (nested tapes keep their saved tensors)', async () => {
     await tf.setBackend('cpu');
-    useLeanGradients(true);
+    setLeanGradients(true);
     const x = tf.tensor1d([0.5, -1, 2]);
     const second = tf.grad(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.pow(t, 3), tf.sin(t)))));
     const d2 = (await second(x).data()) as Float32Array;
@@ -81,7 +81,7 @@ describe('lean backward pass', () => {
     const initial = reference.getWeights().map((w) => w.clone());
     reference.dispose();
     const train = async (lean: boolean) => {
-      useLeanGradients(lean);
+      setLeanGradients(lean);
       const model = buildDenseNet({ ...DENSENET_QUICK, dropout: 0 });
       model.setWeights(initial);
       model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });

@@ -214,6 +214,6 @@ function leanGradients(
 const stock = (tf.engine() as unknown as EngineInternals).gradients;
 
 /** Puts the lean backward pass on the engine (`lean`) or the stock one back; idempotent. */
-export function useLeanGradients(lean = true): void {
+export function setLeanGradients(lean = true): void {
   (tf.engine() as unknown as EngineInternals).gradients = lean ? leanGradients : stock;
 }

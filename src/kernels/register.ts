@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad } from './batchNormGrad.ts';
-import { useLeanGradients } from './leanGradients.ts';
+import { setLeanGradients } from './leanGradients.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import { forwardConv2d } from './wasm/conv2d.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
@@ -83,5 +83,5 @@ export function registerTrainingKernels(): void {
     tf.registerKernel(config);
   }
   tf.registerGradient(batchNormGrad);
-  useLeanGradients();
+  setLeanGradients();
 }

@@ -1,9 +1,9 @@
-import '../train/browserLike.testSetup.ts';
+import '../training/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getImages, getMasked, loadMaskingSummary } from '../dataset/storage.ts';
 import { fillDiskAfter, type FullDisk } from '../storage/testQuota.ts';
-import { squareLesion, storeDataset } from '../train/testLesions.ts';
+import { squareLesion, storeDataset } from '../loader/testLesions.ts';
 import { applyMasks } from './apply.ts';
 
 const SIZE = 16;

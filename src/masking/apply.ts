@@ -21,14 +21,14 @@ import {
   type MaskedRecord,
 } from '../dataset/storage.ts';
 import type { DatasetRow } from '../dataset/summary.ts';
-import { postprocess } from '../eval/maskPostprocess.ts';
-import { dice, jaccard } from '../eval/segmentation.ts';
+import { postprocess } from '../metrics/maskPostprocess.ts';
+import { dice, jaccard } from '../metrics/segmentation.ts';
 import type { BackendName } from '../pipeline/backends.ts';
-import { imageTensor, present } from '../train/batches.ts';
-import { loadModel } from '../train/checkpoint.ts';
-import { loadRun } from '../train/runs.ts';
-import { loadDataset } from '../train/trainingData.ts';
-import type { StopSignal } from '../worker/jobs.ts';
+import { imageTensor, present } from '../loader/batches.ts';
+import { loadModel } from '../runs/checkpoint.ts';
+import { loadRun } from '../runs/runs.ts';
+import { loadDataset } from '../loader/trainingData.ts';
+import type { StopSignal } from '../lib/jobs.ts';
 import { splitScores, type ImageScore, type MaskSource, type MaskingSummary } from './summary.ts';
 
 export interface MaskingProgress {

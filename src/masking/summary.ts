@@ -2,7 +2,7 @@
  * What the Masking stage produced, and its scores: per image the Jaccard and Dice of the applied mask
  * against the ground truth, and per split the means and the ISIC 2017 thresholded Jaccard. Pure.
  */
-import { mean, thresholdedJaccard } from '../eval/segmentation.ts';
+import { mean, thresholdedJaccard } from '../metrics/segmentation.ts';
 import { SPLITS, type Split } from '../dataset/types.ts';
 
 export type MaskSource = { kind: 'segnet'; runId: string } | { kind: 'truth' };

@@ -14,7 +14,7 @@
  *   'bn', 'relu'                            [batch, h, w, c]; DenseNet-121 at 224: [b, 7, 7, 1024]
  *   head (densenetConfig.ts, DenseNetHead)  [batch, classes], softmax
  *
- * Pure: builds and returns the model; compiling and fitting live in src/train.
+ * Pure: builds and returns the model; compiling and fitting live in src/training.
  */
 import * as tf from '@tensorflow/tfjs';
 import {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { diceCoefficient, diceLoss, jaccardIndex } from '../train/segmentationLoss.ts';
+import { diceCoefficient, diceLoss, jaccardIndex } from '../training/segmentationLoss.ts';
 import { SEGNET_QUICK, SEGNET_SEED, buildSegNet } from './segnet.ts';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
  *   output [batch, size, size, 1]: Conv1x1 with sigmoid, the lesion probability per pixel
  *
  * `size` must be divisible by 2^(number of blocks). Pure: builds and returns the model; compiling
- * and fitting live in src/train.
+ * and fitting live in src/training.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from './segnetConfig.ts';

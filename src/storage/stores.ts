@@ -6,7 +6,7 @@
  *
  * Models are the one exception: they live where tfjs's `indexeddb://` handler keeps them, in the
  * database `tensorflowjs` (stores `models_store` and `model_info_store`, written by
- * src/train/saveModel.ts), under the keys that `modelUrl` (src/train/checkpoint.ts, two slots per
+ * src/runs/saveModel.ts), under the keys that `modelUrl` (src/runs/checkpoint.ts, two slots per
  * checkpoint) and the pretrained weights' URL name.
  *
  * No tfjs here: the page and both workers use this module.

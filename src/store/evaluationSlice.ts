@@ -1,7 +1,7 @@
 /**
  * The Evaluation stage: which classifier run and split, the stored predictions of that pair (read
  * from IndexedDB, made by the worker), the operating threshold, and a second run to compare.
- * Metrics are derived on the page from the predictions (src/eval), never stored here.
+ * Metrics are derived on the page from the predictions (src/metrics), never stored here.
  */
 import type { StateCreator } from 'zustand';
 import type { EvaluationProgress } from '../evaluation/evaluate.ts';

@@ -8,8 +8,8 @@ import {
   type BackendMeasurement,
   type MeasureProgress,
   type TimedWork,
-} from '../worker/backendChoice.ts';
-import { computeClient, type ComputeClient } from '../worker/client.ts';
+} from '../client/backendChoice.ts';
+import { computeClient, type ComputeClient } from '../client/compute.ts';
 import type { BackendCheck, BackendInfo } from '../worker/protocol.ts';
 import type { AppState } from './index.ts';
 
@@ -28,7 +28,7 @@ export interface RuntimeSlice {
     };
     /** 'auto': train on the backend measured fastest; else the one the person forced. */
     preference: BackendChoice;
-    /** The latest backend timing (see src/worker/backendChoice.ts). */
+    /** The latest backend timing (see src/client/backendChoice.ts). */
     measurement: {
       state: 'idle' | 'running' | 'done' | 'error';
       progress: MeasureProgress | null;

@@ -16,7 +16,7 @@ import {
   type BackendName,
 } from '../pipeline/backends.ts';
 import { checkBackend } from './checkBackend.ts';
-import { watchDevice } from './gpuFaults.ts';
+import { watchDevice } from '../lib/gpuFaults.ts';
 import type { BackendAttempt, BackendInfo } from './protocol.ts';
 import { nativeSimd } from '../kernels/wasm/native/module.ts';
 

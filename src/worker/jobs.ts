@@ -1,20 +1,20 @@
 /**
- * Long jobs of the compute worker (training, masking) run one at a time; a `stop` request reaches
- * the one running through its signal, which the job checks between batches.
+ * Long jobs of the compute worker (training, masking, evaluation...) run one at a time: a job asked
+ * for while another runs is refused at once, with the running one's name (never queued behind
+ * it). A `stop` request reaches the running job through its signal, which it checks between
+ * batches.
  */
+import { stopSwitch, type StopSignal, type StopSwitch } from '../lib/jobs.ts';
 
-export interface StopSignal {
-  readonly stopped: boolean;
-}
+let active: { name: string; signal: StopSwitch } | null = null;
 
-let active: { name: string; signal: { stopped: boolean } } | null = null;
-
-export async function runExclusive<T>(
+/** Runs `job` when nothing else runs; otherwise refuses it, naming the job that runs. */
+export async function runIfIdle<T>(
   name: string,
   job: (signal: StopSignal) => Promise<T>,
 ): Promise<T> {
   if (active) throw new Error(`${active.name} is running: stop it or wait for it to finish.`);
-  const current = { name, signal: { stopped: false } };
+  const current = { name, signal: stopSwitch() };
   active = current;
   try {
     return await job(current.signal);

@@ -12,11 +12,12 @@ import type {
   ClassifierProgress,
   ClassifierRun,
   TrainClassifierParams,
-} from '../train/classifierTraining.ts';
-import type { ExportedModel } from '../train/exchange.ts';
-import type { PretrainedInfo } from '../train/pretrainedInfo.ts';
-import type { ModelKind, RunRecord } from '../train/runs.ts';
-import type { SegNetProgress, SegNetRun, TrainSegNetParams } from '../train/segnetTraining.ts';
+} from '../training/classifierTraining.ts';
+import type { ExportedModel } from '../runs/exchange.ts';
+import type { PretrainedInfo } from '../runs/pretrainedInfo.ts';
+import type { ModelKind, RunRecord } from '../runs/runs.ts';
+import type { SegNetProgress, SegNetRun, TrainSegNetParams } from '../training/segnetTraining.ts';
+import type { StepTiming, StepTimingParams } from '../training/stepTiming.ts';
 
 /** One backend the worker tried while starting, and how that went. */
 export interface BackendAttempt {
@@ -80,3 +81,6 @@ export type ComputeApi = {
   /** Mask every stored image with a SegNet run's best checkpoint or the ground truth. */
   applyMasks: { params: { source: MaskSource }; result: ApplyMasksResult };
 };
+
+/** A probe worker's API (src/worker/probe.worker.ts): one timed training step on one backend. */
+export type ProbeApi = { timeStep: { params: StepTimingParams; result: StepTiming } };

@@ -1,5 +1,5 @@
 /** The page's handle on the ingest worker, started once on first use. */
-import { RpcClient, type RpcFailure } from '../../worker/rpc.ts';
+import { RpcClient, type RpcFailure } from '../../lib/rpc.ts';
 import type { IngestApi, IngestProgress } from './protocol.ts';
 
 export type IngestClient = RpcClient<IngestApi, IngestProgress>;

@@ -5,6 +5,7 @@
  * becomes a problem and the rest goes on; a full disk stops the ingest with everything finished
  * kept. Runs in the ingest worker.
  */
+import type { StopSignal } from '../../lib/jobs.ts';
 import { parseIsicCsv } from '../csv/parseIsicCsv.ts';
 import { classifyPath } from '../layout.ts';
 import { addProblem, clearProblemsOf, emptyManifest, type DatasetManifest } from '../manifest.ts';
@@ -36,10 +37,6 @@ interface Job {
   split: Split | null;
 }
 
-export interface CancelSignal {
-  cancelled: boolean;
-}
-
 export async function openDataset(): Promise<{ recovered: number }> {
   const manifest = await loadManifest();
   if (!manifest) return { recovered: 0 };
@@ -58,7 +55,7 @@ export async function openDataset(): Promise<{ recovered: number }> {
 export async function runIngest(
   params: IngestParams,
   report: (progress: IngestProgress) => void,
-  signal: CancelSignal,
+  signal: StopSignal,
 ): Promise<IngestResult> {
   const started = performance.now();
   const manifest = (await loadManifest()) ?? emptyManifest(params.storedSize);
@@ -170,7 +167,7 @@ export async function runIngest(
         });
       }
     }).finally(() => writer.close());
-    result.cancelled = signal.cancelled;
+    result.cancelled = signal.stopped;
   } finally {
     touch(manifest);
     await saveManifest(manifest);
@@ -247,12 +244,12 @@ async function decodeFile(manifest: DatasetManifest, job: Job): Promise<Decoded<
 async function runPool<T>(
   items: readonly T[],
   concurrency: number,
-  signal: CancelSignal,
+  signal: StopSignal,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (!signal.cancelled && next < items.length) {
+    while (!signal.stopped && next < items.length) {
       await work(items[next++] as T);
     }
   };

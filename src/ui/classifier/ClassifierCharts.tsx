@@ -1,5 +1,5 @@
-import type { ClassifierConfig } from '../../train/classifierTraining.ts';
-import { CLASSIFIER_METRICS, type RunRecord } from '../../train/runs.ts';
+import type { ClassifierConfig } from '../../training/classifierTraining.ts';
+import { CLASSIFIER_METRICS, type RunRecord } from '../../runs/runs.ts';
 import { EpochChart } from '../training/EpochChart.tsx';
 
 /** Loss, accuracy and the validation AUCs per epoch of one run; the best epoch is marked. */

@@ -1,8 +1,8 @@
 import { Suspense, lazy } from 'react';
 import { isDenseNet121 } from '../../models/densenetConfig.ts';
 import { useAppStore } from '../../store/index.ts';
-import type { ClassifierConfig } from '../../train/classifierTraining.ts';
-import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../train/runs.ts';
+import type { ClassifierConfig } from '../../training/classifierTraining.ts';
+import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../runs/runs.ts';
 import { score } from '../format.ts';
 import { Figure } from '../common/Figure.tsx';
 import { RunTable } from '../training/RunTable.tsx';

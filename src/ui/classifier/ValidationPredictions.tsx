@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import { getMasked } from '../../dataset/storage.ts';
 import { displayId } from '../../dataset/ids.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
-import type { StoredPredictions } from '../../train/classifierTraining.ts';
-import { loadRunState, predictionsKey } from '../../train/runs.ts';
+import type { StoredPredictions } from '../../training/classifierTraining.ts';
+import { loadRunState, predictionsKey } from '../../runs/runs.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
 
 const SHOWN = 6;

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { CLASSES, CLASS_LABELS, MELANOMA } from '../../dataset/types.ts';
 import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
-import { binaryConfusion, sensitivity, specificity } from '../../eval/classification.ts';
-import { classScores } from '../../eval/report.ts';
+import { binaryConfusion, sensitivity, specificity } from '../../metrics/classification.ts';
+import { classScores } from '../../metrics/report.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
 import { score, when } from '../format.ts';

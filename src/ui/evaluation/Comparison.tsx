@@ -1,5 +1,5 @@
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { splitMetrics, type SplitMetrics } from '../../eval/report.ts';
+import { splitMetrics, type SplitMetrics } from '../../metrics/report.ts';
 import { score } from '../format.ts';
 import { asPredictions } from './useMetrics.ts';
 

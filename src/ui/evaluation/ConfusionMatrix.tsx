@@ -1,5 +1,5 @@
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
-import type { BinaryConfusion } from '../../eval/classification.ts';
+import type { BinaryConfusion } from '../../metrics/classification.ts';
 
 /** The 3x3 matrix (argmax decisions) as a heat map: counts and row percentages. */
 export function ConfusionMatrix({ confusion }: { confusion: number[][] }) {

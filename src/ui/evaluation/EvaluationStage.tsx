@@ -1,11 +1,11 @@
 import { Suspense, lazy, useEffect, useRef } from 'react';
 import { MELANOMA, SPLIT_LABELS } from '../../dataset/types.ts';
 import { EVAL_SPLITS, type EvalSplit, type EvaluationRecord } from '../../evaluation/record.ts';
-import { thresholdForSensitivity } from '../../eval/classification.ts';
-import { classScores } from '../../eval/report.ts';
-import { curveArea } from '../../eval/roc.ts';
+import { thresholdForSensitivity } from '../../metrics/classification.ts';
+import { classScores } from '../../metrics/report.ts';
+import { curveArea } from '../../metrics/roc.ts';
 import { useAppStore } from '../../store/index.ts';
-import { CLASSIFIER_METRICS, bestFigures } from '../../train/runs.ts';
+import { CLASSIFIER_METRICS, bestFigures } from '../../runs/runs.ts';
 import { score, when } from '../format.ts';
 import { Comparison } from './Comparison.tsx';
 import { ConfusionMatrix, MelanomaConfusion } from './ConfusionMatrix.tsx';

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { getMasked } from '../../dataset/storage.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { argmax } from '../../eval/classification.ts';
+import { argmax } from '../../metrics/classification.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
 import { MELANOMA } from '../../dataset/types.ts';
 

@@ -1,6 +1,6 @@
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ConfidenceInterval } from '../../eval/bootstrap.ts';
-import type { RocCurve } from '../../eval/roc.ts';
+import type { ConfidenceInterval } from '../../metrics/bootstrap.ts';
+import type { RocCurve } from '../../metrics/roc.ts';
 
 export interface RocSeries {
   name: string;

@@ -1,9 +1,9 @@
 /**
  * The Evaluation stage's downloads: `predictions.csv` and `metrics.json` exactly as DESIGN.md
- * specifies (src/eval/report.ts makes both), and a chart as PNG (its SVG drawn onto a canvas).
+ * specifies (src/metrics/report.ts makes both), and a chart as PNG (its SVG drawn onto a canvas).
  */
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { metricsJson, predictionsCsv } from '../../eval/report.ts';
+import { metricsJson, predictionsCsv } from '../../metrics/report.ts';
 import { saveBlob } from '../common/saveBlob.ts';
 import { BOOTSTRAP, asPredictions } from './useMetrics.ts';
 

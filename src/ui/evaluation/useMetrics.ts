@@ -1,13 +1,13 @@
 /**
- * Figures of one evaluation on the page, from its stored predictions (src/eval): curves and AUC
+ * Figures of one evaluation on the page, from its stored predictions (src/metrics): curves and AUC
  * intervals once per record, the threshold-dependent figures on every move of the slider.
  */
 import { useMemo } from 'react';
 import { KERATOSIS, MELANOMA } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { sensitivity, specificity } from '../../eval/classification.ts';
-import { classScores, splitMetrics, type EvalPredictions } from '../../eval/report.ts';
-import { rocCurve, type RocCurve } from '../../eval/roc.ts';
+import { sensitivity, specificity } from '../../metrics/classification.ts';
+import { classScores, splitMetrics, type EvalPredictions } from '../../metrics/report.ts';
+import { rocCurve, type RocCurve } from '../../metrics/roc.ts';
 
 /** Bootstrap settings of the AUC intervals: fixed, so a page shows the same interval each time. */
 export const BOOTSTRAP = { resamples: 1000, seed: 2017 };

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { describeSource, type MaskSource } from '../../masking/summary.ts';
 import { useAppStore } from '../../store/index.ts';
-import { SEGNET_METRICS, bestFigures } from '../../train/runs.ts';
+import { SEGNET_METRICS, bestFigures } from '../../runs/runs.ts';
 import { duration, score, when } from '../format.ts';
 import { MaskExamples } from './MaskExamples.tsx';
 import { MaskScores } from './MaskScores.tsx';

@@ -1,4 +1,4 @@
-import { SEGNET_METRICS, bestFigures } from '../../train/runs.ts';
+import { SEGNET_METRICS, bestFigures } from '../../runs/runs.ts';
 import { score } from '../format.ts';
 import { RunTable } from '../training/RunTable.tsx';
 

@@ -1,6 +1,6 @@
 import { PRESET_TABLE, type SegNetTraining } from '../../pipeline/presets.ts';
 import { useAppStore } from '../../store/index.ts';
-import { SEGNET_METRICS, latestVal } from '../../train/runs.ts';
+import { SEGNET_METRICS, latestVal } from '../../runs/runs.ts';
 import { Figure } from '../common/Figure.tsx';
 import { TrainStatus } from '../training/TrainStatus.tsx';
 

@@ -1,5 +1,5 @@
 import type { SegNetTraining } from '../../pipeline/presets.ts';
-import { SEGNET_METRICS, type RunRecord } from '../../train/runs.ts';
+import { SEGNET_METRICS, type RunRecord } from '../../runs/runs.ts';
 import { EpochChart } from '../training/EpochChart.tsx';
 
 /** Loss, and validation Dice and Jaccard, per epoch of one run; the best epoch is marked. */

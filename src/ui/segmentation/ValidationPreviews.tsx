@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { getImages, getMasks } from '../../dataset/storage.ts';
-import { loadRunState, previewsKey, type SegNetPreviews } from '../../train/runs.ts';
+import { loadRunState, previewsKey, type SegNetPreviews } from '../../runs/runs.ts';
 import { displayId } from '../../dataset/ids.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
 

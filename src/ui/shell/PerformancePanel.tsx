@@ -1,5 +1,5 @@
 import { BACKENDS, BACKEND_LABELS, type BackendChoice } from '../../pipeline/backends.ts';
-import { tensorGrowth } from '../../train/tensorGrowth.ts';
+import { tensorGrowth } from '../../runs/tensorGrowth.ts';
 import { useAppStore } from '../../store/index.ts';
 import { bytes, rate } from '../format.ts';
 

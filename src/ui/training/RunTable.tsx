@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { PRESET_TABLE } from '../../pipeline/presets.ts';
 import { useAppStore } from '../../store/index.ts';
-import type { ModelKind, RunRecord } from '../../train/runs.ts';
+import type { ModelKind, RunRecord } from '../../runs/runs.ts';
 import { duration, when } from '../format.ts';
 import { saveFiles } from './download.ts';
 import { canResume, runStatusText } from './runText.ts';

@@ -2,7 +2,7 @@ import { STORAGE_FULL } from '../../dataset/storage.ts';
 import { BACKENDS, BACKEND_LABELS } from '../../pipeline/backends.ts';
 import { BUSY } from '../../storage/jobLock.ts';
 import { useAppStore } from '../../store/index.ts';
-import type { ModelKind, RunRecord } from '../../train/runs.ts';
+import type { ModelKind, RunRecord } from '../../runs/runs.ts';
 import { duration } from '../format.ts';
 import { runStatusText } from './runText.ts';
 

@@ -1,5 +1,5 @@
 /** Saves an exported model as its two files (model.json and the weights) through the browser. */
-import type { ExportedModel } from '../../train/exchange.ts';
+import type { ExportedModel } from '../../runs/exchange.ts';
 import { saveBlob } from '../common/saveBlob.ts';
 
 export function saveFiles(model: ExportedModel): void {

@@ -1,5 +1,5 @@
 /** How a training run (SegNet or classifier) is described on the page. */
-import type { RunRecord } from '../../train/runs.ts';
+import type { RunRecord } from '../../runs/runs.ts';
 
 type Run = RunRecord<{ epochs: number }>;
 

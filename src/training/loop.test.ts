@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteDataset } from '../dataset/storage.ts';
 import { buildSegNet } from '../models/segnet.ts';
-import { segmentationSource, type BatchPlan } from './batches.ts';
+import { segmentationSource, type BatchPlan } from '../loader/batches.ts';
 import { trainLoop } from './loop.ts';
 import { diceCoefficient, diceLoss, jaccardIndex } from './segmentationLoss.ts';
-import { squareLesion, storePairs } from './testLesions.ts';
+import { squareLesion, storePairs } from '../loader/testLesions.ts';
 
 const SIZE = 16;
 const KEYS = Array.from({ length: 24 }, (_, n) => `isic_${n}`);

@@ -1,14 +1,14 @@
-import './browserLike.testSetup.ts';
+import '../training/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fillDiskAfter, type FullDisk } from '../storage/testQuota.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import { loadModel, modelUrl, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
-import { TrainingFault } from './faults.ts';
+import { TrainingFault } from '../training/faults.ts';
 import { loadRun, loadRunState, optimizerKey, type RunRecord } from './runs.ts';
-import { diceLoss } from './segmentationLoss.ts';
-import { trainSegNet, type SegNetProgress } from './segnetTraining.ts';
-import { squareLesion, storeDataset } from './testLesions.ts';
+import { diceLoss } from '../training/segmentationLoss.ts';
+import { trainSegNet, type SegNetProgress } from '../training/segnetTraining.ts';
+import { squareLesion, storeDataset } from '../loader/testLesions.ts';
 import { testRun } from './testRuns.ts';
 
 const SIZE = 8;

@@ -1,6 +1,6 @@
 /** The app's one compute worker (it owns tfjs), started once on first use. Never imports tfjs. */
-import { RpcClient, type RpcFailure } from './rpc.ts';
-import type { ComputeApi, ComputeProgress } from './protocol.ts';
+import { RpcClient, type RpcFailure } from '../lib/rpc.ts';
+import type { ComputeApi, ComputeProgress } from '../worker/protocol.ts';
 
 export type ComputeClient = RpcClient<ComputeApi, ComputeProgress>;
 
@@ -8,7 +8,10 @@ let shared: ComputeClient | null = null;
 
 export function computeClient(onFatal: (failure: RpcFailure) => void): ComputeClient {
   shared ??= new RpcClient<ComputeApi, ComputeProgress>(
-    new Worker(new URL('./tf.worker.ts', import.meta.url), { type: 'module', name: 'compute' }),
+    new Worker(new URL('../worker/compute.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'compute',
+    }),
     'compute',
     onFatal,
   );

@@ -1,6 +1,6 @@
 /**
  * One training step of the model a person is about to train, timed on one backend: what the
- * backend choice measures (src/worker/backendChoice.ts runs it in a probe worker per backend). The
+ * backend choice measures (src/client/backendChoice.ts runs it in a probe worker per backend). The
  * model is the preset's own — its architecture, input size and optimizer — on random images and
  * labels, with a batch of at most `MAX_BATCH` so that a slow backend answers in seconds. The first
  * step (shader compilation, XNNPACK set-up) is timed apart, then the median of `steps`.
@@ -11,7 +11,6 @@ import { buildDenseNet } from '../models/densenet.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { PRESET_TABLE, type ClassifierMode, type PresetName } from '../pipeline/presets.ts';
-import { selectBackend } from '../worker/backend.ts';
 import { compileClassifier } from './classifierTraining.ts';
 import { compileSegNet } from './segnetTraining.ts';
 
@@ -133,8 +132,14 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-export async function timeTrainingStep(params: StepTimingParams): Promise<StepTiming> {
-  const info = await selectBackend(params.backend);
+/**
+ * Times the step on the backend tfjs runs now, which the caller selected and verified (the probe
+ * worker, src/worker/probe.worker.ts): `running` names it and its adapter.
+ */
+export async function timeTrainingStep(
+  params: StepTimingParams,
+  running: { backend: BackendName; adapter: string },
+): Promise<StepTiming> {
   const work =
     params.model === 'segnet'
       ? segnetWork(params.preset)
@@ -150,8 +155,8 @@ export async function timeTrainingStep(params: StepTimingParams): Promise<StepTi
     for (let i = 0; i < Math.max(1, params.steps); i++) seconds.push(await timed());
     const stepSeconds = median(seconds);
     return {
-      backend: info.backend,
-      adapter: info.adapter,
+      backend: running.backend,
+      adapter: running.adapter,
       work: work.describe,
       batch: work.batch,
       firstStepSeconds,

@@ -6,8 +6,8 @@
  * batch, figures per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { disposeBatch, readEpoch, type BatchPlan } from './batches.ts';
-import type { EpochFigures } from './runs.ts';
+import { disposeBatch, readEpoch, type BatchPlan } from '../loader/batches.ts';
+import type { EpochFigures } from '../runs/runs.ts';
 
 export interface BatchProgress {
   epoch: number;

@@ -5,7 +5,7 @@
  */
 import { StorageFullError } from '../dataset/storage.ts';
 import { BACKEND_LABELS, type BackendName } from '../pipeline/backends.ts';
-import type { GpuFault } from '../worker/gpuFaults.ts';
+import type { GpuFault } from '../lib/gpuFaults.ts';
 
 export type FaultKind =
   'missing-kernel' | 'out-of-memory' | 'device-lost' | 'storage-full' | 'other';

@@ -1,15 +1,15 @@
 /**
  * The classifier's validation after each epoch: every validation image predicted once, then the
  * loss (categorical cross-entropy), accuracy and the one-vs-rest AUCs of melanoma and seborrheic
- * keratosis computed from the probabilities (metrics in src/eval). The probabilities are kept so
+ * keratosis computed from the probabilities (src/metrics). The probabilities are kept so
  * the page can show them without predicting again.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
-import { rocAuc } from '../eval/roc.ts';
-import { disposeBatch, readEpoch, type BatchPlan } from './batches.ts';
+import { rocAuc } from '../metrics/roc.ts';
+import { disposeBatch, readEpoch, type BatchPlan } from '../loader/batches.ts';
 import type { Validation } from './loop.ts';
-import { CLASSIFIER_METRICS } from './runs.ts';
+import { CLASSIFIER_METRICS } from '../runs/runs.ts';
 
 export interface Predictions {
   keys: string[];

@@ -1,11 +1,11 @@
-import './browserLike.testSetup.ts';
+import '../training/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSegNet } from '../models/segnet.ts';
 import { deleteRun, loadModel, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
 import { listRuns, loadRun } from './runs.ts';
 import { testRun } from './testRuns.ts';
-import { diceLoss } from './segmentationLoss.ts';
+import { diceLoss } from '../training/segmentationLoss.ts';
 
 const SIZE = 8;
 

@@ -8,18 +8,18 @@ import { evaluateClassifier } from '../evaluation/evaluate.ts';
 import { deleteEvaluations } from '../evaluation/record.ts';
 import { applyMasks } from '../masking/apply.ts';
 import type { BackendName } from '../pipeline/backends.ts';
-import { deleteRun } from '../train/checkpoint.ts';
-import { trainClassifier } from '../train/classifierTraining.ts';
-import { exportModel, importModel } from '../train/exchange.ts';
-import { deleteFeatures } from '../train/features.ts';
-import { deletePretrained, importPretrained } from '../train/pretrained.ts';
-import { trainSegNet } from '../train/segnetTraining.ts';
+import { deleteRun } from '../runs/checkpoint.ts';
+import { trainClassifier } from '../training/classifierTraining.ts';
+import { exportModel, importModel } from '../runs/exchange.ts';
+import { deleteFeatures } from '../training/features.ts';
+import { deletePretrained, importPretrained } from '../runs/pretrained.ts';
+import { trainSegNet } from '../training/segnetTraining.ts';
 import { selectBackend } from './backend.ts';
 import './wasmFiles.ts';
 import { checkBackend } from './checkBackend.ts';
-import { runExclusive, stopActive } from './jobs.ts';
+import { runIfIdle, stopActive } from './jobs.ts';
 import type { ComputeApi, ComputeProgress } from './protocol.ts';
-import { serveRpc } from './rpc.ts';
+import { serveRpc } from '../lib/rpc.ts';
 
 const backend = () => tf.getBackend() as BackendName;
 
@@ -41,20 +41,19 @@ serveRpc<ComputeApi, ComputeProgress>(
     init: ({ backend }) => selectBackend(backend),
     checkBackend: ({ size }) => checkBackend(size),
     trainSegNet: (params, report) =>
-      runExclusive('Training', (signal) => trainSegNet(params, backend(), report, signal)),
+      runIfIdle('Training', (signal) => trainSegNet(params, backend(), report, signal)),
     trainClassifier: (params, report) =>
-      runExclusive('Training', (signal) => trainClassifier(params, backend(), report, signal)),
-    importPretrained: ({ files }) =>
-      runExclusive('Importing weights', () => importPretrained(files)),
+      runIfIdle('Training', (signal) => trainClassifier(params, backend(), report, signal)),
+    importPretrained: ({ files }) => runIfIdle('Importing weights', () => importPretrained(files)),
     deletePretrained: async () => {
       await deletePretrained();
       return null;
     },
     exportModel: ({ runId, kind }) => exportModel(kind, runId),
-    importModel: ({ files }) => runExclusive('Importing a model', () => importModel(files)),
+    importModel: ({ files }) => runIfIdle('Importing a model', () => importModel(files)),
     evaluate: (params, report) =>
-      runExclusive('Evaluation', (signal) => evaluateClassifier(params, backend(), report, signal)),
-    diagnose: (params) => runExclusive('Diagnosis', () => diagnose(params)),
+      runIfIdle('Evaluation', (signal) => evaluateClassifier(params, backend(), report, signal)),
+    diagnose: (params) => runIfIdle('Diagnosis', () => diagnose(params)),
     stop: async () => ({ stopped: stopActive() }),
     deleteRun: async ({ runId, kind }) => {
       releaseModels();
@@ -66,7 +65,7 @@ serveRpc<ComputeApi, ComputeProgress>(
       return null;
     },
     applyMasks: ({ source }, report) =>
-      runExclusive('Masking', (signal) => applyMasks(source, backend(), report, signal)),
+      runIfIdle('Masking', (signal) => applyMasks(source, backend(), report, signal)),
   },
   transferOf,
 );

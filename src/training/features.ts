@@ -8,9 +8,15 @@ import * as tf from '@tensorflow/tfjs';
 import { delMany, getMany, keys as storeKeys, setMany } from 'idb-keyval';
 import { guardQuota } from '../dataset/storage.ts';
 import type { ClassifierAugment } from '../pipeline/presets.ts';
-import { augmentImages } from './augment.ts';
-import { imageKey } from './balance.ts';
-import { labelOf, labelTensor, maskedSource, present, type BatchSource } from './batches.ts';
+import { augmentImages } from '../loader/augment.ts';
+import { sampleImage } from '../loader/balance.ts';
+import {
+  labelOf,
+  labelTensor,
+  maskedSource,
+  present,
+  type BatchSource,
+} from '../loader/batches.ts';
 import { store } from '../storage/stores.ts';
 
 const features = store('features');
@@ -48,7 +54,7 @@ export async function computeFeatures(
   // Originals first, then the copies: only batches that hold copies pay for augmentation.
   const missing = samples
     .filter((s) => !stored.has(s))
-    .sort((a, b) => Number(a !== imageKey(a)) - Number(b !== imageKey(b)));
+    .sort((a, b) => Number(a !== sampleImage(a)) - Number(b !== sampleImage(b)));
   const inputSize = backbone.inputs[0]?.shape[1] as number;
   const source = maskedSource(inputSize);
   let done = samples.length - missing.length;
@@ -58,7 +64,7 @@ export async function computeFeatures(
     const chunk = missing.slice(start, start + FEATURE_BATCH);
     const batch = (await source.load(chunk))();
     const output = tf.tidy(() => {
-      const copies = chunk.map((s) => s !== imageKey(s));
+      const copies = chunk.map((s) => s !== sampleImage(s));
       const x = copies.some(Boolean)
         ? tf.where(
             tf.tensor4d(copies.map(Number), [chunk.length, 1, 1, 1]).cast('bool'),
@@ -107,7 +113,7 @@ export function featureSource(
       const size = shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(records.length * size);
       records.forEach((r, i) => data.set(r.data, i * size));
-      const y = samples.map((s) => labelOf(labels, imageKey(s)));
+      const y = samples.map((s) => labelOf(labels, sampleImage(s)));
       return () => ({
         keys: samples,
         x: tf.tensor4d(data, [records.length, ...shape] as [number, number, number, number]),

@@ -4,13 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
 import { putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
-import { loadModel } from './checkpoint.ts';
+import { loadModel } from '../runs/checkpoint.ts';
 import {
   trainClassifier,
   type ClassifierProgress,
   type StoredPredictions,
 } from './classifierTraining.ts';
-import { loadRunState, predictionsKey, CLASSIFIER_METRICS } from './runs.ts';
+import { loadRunState, predictionsKey, CLASSIFIER_METRICS } from '../runs/runs.ts';
 
 const SIZE = 32;
 /** Class colours of the test lesions: each class is told apart by its colour alone. */

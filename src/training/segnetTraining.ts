@@ -5,14 +5,14 @@
  * validation predictions for the live view.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dice } from '../eval/segmentation.ts';
+import { dice } from '../metrics/segmentation.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { PRESET_TABLE, type PresetName, type SegNetTraining } from '../pipeline/presets.ts';
-import type { StopSignal } from '../worker/jobs.ts';
-import { augmentPair } from './augment.ts';
-import { disposeBatch, readEpoch, segmentationSource, type BatchPlan } from './batches.ts';
-import { loadModel, restoreOptimizer } from './checkpoint.ts';
+import type { StopSignal } from '../lib/jobs.ts';
+import { augmentPair } from '../loader/augment.ts';
+import { disposeBatch, readEpoch, segmentationSource, type BatchPlan } from '../loader/batches.ts';
+import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
 import type { Prepare } from './loop.ts';
 import {
   PREVIEW_COUNT,
@@ -20,10 +20,10 @@ import {
   saveRunState,
   type RunRecord,
   type SegNetPreviews,
-} from './runs.ts';
+} from '../runs/runs.ts';
 import { diceCoefficient, diceLoss, jaccardIndex } from './segmentationLoss.ts';
 import { newRunRecord, resumableRun, runSession, type TrainingProgress } from './session.ts';
-import { loadDataset, segmentationKeys } from './trainingData.ts';
+import { loadDataset, segmentationKeys } from '../loader/trainingData.ts';
 
 export type SegNetRun = RunRecord<SegNetTraining>;
 export type SegNetProgress = TrainingProgress<SegNetTraining>;

@@ -1,6 +1,6 @@
 /**
  * Training batches from IndexedDB (kept in memory for later epochs at the model's input size:
- * src/train/recordCache.ts): the records of a split, shuffled per epoch with a seed, resized to
+ * src/loader/recordCache.ts): the records of a split, shuffled per epoch with a seed, resized to
  * the model's input size and made tensors, with the next batch's records read while the current
  * batch trains. What a batch
  * holds comes from its source: photos and masks for the SegNet, masked photos and labels for the
@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../lib/random.ts';
 import { getImages, getMasked, getMasks } from '../dataset/storage.ts';
-import { imageKey } from './balance.ts';
+import { sampleImage } from './balance.ts';
 import { DEFAULT_BUDGET_BYTES, RecordCache } from './recordCache.ts';
 import {
   resizeBilinearBytes,
@@ -196,7 +196,7 @@ export function maskedSource(
   return {
     cacheFigures: () => figuresOf(cache),
     async load(keys) {
-      const images = keys.map(imageKey);
+      const images = keys.map(sampleImage);
       const records = await cache.get(images);
       images.forEach((key, i) => {
         if (!records[i]) {

@@ -20,19 +20,19 @@ import {
   type ClassifierTraining,
   type PresetName,
 } from '../pipeline/presets.ts';
-import type { StopSignal } from '../worker/jobs.ts';
-import { augmentImages } from './augment.ts';
-import { balancedWeights, classCounts, imageKey, oversample } from './balance.ts';
-import { maskedSource, type BatchPlan, type BatchSource } from './batches.ts';
-import { loadModel, restoreOptimizer } from './checkpoint.ts';
+import type { StopSignal } from '../lib/jobs.ts';
+import { augmentImages } from '../loader/augment.ts';
+import { balancedWeights, classCounts, sampleImage, oversample } from '../loader/balance.ts';
+import { maskedSource, type BatchPlan, type BatchSource } from '../loader/batches.ts';
+import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
 import { classifierFigures, predictAll, type Predictions } from './classifierValidation.ts';
 import { FEATURE_BATCH, computeFeatures, featureSource } from './features.ts';
 import type { Monitor, Prepare } from './loop.ts';
 import { checkBatchFits } from './memory.ts';
-import { loadPretrained } from './pretrained.ts';
-import { CLASSIFIER_METRICS, predictionsKey, saveRunState, type RunRecord } from './runs.ts';
+import { loadPretrained } from '../runs/pretrained.ts';
+import { CLASSIFIER_METRICS, predictionsKey, saveRunState, type RunRecord } from '../runs/runs.ts';
 import { newRunRecord, resumableRun, runSession, type TrainingProgress } from './session.ts';
-import { loadDataset } from './trainingData.ts';
+import { loadDataset } from '../loader/trainingData.ts';
 
 /** A classifier run's recipe: the preset's, with the person's choices and the weights it began from. */
 export interface ClassifierConfig extends ClassifierTraining {
@@ -146,7 +146,7 @@ export async function trainClassifier(
       `The train split has ${keys.train.length} labelled images, fewer than one batch of ${config.batchSize}.`,
     );
   }
-  const labelOf = (key: string) => labels.get(imageKey(key)) as number;
+  const labelOf = (key: string) => labels.get(sampleImage(key)) as number;
   const samples =
     config.balance === 'oversample'
       ? oversample(keys.train, labelOf, CLASS_COUNT, run.seed)

@@ -8,14 +8,20 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../pipeline/backends.ts';
 import type { PresetName } from '../pipeline/presets.ts';
-import { takeGpuFault } from '../worker/gpuFaults.ts';
-import type { StopSignal } from '../worker/jobs.ts';
+import { takeGpuFault } from '../lib/gpuFaults.ts';
+import type { StopSignal } from '../lib/jobs.ts';
 import { isQuotaError, storageFullError } from '../dataset/storage.ts';
-import { saveCheckpoint } from './checkpoint.ts';
+import { saveCheckpoint } from '../runs/checkpoint.ts';
 import { explainFault, gpuFaultError } from './faults.ts';
 import { VAL_LOSS, trainLoop, type BatchProgress, type LoopOptions } from './loop.ts';
-import { loadRun, saveRun, type EpochFigures, type ModelKind, type RunRecord } from './runs.ts';
-import type { DatasetSnapshot } from './trainingData.ts';
+import {
+  loadRun,
+  saveRun,
+  type EpochFigures,
+  type ModelKind,
+  type RunRecord,
+} from '../runs/runs.ts';
+import type { DatasetSnapshot } from '../loader/trainingData.ts';
 
 /** What a training job streams to the page. */
 export type TrainingProgress<Config = unknown> =

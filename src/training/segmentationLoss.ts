@@ -4,7 +4,7 @@
  * Shapes: yTrue and yPred [batch, h, w, 1], values in 0..1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SEGNET_METRICS } from './runs.ts';
+import { SEGNET_METRICS } from '../runs/runs.ts';
 
 /** Added to numerator and denominator: an empty prediction of an empty mask scores 1, not NaN. */
 const SMOOTH = 1;

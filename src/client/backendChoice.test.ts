@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendName } from '../pipeline/backends.ts';
-import type { StepTiming, StepTimingParams } from '../train/stepTiming.ts';
+import type { StepTiming, StepTimingParams } from '../training/stepTiming.ts';
 import {
   LIMIT,
   cachedMeasurement,
@@ -9,8 +9,8 @@ import {
   measureBackends,
   type ProbePort,
 } from './backendChoice.ts';
-import type { RpcReply, RpcRequest } from './rpc.ts';
-import type { ProbeApi } from './backendChoice.ts';
+import type { RpcReply, RpcRequest } from '../lib/rpc.ts';
+import type { ProbeApi } from '../worker/protocol.ts';
 
 type Behaviour =
   { answerAfterMs: number; imagesPerSecond: number } | { failWith: string } | 'silent';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balancedWeights, classCounts, imageKey, oversample, sampleKey } from './balance.ts';
+import { balancedWeights, classCounts, sampleImage, oversample, sampleKey } from './balance.ts';
 
 const LABELS: Record<string, number> = {
   a: 0,
@@ -16,7 +16,7 @@ const LABELS: Record<string, number> = {
   s2: 2,
 };
 const KEYS = Object.keys(LABELS);
-const labelOf = (key: string) => LABELS[imageKey(key)] as number;
+const labelOf = (key: string) => LABELS[sampleImage(key)] as number;
 
 describe('oversample', () => {
   it('gives every class as many samples as the largest, with distinct sample keys', () => {
@@ -26,7 +26,7 @@ describe('oversample', () => {
     // 3 melanomas: each twice (copies 0 and 1) and one of them a third time (copy 2).
     const melanoma = samples.filter((s) => labelOf(s) === 1);
     expect(melanoma.filter((s) => s.endsWith('#2'))).toHaveLength(1);
-    expect(new Set(melanoma.map(imageKey))).toEqual(new Set(['m1', 'm2', 'm3']));
+    expect(new Set(melanoma.map(sampleImage))).toEqual(new Set(['m1', 'm2', 'm3']));
     // The majority class is left as it is.
     expect(samples.filter((s) => labelOf(s) === 0)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
   });
@@ -39,7 +39,7 @@ describe('oversample', () => {
 
   it('maps sample keys back to images', () => {
     expect(sampleKey('isic_1', 0)).toBe('isic_1');
-    expect(imageKey(sampleKey('isic_1', 3))).toBe('isic_1');
+    expect(sampleImage(sampleKey('isic_1', 3))).toBe('isic_1');
   });
 });
 

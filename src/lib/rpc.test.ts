@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendInfo, ComputeApi, ComputeProgress } from './protocol.ts';
 import {
   RpcClient,
   type RpcFailure,
@@ -8,14 +7,21 @@ import {
   type WorkerPort,
 } from './rpc.ts';
 
-type WorkerReply = RpcReply<ComputeApi, ComputeProgress>;
-type WorkerRequest = RpcRequest<ComputeApi>;
+/** A worker API of the app's kind: requests by type, a progress stream, typed results. */
+type TestApi = {
+  init: { params: { backend: string }; result: { backend: string; adapter: string } };
+  checkBackend: { params: { size: number }; result: { op: string; maxAbsError: number } };
+};
+type TestProgress = { kind: 'masking' | 'training'; done: number; total: number };
+
+type WorkerReply = RpcReply<TestApi, TestProgress>;
+type WorkerRequest = RpcRequest<TestApi>;
 type WorkerFailure = RpcFailure;
 const client = (worker: FakeWorker, onFatal: (f: RpcFailure) => void = () => undefined) =>
-  new RpcClient<ComputeApi, ComputeProgress>(worker, 'compute', onFatal);
+  new RpcClient<TestApi, TestProgress>(worker, 'compute', onFatal);
 
 /** A stand-in worker: records requests and lets the test reply or crash. */
-class FakeWorker implements WorkerPort<ComputeApi, ComputeProgress> {
+class FakeWorker implements WorkerPort<TestApi, TestProgress> {
   readonly sent: WorkerRequest[] = [];
   terminated = false;
   private readonly listeners = new Map<string, ((event: never) => void)[]>();
@@ -37,13 +43,7 @@ class FakeWorker implements WorkerPort<ComputeApi, ComputeProgress> {
   }
 }
 
-const INFO: BackendInfo = {
-  backend: 'webgpu',
-  adapter: 'test adapter',
-  forced: false,
-  attempts: [{ backend: 'webgpu', ok: true, ms: 1 }],
-  tfjsVersion: '4.22.0',
-};
+const INFO = { backend: 'webgpu', adapter: 'test adapter' };
 
 describe('RpcClient', () => {
   it('matches replies to requests by id and streams progress', async () => {
@@ -61,12 +61,12 @@ describe('RpcClient', () => {
     worker.reply({
       id: 2,
       status: 'done',
-      result: { backend: 'webgpu', op: 'matMul 4x4', maxAbsError: 0, ms: 1 },
+      result: { op: 'matMul 4x4', maxAbsError: 0 },
     });
     worker.reply({
       id: 1,
       status: 'progress',
-      progress: { kind: 'masking', done: 5, total: 10, imagesPerSecond: 2 },
+      progress: { kind: 'masking', done: 5, total: 10 },
     });
     worker.reply({ id: 1, status: 'done', result: INFO });
     await expect(first).resolves.toEqual(INFO);

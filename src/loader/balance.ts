@@ -10,7 +10,7 @@ import { Random } from '../lib/random.ts';
 /** The sample key of copy `copy` of an image (copy 0 is the image itself). */
 export const sampleKey = (key: string, copy: number) => (copy === 0 ? key : `${key}#${copy}`);
 /** The image a sample key refers to. */
-export const imageKey = (sample: string) => sample.replace(/#\d+$/, '');
+export const sampleImage = (sample: string) => sample.replace(/#\d+$/, '');
 
 export function classCounts(labels: readonly number[], classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);

@@ -1,9 +1,9 @@
 import './browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRun, loadRunState, previewsKey, type SegNetPreviews } from './runs.ts';
+import { loadRun, loadRunState, previewsKey, type SegNetPreviews } from '../runs/runs.ts';
 import { trainSegNet, type SegNetProgress } from './segnetTraining.ts';
-import { squareLesion, storeDataset } from './testLesions.ts';
+import { squareLesion, storeDataset } from '../loader/testLesions.ts';
 
 const SIZE = 16;
 

@@ -1,7 +1,7 @@
 /**
  * Backend choice by measurement (page side; never imports tfjs). Before the first training of a
  * model with a preset on this device, one probe worker per backend times one training step of that
- * very model (src/train/stepTiming.ts); the fastest in images per second trains. The result is kept
+ * very model (src/training/stepTiming.ts); the fastest in images per second trains. The result is kept
  * per device, model and preset in IndexedDB, so the timing runs once; the person can measure again
  * or force a backend (`?backend=`, or the choice in the performance panel).
  *
@@ -13,10 +13,10 @@ import { clear, get, set } from 'idb-keyval';
 import { store } from '../storage/stores.ts';
 import { BACKENDS, type BackendName } from '../pipeline/backends.ts';
 import type { ClassifierMode, PresetName } from '../pipeline/presets.ts';
-import type { StepTiming, StepTimingParams, TimedModel } from '../train/stepTiming.ts';
-import { RpcClient, type WorkerPort } from './rpc.ts';
+import type { StepTiming, StepTimingParams, TimedModel } from '../training/stepTiming.ts';
+import type { ProbeApi } from '../worker/protocol.ts';
+import { RpcClient, type WorkerPort } from '../lib/rpc.ts';
 
-export type ProbeApi = { timeStep: { params: StepTimingParams; result: StepTiming } };
 export type ProbePort = WorkerPort<ProbeApi, never>;
 
 export const LIMIT = { leastSeconds: 20, timesFastest: 2 };
@@ -79,7 +79,7 @@ export function forgetMeasurements(): Promise<void> {
 }
 
 const startProbeWorker = (): ProbePort =>
-  new Worker(new URL('./probe.worker.ts', import.meta.url), {
+  new Worker(new URL('../worker/probe.worker.ts', import.meta.url), {
     type: 'module',
     name: 'backend-probe',
   }) as unknown as ProbePort;
