@@ -7,7 +7,7 @@
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
 import type { BackendMeasurement, TimedWork } from '../src/client/backendChoice.ts';
-import { benchPage, figure, runPage } from './shared/driver.ts';
+import { benchPage, figure, runPage } from './common/driver.ts';
 
 /** The chosen backend's images/s over the best's: at least this. */
 export const CHOICE_TARGET = 0.95;

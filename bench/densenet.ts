@@ -36,7 +36,7 @@ import {
   type PageOutcome,
   type PageRun,
   type Throughput,
-} from './shared/driver.ts';
+} from './common/driver.ts';
 
 export interface DenseNetBenchOptions {
   config: DenseNetBenchConfig;

@@ -13,7 +13,7 @@
  */
 import type { BackendName } from '../src/pipeline/backends.ts';
 import type { DiagnoseCall, DiagnoseRunOptions, DiagnoseRunResult } from './diagnose/protocol.ts';
-import { benchPage, figure, runPages, type PageOutcome, type PageRun } from './shared/driver.ts';
+import { benchPage, figure, runPages, type PageOutcome, type PageRun } from './common/driver.ts';
 
 /** The app's warm Diagnose over bare `predict` of its two models should be at most this. */
 export const DIAGNOSE_TARGET_RATIO = 1.2;

@@ -60,7 +60,7 @@ import {
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
-import { closeBenchServer, openBenchServer } from './shared/driver.ts';
+import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
 import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 

@@ -22,7 +22,7 @@ import { generateIsic2017 } from '../scripts/synthetic-isic/isic2017.ts';
 import { SHARED_DATA, hasSharedData } from '../scripts/sharedData.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { sampleMemory } from './ingest.ts';
-import { benchPage, figure } from './shared/driver.ts';
+import { benchPage, figure } from './common/driver.ts';
 import type {
   ListRunsOptions,
   ListRunsResult,

@@ -23,7 +23,7 @@ import {
   type PageRun,
   throughput,
   type Throughput,
-} from './shared/driver.ts';
+} from './common/driver.ts';
 import type { Round, SegNetRunOptions, SegNetRunResult } from './segnet/protocol.ts';
 
 /** The epoch whose tensor count is compared with epoch 1's (the issue's "epoch 5"). */

@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../src/pipeline/backends.ts';
 import { stats } from './browser.ts';
-import { benchPage, runPage } from './shared/driver.ts';
+import { benchPage, runPage } from './common/driver.ts';
 import type {
   KernelTime,
   StepModel,
@@ -18,6 +18,7 @@ import type {
   StepRunOptions,
   StepRunResult,
 } from './step/protocol.ts';
+import { errorText } from '../src/lib/errorText.ts';
 
 const PYTHON = '/usr/bin/python3';
 export const PYTORCH_TARGET = 0.3;
@@ -110,7 +111,7 @@ function pytorch(model: StepModel, options: StepBenchOptions): StepFigure {
       steps: result.stepSeconds.length,
     };
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorText(error);
     const missing = /No module named 'torch'|ENOENT/.test(text);
     return {
       ...base,

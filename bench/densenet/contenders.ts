@@ -12,7 +12,7 @@ import { classifierFigures, predictAll } from '../../src/training/classifierVali
 import { FEATURE_BATCH, computeFeatures, deleteFeatures } from '../../src/training/features.ts';
 import { trainLoop } from '../../src/training/loop.ts';
 import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
-import { fitEpoch, progress } from '../shared/worker.ts';
+import { fitEpoch, progress } from '../common/worker.ts';
 import type { DenseNetRound, EpochTiming } from './protocol.ts';
 
 export const SEED = 7;

@@ -34,7 +34,7 @@ import {
   explainingGpuFaults,
   serveBenchmark,
   syntheticLesion,
-} from '../shared/worker.ts';
+} from '../common/worker.ts';
 import {
   CLASS_OF,
   HEAD_EPOCHS_PER_ROUND,

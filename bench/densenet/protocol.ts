@@ -4,7 +4,7 @@
  */
 import type { BackendName } from '../../src/pipeline/backends.ts';
 import { PRESET_TABLE, type ClassifierTraining } from '../../src/pipeline/presets.ts';
-import type { EpochTiming, WorkerMessage as BenchMessage } from '../shared/protocol.ts';
+import type { EpochTiming, WorkerMessage as BenchMessage } from '../common/protocol.ts';
 
 export type { EpochTiming };
 

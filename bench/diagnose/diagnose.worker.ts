@@ -22,7 +22,7 @@ import { saveRun, type ModelKind } from '../../src/runs/runs.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
 import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
-import { explainingGpuFaults, progress, serveBenchmark } from '../shared/worker.ts';
+import { explainingGpuFaults, progress, serveBenchmark } from '../common/worker.ts';
 import type { DiagnoseCall, DiagnoseRunOptions, DiagnoseRunResult } from './protocol.ts';
 
 const SEED = 11;

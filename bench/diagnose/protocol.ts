@@ -3,7 +3,7 @@
  * other. No tfjs here: the Node side imports it too.
  */
 import type { BackendName } from '../../src/pipeline/backends.ts';
-import type { WorkerMessage as BenchMessage } from '../shared/protocol.ts';
+import type { WorkerMessage as BenchMessage } from '../common/protocol.ts';
 
 export interface DiagnoseRunOptions {
   backend: BackendName;

@@ -15,7 +15,7 @@ import {
   saveRunState,
   type RunRecord,
 } from '../../src/runs/runs.ts';
-import { pageWorker } from '../shared/page.ts';
+import { pageWorker } from '../common/page.ts';
 import type {
   BudgetRound,
   ListRunsOptions,

@@ -13,8 +13,8 @@ import { compileSegNet, segnetAugmentation } from '../../src/training/segnetTrai
 import { loadDataset, segmentationKeys } from '../../src/loader/trainingData.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
-import { progress, sendRound, serveBenchmark } from '../shared/worker.ts';
-import type { EpochTiming } from '../shared/protocol.ts';
+import { progress, sendRound, serveBenchmark } from '../common/worker.ts';
+import type { EpochTiming } from '../common/protocol.ts';
 import type { BudgetRound, StreamingOptions, StreamingResult } from './protocol.ts';
 
 const SEED = 7;

@@ -2,9 +2,9 @@
  * The SegNet training benchmark's page (served by Vite's dev server, driven by bench/segnet.ts):
  * `window.runSegNetBench(options)` runs the benchmark in the page's worker, logs its progress to
  * the console and resolves with its figures, or rejects with the worker's error
- * (bench/shared/page.ts).
+ * (bench/common/page.ts).
  */
-import { pageWorker } from '../shared/page.ts';
+import { pageWorker } from '../common/page.ts';
 import type { Round, SegNetRunOptions, SegNetRunResult } from './protocol.ts';
 
 declare global {

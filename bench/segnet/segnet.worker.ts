@@ -18,7 +18,7 @@ import { compileSegNet, segnetAugmentation } from '../../src/training/segnetTrai
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
 import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
-import { fitEpoch, progress, serveBenchmark, syntheticLesion } from '../shared/worker.ts';
+import { fitEpoch, progress, serveBenchmark, syntheticLesion } from '../common/worker.ts';
 import type { EpochTiming, Round, SegNetRunOptions, SegNetRunResult } from './protocol.ts';
 
 const SEED = 4;

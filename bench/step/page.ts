@@ -1,9 +1,9 @@
 /**
  * The training-step benchmark's page (served by Vite's dev server, driven by bench/step.ts):
  * `window.runStepBench(options)` runs the step in the page's worker and resolves with its figures
- * (bench/shared/page.ts).
+ * (bench/common/page.ts).
  */
-import { pageWorker } from '../shared/page.ts';
+import { pageWorker } from '../common/page.ts';
 import type { StepRound, StepRunOptions, StepRunResult } from './protocol.ts';
 
 declare global {

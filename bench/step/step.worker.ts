@@ -10,7 +10,7 @@ import { DENSENET_121_BACKBONE } from '../../src/models/densenetConfig.ts';
 import { buildSegNet, SEGNET_SEED } from '../../src/models/segnet.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
 import '../../src/worker/wasmFiles.ts';
-import { progress, sendRound, serveBenchmark } from '../shared/worker.ts';
+import { progress, sendRound, serveBenchmark } from '../common/worker.ts';
 import type { KernelTime, StepRunOptions, StepRunResult } from './protocol.ts';
 
 /**

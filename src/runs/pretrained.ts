@@ -14,6 +14,7 @@ import { PRETRAINED_KEY, loadPretrainedInfo, type PretrainedInfo } from './pretr
 import { STORE_PREFIX } from '../storage/stores.ts';
 import { deleteRunState, saveRunState } from './runs.ts';
 import { saveModel } from './saveModel.ts';
+import { errorText } from '../lib/errorText.ts';
 
 const MODEL_URL = `indexeddb://${STORE_PREFIX}/pretrained/densenet121`;
 /** The JSON file first: tf.io.browserFiles wants model.json, then its weight files. */
@@ -34,7 +35,7 @@ export async function loadDroppedModel(files: File[]): Promise<tf.LayersModel> {
   try {
     return await tf.loadLayersModel(tf.io.browserFiles(ordered));
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorText(error);
     throw new Error(`${name} could not be loaded as a tfjs Layers model: ${text}`, {
       cause: error,
     });

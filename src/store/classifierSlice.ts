@@ -7,7 +7,7 @@ import type { StateCreator } from 'zustand';
 import type { ClassifierChoices } from '../pipeline/presets.ts';
 import { loadPretrainedInfo, type PretrainedInfo } from '../runs/pretrainedInfo.ts';
 import { withJobLock } from '../storage/jobLock.ts';
-import { errorText } from './errorText.ts';
+import { errorText } from '../lib/errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
 

@@ -19,7 +19,7 @@ import { loadManifest, storageEstimate } from '../dataset/storage.ts';
 import { summarize, type DatasetSummary } from '../dataset/summary.ts';
 import { JobBusyError, withJobLock } from '../storage/jobLock.ts';
 import { isPersisted, requestPersistence } from '../storage/persistence.ts';
-import { errorText } from './errorText.ts';
+import { errorText } from '../lib/errorText.ts';
 import type { AppState } from './index.ts';
 
 export type IngestState = 'idle' | 'running' | 'done' | 'error';

@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { DiagnoseResult } from '../diagnose/diagnose.ts';
 import { setDiagnoseImages } from './diagnoseImages.ts';
-import { errorText } from './errorText.ts';
+import { errorText } from '../lib/errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
 import type { JobState } from './trainingSlice.ts';

@@ -7,7 +7,7 @@ import type { StateCreator } from 'zustand';
 import type { EvaluationProgress } from '../evaluation/evaluate.ts';
 import { loadEvaluation, type EvalSplit, type EvaluationRecord } from '../evaluation/record.ts';
 import { withJobLock } from '../storage/jobLock.ts';
-import { errorText } from './errorText.ts';
+import { errorText } from '../lib/errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
 import type { JobState } from './trainingSlice.ts';

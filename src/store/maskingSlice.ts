@@ -10,7 +10,7 @@ import { withJobLock } from '../storage/jobLock.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
 import type { JobState } from './trainingSlice.ts';
-import { errorText } from './errorText.ts';
+import { errorText } from '../lib/errorText.ts';
 
 export interface MaskingSlice {
   masking: {

@@ -12,6 +12,7 @@ import {
 import { computeClient, type ComputeClient } from '../client/compute.ts';
 import type { BackendCheck, BackendInfo } from '../worker/protocol.ts';
 import type { AppState } from './index.ts';
+import { errorText } from '../lib/errorText.ts';
 
 export type RuntimeStatus = 'starting' | 'ready' | 'error';
 
@@ -59,8 +60,6 @@ export interface RuntimeSlice {
 }
 
 let client: ComputeClient | null = null;
-
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const NO_MEASUREMENT: RuntimeSlice['runtime']['measurement'] = {
   state: 'idle',
@@ -127,7 +126,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
         else await switchBackend(client, choice, choice !== 'auto');
         setRuntime({ status: 'ready' });
       } catch (error) {
-        setRuntime({ status: 'error', error: errorMessage(error) });
+        setRuntime({ status: 'error', error: errorText(error) });
       }
     },
 
@@ -148,7 +147,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
         }
         setMeasurement({ state: 'done', result, progress: null, error: null });
       } catch (error) {
-        setMeasurement({ state: 'error', progress: null, error: errorMessage(error) });
+        setMeasurement({ state: 'error', progress: null, error: errorText(error) });
         return;
       }
       if (result.fastest && result.fastest !== info?.backend)
@@ -164,7 +163,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       try {
         await switchBackend(client, target, choice !== 'auto');
       } catch (error) {
-        setRuntime({ error: errorMessage(error) });
+        setRuntime({ error: errorText(error) });
       }
     },
 
@@ -179,7 +178,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       try {
         setCheck({ state: 'done', result: await client.call('checkBackend', { size: 64 }) });
       } catch (error) {
-        setCheck({ state: 'error', error: errorMessage(error) });
+        setCheck({ state: 'error', error: errorText(error) });
       }
     },
   };

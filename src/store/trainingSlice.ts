@@ -14,7 +14,7 @@ import type { BatchProgress } from '../training/loop.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import type { ComputeProgress } from '../worker/protocol.ts';
 import { JobBusyError, withJobLock } from '../storage/jobLock.ts';
-import { errorText } from './errorText.ts';
+import { errorText } from '../lib/errorText.ts';
 import type { AppState } from './index.ts';
 import { compute } from './runtimeSlice.ts';
 

@@ -6,6 +6,7 @@
 import { StorageFullError } from '../dataset/storage.ts';
 import { BACKEND_LABELS, type BackendName } from '../pipeline/backends.ts';
 import type { GpuFault } from '../lib/gpuFaults.ts';
+import { errorText } from '../lib/errorText.ts';
 
 export type FaultKind =
   'missing-kernel' | 'out-of-memory' | 'device-lost' | 'storage-full' | 'other';
@@ -32,7 +33,7 @@ export function explainFault(
   if (error instanceof TrainingFault) return error;
   if (error instanceof StorageFullError) return new TrainingFault('storage-full', error.message);
   const label = BACKEND_LABELS[backend];
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   const kernel = /Kernel '([^']+)' not registered/.exec(text)?.[1];
   if (kernel) {
     return new TrainingFault(

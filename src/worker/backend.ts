@@ -19,6 +19,7 @@ import { checkBackend } from './checkBackend.ts';
 import { watchDevice } from '../lib/gpuFaults.ts';
 import type { BackendAttempt, BackendInfo } from './protocol.ts';
 import { nativeSimd } from '../kernels/wasm/native/module.ts';
+import { errorText } from '../lib/errorText.ts';
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailable';
@@ -37,7 +38,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     try {
       await activate(backend);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorText(error);
       attempts.push({ backend, ok: false, reason, ms: performance.now() - started });
       continue;
     }

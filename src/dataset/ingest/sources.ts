@@ -5,6 +5,7 @@
  */
 import { BlobReader, BlobWriter, ZipReader, configure, type FileEntry } from '@zip.js/zip.js';
 import type { Problem } from '../types.ts';
+import { errorText } from '../../lib/errorText.ts';
 
 // zip.js would start workers of its own from blob: URLs; this already runs in a worker.
 configure({ useWebWorkers: false });
@@ -43,7 +44,7 @@ export async function expandSources(items: readonly DroppedItem[]): Promise<Expa
     try {
       entries = await reader.getEntries();
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = errorText(error);
       problems.push({ file: item.path, reason: `not a zip archive, or a damaged one (${detail})` });
       continue;
     }

@@ -5,7 +5,7 @@ import type { BackupHeader } from '../../backup/format.ts';
 import { interruptedImport } from '../../backup/marker.ts';
 import type { BackupProgress } from '../../backup/protocol.ts';
 import { formatBytes } from '../../dataset/storage.ts';
-import { errorText } from '../../store/errorText.ts';
+import { errorText } from '../../lib/errorText.ts';
 import { useAppStore } from '../../store/index.ts';
 import { saveBlob } from '../common/saveBlob.ts';
 import { when } from '../format.ts';

@@ -12,6 +12,7 @@ import { chromium, type BrowserContext, type ConsoleMessage, type Page } from '@
 import { createServer, type ViteDevServer } from 'vite';
 import { LAUNCH_OPTIONS } from '../browser.ts';
 import type { EpochTiming } from './protocol.ts';
+import { errorText } from '../../src/lib/errorText.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PORT = 4176;
@@ -130,7 +131,7 @@ export interface PageRun<Options> {
   /**
    * The page's worker the run goes to: a run that names the worker of the run before it shares
    * that worker (its backend, compiled shaders and memory); another name, or none, ends the old
-   * worker and starts a fresh one (bench/shared/page.ts).
+   * worker and starts a fresh one (bench/common/page.ts).
    */
   worker?: string;
 }
@@ -153,7 +154,7 @@ export interface PageOutcome<Result, Round> {
   consoleErrors: string[];
 }
 
-/** What a benchmark page puts on its `window` (bench/shared/page.ts's `pageWorker`). */
+/** What a benchmark page puts on its `window` (bench/common/page.ts's `pageWorker`). */
 type PageEntry = (options: unknown, worker?: string) => Promise<unknown>;
 
 /** What a run has collected from its page: console errors, rounds, the last progress line. */
@@ -250,7 +251,7 @@ async function runIn<Options, Result, Round>(
     }
     return outcome({ result: result as Result });
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorText(error);
     // The worker's message, without Playwright's prefix and the page's stack.
     const message = (text.split('\n    at ')[0] ?? text).replace(/^page\.evaluate: (Error: )?/, '');
     console.error(`  ${run.label} failed: ${message}`);
@@ -298,7 +299,7 @@ export async function runPages<Options, Result, Round>(
         outcome = await runIn<Options, Result, Round>(open, run, current);
       } catch (error) {
         // The browser did not start or the page did not load.
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorText(error);
         console.error(`  ${run.label} failed: ${message}`);
         outcome = finished(current, performance.now(), { error: message });
       }

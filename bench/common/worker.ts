@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../../src/lib/random.ts';
 import { takeGpuFault } from '../../src/lib/gpuFaults.ts';
 import type { EpochTiming, WorkerMessage } from './protocol.ts';
+import { errorText } from '../../src/lib/errorText.ts';
 
 function send(message: WorkerMessage<unknown, unknown>): void {
   self.postMessage(message);
@@ -32,7 +33,7 @@ export function serveBenchmark<Options, Result>(run: (options: Options) => Promi
       (result) => send({ type: 'done', result }),
       (error: unknown) => {
         console.error(describe(error));
-        send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+        send({ type: 'error', message: errorText(error) });
       },
     );
   });
@@ -117,7 +118,7 @@ export function explainingGpuFaults<Options, Result>(
     } catch (error) {
       const fault = takeGpuFault();
       if (!fault) throw error;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       const details = fault.message && !message.includes(fault.message) ? `: ${fault.message}` : '';
       throw new Error(`${message} (WebGPU: ${fault.kind}${details})`, { cause: error });
     }

@@ -1,6 +1,6 @@
 /**
  * What a benchmark's page does (served by Vite's dev server, driven from Node by
- * bench/shared/driver.ts): hands the options to the benchmark's worker, logs its progress to the
+ * bench/common/driver.ts): hands the options to the benchmark's worker, logs its progress to the
  * console as `[label] text`, passes each finished round to the driver (`window.benchRound`, which
  * the driver exposes), and resolves with the worker's result or rejects with its error. A run
  * may name its worker, for the next run to share (`pageWorker`).
