@@ -31,6 +31,8 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks, 'react-refresh': reactRefresh },
     rules: {
       ...reactHooks.configs.recommended.rules,
+      // useLoaded (src/ui/common/useLoaded.ts) takes its dependencies as useEffect does: checked alike.
+      'react-hooks/exhaustive-deps': ['warn', { additionalHooks: '^useLoaded$' }],
       'react-refresh/only-export-components': ['error', { allowConstantExport: true }],
     },
   },

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
 import { getMasked } from '../../dataset/storage.ts';
 import { displayId } from '../../dataset/ids.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
 import type { StoredPredictions } from '../../training/classifierTraining.ts';
 import { loadRunState, predictionsKey } from '../../runs/runs.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
+import { useLoaded } from '../common/useLoaded.ts';
 
 const SHOWN = 6;
 const DISPLAY = 96;
@@ -17,33 +17,29 @@ interface Item {
   size: number;
 }
 
+interface Shown {
+  epoch: number;
+  items: Item[];
+}
+
 /** The first validation images (masked, as the classifier saw them) with its probabilities. */
 export function ValidationPredictions({ runId, epoch }: { runId: string; epoch?: number }) {
-  const [shown, setShown] = useState<{ epoch: number; items: Item[] } | null>(null);
-  useEffect(() => {
-    let live = true;
-    void (async () => {
-      const stored = await loadRunState<StoredPredictions>(predictionsKey(runId));
-      if (!stored) {
-        if (live) setShown(null);
-        return;
-      }
-      const keys = stored.keys.slice(0, SHOWN);
-      const masked = await getMasked(keys);
-      if (!live) return;
-      setShown({
-        epoch: stored.epoch,
-        items: keys.map((key, i) => ({
-          key,
-          label: stored.labels[i] as number,
-          probabilities: Array.from(stored.probabilities.subarray(i * 3, i * 3 + 3)),
-          pixels: masked[i]?.pixels,
-          size: masked[i]?.size ?? 1,
-        })),
-      });
-    })();
-    return () => {
-      live = false;
+  const { value: shown } = useLoaded(async (): Promise<Shown | null> => {
+    // Each epoch stores new predictions under the run's key: a new epoch reads them again.
+    void epoch;
+    const stored = await loadRunState<StoredPredictions>(predictionsKey(runId));
+    if (!stored) return null;
+    const keys = stored.keys.slice(0, SHOWN);
+    const masked = await getMasked(keys);
+    return {
+      epoch: stored.epoch,
+      items: keys.map((key, i) => ({
+        key,
+        label: stored.labels[i] as number,
+        probabilities: Array.from(stored.probabilities.subarray(i * 3, i * 3 + 3)),
+        pixels: masked[i]?.pixels,
+        size: masked[i]?.size ?? 1,
+      })),
     };
   }, [runId, epoch]);
 

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useMemo, useState, type DragEvent } from 'react';
 import { CLASSES, CLASS_LABELS, MELANOMA } from '../../dataset/types.ts';
 import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
 import { binaryConfusion, sensitivity, specificity } from '../../metrics/classification.ts';
@@ -7,17 +7,15 @@ import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
 import { score, when } from '../format.ts';
 import { PhotoViews } from './PhotoViews.tsx';
+import { useLoaded } from '../common/useLoaded.ts';
 
 /** The validation sensitivity and specificity of a run at a threshold, if it was evaluated there. */
 function useOperatingPoint(runId: string | undefined, threshold: number) {
-  const [record, setRecord] = useState<EvaluationRecord | null>(null);
-  useEffect(() => {
-    let live = true;
-    if (runId) void loadEvaluation(runId, 'val').then((r) => live && setRecord(r ?? null));
-    return () => {
-      live = false;
-    };
-  }, [runId]);
+  const { value: record } = useLoaded(
+    async (): Promise<EvaluationRecord | null> =>
+      runId ? ((await loadEvaluation(runId, 'val')) ?? null) : null,
+    [runId],
+  );
   return useMemo(() => {
     if (!record) return null;
     const confusion = binaryConfusion(

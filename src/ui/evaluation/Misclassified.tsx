@@ -1,12 +1,13 @@
-import { useEffect, useState } from 'react';
 import { getMasked } from '../../dataset/storage.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { argmax } from '../../metrics/classification.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
+import { useLoaded } from '../common/useLoaded.ts';
 import { MELANOMA } from '../../dataset/types.ts';
 
 const SHOWN = 24;
+const NO_THUMBS = new Map<string, { pixels: Uint8Array; size: number }>();
 
 interface Miss {
   key: string;
@@ -42,28 +43,18 @@ export function Misclassified({
       (a, b) => (b.probabilities[b.predicted] as number) - (a.probabilities[a.predicted] as number),
     );
   const shown = misses.slice(0, SHOWN);
-  const [thumbs, setThumbs] = useState<Map<string, { pixels: Uint8Array; size: number }>>(
-    new Map(),
-  );
   const keys = shown.map((m) => m.key).join();
-  useEffect(() => {
-    let live = true;
-    const wanted = keys ? keys.split(',') : [];
-    void getMasked(wanted).then((found) => {
-      if (!live) return;
-      setThumbs(
-        new Map(
-          wanted.flatMap((k, i) => {
-            const record = found[i];
-            return record ? [[k, { pixels: record.pixels, size: record.size }] as const] : [];
-          }),
-        ),
+  const thumbs =
+    useLoaded(async () => {
+      const wanted = keys ? keys.split(',') : [];
+      const found = await getMasked(wanted);
+      return new Map(
+        wanted.flatMap((k, i) => {
+          const record = found[i];
+          return record ? [[k, { pixels: record.pixels, size: record.size }] as const] : [];
+        }),
       );
-    });
-    return () => {
-      live = false;
-    };
-  }, [keys]);
+    }, [keys]).value ?? NO_THUMBS;
 
   return (
     <section className="misclassified" data-testid="misclassified" data-count={misses.length}>

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { displayId } from '../../dataset/ids.ts';
 import { getImages, getMasked, getMasks } from '../../dataset/storage.ts';
 import type { ImageScore, MaskingSummary } from '../../masking/summary.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
+import { useLoaded } from '../common/useLoaded.ts';
 import { Pager, SplitSelect } from '../common/ListControls.tsx';
 import { usePages } from '../common/usePages.ts';
 import { score } from '../format.ts';
@@ -19,6 +20,8 @@ interface Example {
   truth?: Uint8Array;
   masked?: Uint8Array;
 }
+
+const NO_EXAMPLES = new Map<string, Example>();
 
 /** Image, applied mask, true mask and masked image side by side, worst Jaccard first. */
 export function MaskExamples({ summary }: { summary: MaskingSummary }) {
@@ -86,34 +89,27 @@ export function MaskExamples({ summary }: { summary: MaskingSummary }) {
 
 /** Reads the visible examples' pixels from IndexedDB (they never enter the store). */
 function useExamples(keys: string[]): Map<string, Example> {
-  const [examples, setExamples] = useState(new Map<string, Example>());
   const joined = keys.join('|');
-  useEffect(() => {
-    let live = true;
+  const examples = useLoaded(async () => {
     const list = joined ? joined.split('|') : [];
-    void Promise.all([getImages(list), getMasks(list), getMasked(list)]).then(
-      ([images, truths, masked]) => {
-        if (!live) return;
-        setExamples(
-          new Map(
-            list.map((key, i) => [
-              key,
-              {
-                key,
-                size: images[i]?.size ?? masked[i]?.size ?? 0,
-                image: images[i]?.pixels,
-                truth: truths[i]?.pixels,
-                applied: masked[i]?.mask,
-                masked: masked[i]?.pixels,
-              },
-            ]),
-          ),
-        );
-      },
+    const [images, truths, masked] = await Promise.all([
+      getImages(list),
+      getMasks(list),
+      getMasked(list),
+    ]);
+    return new Map(
+      list.map((key, i) => [
+        key,
+        {
+          key,
+          size: images[i]?.size ?? masked[i]?.size ?? 0,
+          image: images[i]?.pixels,
+          truth: truths[i]?.pixels,
+          applied: masked[i]?.mask,
+          masked: masked[i]?.pixels,
+        },
+      ]),
     );
-    return () => {
-      live = false;
-    };
   }, [joined]);
-  return examples;
+  return examples.value ?? NO_EXAMPLES;
 }

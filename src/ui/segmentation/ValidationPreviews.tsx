@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
 import { getImages, getMasks } from '../../dataset/storage.ts';
 import { loadRunState, previewsKey, type SegNetPreviews } from '../../runs/runs.ts';
 import { displayId } from '../../dataset/ids.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
+import { useLoaded } from '../common/useLoaded.ts';
 
 const DISPLAY = 112;
 
@@ -16,35 +16,31 @@ interface Preview {
   predictedSize: number;
 }
 
+interface Previews {
+  epoch: number;
+  items: Preview[];
+}
+
 /** A few validation images with the predicted and the true mask, as of the run's latest epoch. */
 export function ValidationPreviews({ runId, epoch }: { runId: string; epoch: number | undefined }) {
-  const [previews, setPreviews] = useState<{ epoch: number; items: Preview[] } | null>(null);
-  useEffect(() => {
-    let live = true;
-    void (async () => {
-      const stored = await loadRunState<SegNetPreviews>(previewsKey(runId));
-      if (!stored) {
-        if (live) setPreviews(null);
-        return;
-      }
-      const keys = stored.items.map((i) => i.key);
-      const [images, masks] = await Promise.all([getImages(keys), getMasks(keys)]);
-      if (!live) return;
-      setPreviews({
-        epoch: stored.epoch,
-        items: stored.items.map((item, i) => ({
-          key: item.key,
-          dice: item.dice,
-          size: images[i]?.size ?? stored.size,
-          image: images[i]?.pixels,
-          truth: masks[i]?.pixels,
-          predicted: item.predicted,
-          predictedSize: stored.size,
-        })),
-      });
-    })();
-    return () => {
-      live = false;
+  const { value: previews } = useLoaded(async (): Promise<Previews | null> => {
+    // Each epoch stores new previews under the run's key: a new epoch reads them again.
+    void epoch;
+    const stored = await loadRunState<SegNetPreviews>(previewsKey(runId));
+    if (!stored) return null;
+    const keys = stored.items.map((i) => i.key);
+    const [images, masks] = await Promise.all([getImages(keys), getMasks(keys)]);
+    return {
+      epoch: stored.epoch,
+      items: stored.items.map((item, i) => ({
+        key: item.key,
+        dice: item.dice,
+        size: images[i]?.size ?? stored.size,
+        image: images[i]?.pixels,
+        truth: masks[i]?.pixels,
+        predicted: item.predicted,
+        predictedSize: stored.size,
+      })),
     };
   }, [runId, epoch]);
 
