@@ -57,8 +57,10 @@ export const createClassifierSlice: StateCreator<AppState, [], [], ClassifierSli
     importPretrained: async (files) => {
       patch({ pretrainedBusy: true, pretrainedError: null });
       try {
-        const pretrained = await withJobLock('importing ImageNet weights', () =>
-          compute().call('importPretrained', { files }),
+        const pretrained = await get().runJob('importing ImageNet weights', () =>
+          withJobLock('importing ImageNet weights', () =>
+            compute().call('importPretrained', { files }),
+          ),
         );
         patch({ pretrained, usePretrained: true });
       } catch (error) {

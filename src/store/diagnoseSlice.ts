@@ -41,10 +41,9 @@ export const createDiagnoseSlice: StateCreator<AppState, [], [], DiagnoseSlice> 
       patch({ status: 'running', error: null });
       try {
         const classifierRunId = get().evaluation.runId ?? undefined;
-        const result = await compute().call('diagnose', {
-          photo,
-          ...(classifierRunId ? { classifierRunId } : {}),
-        });
+        const result = await get().runJob('diagnosing a photo', () =>
+          compute().call('diagnose', { photo, ...(classifierRunId ? { classifierRunId } : {}) }),
+        );
         const { preview, mask, masked, heat, ...figures } = result;
         setDiagnoseImages({ preview, mask, masked, heat });
         const named = { ...figures, name: photo.name };

@@ -41,6 +41,11 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
     set((s) => ({ evaluation: { ...s.evaluation, ...p } }));
   const read = async (runId: string | null, split: EvalSplit) =>
     runId ? ((await loadEvaluation(runId, split)) ?? null) : null;
+  // Reads of stored predictions can finish out of order (a large run's read is slower): each keeps
+  // its result only if no later choice was made meanwhile. One counter for the run and split shown,
+  // one for the run compared (which both actions read).
+  let shown = 0;
+  let compared = 0;
 
   return {
     evaluation: {
@@ -66,15 +71,18 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
           : runId;
       const nextSplit = split ?? current.split;
       patch({ runId: chosen, split: nextSplit, error: null });
+      const request = ++shown;
+      const compareRequest = ++compared;
       try {
         const [record, compare] = await Promise.all([
           read(chosen, nextSplit),
           read(current.compareRunId, nextSplit),
         ]);
-        if (get().evaluation.status === 'running') return;
-        patch({ record, compare, status: record ? 'done' : 'idle' });
+        if (compareRequest === compared) patch({ compare });
+        if (request !== shown || get().evaluation.status === 'running') return;
+        patch({ record, status: record ? 'done' : 'idle' });
       } catch (error) {
-        patch({ status: 'error', error: errorText(error) });
+        if (request === shown) patch({ status: 'error', error: errorText(error) });
       }
     },
 
@@ -83,10 +91,12 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
       if (!runId || status === 'running') return;
       patch({ status: 'running', progress: null, error: null });
       try {
-        const record = await withJobLock('evaluating a classifier run', () =>
-          compute().call('evaluate', { runId, split }, (progress) => {
-            if (progress.kind === 'evaluation') patch({ progress });
-          }),
+        const record = await get().runJob('evaluating a classifier run', () =>
+          withJobLock('evaluating a classifier run', () =>
+            compute().call('evaluate', { runId, split }, (progress) => {
+              if (progress.kind === 'evaluation') patch({ progress });
+            }),
+          ),
         );
         patch({ status: record ? 'done' : 'idle', record, progress: null });
       } catch (error) {
@@ -98,11 +108,13 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
 
     compareWith: async (compareRunId) => {
       patch({ compareRunId, compare: null });
+      const request = ++compared;
       if (!compareRunId) return;
       try {
-        patch({ compare: await read(compareRunId, get().evaluation.split) });
+        const compare = await read(compareRunId, get().evaluation.split);
+        if (request === compared) patch({ compare });
       } catch (error) {
-        patch({ error: errorText(error) });
+        if (request === compared) patch({ error: errorText(error) });
       }
     },
   };

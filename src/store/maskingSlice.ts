@@ -54,10 +54,12 @@ export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = 
       if (get().masking.status === 'running') return;
       patch({ status: 'running', progress: null, error: null, stopped: false, summary: null });
       try {
-        const { summary } = await withJobLock('applying masks', () =>
-          compute().call('applyMasks', { source }, (progress) => {
-            if (progress.kind === 'masking') patch({ progress });
-          }),
+        const { summary } = await get().runJob('applying masks', () =>
+          withJobLock('applying masks', () =>
+            compute().call('applyMasks', { source }, (progress) => {
+              if (progress.kind === 'masking') patch({ progress });
+            }),
+          ),
         );
         patch({ status: summary ? 'done' : 'idle', summary, stopped: !summary });
       } catch (error) {

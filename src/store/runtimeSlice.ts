@@ -36,7 +36,15 @@ export interface RuntimeSlice {
       result: BackendMeasurement | null;
       error: string | null;
     };
+    /**
+     * The jobs this page has asked of the compute worker (training, masking, evaluation, a
+     * diagnosis, an import) that have not ended, in words ("training the SegNet"): while any runs,
+     * the backend stays as it is.
+     */
+    jobs: string[];
   };
+  /** Runs `work` (a job for the compute worker) listed in `runtime.jobs` as `name` until it ends. */
+  runJob: <T>(name: string, work: () => Promise<T>) => Promise<T>;
   /**
    * Before training: with the preference 'auto', switches the worker to the backend measured
    * fastest for this work, timing every backend first when this device has no timing for it yet.
@@ -99,6 +107,18 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       check: { state: 'idle', result: null, error: null },
       preference: 'auto',
       measurement: NO_MEASUREMENT,
+      jobs: [],
+    },
+
+    runJob: async (name, work) => {
+      setRuntime({ jobs: [...get().runtime.jobs, name] });
+      try {
+        return await work();
+      } finally {
+        const jobs = [...get().runtime.jobs];
+        jobs.splice(jobs.indexOf(name), 1);
+        setRuntime({ jobs });
+      }
     },
 
     bootRuntime: async (search) => {

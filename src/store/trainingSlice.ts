@@ -174,30 +174,32 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
         pretrained !== null &&
         isDenseNet121(PRESET_TABLE[preset].classifier.model);
       try {
-        const run = await withJobLock(JOBS[kind], async () => {
-          await get().prepareBackend(
-            kind === 'segnet'
-              ? { model: 'segnet', preset }
-              : { model: 'classifier', preset, mode: choices.mode },
-            ({ backend, done, total }) =>
-              patch(kind, {
-                preparing: {
-                  what: `Choosing the fastest backend: timing one training step on ${BACKEND_LABELS[backend]}`,
-                  done,
-                  total,
-                  unit: 'backends timed',
-                },
-              }),
-          );
-          patch(kind, { preparing: null });
-          return kind === 'segnet'
-            ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))
-            : await compute().call(
-                'trainClassifier',
-                { preset, choices, pretrained: withWeights, ...resume },
-                onProgress(kind),
-              );
-        });
+        const run = await get().runJob(JOBS[kind], () =>
+          withJobLock(JOBS[kind], async () => {
+            await get().prepareBackend(
+              kind === 'segnet'
+                ? { model: 'segnet', preset }
+                : { model: 'classifier', preset, mode: choices.mode },
+              ({ backend, done, total }) =>
+                patch(kind, {
+                  preparing: {
+                    what: `Choosing the fastest backend: timing one training step on ${BACKEND_LABELS[backend]}`,
+                    done,
+                    total,
+                    unit: 'backends timed',
+                  },
+                }),
+            );
+            patch(kind, { preparing: null });
+            return kind === 'segnet'
+              ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))
+              : await compute().call(
+                  'trainClassifier',
+                  { preset, choices, pretrained: withWeights, ...resume },
+                  onProgress(kind),
+                );
+          }),
+        );
         updateRun(kind, run.id, () => run);
         await get().loadRuns(kind);
         patch(kind, {
@@ -253,8 +255,8 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
 
     importModel: async (files) => {
       try {
-        const run = await withJobLock('importing a model', () =>
-          compute().call('importModel', { files }),
+        const run = await get().runJob('importing a model', () =>
+          withJobLock('importing a model', () => compute().call('importModel', { files })),
         );
         await get().loadRuns(run.kind);
         patch(run.kind, { selectedRunId: run.id, error: null });

@@ -1,5 +1,6 @@
 import { BACKENDS, BACKEND_LABELS, type BackendChoice } from '../../pipeline/backends.ts';
 import { tensorGrowth } from '../../runs/tensorGrowth.ts';
+import { backendLock } from '../../store/backendLock.ts';
 import { useAppStore } from '../../store/index.ts';
 import { bytes, rate } from '../format.ts';
 
@@ -13,6 +14,7 @@ export function PerformancePanel() {
   const training = useAppStore((s) => s.training);
   const setPreference = useAppStore((s) => s.setBackendPreference);
   const forgetTimings = useAppStore((s) => s.forgetBackendTimings);
+  const locked = useAppStore(backendLock);
   const { info, preference, measurement } = runtime;
 
   const latest = (['segnet', 'classifier'] as const)
@@ -39,7 +41,8 @@ export function PerformancePanel() {
             id="backend-preference"
             data-testid="backend-preference"
             value={preference}
-            disabled={runtime.status !== 'ready' || latest !== undefined}
+            disabled={locked !== null}
+            title={locked ?? undefined}
             onChange={(e) => void setPreference(e.target.value as BackendChoice)}
           >
             <option value="auto">the fastest, by measurement</option>
