@@ -5,8 +5,10 @@ import { deleteDataset, putBatch, type ImageRecord, type MaskRecord } from '../d
 import {
   epochBatches,
   imageSource,
+  inOrderPlan,
   readEpoch,
   segmentationSource,
+  shuffledPlan,
   type BatchPlan,
 } from './batches.ts';
 
@@ -53,13 +55,7 @@ beforeAll(async () => {
 });
 
 describe('epochBatches', () => {
-  const plan: BatchPlan = {
-    keys: KEYS,
-    batchSize: 3,
-    source: segmentationSource(SIZE),
-    dropRemainder: true,
-    shuffleSeed: 5,
-  };
+  const plan = shuffledPlan(KEYS, 3, segmentationSource(SIZE), 5);
 
   it('shuffles each epoch with the seed, and drops the smaller last batch when asked', () => {
     const first = epochBatches(plan, 0);
@@ -70,7 +66,7 @@ describe('epochBatches', () => {
   });
 
   it('keeps the order and every image for evaluation', () => {
-    const batches = epochBatches({ ...plan, shuffleSeed: undefined, dropRemainder: false }, 0);
+    const batches = epochBatches(inOrderPlan(KEYS, 3, plan.source), 0);
     expect(batches).toEqual([KEYS.slice(0, 3), KEYS.slice(3, 6), KEYS.slice(6)]);
   });
 });

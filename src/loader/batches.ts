@@ -61,6 +61,24 @@ export interface BatchPlan {
   dropRemainder: boolean;
 }
 
+/**
+ * A training split's plan: shuffled each epoch with the run's seed, every batch full (the last,
+ * smaller one left out).
+ */
+export function shuffledPlan(
+  keys: string[],
+  batchSize: number,
+  source: BatchSource,
+  seed: number,
+): BatchPlan {
+  return { keys, batchSize, source, dropRemainder: true, shuffleSeed: seed };
+}
+
+/** Every key in its order, the last batch smaller if need be: validation and prediction. */
+export function inOrderPlan(keys: string[], batchSize: number, source: BatchSource): BatchPlan {
+  return { keys, batchSize, source, dropRemainder: false };
+}
+
 /** The keys of each batch of one epoch. */
 export function epochBatches(plan: BatchPlan, epoch: number): string[][] {
   const order = [...plan.keys];

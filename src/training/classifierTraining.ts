@@ -23,10 +23,11 @@ import {
 import type { StopSignal } from '../lib/jobs.ts';
 import { augmentImages } from '../loader/augment.ts';
 import { balancedWeights, classCounts, sampleImage, oversample } from '../loader/balance.ts';
-import { maskedSource, type BatchPlan, type BatchSource } from '../loader/batches.ts';
+import { inOrderPlan, maskedSource, shuffledPlan, type BatchSource } from '../loader/batches.ts';
 import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
 import { classifierFigures, predictAll, type Predictions } from './classifierValidation.ts';
 import { FEATURE_BATCH, computeFeatures, featureSource } from './features.ts';
+import { firstStep, stepSeed } from './augmentSeeds.ts';
 import type { Monitor, Prepare } from './loop.ts';
 import { checkBatchFits } from './memory.ts';
 import { loadPretrained } from '../runs/pretrained.ts';
@@ -97,15 +98,18 @@ export function compileClassifier(
   return optimizer;
 }
 
-/** Fine-tuning's augmentation as the loop's `prepare` step, seeded by the global step. */
+/**
+ * Fine-tuning's augmentation as the loop's `prepare` step, seeded by the run's step (`first` is the
+ * step the session starts at: augmentSeeds.ts).
+ */
 export function classifierAugmentation(
   augment: ClassifierTraining['augment'],
   seed: number,
-  firstStep: number,
+  first: number,
 ): Prepare {
   // The labels pass through unchanged (the loop disposes them once).
   return (x, y, step) => ({
-    x: augmentImages(x, { ...augment, shear: 0 }, seed * 100_003 + firstStep + step),
+    x: augmentImages(x, { ...augment, shear: 0 }, stepSeed(seed, first, step)),
     y,
   });
 }
@@ -187,14 +191,6 @@ export async function trainClassifier(
       if (!complete) stop = { stopped: true };
       source = featureSource(run.id, labels);
     }
-    const plan = (list: string[], train: boolean): BatchPlan => ({
-      keys: list,
-      batchSize: config.batchSize,
-      source,
-      dropRemainder: train,
-      ...(train ? { shuffleSeed: run.seed } : {}),
-    });
-    const stepsPerEpoch = Math.floor(samples.length / config.batchSize);
     let latest: Predictions | null = null;
     return await runSession(
       {
@@ -205,8 +201,8 @@ export async function trainClassifier(
         patience: config.patience,
         batchSize: config.batchSize,
         loop: {
-          train: plan(samples, true),
-          val: plan(keys.val, false),
+          train: shuffledPlan(samples, config.batchSize, source, run.seed),
+          val: inOrderPlan(keys.val, config.batchSize, source),
           monitor: MELANOMA_AUC,
           validate: async (m, valPlan) => {
             latest = await predictAll(m, valPlan);
@@ -218,7 +214,7 @@ export async function trainClassifier(
                 prepare: classifierAugmentation(
                   config.augment,
                   run.seed,
-                  run.epochsDone * stepsPerEpoch,
+                  firstStep(run.epochsDone, samples.length, config.batchSize),
                 ),
               }),
         },
@@ -321,12 +317,10 @@ export async function predictValidation(
   const keys = dataset.rows.filter((r) => r.split === 'val' && r.label).map((r) => r.key);
   if (keys.length === 0) return null;
   const inputSize = model.inputs[0]?.shape[1] as number;
-  const predictions = await predictAll(model, {
-    keys,
-    batchSize: FEATURE_BATCH,
-    source: maskedSource(inputSize, labels),
-    dropRemainder: false,
-  });
+  const predictions = await predictAll(
+    model,
+    inOrderPlan(keys, FEATURE_BATCH, maskedSource(inputSize, labels)),
+  );
   const stored: StoredPredictions = { epoch, ...predictions };
   await saveRunState(predictionsKey(runId), stored);
   return stored;

@@ -11,8 +11,16 @@ import type { BackendName } from '../pipeline/backends.ts';
 import { PRESET_TABLE, type PresetName, type SegNetTraining } from '../pipeline/presets.ts';
 import type { StopSignal } from '../lib/jobs.ts';
 import { augmentPair } from '../loader/augment.ts';
-import { disposeBatch, readEpoch, segmentationSource, type BatchPlan } from '../loader/batches.ts';
+import {
+  disposeBatch,
+  inOrderPlan,
+  readEpoch,
+  segmentationSource,
+  shuffledPlan,
+  type BatchPlan,
+} from '../loader/batches.ts';
 import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
+import { firstStep, stepSeed } from './augmentSeeds.ts';
 import type { Prepare } from './loop.ts';
 import {
   PREVIEW_COUNT,
@@ -45,17 +53,17 @@ export function compileSegNet(model: tf.LayersModel, training: SegNetTraining): 
 
 /**
  * The run's augmentation as the loop's `prepare` step, or none when the preset asks for none.
- * Seeds follow the global step (`firstStep` is the step the session starts at), so a resumed run
- * draws what the uninterrupted one would.
+ * Seeds follow the run's step (`first` is the step the session starts at: augmentSeeds.ts), so a
+ * resumed run draws what the uninterrupted one would.
  */
 export function segnetAugmentation(
   augment: SegNetTraining['augment'],
   seed: number,
-  firstStep: number,
+  first: number,
 ): Prepare | undefined {
   if (!augment.rotate90 && !augment.flip && augment.shear <= 0) return undefined;
   return (x, y, step) => {
-    const out = augmentPair(x, y as tf.Tensor4D, augment, seed * 100_003 + firstStep + step);
+    const out = augmentPair(x, y as tf.Tensor4D, augment, stepSeed(seed, first, step));
     return { x: out.images, y: out.masks };
   };
 }
@@ -91,14 +99,7 @@ export async function trainSegNet(
   try {
     if (params.resumeRunId) await restoreOptimizer(optimizer, run.id);
     const source = segmentationSource(training.model.inputSize);
-    const plan = (keyList: string[], train: boolean): BatchPlan => ({
-      keys: keyList,
-      batchSize: training.batchSize,
-      source,
-      dropRemainder: train,
-      ...(train ? { shuffleSeed: run.seed } : {}),
-    });
-    const stepsPerEpoch = Math.floor(keys.train.length / training.batchSize);
+    const inOrder = (keyList: string[]) => inOrderPlan(keyList, training.batchSize, source);
     return await runSession(
       {
         run,
@@ -108,12 +109,16 @@ export async function trainSegNet(
         patience: training.patience,
         batchSize: training.batchSize,
         loop: {
-          train: plan(keys.train, true),
-          val: plan(keys.val, false),
-          prepare: segnetAugmentation(training.augment, run.seed, run.epochsDone * stepsPerEpoch),
+          train: shuffledPlan(keys.train, training.batchSize, source, run.seed),
+          val: inOrder(keys.val),
+          prepare: segnetAugmentation(
+            training.augment,
+            run.seed,
+            firstStep(run.epochsDone, keys.train.length, training.batchSize),
+          ),
         },
         afterEpoch: (figures) =>
-          savePreviews(model, run.id, figures.epoch, plan(keys.val.slice(0, PREVIEW_COUNT), false)),
+          savePreviews(model, run.id, figures.epoch, inOrder(keys.val.slice(0, PREVIEW_COUNT))),
       },
       backend,
       report,
