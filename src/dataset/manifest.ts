@@ -36,7 +36,10 @@ export interface DatasetManifest {
   version: typeof MANIFEST_VERSION;
   /** Random id given at creation; with `revision` it tells a model which data it was trained on. */
   datasetId: string;
-  /** Bumped on every change. */
+  /**
+   * Bumped when what a model learns from changes (`trainingContent`): the stored images and masks,
+   * the labels, or the splits. An ingest that adds nothing leaves it, so models stay current.
+   */
   revision: number;
   createdAt: string;
   updatedAt: string;
@@ -125,6 +128,28 @@ export function clearProblemsOf(manifest: DatasetManifest, file: string): void {
   if (!index.has(file)) return;
   index.delete(file);
   manifest.problems = manifest.problems.filter((p) => p.file !== file);
+}
+
+/**
+ * What a model trained on this dataset depends on, as one comparable string: the stored images and
+ * masks (and their size), each image's label, and what decides the splits (folder and label-file
+ * splits, lesion and patient groups, the seed). Sources, problems, refusals and other metadata
+ * (age, sex, site) are left out: they change no model.
+ */
+export function trainingContent(manifest: DatasetManifest): string {
+  const sorted = <T>(records: Record<string, T>, part: (value: T) => unknown) =>
+    Object.keys(records)
+      .sort()
+      .map((key) => [key, part(records[key] as T)]);
+  const stored = (e: SourceEntry) => [e.id, e.width, e.height, e.folderSplit];
+  return JSON.stringify([
+    manifest.storedSize,
+    manifest.splitSeed,
+    sorted(manifest.images, stored),
+    sorted(manifest.masks, stored),
+    sorted(manifest.labels, (l) => [l.label, l.fileSplit, l.group ?? null]),
+    sorted(manifest.metadata, (m) => m.group ?? null),
+  ]);
 }
 
 export function isEmpty(manifest: DatasetManifest): boolean {

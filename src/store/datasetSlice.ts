@@ -93,7 +93,11 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
     });
   };
 
-  const storedSize = () => get().dataset.info?.storedSize ?? get().dataset.storedSize;
+  /** The dataset's own size once it has a revision (something stored), else the one chosen. */
+  const storedSize = () => {
+    const { info, storedSize: chosen } = get().dataset;
+    return info && info.revision > 0 ? info.storedSize : chosen;
+  };
 
   /** A drop the estimate held back until the person decides. */
   let held: { picked: PickedFiles; job: string } | null = null;

@@ -8,7 +8,13 @@
 import type { StopSignal } from '../../lib/jobs.ts';
 import { parseIsicCsv } from '../csv/parseIsicCsv.ts';
 import { classifyPath } from '../layout.ts';
-import { addProblem, clearProblemsOf, emptyManifest, type DatasetManifest } from '../manifest.ts';
+import {
+  addProblem,
+  clearProblemsOf,
+  emptyManifest,
+  trainingContent,
+  type DatasetManifest,
+} from '../manifest.ts';
 import { loadManifest, recoverOrphans, saveManifest } from '../storage.ts';
 import type { Split } from '../types.ts';
 import { BatchWriter, type Decoded } from './batchWriter.ts';
@@ -46,7 +52,7 @@ export async function openDataset(): Promise<{ recovered: number }> {
     Object.assign(manifest.images, orphans.images);
     for (const key of Object.keys(orphans.images)) delete manifest.pending[key];
     Object.assign(manifest.masks, orphans.masks);
-    touch(manifest);
+    touch(manifest, true);
     await saveManifest(manifest);
   }
   return { recovered };
@@ -59,6 +65,10 @@ export async function runIngest(
 ): Promise<IngestResult> {
   const started = performance.now();
   const manifest = (await loadManifest()) ?? emptyManifest(params.storedSize);
+  // The stored size is fixed by the first image or mask stored; until then it is the one asked for.
+  const stored = Object.keys(manifest.images).length + Object.keys(manifest.masks).length;
+  if (stored === 0) manifest.storedSize = params.storedSize;
+  const content = trainingContent(manifest);
   const result: IngestResult = {
     images: 0,
     masks: 0,
@@ -169,7 +179,7 @@ export async function runIngest(
     }).finally(() => writer.close());
     result.cancelled = signal.stopped;
   } finally {
-    touch(manifest);
+    touch(manifest, trainingContent(manifest) !== content);
     await saveManifest(manifest);
     await expanded.close();
   }
@@ -256,7 +266,8 @@ async function runPool<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }
 
-function touch(manifest: DatasetManifest): void {
-  manifest.revision++;
+/** Marks the manifest saved now; `changed`: what a model learns from changed (a new revision). */
+function touch(manifest: DatasetManifest, changed: boolean): void {
+  if (changed) manifest.revision++;
   manifest.updatedAt = new Date().toISOString();
 }

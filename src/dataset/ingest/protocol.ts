@@ -5,7 +5,7 @@ export interface IngestParams {
   items: DroppedItem[];
   /** Folders that held no file at all (from a drop), each reported. */
   emptyFolders: string[];
-  /** Edge of the stored square images, for a new dataset (an existing one keeps its own). */
+  /** Edge of the stored square images until the first image or mask is stored (then fixed). */
   storedSize: number;
 }
 
