@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError, selectBackend } from './backend.ts';
+import { TFJS_VERSION, tfjsVersionMismatch } from '../kernels/tfjsVersion.ts';
+import { BackendUnavailableError, loadedTfjsVersions, selectBackend } from './backend.ts';
 import { checkBackend } from './checkBackend.ts';
 
 // Node has neither WebGPU nor WebGL: automatic choice must fall through to WebAssembly and say why.
@@ -20,6 +21,15 @@ describe('selectBackend', () => {
     for (const failed of info.attempts.filter((a) => !a.ok)) expect(failed.reason).toBeTruthy();
     expect(tf.getBackend()).toBe('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('starts on the pinned tfjs: every package loaded reports that version', () => {
+    const found = loadedTfjsVersions();
+    expect(Object.keys(found)).toEqual(
+      expect.arrayContaining(['tfjs-core', 'tfjs-backend-wasm', 'tfjs-backend-webgpu']),
+    );
+    expect(found['tfjs-core']).toBe(TFJS_VERSION);
+    expect(tfjsVersionMismatch(found)).toBeNull();
   });
 
   it('uses the CPU when it is forced', async () => {

@@ -2,12 +2,16 @@
  * Chooses, verifies and describes the tfjs backend (runs inside the worker).
  * Order when none is forced: WebGPU, then WebGL, then WebAssembly, then CPU. A backend counts only
  * after it has computed a known product correctly; every rejected one is reported with its reason.
- * The project's training kernels (src/kernels) are registered before any backend is used.
+ * The project's training kernels (src/kernels) are registered before any backend is used, and only
+ * on the tfjs version they were written for (src/kernels/tfjsVersion.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
+// The package's entry does not export its version; this module of it is only that constant.
+import { version as versionWebgpu } from '@tensorflow/tfjs-backend-webgpu/dist/version.js';
+import { TFJS_VERSION, tfjsVersionMismatch } from '../kernels/tfjsVersion.ts';
 import { registerTrainingKernels } from '../kernels/register.ts';
 import {
   BACKENDS,
@@ -29,7 +33,23 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** Thrown at start when the tfjs loaded is not the version the kernels were written for. */
+export class TfjsVersionError extends Error {
+  override name = 'TfjsVersionMismatch';
+}
+
+/** The version each loaded tfjs package reports. */
+export function loadedTfjsVersions(): Record<string, string | undefined> {
+  return {
+    ...tf.version,
+    'tfjs-backend-wasm': version_wasm,
+    'tfjs-backend-webgpu': versionWebgpu,
+  };
+}
+
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+  const mismatch = tfjsVersionMismatch(loadedTfjsVersions(), TFJS_VERSION);
+  if (mismatch) throw new TfjsVersionError(mismatch);
   registerTrainingKernels();
   const candidates: readonly BackendName[] = choice === 'auto' ? BACKENDS : [choice];
   const attempts: BackendAttempt[] = [];
