@@ -7,8 +7,8 @@ import { EvaluationStage } from './evaluation/EvaluationStage.tsx';
 import { MaskingStage } from './masking/MaskingStage.tsx';
 import { SegmentationStage } from './segmentation/SegmentationStage.tsx';
 
-/** The panel each stage shows; a stage without one is listed as not built yet. */
-export const STAGE_PANELS: Partial<Record<StageId, ComponentType>> = {
+/** The panel each stage shows: every stage has one (the type makes a missing one an error). */
+export const STAGE_PANELS: Readonly<Record<StageId, ComponentType>> = {
   dataset: DatasetStage,
   segmentation: SegmentationStage,
   masking: MaskingStage,

@@ -44,13 +44,9 @@ export function StageSection({ stage, number }: { stage: Stage; number: number }
         <dt>Out</dt>
         <dd>{stage.output}</dd>
       </dl>
-      {Panel ? (
-        <StageErrorBoundary title={stage.title}>
-          <Panel />
-        </StageErrorBoundary>
-      ) : (
-        <p className="not-built">This stage is not built yet in this version.</p>
-      )}
+      <StageErrorBoundary title={stage.title}>
+        <Panel />
+      </StageErrorBoundary>
     </section>
   );
 }

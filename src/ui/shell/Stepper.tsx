@@ -1,6 +1,5 @@
 import { STAGES } from '../../pipeline/stages.ts';
 import { useAppStore } from '../../store/index.ts';
-import { STAGE_PANELS } from '../stagePanels.tsx';
 
 /** The six stages in pipeline order, generated from the one stage list. */
 export function Stepper() {
@@ -22,9 +21,7 @@ export function Stepper() {
               <span className="step-number">{index + 1}</span>
               <span className="step-text">
                 <span className="step-title">{stage.title}</span>
-                <span className="step-state">
-                  {STAGE_PANELS[stage.id] ? stage.output : 'Not built yet'}
-                </span>
+                <span className="step-state">{stage.output}</span>
               </span>
             </a>
           </li>
