@@ -7,8 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassifierTraining } from '../../src/pipeline/presets.ts';
 import { readEpoch, type BatchPlan, type BatchSource } from '../../src/loader/batches.ts';
-import { MELANOMA_AUC, classifierAugmentation } from '../../src/training/classifierTraining.ts';
-import { classifierFigures, predictAll } from '../../src/training/classifierValidation.ts';
+import { classifierAugmentation } from '../../src/training/classifierModes.ts';
+import {
+  MELANOMA_AUC,
+  classifierFigures,
+  predictAll,
+} from '../../src/training/classifierValidation.ts';
 import { FEATURE_BATCH, computeFeatures, deleteFeatures } from '../../src/training/features.ts';
 import { trainLoop } from '../../src/training/loop.ts';
 import { takeGpuFault } from '../../src/lib/gpuFaults.ts';

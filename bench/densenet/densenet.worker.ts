@@ -23,7 +23,7 @@ import { putMasked, type MaskedRecord } from '../../src/dataset/storage.ts';
 import { buildDenseNet, buildDenseNetParts } from '../../src/models/densenet.ts';
 import { sampleKey } from '../../src/loader/balance.ts';
 import { maskedSource } from '../../src/loader/batches.ts';
-import { compileClassifier } from '../../src/training/classifierTraining.ts';
+import { compileClassifier } from '../../src/training/classifierModel.ts';
 import { FEATURE_BATCH, featureSource } from '../../src/training/features.ts';
 import { checkBatchFits } from '../../src/training/memory.ts';
 import { selectBackend } from '../../src/worker/backend.ts';

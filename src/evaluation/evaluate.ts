@@ -11,7 +11,7 @@ import type { MaskingSummary } from '../masking/summary.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { maskedSource } from '../loader/batches.ts';
 import { loadModel } from '../runs/checkpoint.ts';
-import { labelIndex } from '../training/classifierTraining.ts';
+import { labelIndex } from '../training/classifierData.ts';
 import { predictAll } from '../training/classifierValidation.ts';
 import { FEATURE_BATCH } from '../training/features.ts';
 import { loadRun, saveRunState } from '../runs/runs.ts';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASSES } from '../dataset/types.ts';
 import { isQuotaError, storageFullError } from '../dataset/storage.ts';
 import { deleteRun, loadModel, modelUrl } from './checkpoint.ts';
-import { predictValidation } from '../training/classifierTraining.ts';
+import { predictValidation } from '../training/classifierValidation.ts';
 import { loadDroppedModel } from './pretrained.ts';
 import { loadRun, saveRun, type ModelKind, type RunRecord } from './runs.ts';
 import { saveModel } from './saveModel.ts';

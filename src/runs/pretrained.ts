@@ -3,7 +3,7 @@
  * tfjs Layers model that `tensorflowjs_converter` writes for Keras
  * `DenseNet121(include_top=False, weights='imagenet')` (model.json and its weight files). It is
  * checked against our DenseNet-121 by layer name and shape, kept through tfjs's `indexeddb://`
- * handler, and copied into the backbone of each new run that asks for it (classifierTraining.ts).
+ * handler, and copied into the backbone of each new run that asks for it (classifierModel.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { guardQuota } from '../dataset/storage.ts';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EvalSplit, EvaluationRecord } from '../evaluation/record.ts';
 import type { RunRecord } from '../runs/runs.ts';
-import type { ClassifierConfig } from '../training/classifierTraining.ts';
+import type { ClassifierConfig } from '../training/classifierConfig.ts';
 
 /** Stored predictions, faked: each read waits until the test answers it. */
 const reads: { runId: string; split: EvalSplit; answer: () => void }[] = [];

@@ -8,7 +8,7 @@ import type { StateCreator } from 'zustand';
 import { isDenseNet121 } from '../models/densenetConfig.ts';
 import { BACKEND_LABELS } from '../pipeline/backends.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../pipeline/presets.ts';
-import type { ClassifierConfig } from '../training/classifierTraining.ts';
+import type { ClassifierConfig } from '../training/classifierConfig.ts';
 import type { ExportedModel } from '../runs/exchange.ts';
 import type { BatchProgress } from '../training/loop.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';

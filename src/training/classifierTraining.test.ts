@@ -5,11 +5,9 @@ import { emptyManifest } from '../dataset/manifest.ts';
 import { putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { loadModel } from '../runs/checkpoint.ts';
-import {
-  trainClassifier,
-  type ClassifierProgress,
-  type StoredPredictions,
-} from './classifierTraining.ts';
+import type { ClassifierProgress } from './classifierConfig.ts';
+import { trainClassifier } from './classifierTraining.ts';
+import type { StoredPredictions } from './classifierValidation.ts';
 import { loadRunState, predictionsKey, CLASSIFIER_METRICS } from '../runs/runs.ts';
 
 const SIZE = 32;

@@ -1,15 +1,39 @@
 /**
- * The classifier's validation after each epoch: every validation image predicted once, then the
- * loss (categorical cross-entropy), accuracy and the one-vs-rest AUCs of melanoma and seborrheic
- * keratosis computed from the probabilities (src/metrics). The probabilities are kept so
- * the page can show them without predicting again.
+ * The classifier's validation: every validation image predicted once, then the loss (categorical
+ * cross-entropy), accuracy and the one-vs-rest AUCs of melanoma and seborrheic keratosis computed
+ * from the probabilities (src/metrics); the best epoch is the one of the highest melanoma AUC. The
+ * best epoch's probabilities are stored as the run's predictions, so the page can show them
+ * without predicting again; an imported model gets them by predicting the split once.
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { rocAuc } from '../metrics/roc.ts';
-import { disposeBatch, readEpoch, type BatchPlan } from '../loader/batches.ts';
-import type { Validation } from './loop.ts';
-import { CLASSIFIER_METRICS } from '../runs/runs.ts';
+import {
+  disposeBatch,
+  inOrderPlan,
+  maskedSource,
+  readEpoch,
+  type BatchPlan,
+} from '../loader/batches.ts';
+import { loadDataset } from '../loader/trainingData.ts';
+import type { MaskingSummary } from '../masking/summary.ts';
+import type { LoopOptions, Monitor, Validation } from './loop.ts';
+import {
+  CLASSIFIER_METRICS,
+  predictionsKey,
+  saveRunState,
+  type EpochFigures,
+} from '../runs/runs.ts';
+import { labelIndex, labelledKeys } from './classifierData.ts';
+import { FEATURE_BATCH } from './features.ts';
+
+/** The best classifier has the highest validation melanoma AUC. */
+export const MELANOMA_AUC: Monitor = {
+  label: 'validation melanoma AUC',
+  value: (figures) => figures.val[CLASSIFIER_METRICS.melanomaAuc] ?? NaN,
+  mode: 'max',
+};
 
 export interface Predictions {
   keys: string[];
@@ -17,6 +41,11 @@ export interface Predictions {
   labels: number[];
   /** `keys.length * 3` probabilities in CLASSES order (nevus, melanoma, seborrheic keratosis). */
   probabilities: Float32Array;
+}
+
+/** A run's predictions as stored: those of the model of `epoch`. */
+export interface StoredPredictions extends Predictions {
+  epoch: number;
 }
 
 /** Every image of the plan predicted. `onBatch` hears each batch's size; false stops (null). */
@@ -74,4 +103,54 @@ export function classifierFigures({ labels, probabilities }: Predictions): Valid
       [CLASSIFIER_METRICS.keratosisAuc]: auc(KERATOSIS),
     },
   };
+}
+
+/**
+ * A training run's validation for the session: `validate` predicts the split and computes its
+ * figures; `afterEpoch` stores the predictions when the epoch is the best so far, so the ones shown
+ * are the best checkpoint's (the model evaluation and export use).
+ */
+export function runValidation(runId: string): {
+  validate: NonNullable<LoopOptions['validate']>;
+  afterEpoch: (figures: EpochFigures, best: boolean) => Promise<void>;
+} {
+  let latest: Predictions | null = null;
+  return {
+    validate: async (model, plan) => {
+      latest = await predictAll(model, plan);
+      return classifierFigures(latest);
+    },
+    afterEpoch: async (figures, best) => {
+      if (latest && best) {
+        const stored: StoredPredictions = { epoch: figures.epoch, ...latest };
+        await saveRunState(predictionsKey(runId), stored);
+      }
+    },
+  };
+}
+
+/**
+ * Predicts the validation split's masked images with a classifier and stores the probabilities as
+ * the run's predictions (what an imported model shows before any training here). Nothing is
+ * stored when there are no masked images of labelled validation images yet.
+ */
+export async function predictValidation(
+  model: tf.LayersModel,
+  runId: string,
+  epoch: number,
+): Promise<StoredPredictions | null> {
+  const dataset = await loadDataset().catch(() => null);
+  const masking = await loadMaskingSummary<MaskingSummary>();
+  if (!dataset || !masking || masking.datasetRevision !== dataset.manifest.revision) return null;
+  const labels = labelIndex(dataset.rows);
+  const keys = labelledKeys(dataset.rows, 'val');
+  if (keys.length === 0) return null;
+  const inputSize = model.inputs[0]?.shape[1] as number;
+  const predictions = await predictAll(
+    model,
+    inOrderPlan(keys, FEATURE_BATCH, maskedSource(inputSize, labels)),
+  );
+  const stored: StoredPredictions = { epoch, ...predictions };
+  await saveRunState(predictionsKey(runId), stored);
+  return stored;
 }

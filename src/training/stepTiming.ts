@@ -11,7 +11,7 @@ import { buildDenseNet } from '../models/densenet.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { PRESET_TABLE, type ClassifierMode, type PresetName } from '../pipeline/presets.ts';
-import { compileClassifier } from './classifierTraining.ts';
+import { compileClassifier } from './classifierModel.ts';
 import { compileSegNet } from './segnetTraining.ts';
 
 export type TimedModel = 'segnet' | 'classifier';

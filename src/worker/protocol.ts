@@ -12,7 +12,7 @@ import type {
   ClassifierProgress,
   ClassifierRun,
   TrainClassifierParams,
-} from '../training/classifierTraining.ts';
+} from '../training/classifierConfig.ts';
 import type { ExportedModel } from '../runs/exchange.ts';
 import type { PretrainedInfo } from '../runs/pretrainedInfo.ts';
 import type { ModelKind, RunRecord } from '../runs/runs.ts';

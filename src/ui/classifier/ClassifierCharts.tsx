@@ -1,4 +1,4 @@
-import type { ClassifierConfig } from '../../training/classifierTraining.ts';
+import type { ClassifierConfig } from '../../training/classifierConfig.ts';
 import { CLASSIFIER_METRICS, type RunRecord } from '../../runs/runs.ts';
 import { EpochChart } from '../training/EpochChart.tsx';
 

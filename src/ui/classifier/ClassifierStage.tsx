@@ -1,7 +1,7 @@
 import { Suspense, lazy } from 'react';
 import { isDenseNet121 } from '../../models/densenetConfig.ts';
 import { useAppStore } from '../../store/index.ts';
-import type { ClassifierConfig } from '../../training/classifierTraining.ts';
+import type { ClassifierConfig } from '../../training/classifierConfig.ts';
 import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../runs/runs.ts';
 import { score } from '../format.ts';
 import { Figure } from '../common/Figure.tsx';

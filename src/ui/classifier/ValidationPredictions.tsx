@@ -1,7 +1,7 @@
 import { getMasked } from '../../dataset/storage.ts';
 import { displayId } from '../../dataset/ids.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
-import type { StoredPredictions } from '../../training/classifierTraining.ts';
+import type { StoredPredictions } from '../../training/classifierValidation.ts';
 import { loadRunState, predictionsKey } from '../../runs/runs.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
 import { useLoaded } from '../common/useLoaded.ts';

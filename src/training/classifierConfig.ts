@@ -1,0 +1,53 @@
+/**
+ * A classifier run's recipe, and the types the worker's API carries for classifier runs: the
+ * preset's training settings with the person's choices, the ImageNet weights the backbone began
+ * from, and what made the masked images it trains on. The page imports the types only.
+ */
+import type { MaskingSummary } from '../masking/summary.ts';
+import {
+  PRESET_TABLE,
+  type ClassifierChoices,
+  type ClassifierTraining,
+  type PresetName,
+} from '../pipeline/presets.ts';
+import type { RunRecord } from '../runs/runs.ts';
+import type { TrainingProgress } from './session.ts';
+
+/** A classifier run's recipe: the preset's, with the person's choices and the weights it began from. */
+export interface ClassifierConfig extends ClassifierTraining {
+  /** The ImageNet weights the backbone started from; null: from scratch. */
+  pretrained: { source: string; matched: number; total: number } | null;
+  /** What made the masked images it trained on. */
+  masks: string;
+}
+
+export type ClassifierRun = RunRecord<ClassifierConfig>;
+export type ClassifierProgress = TrainingProgress<ClassifierConfig>;
+
+export interface TrainClassifierParams {
+  preset: PresetName;
+  /** Changes to the preset's mode, balance, learning rate, batch size and epochs. */
+  choices?: Partial<ClassifierChoices>;
+  /** Start the backbone from the ImageNet weights imported into this browser. */
+  pretrained?: boolean;
+  /** Continue this run from its last finished epoch instead of starting a new one. */
+  resumeRunId?: string;
+}
+
+/** A new run's recipe; `pretrained` is filled in once the weights are copied (classifierModel.ts). */
+export function newConfig(
+  params: TrainClassifierParams,
+  masking: MaskingSummary,
+): ClassifierConfig {
+  const preset = PRESET_TABLE[params.preset].classifier;
+  return {
+    ...preset,
+    ...params.choices,
+    model: { ...preset.model, imagenetPreprocess: params.pretrained === true },
+    pretrained: null,
+    masks:
+      masking.source.kind === 'truth'
+        ? 'ground-truth masks'
+        : `SegNet run ${masking.source.runId} (epoch ${(masking.epoch ?? 0) + 1})`,
+  };
+}
