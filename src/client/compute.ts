@@ -1,4 +1,7 @@
-/** The app's one compute worker (it owns tfjs), started once on first use. Never imports tfjs. */
+/**
+ * The page's handle on the compute worker (it owns tfjs; the probe workers of backendChoice.ts only
+ * time a backend), started once, by the runtime slice's `bootRuntime`. Never imports tfjs.
+ */
 import { RpcClient, type RpcFailure } from '../lib/rpc.ts';
 import type { ComputeApi, ComputeProgress } from '../worker/protocol.ts';
 

@@ -1,5 +1,6 @@
 /**
- * The typed request/reply machinery shared by the app's workers (compute and ingest).
+ * The typed request/reply machinery shared by every worker of the app: compute, ingest, backup and
+ * the probe workers that time a backend.
  * An API is a map from request type to its params and result. Requests go by `type`; replies come
  * back by `status`: any number of `progress`, then exactly one `done` or `error`. A `fatal` reply
  * (id null) reports a failure outside any request. Large buffers are transferred, not copied.
@@ -137,8 +138,8 @@ export type Handlers<Api extends ApiShape, Progress> = {
 
 /**
  * The worker's side: routes each request to its handler and posts the replies. Requests are served
- * concurrently, so a `cancel` request can reach a long-running one. `transferOf` picks the buffers
- * of a result to transfer rather than copy.
+ * concurrently, so a `stop` or `cancel` request can reach a long-running one. `transferOf` picks
+ * the buffers of a result to transfer rather than copy.
  */
 export function serveRpc<Api extends ApiShape, Progress>(
   handlers: Handlers<Api, Progress>,

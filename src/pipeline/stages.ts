@@ -1,6 +1,7 @@
 /**
- * The pipeline, listed once. The stepper, the page sections and the worker protocol's progress
- * messages all derive from this list (DESIGN.md, "The pipeline").
+ * The pipeline, listed once: the stepper, the page's sections (each with the panel
+ * src/ui/stagePanels.tsx gives its id) and the stage in view (the navigation slice) derive from
+ * this list.
  */
 export const STAGES = [
   {

@@ -31,9 +31,15 @@ export interface BackendAttempt {
 
 export interface BackendInfo {
   backend: BackendName;
-  /** The GPU adapter or device in words, e.g. "google swiftshader", or the CPU core count. */
+  /**
+   * The device in words: the GPU adapter (e.g. "google swiftshader"), the WebAssembly build and
+   * its threads, or the CPU's thread count.
+   */
   adapter: string;
-  /** True when `?backend=` named it. */
+  /**
+   * True when the request named this backend rather than 'auto'; the page clears it for a backend
+   * it picked by measurement, so it means the person forced it (`?backend=` or the performance panel).
+   */
   forced: boolean;
   attempts: BackendAttempt[];
   tfjsVersion: string;
@@ -49,13 +55,19 @@ export interface BackendCheck {
   ms: number;
 }
 
-/** What long requests stream back: training per batch and per epoch, masking per batch. */
+/**
+ * What long requests stream back: training its run, the work before its first epoch (a frozen
+ * backbone's features), then each batch and epoch; masking and evaluation their images done.
+ */
 export type ComputeProgress =
   SegNetProgress | ClassifierProgress | MaskingProgress | EvaluationProgress;
 
 /** Every request the worker serves: its parameters, its result, and its progress payload. */
 export type ComputeApi = {
-  /** Pick and verify a backend; must come first. */
+  /**
+   * Pick and verify a backend; comes first, and again to switch. Refused while a job runs (and
+   * jobs are refused while it switches): a job starts and ends on one backend.
+   */
   init: { params: { backend: BackendChoice }; result: BackendInfo };
   /** Run a known matrix product on the active backend and compare it with a reference. */
   checkBackend: { params: { size: number }; result: BackendCheck };
@@ -74,9 +86,12 @@ export type ComputeApi = {
   evaluate: { params: EvaluateParams; result: EvaluationRecord | null };
   /** One photo through the SegNet and the classifier, with Grad-CAM; models stay loaded. */
   diagnose: { params: DiagnoseParams; result: DiagnoseResult };
-  /** Stop the running job (training or masking) after its current batch. */
+  /** Stop the running job after its current batch: training, masking or evaluation. */
   stop: { params: Record<string, never>; result: { stopped: boolean } };
-  /** Delete a run: its checkpoints, optimizer state, previews and record. */
+  /**
+   * Delete a run: its checkpoints, optimizer state, previews and record, and for a classifier its
+   * cached features and evaluations.
+   */
   deleteRun: { params: { runId: string; kind: ModelKind }; result: null };
   /** Mask every stored image with a SegNet run's best checkpoint or the ground truth. */
   applyMasks: { params: { source: MaskSource }; result: ApplyMasksResult };
