@@ -1,5 +1,5 @@
 /**
- * `predictions.csv` (DESIGN.md, Exports): one row per image,
+ * `predictions.csv` (docs/formats.md, Exports): one row per image,
  * `image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis`, and its parser, so the exported
  * file can be read back and its metrics recomputed. Probabilities are written at full precision
  * (JavaScript's shortest round-trip form, e.g. `0.10000000149011612` or `1e-7`), so reading them

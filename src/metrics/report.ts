@@ -1,5 +1,5 @@
 /**
- * The Evaluation stage's figures of one split, as `metrics.json` holds them (DESIGN.md, Exports):
+ * The Evaluation stage's figures of one split, as `metrics.json` holds them (docs/formats.md, Exports):
  * one-vs-rest AUCs of melanoma and seborrheic keratosis, their mean (the ISIC 2017 Task 3 score),
  * melanoma F1 at the threshold, argmax accuracy and both confusion matrices. Undefined figures are
  * null, each with a sentence in `messages` saying why. Pure TypeScript, no tfjs.

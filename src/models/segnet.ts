@@ -1,5 +1,5 @@
 /**
- * The ISIC_melanoma SegNet lesion segmenter (DESIGN.md, Models).
+ * The ISIC_melanoma SegNet lesion segmenter, as the seed project builds it.
  *
  *   input  [batch, size, size, 3]
  *   encoder: per block, Conv3x3-BN-ReLU x n, then MaxPool 2x2      (16,16 | 32,32 | 64,64,64)
