@@ -12,8 +12,15 @@ test.setTimeout(6 * 60_000);
 /** Trains until the performance panel shows the run's figures, checks them, and stops. */
 async function trainThenStop(page: Page, screenshot?: string): Promise<void> {
   const status = page.getByTestId('segnet-status');
+  const choice = page.getByTestId('backend-preference');
   await page.getByTestId('train-segnet').click();
   await expect(status).toHaveAttribute('data-state', 'running');
+  // From the start (while the backends are timed, before the first batch), the backend stays.
+  await expect(choice).toBeDisabled();
+  await expect(choice).toHaveAttribute(
+    'title',
+    'The backend cannot change while training the SegNet: it can once that finishes.',
+  );
   await expect(page.getByTestId('perf-images-per-second')).not.toHaveAttribute('data-value', '', {
     timeout: 180_000,
   });
@@ -25,6 +32,8 @@ async function trainThenStop(page: Page, screenshot?: string): Promise<void> {
   if (screenshot) await page.screenshot({ path: test.info().outputPath(screenshot) });
   await page.getByTestId('stop-training').click();
   await expect(status).toHaveAttribute('data-state', 'idle', { timeout: 120_000 });
+  await expect(choice).toBeEnabled();
+  await expect(choice).not.toHaveAttribute('title');
 }
 
 test('the first training times every backend, trains on the fastest, and keeps the timing', async ({
