@@ -27,12 +27,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.tsx'],
-    plugins: { 'react-hooks': reactHooks, 'react-refresh': reactRefresh },
+    // Components, and the hooks beside them in .ts files (useLoaded, usePages, useMetrics).
+    files: ['src/**/*.tsx', 'src/ui/**/*.ts'],
+    plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
       // useLoaded (src/ui/common/useLoaded.ts) takes its dependencies as useEffect does: checked alike.
       'react-hooks/exhaustive-deps': ['warn', { additionalHooks: '^useLoaded$' }],
+    },
+  },
+  {
+    files: ['src/**/*.tsx'],
+    plugins: { 'react-refresh': reactRefresh },
+    rules: {
       'react-refresh/only-export-components': ['error', { allowConstantExport: true }],
     },
   },

@@ -18,8 +18,7 @@ export interface Loaded<T> {
  *
  * `deps` lists what `load` reads, as for `useEffect`: the lint checks it at every call site
  * (react-hooks/exhaustive-deps with `additionalHooks` in eslint.config.js). Here they are passed
- * on to `useEffect` as they are, which is why this hook keeps to a `.ts` file: the rule would
- * otherwise ask for an array literal it cannot have.
+ * on to `useEffect` as they are, the one place the rule is silenced.
  */
 export function useLoaded<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
   const [state, setState] = useState<{ for: DependencyList | null; value?: T; error?: unknown }>({
@@ -38,6 +37,7 @@ export function useLoaded<T>(load: () => Promise<T>, deps: DependencyList): Load
     return () => {
       live = false;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps, checked where it calls
   }, deps);
   return {
     value: state.value,
