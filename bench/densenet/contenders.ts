@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ClassifierTraining } from '../../src/pipeline/presets.ts';
-import { readEpoch, type BatchPlan, type BatchSource } from '../../src/loader/batches.ts';
+import {
+  inOrderPlan,
+  readEpoch,
+  shuffledPlan,
+  type BatchPlan,
+  type BatchSource,
+} from '../../src/loader/batches.ts';
 import { classifierAugmentation } from '../../src/training/classifierModes.ts';
 import {
   MELANOMA_AUC,
@@ -83,13 +89,8 @@ export function appLoop(
   epochsPerRound = 1,
 ): Contender {
   const { batchSize } = data.training;
-  const plan = (keys: string[], train: boolean): BatchPlan => ({
-    keys,
-    batchSize,
-    source,
-    dropRemainder: train,
-    ...(train ? { shuffleSeed: SEED } : {}),
-  });
+  const plan = (keys: string[], train: boolean): BatchPlan =>
+    train ? shuffledPlan(keys, batchSize, source, SEED) : inOrderPlan(keys, batchSize, source);
   let steps = 0;
   return {
     async run(epoch, warmUp) {
@@ -173,7 +174,7 @@ export function pipelineOnly(data: Data, source: BatchSource): Contender {
   return {
     async run(epoch, warmUp) {
       const keys = warmUp ? data.samples.slice(0, batchSize) : data.samples;
-      const plan: BatchPlan = { keys, batchSize, source, dropRemainder: true, shuffleSeed: SEED };
+      const plan = shuffledPlan(keys, batchSize, source, SEED);
       const prepare = classifierAugmentation(data.training.augment, SEED, steps);
       const started = performance.now();
       let images = 0;

@@ -6,7 +6,7 @@
  */
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
-import { segmentationSource, type BatchPlan } from '../../src/loader/batches.ts';
+import { segmentationSource, shuffledPlan } from '../../src/loader/batches.ts';
 import { trainLoop } from '../../src/training/loop.ts';
 import { DEFAULT_BUDGET_BYTES } from '../../src/loader/recordCache.ts';
 import { compileSegNet, segnetAugmentation } from '../../src/training/segnetTraining.ts';
@@ -63,13 +63,7 @@ async function trainEpochs(
   const model = buildSegNet(training.model);
   const optimizer = compileSegNet(model, training);
   const source = segmentationSource(training.model.inputSize, budget);
-  const plan: BatchPlan = {
-    keys,
-    batchSize: training.batchSize,
-    source,
-    dropRemainder: true,
-    shuffleSeed: SEED,
-  };
+  const plan = shuffledPlan(keys, training.batchSize, source, SEED);
   const stepsPerEpoch = Math.floor(keys.length / training.batchSize);
   const timings: EpochTiming[] = [];
   let warm = { hits: 0, misses: 0 };

@@ -12,7 +12,13 @@ import * as tf from '@tensorflow/tfjs';
 import { putBatch, type ImageRecord, type MaskRecord } from '../../src/dataset/storage.ts';
 import { buildSegNet } from '../../src/models/segnet.ts';
 import { PRESET_TABLE, type SegNetTraining } from '../../src/pipeline/presets.ts';
-import { readEpoch, segmentationSource, type BatchPlan } from '../../src/loader/batches.ts';
+import {
+  inOrderPlan,
+  readEpoch,
+  segmentationSource,
+  shuffledPlan,
+  type BatchPlan,
+} from '../../src/loader/batches.ts';
 import { trainLoop } from '../../src/training/loop.ts';
 import { compileSegNet, segnetAugmentation } from '../../src/training/segnetTraining.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
@@ -53,13 +59,11 @@ interface Trainer {
 function appTrainer(training: SegNetTraining, trainKeys: string[], valKeys: string[]): Trainer {
   const model = buildSegNet(training.model);
   const optimizer = compileSegNet(model, training);
-  const plan = (keys: string[], train: boolean): BatchPlan => ({
-    keys,
-    batchSize: training.batchSize,
-    source: segmentationSource(training.model.inputSize),
-    dropRemainder: train,
-    ...(train ? { shuffleSeed: SEED } : {}),
-  });
+  const source = segmentationSource(training.model.inputSize);
+  const plan = (keys: string[], train: boolean): BatchPlan =>
+    train
+      ? shuffledPlan(keys, training.batchSize, source, SEED)
+      : inOrderPlan(keys, training.batchSize, source);
   const { augment } = training;
   const stepsPerEpoch = Math.floor(trainKeys.length / training.batchSize);
   return {
@@ -120,13 +124,12 @@ function fitTrainer(training: SegNetTraining, images: number): Trainer {
  */
 function pipelineOnly(training: SegNetTraining, trainKeys: string[]): Trainer {
   const stepsPerEpoch = Math.floor(trainKeys.length / training.batchSize);
-  const plan: BatchPlan = {
-    keys: trainKeys,
-    batchSize: training.batchSize,
-    source: segmentationSource(training.model.inputSize),
-    dropRemainder: true,
-    shuffleSeed: SEED,
-  };
+  const plan = shuffledPlan(
+    trainKeys,
+    training.batchSize,
+    segmentationSource(training.model.inputSize),
+    SEED,
+  );
   return {
     async epoch(epoch) {
       const started = performance.now();

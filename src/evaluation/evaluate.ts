@@ -9,7 +9,7 @@ import { guardQuota, loadMaskingSummary } from '../dataset/storage.ts';
 import { SPLIT_LABELS } from '../dataset/types.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
 import type { BackendName } from '../pipeline/backends.ts';
-import { maskedSource } from '../loader/batches.ts';
+import { inOrderPlan, maskedSource } from '../loader/batches.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { labelIndex } from '../training/classifierData.ts';
 import { predictAll } from '../training/classifierValidation.ts';
@@ -67,12 +67,7 @@ export async function evaluateClassifier(
     report({ kind: 'evaluation', done, total: keys.length });
     const predictions = await predictAll(
       model,
-      {
-        keys,
-        batchSize: FEATURE_BATCH,
-        source: maskedSource(inputSize, labels),
-        dropRemainder: false,
-      },
+      inOrderPlan(keys, FEATURE_BATCH, maskedSource(inputSize, labels)),
       (batch) => {
         done += batch;
         report({ kind: 'evaluation', done, total: keys.length });

@@ -3,7 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteDataset } from '../dataset/storage.ts';
 import { buildSegNet } from '../models/segnet.ts';
-import { segmentationSource, type BatchPlan } from '../loader/batches.ts';
+import {
+  inOrderPlan,
+  segmentationSource,
+  shuffledPlan,
+  type BatchPlan,
+} from '../loader/batches.ts';
 import { trainLoop } from './loop.ts';
 import { diceCoefficient, diceLoss, jaccardIndex } from './segmentationLoss.ts';
 import { squareLesion, storePairs } from '../loader/testLesions.ts';
@@ -11,13 +16,10 @@ import { squareLesion, storePairs } from '../loader/testLesions.ts';
 const SIZE = 16;
 const KEYS = Array.from({ length: 24 }, (_, n) => `isic_${n}`);
 
-const plan = (keys: string[], train: boolean): BatchPlan => ({
-  keys,
-  batchSize: 4,
-  source: segmentationSource(SIZE),
-  dropRemainder: train,
-  ...(train ? { shuffleSeed: 1 } : {}),
-});
+const plan = (keys: string[], train: boolean): BatchPlan =>
+  train
+    ? shuffledPlan(keys, 4, segmentationSource(SIZE), 1)
+    : inOrderPlan(keys, 4, segmentationSource(SIZE));
 
 function segnet(learningRate: number): tf.LayersModel {
   const model = buildSegNet({ inputSize: SIZE, encoder: [[4], [4]] });
