@@ -14,7 +14,7 @@ describe('presets', () => {
     expect(PRESET_TABLE.quick.segnet.model.inputSize).toBeLessThanOrEqual(64);
   });
 
-  it('keeps the seed recipe for the classifier and the DESIGN.md sizes for the others', () => {
+  it('keeps the seed recipe for the classifier and the documented sizes for the others', () => {
     const { classifier } = PRESET_TABLE.seed;
     expect(classifier.model.blocks).toEqual([6, 12, 24, 16]);
     expect([classifier.model.inputSize, classifier.model.head, classifier.mode]).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Training presets (DESIGN.md, Training presets): `seed` is faithful to ISIC_melanoma,
+ * Training presets (README, "Training the segmenter"): `seed` is faithful to ISIC_melanoma,
  * `recommended` adds what works better, `quick` is for demos and CI and finishes in minutes on a
  * CPU. `?preset=` in the address preselects one.
  */

@@ -1,3 +1,4 @@
+import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeHandlers } from './computeHandlers.ts';
@@ -61,4 +62,31 @@ describe('the compute worker refuses a backend switch while a job runs', () => {
     );
     await expect(computeHandlers.stop({}, ignore)).resolves.toEqual({ stopped: false });
   });
+});
+
+describe('the compute worker deletes nothing under a running job', () => {
+  let held: ReturnType<typeof holdJob> | null = null;
+  afterEach(async () => {
+    await held?.finish();
+    held = null;
+  });
+
+  it.each(['Training', 'Evaluation', 'Diagnosis'])(
+    'while %s runs: a run and the ImageNet weights are kept, and can be deleted after',
+    async (job) => {
+      held = holdJob(job);
+      await expect(
+        computeHandlers.deleteRun({ runId: 'run-1', kind: 'classifier' }, ignore),
+      ).rejects.toThrow(new RegExp(`^${job} is running`));
+      await expect(computeHandlers.deletePretrained({}, ignore)).rejects.toThrow(
+        new RegExp(`^${job} is running`),
+      );
+      await held.finish();
+      held = null;
+      await expect(
+        computeHandlers.deleteRun({ runId: 'run-1', kind: 'classifier' }, ignore),
+      ).resolves.toBeNull();
+      await expect(computeHandlers.deletePretrained({}, ignore)).resolves.toBeNull();
+    },
+  );
 });

@@ -32,10 +32,15 @@ export const computeHandlers: Handlers<ComputeApi, ComputeProgress> = {
     runIfIdle('Training', (signal) => trainClassifier(params, backend(), report, signal)),
   importPretrained: ({ files }) =>
     runIfIdle('Importing weights', () => importPretrained(files), { stoppable: false }),
-  deletePretrained: async () => {
-    await deletePretrained();
-    return null;
-  },
+  deletePretrained: () =>
+    runIfIdle(
+      'Deleting the ImageNet weights',
+      async () => {
+        await deletePretrained();
+        return null;
+      },
+      { stoppable: false },
+    ),
   exportModel: ({ runId, kind }) => exportModel(kind, runId),
   importModel: ({ files }) =>
     runIfIdle('Importing a model', () => importModel(files), { stoppable: false }),
@@ -43,15 +48,21 @@ export const computeHandlers: Handlers<ComputeApi, ComputeProgress> = {
     runIfIdle('Evaluation', (signal) => evaluateClassifier(params, backend(), report, signal)),
   diagnose: (params) => runIfIdle('Diagnosis', () => diagnose(params), { stoppable: false }),
   stop: async () => ({ stopped: stopActive() }),
-  deleteRun: async ({ runId, kind }) => {
-    releaseModels();
-    await deleteRun({ id: runId, kind });
-    if (kind === 'classifier') {
-      await deleteFeatures(runId);
-      await deleteEvaluations(runId);
-    }
-    return null;
-  },
+  // A run, or the weights a run starts from, is never deleted under a job that may be using it.
+  deleteRun: ({ runId, kind }) =>
+    runIfIdle(
+      'Deleting a run',
+      async () => {
+        releaseModels();
+        await deleteRun({ id: runId, kind });
+        if (kind === 'classifier') {
+          await deleteFeatures(runId);
+          await deleteEvaluations(runId);
+        }
+        return null;
+      },
+      { stoppable: false },
+    ),
   applyMasks: ({ source }, report) =>
     runIfIdle('Masking', (signal) => applyMasks(source, backend(), report, signal)),
 };

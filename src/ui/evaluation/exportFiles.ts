@@ -1,5 +1,5 @@
 /**
- * The Evaluation stage's downloads: `predictions.csv` and `metrics.json` exactly as DESIGN.md
+ * The Evaluation stage's downloads: `predictions.csv` and `metrics.json` exactly as docs/formats.md
  * specifies (src/metrics/report.ts makes both), and a chart as PNG (its SVG drawn onto a canvas).
  */
 import type { EvaluationRecord } from '../../evaluation/record.ts';
