@@ -103,7 +103,7 @@ test('after one visit the app opens its dataset, runs and trains with the networ
   // A request to another origin is refused by the browser before it is made, in the page and in the
   // compute worker, which holds the images (a worker follows the policy its own response carries,
   // the header, not the page's <meta>).
-  const compute = page.workers().find((worker) => /tf\.worker-/.test(worker.url()));
+  const compute = page.workers().find((worker) => /compute\.worker-/.test(worker.url()));
   expect(compute, 'the compute worker').toBeDefined();
   for (const url of OTHER_ORIGINS) {
     expect(await page.evaluate(refusedBy, url), `${url} from the page`).toBe('connect-src');
@@ -146,7 +146,11 @@ test('after one visit the app opens its dataset, runs and trains with the networ
   await expect(page.getByTestId('segnet-status')).toHaveAttribute('data-state', 'idle');
 
   expect(fromNetwork, 'responses that did not come from the service worker').toEqual([]);
-  for (const file of [/index\.html$|\/(\?.*)?$/, /tf\.worker-.*\.js$/, /threaded-simd-.*\.wasm$/]) {
+  for (const file of [
+    /index\.html$|\/(\?.*)?$/,
+    /compute\.worker-.*\.js$/,
+    /threaded-simd-.*\.wasm$/,
+  ]) {
     expect(
       fromWorker.some((url) => file.test(url)),
       `${file} from the service worker`,
