@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs what the benchmarks need on a lent GPU machine (/work/.library/device), which has neither
+# Packs what the benchmarks need on a borrowed GPU machine, which has neither
 # Node nor Chromium and reaches no registry: this machine's Node, Debian's Chromium headless shell
 # (the same version as /usr/bin/chromium) with the shared libraries it links beyond glibc, and
 # node_modules without source maps, type declarations and the lint/format/unit-test tools.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks on a lent GPU machine (/work/.library/device), in the repository root there, from
+# The benchmarks on a borrowed GPU machine, in the repository root there, from
 # what scripts/device-bench/pack.sh put in .device/ (each part fits one call's 64 MiB):
 #   run.sh stash   first call, carrying .device/part1: keeps it in /tmp for the next call.
 #   run.sh bench [plan…]  second call, carrying .device/part2 and .device/gl, at once (a machine

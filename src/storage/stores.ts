@@ -29,7 +29,8 @@ export const STORES = {
   datasets: {
     database: `${STORE_PREFIX}/datasets`,
     objectStore: 'datasets',
-    holds: "`current`: the dataset manifest (no pixels); `masking`: the Masking stage's summary",
+    holds:
+      "`current`: the dataset manifest (no pixels); `masking`: the Masking stage's summary; `backup-import`: an unfinished import's mark",
     backedUp: true,
   },
   images: {
