@@ -2,21 +2,16 @@
  * The page's side of backups: the backup worker (started on first use), and where an export goes.
  * No tfjs and no zip.js here: the page stays light until a backup is asked for.
  */
-import { RpcClient, type RpcFailure } from '../lib/rpc.ts';
+import { startedOnce, type RpcClient } from '../lib/rpc.ts';
 import type { BackupApi, BackupProgress } from './protocol.ts';
 
 export type BackupClient = RpcClient<BackupApi, BackupProgress>;
 
-let shared: BackupClient | null = null;
-
-export function backupClient(onFatal: (failure: RpcFailure) => void): BackupClient {
-  shared ??= new RpcClient<BackupApi, BackupProgress>(
+export const backupClient = startedOnce<BackupApi, BackupProgress>(
+  'backup',
+  () =>
     new Worker(new URL('./backup.worker.ts', import.meta.url), { type: 'module', name: 'backup' }),
-    'backup',
-    onFatal,
-  );
-  return shared;
-}
+);
 
 /** The file name an export suggests: `lesion-lab-backup-2026-11-27.zip`. */
 export function backupFileName(now = new Date()): string {

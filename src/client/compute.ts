@@ -2,21 +2,16 @@
  * The page's handle on the compute worker (it owns tfjs; the probe workers of backendChoice.ts only
  * time a backend), started once, by the runtime slice's `bootRuntime`. Never imports tfjs.
  */
-import { RpcClient, type RpcFailure } from '../lib/rpc.ts';
+import { startedOnce, type RpcClient } from '../lib/rpc.ts';
 import type { ComputeApi, ComputeProgress } from '../worker/protocol.ts';
 
 export type ComputeClient = RpcClient<ComputeApi, ComputeProgress>;
 
-let shared: ComputeClient | null = null;
-
-export function computeClient(onFatal: (failure: RpcFailure) => void): ComputeClient {
-  shared ??= new RpcClient<ComputeApi, ComputeProgress>(
+export const computeClient = startedOnce<ComputeApi, ComputeProgress>(
+  'compute',
+  () =>
     new Worker(new URL('../worker/compute.worker.ts', import.meta.url), {
       type: 'module',
       name: 'compute',
     }),
-    'compute',
-    onFatal,
-  );
-  return shared;
-}
+);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   RpcClient,
+  startedOnce,
   type RpcFailure,
   type RpcReply,
   type RpcRequest,
@@ -102,5 +103,24 @@ describe('RpcClient', () => {
     client(worker, (f) => fatal.push(f));
     worker.reply({ id: null, status: 'fatal', error: { name: 'Error', message: 'lost device' } });
     expect(fatal).toEqual([{ name: 'Error', message: 'lost device' }]);
+  });
+});
+
+describe('startedOnce', () => {
+  it('starts its worker on the first call only, and hands every caller the same client', async () => {
+    const started: FakeWorker[] = [];
+    const handle = startedOnce<TestApi, TestProgress>('compute', () => {
+      const worker = new FakeWorker();
+      started.push(worker);
+      return worker;
+    });
+    expect(started).toHaveLength(0);
+    const first = handle(() => undefined);
+    const second = handle(() => undefined);
+    expect(second).toBe(first);
+    expect(started).toHaveLength(1);
+    const call = first.call('checkBackend', { size: 4 });
+    started[0]?.reply({ id: 1, status: 'done', result: { op: 'matMul 4x4', maxAbsError: 0 } });
+    await expect(call).resolves.toMatchObject({ op: 'matMul 4x4' });
   });
 });

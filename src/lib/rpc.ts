@@ -128,6 +128,19 @@ export class RpcClient<Api extends ApiShape, Progress> {
   }
 }
 
+/**
+ * The page's handle on one worker, started on first use and shared from then on: `start` runs
+ * once (it must be `new Worker(new URL('./x.worker.ts', import.meta.url), …)` written out, so
+ * that the bundler finds the worker).
+ */
+export function startedOnce<Api extends ApiShape, Progress>(
+  workerName: string,
+  start: () => WorkerPort<Api, Progress>,
+): (onFatal: (failure: RpcFailure) => void) => RpcClient<Api, Progress> {
+  let client: RpcClient<Api, Progress> | null = null;
+  return (onFatal) => (client ??= new RpcClient(start(), workerName, onFatal));
+}
+
 /** What a handler gets besides its params: a progress callback. */
 export type Handlers<Api extends ApiShape, Progress> = {
   [K in keyof Api & string]: (
