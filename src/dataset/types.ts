@@ -55,6 +55,10 @@ export interface MetadataRow {
   sex: string | null;
   site: string | null;
   group?: string;
+  /** The image's licence as the ISIC Archive writes it (`CC-0`, `CC-BY`, `CC-BY-NC`), where given. */
+  licence?: string;
+  /** Who to credit for the image (the ISIC Archive's `attribution`), where given. */
+  attribution?: string;
 }
 
 export type CsvFormat =
@@ -65,7 +69,8 @@ export type CsvFormat =
   | 'ham10000-metadata'
   | 'isic2019-labels'
   | 'isic2019-metadata'
-  | 'isic2020-labels';
+  | 'isic2020-labels'
+  | 'isic-archive-metadata';
 
 export interface ParsedCsv {
   /** The recognised layout, or null when the header is unknown (then `problems` says so). */

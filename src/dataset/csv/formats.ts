@@ -47,6 +47,23 @@ const LAYOUTS: readonly Layout[] = [
   },
 ];
 
+/**
+ * The ISIC Archive's `metadata.csv` has no fixed set of columns: `isic_id,attribution,
+ * copyright_license`, then only the fields some image has, sorted by name. It is told by
+ * `isic_id` with one of the columns only the Archive writes. `missing-id`: the Archive's columns
+ * without `isic_id`, so no row can be matched to an image.
+ */
+const ARCHIVE_COLUMNS = ['attribution', 'copyright_license', 'diagnosis_1', 'benign_malignant'];
+
+export function archiveHeader(
+  header: readonly string[],
+): 'isic-archive-metadata' | 'missing-id' | null {
+  const names = new Set(header.map(normalise));
+  if (!ARCHIVE_COLUMNS.some((name) => names.has(name))) return null;
+  if (names.has('isic_id')) return 'isic-archive-metadata';
+  return names.has('copyright_license') ? 'missing-id' : null;
+}
+
 /** The ISIC 2016 files have no header: each row is `ISIC_0000000,benign` (or `,0.0`). */
 export const ISIC2016_COLUMNS = ['image_id', 'value'] as const;
 
@@ -70,7 +87,11 @@ export function looksLikeIsic2016(firstRow: readonly string[]): boolean {
   return firstRow.length === 2 && /^ISIC_\d+/i.test((firstRow[0] ?? '').trim());
 }
 
-/** A row's cells by column name (case-insensitive); a missing cell reads as ''. */
+/**
+ * A row's cells by column name (case-insensitive), trimmed; a missing cell reads as ''. A value
+ * that starts with `=`, `-`, `+` or `@` loses the TAB the ISIC Archive puts before it (so that a
+ * spreadsheet does not take it for a formula).
+ */
 export type Cells = (column: string) => string;
 
 /** Builds the by-name reader for rows under this header. */
@@ -82,6 +103,6 @@ export function cellReader(header: readonly string[]): (row: readonly string[]) 
   });
   return (row) => (column) => {
     const i = index.get(normalise(column));
-    return i === undefined ? '' : (row[i] ?? '').trim();
+    return i === undefined ? '' : (row[i] ?? '').replace(/^\t(?=[=+\-@])/, '').trim();
   };
 }

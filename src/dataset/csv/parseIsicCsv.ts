@@ -1,11 +1,17 @@
 /**
- * Reads one ISIC label or metadata CSV (2016 to 2020, HAM10000): detects its layout by header and
- * maps each row to the app's label and metadata rows, reporting every refused row as a problem.
+ * Reads one ISIC label or metadata CSV (2016 to 2020, HAM10000, the ISIC Archive's metadata.csv):
+ * detects its layout by header and maps each row to the app's label and metadata rows, reporting every refused row as a problem.
  */
 import Papa from 'papaparse';
 import { displayId, imageKey } from '../ids.ts';
 import type { ParsedCsv, Problem } from '../types.ts';
-import { cellReader, formatOfHeader, ISIC2016_COLUMNS, looksLikeIsic2016 } from './formats.ts';
+import {
+  archiveHeader,
+  cellReader,
+  formatOfHeader,
+  ISIC2016_COLUMNS,
+  looksLikeIsic2016,
+} from './formats.ts';
 import { ROW_MAPPERS } from './rows.ts';
 
 /** A record of the file with its 1-based line (exact unless a quoted cell spans lines). */
@@ -29,7 +35,14 @@ export function parseIsicCsv(fileName: string, text: string): ParsedCsv {
     return { format: null, labels: [], metadata: [], problems: [problem('empty CSV file')] };
   }
   const headerless = looksLikeIsic2016(first.cells);
-  const format = headerless ? 'isic2016-labels' : formatOfHeader(first.cells);
+  const archive = headerless ? null : archiveHeader(first.cells);
+  if (archive === 'missing-id') {
+    const reason =
+      'this looks like an ISIC Archive metadata file, but it has no isic_id column, so its ' +
+      'rows cannot be matched to images; the file is ignored';
+    return { format: null, labels: [], metadata: [], problems: [problem(reason)] };
+  }
+  const format = headerless ? 'isic2016-labels' : (archive ?? formatOfHeader(first.cells));
   if (format === null) {
     const header = first.cells.map((cell) => cell.trim()).join(', ');
     const reason =
@@ -44,7 +57,9 @@ export function parseIsicCsv(fileName: string, text: string): ParsedCsv {
     result.problems.push(problem(`CSV syntax error${where}: ${error.message}`));
   }
   const mapper = ROW_MAPPERS[format];
-  const read = cellReader(headerless ? ISIC2016_COLUMNS : first.cells);
+  const header = headerless ? ISIC2016_COLUMNS : first.cells;
+  const read = cellReader(header);
+  const columns = new Set(header.map((name) => name.trim().toLowerCase()));
   const firstLine = new Map<string, number>();
 
   for (const { line, cells: row } of headerless ? lines : lines.slice(1)) {
@@ -68,7 +83,7 @@ export function parseIsicCsv(fileName: string, text: string): ParsedCsv {
       continue;
     }
     firstLine.set(key, line);
-    const mapped = mapper.map(cells);
+    const mapped = mapper.map(cells, columns);
     if ('refused' in mapped) {
       result.problems.push({ ...problem(`row ${id}: ${mapped.refused}; the row is ignored`), key });
       continue;

@@ -2,11 +2,12 @@
  * Maps one data row of each ISIC CSV layout to the app's label and metadata rows, or to the
  * reason the row is refused. Ids, keys and duplicates are handled by the caller.
  */
-import type { CsvFormat, LabelRow, LesionClass, MetadataRow } from '../types.ts';
+import type { CsvFormat, LabelRow, LesionClass } from '../types.ts';
+import { ARCHIVE_MAPPER } from './archiveRows.ts';
 import { ONE_HOT_2018, ONE_HOT_2019, type Cells } from './formats.ts';
+import { flag, groupOf, metadata, type MetadataFields } from './values.ts';
 
-type LabelFields = Omit<LabelRow, 'id' | 'key'>;
-type MetadataFields = Omit<MetadataRow, 'id' | 'key'>;
+export type LabelFields = Omit<LabelRow, 'id' | 'key'>;
 
 /** A row's mapping: what it gives, or why it is refused. */
 export type Mapped = { label?: LabelFields; metadata?: MetadataFields } | { refused: string };
@@ -14,51 +15,13 @@ export type Mapped = { label?: LabelFields; metadata?: MetadataFields } | { refu
 export interface RowMapper {
   /** The column that holds the image id. */
   idColumn: string;
-  map: (cells: Cells) => Mapped;
-}
-
-/** A 0/1 flag as the files write it (`0`, `1`, `0.0`, `1.0`), or null when it is neither. */
-function flag(value: string): 0 | 1 | null {
-  if (/^0(\.0+)?$/.test(value)) return 0;
-  if (/^1(\.0+)?$/.test(value)) return 1;
-  return null;
+  /** `columns`: the header's column names, trimmed and lower-cased. */
+  map: (cells: Cells, columns: ReadonlySet<string>) => Mapped;
 }
 
 const notFlag = (column: string, value: string): Mapped => ({
   refused: `${column} is "${value}", expected 0 or 1`,
 });
-
-/** Empty or `unknown` becomes null; anything else is kept as written. */
-function known(value: string): string | null {
-  return value === '' || value.toLowerCase() === 'unknown' ? null : value;
-}
-
-/** The age in years, null when empty or unknown, or a refusal reason. */
-function age(column: string, value: string): number | null | { refused: string } {
-  if (known(value) === null) return null;
-  const years = Number(value);
-  return Number.isFinite(years) && years >= 0
-    ? years
-    : { refused: `${column} is "${value}", expected an age in years` };
-}
-
-/** `{ group }` when the cell has a lesion or patient id, else nothing. */
-const groupOf = (value: string): { group?: string } => (value === '' ? {} : { group: value });
-
-/** A metadata row from the named columns, or a refusal when the age is not a number. */
-function metadata(
-  cells: Cells,
-  columns: { age: string; sex: string; site?: string; group?: string },
-): MetadataFields | { refused: string } {
-  const years = age(columns.age, cells(columns.age));
-  if (years !== null && typeof years === 'object') return years;
-  return {
-    age: years,
-    sex: known(cells(columns.sex)),
-    site: columns.site === undefined ? null : known(cells(columns.site)),
-    ...(columns.group === undefined ? {} : groupOf(cells(columns.group))),
-  };
-}
 
 /** MEL, NV and BKL (benign keratosis, which includes SK) are the app's classes; the rest are not. */
 const ONE_HOT_CLASSES: Readonly<Record<string, LesionClass>> = {
@@ -104,6 +67,8 @@ const ISIC2020_DIAGNOSES: Readonly<Record<string, LesionClass>> = {
 };
 
 export const ROW_MAPPERS: Readonly<Record<CsvFormat, RowMapper>> = {
+  'isic-archive-metadata': ARCHIVE_MAPPER,
+
   // ISIC 2016 knows only benign vs malignant: malignant is melanoma and benign is taken as nevus
   // (the benign lesions of that challenge are mostly nevi, but not all).
   'isic2016-labels': {
