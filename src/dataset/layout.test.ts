@@ -74,6 +74,44 @@ describe('classifyPath', () => {
   });
 });
 
+describe('classifyPath: an ISIC Archive gallery zip or isic-cli folder', () => {
+  it('takes the ids at the root as images and metadata.csv as a CSV', () => {
+    expect(classifyPath('isic-gallery.zip/ISIC_0024306.jpg')).toEqual({
+      kind: 'image',
+      key: 'isic_0024306',
+      id: 'ISIC_0024306',
+      split: null,
+    });
+    expect(classifyPath('isic-gallery.zip/ISIC_9000001.png')).toMatchObject({ kind: 'image' });
+    expect(classifyPath('isic-gallery.zip/metadata.csv')).toEqual({ kind: 'csv', split: null });
+  });
+
+  it('skips attribution.txt, the licence texts and isic-cli partial files without a word', () => {
+    for (const path of [
+      'isic-gallery.zip/attribution.txt',
+      'isic-gallery.zip/licenses/CC-0.txt',
+      'isic-gallery.zip/licenses/CC-BY.txt',
+      'isic-gallery.zip/licenses/CC-BY-NC.txt',
+      'download/Attribution.TXT',
+      'download/.isic-partial.ISIC_0000001.jpg',
+      'download/ISIC_0000002.jpg.isic-partial.tmp',
+    ]) {
+      expect(classifyPath(path), path).toEqual({ kind: 'ignored' });
+    }
+  });
+
+  it('lists a TIFF with the reason it is not read', () => {
+    for (const path of ['download/ISIC_0000003.tif', 'download/ISIC_0000004.TIFF']) {
+      expect(classifyPath(path), path).toEqual({
+        kind: 'unused',
+        reason: expect.stringMatching(
+          /Cloud-Optimized GeoTIFF.*over 100 megapixels|100 megapixels.*Cloud-Optimized GeoTIFF/,
+        ),
+      });
+    }
+  });
+});
+
 describe('splitFromPath', () => {
   it('takes the innermost segment that names a split', () => {
     expect(splitFromPath('Test/ISIC-2017_Training_Data')).toBe('train');

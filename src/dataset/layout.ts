@@ -22,6 +22,12 @@ const MASK = /^(.+?)_segmentation\.png$/i;
 const SUPERPIXELS = /_superpixels\.png$/i;
 const ATTRIBUTE_MASK = /_attribute_[a-z_]+\.png$/i;
 const CLUTTER_NAMES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
+/** isic-cli's download in progress (`.isic-partial.…`): a file it had not finished. */
+const ISIC_CLI_PARTIAL = /(^|\.)isic-partial\./i;
+/** The ISIC Archive's `attribution.txt` and `licenses/CC-0.txt`, `CC-BY.txt`, `CC-BY-NC.txt`. */
+const ARCHIVE_ATTRIBUTION = 'attribution.txt';
+const ARCHIVE_LICENCE_FOLDER = /^licen[cs]es$/i;
+const TIFF = /\.tiff?$/i;
 
 export function classifyPath(path: string): FileRole {
   const segments = path.split('/').filter((s) => s.length > 0);
@@ -31,9 +37,27 @@ export function classifyPath(path: string): FileRole {
     segments.some((s) => s.toLowerCase() === '__macosx') ||
     CLUTTER_NAMES.has(lower) ||
     lower.startsWith('._') ||
-    SUPERPIXELS.test(name)
+    SUPERPIXELS.test(name) ||
+    ISIC_CLI_PARTIAL.test(name)
   ) {
     return { kind: 'ignored' };
+  }
+  // The Archive's credits and licence texts: each image's licence and attribution are read from
+  // metadata.csv instead (and summed up on the page).
+  const folder = segments.at(-2) ?? '';
+  if (
+    lower === ARCHIVE_ATTRIBUTION ||
+    (ARCHIVE_LICENCE_FOLDER.test(folder) && lower.endsWith('.txt'))
+  ) {
+    return { kind: 'ignored' };
+  }
+  if (TIFF.test(name)) {
+    return {
+      kind: 'unused',
+      reason:
+        'a TIFF image: the ISIC Archive serves its images over 100 megapixels as ' +
+        'Cloud-Optimized GeoTIFF, which Lesion Lab does not read (only JPEG and PNG)',
+    };
   }
   if (lower.endsWith('.zip')) return { kind: 'zip' };
   if (lower.endsWith('.csv')) return { kind: 'csv', split: splitFromPath(path) };
