@@ -135,4 +135,43 @@ describe('summarize', () => {
     expect(summary.problems).toEqual([]);
     expect(summary.pending).toBe(1);
   });
+
+  it('counts usable images per licence, and none for a dataset without licences', () => {
+    const meta = (id: string, licence?: string) => ({
+      id,
+      key: id.toLowerCase(),
+      age: null,
+      sex: null,
+      site: null,
+      ...(licence === undefined ? {} : { licence, attribution: 'Anonymous' }),
+    });
+    const m = manifest({
+      images: {
+        isic_1: entry('ISIC_1', null),
+        isic_2: entry('ISIC_2', null),
+        isic_3: entry('ISIC_3', null),
+        isic_4: entry('ISIC_4', null),
+        isic_5: entry('ISIC_5', null),
+      },
+      labels: { isic_5: label('ISIC_5', null) },
+      metadata: {
+        isic_1: meta('ISIC_1', 'CC-BY-NC'),
+        isic_2: meta('ISIC_2', 'CC-0'),
+        isic_3: meta('ISIC_3', 'CC-BY-NC'),
+        // Stored before licences were kept: no licence field at all.
+        isic_4: meta('ISIC_4'),
+        isic_5: meta('ISIC_5', 'CC-BY'),
+      },
+    });
+    expect(summarize(m).licences).toEqual([
+      { licence: 'CC-BY-NC', count: 2 },
+      { licence: 'CC-0', count: 1 },
+      { licence: 'not given', count: 1 },
+    ]);
+    const old = manifest({
+      images: { isic_4: entry('ISIC_4', null) },
+      metadata: { isic_4: meta('ISIC_4') },
+    });
+    expect(summarize(old).licences).toEqual([]);
+  });
 });

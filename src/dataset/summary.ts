@@ -31,7 +31,17 @@ export interface DatasetSummary {
   problems: Problem[];
   /** Images an unfinished ingest did not store yet. */
   pending: number;
+  /**
+   * Usable images per licence (the ISIC Archive's `copyright_license`), most first; images whose
+   * metadata gives none count as `not given`. Empty when no image has a licence.
+   */
+  licences: { licence: string; count: number }[];
 }
+
+/** The licence of images whose metadata names none (older manifests, other releases). */
+export const NO_LICENCE = 'not given';
+/** The ISIC Archive's non-commercial licence. */
+export const NON_COMMERCIAL_LICENCE = 'CC-BY-NC';
 
 export function summarize(manifest: DatasetManifest): DatasetSummary {
   const { images, masks, labels } = manifest;
@@ -90,7 +100,23 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
       .sort((a, b) => b.count - a.count),
     problems: [...manifest.problems, ...crossFileProblems(manifest)],
     pending: Object.keys(manifest.pending).length,
+    licences: licenceCounts(manifest, rows),
   };
+}
+
+function licenceCounts(
+  manifest: DatasetManifest,
+  rows: readonly DatasetRow[],
+): { licence: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const { key } of rows) {
+    const licence = manifest.metadata[key]?.licence ?? NO_LICENCE;
+    counts.set(licence, (counts.get(licence) ?? 0) + 1);
+  }
+  if (counts.size === 0 || (counts.size === 1 && counts.has(NO_LICENCE))) return [];
+  return [...counts.entries()]
+    .map(([licence, count]) => ({ licence, count }))
+    .sort((a, b) => b.count - a.count || a.licence.localeCompare(b.licence));
 }
 
 function crossFileProblems(manifest: DatasetManifest): Problem[] {

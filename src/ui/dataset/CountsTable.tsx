@@ -1,5 +1,6 @@
 import { COUNT_COLUMNS, type DatasetSummary } from '../../dataset/summary.ts';
 import { CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
+import { LicenceSummary } from './LicenceSummary.tsx';
 
 /** Images per split and class, and how many have a ground-truth mask. */
 export function CountsTable({ summary }: { summary: DatasetSummary }) {
@@ -63,6 +64,7 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
           {leftOut.map((l) => `${l.diagnosis} ${l.count}`).join(', ')}.
         </p>
       )}
+      <LicenceSummary licences={summary.licences} />
     </div>
   );
 }
