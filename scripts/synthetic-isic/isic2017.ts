@@ -135,7 +135,12 @@ export function metadataCsv(images: readonly SyntheticImage[], seed: number): st
   return ['image_id,age_approximate,sex', ...rows].join('\n') + '\n';
 }
 
-function encodeJpeg(rgb: Uint8Array, width: number, height: number, quality: number): Uint8Array {
+export function encodeJpeg(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  quality: number,
+): Uint8Array {
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
     rgba[j] = rgb[i] as number;
@@ -153,6 +158,6 @@ function encodeGreyPng(grey: Uint8Array, width: number, height: number): Uint8Ar
   return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
 }
 
-function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
