@@ -1,7 +1,9 @@
+import { makeArchiveFixtures } from './support/archiveFixture.ts';
 import { makeFixtures, makeHamFixture } from './support/isicFixture.ts';
 
 /** Generates the e2e test data once per run (seeded: the same bytes every time). */
 export default async function globalSetup(): Promise<void> {
   await makeFixtures();
   makeHamFixture();
+  await makeArchiveFixtures();
 }

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { expect, test } from './fixtures.ts';
+import { expectProblems, waitForIngest } from './support/ingestChecks.ts';
+import { ARCHIVE, TIFF, expectedArchive, zipName } from './support/archiveFixture.ts';
+
+for (const style of ['current', 'before-2025'] as const) {
+  test(`an ISIC Archive gallery zip (${style} metadata.csv) gives exact counts per class and left-out diagnosis, a licence summary, and no problem for attribution or licences`, async ({
+    page,
+  }) => {
+    const expected = expectedArchive(style);
+    await page.goto('/');
+    await page.getByTestId('files-input').setInputFiles(join(ARCHIVE, zipName(style)));
+    await waitForIngest(page);
+
+    for (const [label, count] of Object.entries(expected.perClass)) {
+      let total = 0;
+      for (const split of ['train', 'val', 'test']) {
+        const cell = page.getByTestId(`count-${split}-${label}`);
+        total += Number(await cell.getAttribute('data-value'));
+      }
+      expect(total, label).toBe(count);
+    }
+    for (const split of ['train', 'val', 'test']) {
+      await expect(page.getByTestId(`count-${split}-unlabeled`)).toHaveAttribute('data-value', '0');
+      await expect(page.getByTestId(`count-${split}-masks`)).toHaveAttribute('data-value', '0');
+    }
+    const leftOut = page.getByTestId('left-out');
+    for (const [diagnosis, count] of expected.leftOut) {
+      await expect(leftOut).toContainText(`${diagnosis} ${count}`);
+    }
+    // Only the TIFF is listed: not attribution.txt, the licences, nor isic-cli's partial file.
+    await expectProblems(page, [[TIFF, /Cloud-Optimized GeoTIFF/]]);
+
+    const licences = page.getByTestId('licence-summary');
+    await expect(licences).toHaveAttribute('data-value', expected.licenceText);
+    expect(expected.nonCommercial).toBeGreaterThan(0);
+    await expect(licences).toHaveAttribute('data-state', 'non-commercial');
+    await expect(licences).toContainText('non-commercial use');
+
+    await page.reload();
+    await expect(page.getByTestId('licence-summary')).toHaveAttribute(
+      'data-value',
+      expected.licenceText,
+    );
+  });
+}
