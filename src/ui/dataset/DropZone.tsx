@@ -39,9 +39,10 @@ export function DropZone() {
     >
       <p className="drop-title">Drop ISIC folders or zip files here</p>
       <p className="drop-hint">
-        Images, <code>_segmentation.png</code> masks, label and metadata CSVs from ISIC 2016–2020 or
-        HAM10000. Several drops add to one dataset. Files are decoded in this browser and never
-        uploaded.
+        Images, <code>_segmentation.png</code> masks, label and metadata CSVs from ISIC 2016–2020,
+        HAM10000, or an ISIC Archive download (gallery zip or isic-cli folder with its{' '}
+        <code>metadata.csv</code>). Several drops add to one dataset. Files are decoded in this
+        browser and never uploaded.
       </p>
       <div className="drop-actions">
         <label className={running ? 'button button-disabled' : 'button'}>
