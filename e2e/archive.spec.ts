@@ -31,6 +31,14 @@ for (const style of ['current', 'before-2025'] as const) {
     // Only the TIFF is listed: not attribution.txt, the licences, nor isic-cli's partial file.
     await expectProblems(page, [[TIFF, /Cloud-Optimized GeoTIFF/]]);
 
+    // No split named: the app split every image, keeping each patient (or lesion) in one split.
+    const splitMethod = page.getByTestId('split-method');
+    await expect(splitMethod).toHaveAttribute('data-value', 'all');
+    await expect(splitMethod).toHaveAttribute('data-state', expected.grouping);
+    await expect(splitMethod).toContainText(
+      `the app split all ${Object.values(expected.perClass).reduce((a, b) => a + b, 0)} images`,
+    );
+
     const licences = page.getByTestId('licence-summary');
     await expect(licences).toHaveAttribute('data-value', expected.licenceText);
     expect(expected.nonCommercial).toBeGreaterThan(0);

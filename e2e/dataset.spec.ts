@@ -215,6 +215,11 @@ test('a HAM10000 download is split 70/15/15 by lesion, and diagnoses outside the
     melanoma += value;
   }
   expect(melanoma).toBe(6);
+  // The stage says so: every image split by the app, each lesion's photos kept together.
+  const splitMethod = page.getByTestId('split-method');
+  await expect(splitMethod).toHaveAttribute('data-value', 'all');
+  await expect(splitMethod).toHaveAttribute('data-state', 'lesion');
+  await expect(splitMethod).toContainText("each lesion's images in one split (lesion_id)");
   await expect(page.getByTestId('left-out')).toContainText('bcc 8');
   await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
 });

@@ -65,5 +65,15 @@ export function expectedArchive(style: SyntheticArchiveOptions['style']) {
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([licence, count]) => `${licence} ${count}`)
     .join(', ');
-  return { perClass, leftOut, licenceText, nonCommercial: licences.get('CC-BY-NC') ?? 0 };
+  // Each image is grouped by its patient, or by its lesion where metadata.csv gives no patient.
+  const usable = plan.filter((image) => image.diagnosis.label !== null);
+  const byPatient = usable.filter((image) => image.patientId !== '').length;
+  const grouping = byPatient === usable.length ? 'patient' : byPatient === 0 ? 'lesion' : 'mixed';
+  return {
+    perClass,
+    leftOut,
+    licenceText,
+    nonCommercial: licences.get('CC-BY-NC') ?? 0,
+    grouping,
+  };
 }

@@ -20,30 +20,36 @@ export const FULL_SPLIT: Record<Split, number> = { train: 0.7, val: 0.15, test: 
 export const CARVE_VALIDATION: Record<Split, number> = { train: 0.85, val: 0.15, test: 0 };
 
 /**
- * Assigns every item a split:
- * - no item has val or test from its folders: all are split 70 / 15 / 15;
- * - test but no val: train (and unsplit) items are split 85 / 15 into train and val;
- * - otherwise folder splits stand and unsplit items are split 70 / 15 / 15.
+ * How the splits are made:
+ * - `all`: no item has val or test from its folders, so all are split 70 / 15 / 15;
+ * - `validation`: test but no val, so train (and unsplit) items are split 85 / 15 into train and
+ *   val;
+ * - `unsplit`: folder splits stand and only items without one are split 70 / 15 / 15.
  */
+export type SplitMethod = 'all' | 'validation' | 'unsplit';
+
+export function splitMethod(items: readonly SplitItem[]): SplitMethod {
+  const present = new Set(items.map((i) => i.split));
+  if (!present.has('val') && !present.has('test')) return 'all';
+  return present.has('val') ? 'unsplit' : 'validation';
+}
+
+/** Whether the app splits `item` (seeded) under `method`, rather than keeping its folder's split. */
+export function isSeeded(item: SplitItem, method: SplitMethod): boolean {
+  if (method === 'all') return true;
+  return method === 'validation' ? item.split !== 'test' : item.split === null;
+}
+
+/** Assigns every item a split, by `splitMethod`; the seeded part is stratified and grouped. */
 export function assignSplits(items: readonly SplitItem[], seed: number): Map<string, Split> {
   const result = new Map<string, Split>();
-  const present = new Set(items.map((i) => i.split));
+  const method = splitMethod(items);
   const free: SplitItem[] = [];
-  let shares = FULL_SPLIT;
-  if (!present.has('val') && !present.has('test')) {
-    free.push(...items);
-  } else if (!present.has('val')) {
-    shares = CARVE_VALIDATION;
-    for (const item of items) {
-      if (item.split === 'test') result.set(item.key, 'test');
-      else free.push(item);
-    }
-  } else {
-    for (const item of items) {
-      if (item.split) result.set(item.key, item.split);
-      else free.push(item);
-    }
+  for (const item of items) {
+    if (isSeeded(item, method)) free.push(item);
+    else result.set(item.key, item.split as Split);
   }
+  const shares = method === 'validation' ? CARVE_VALIDATION : FULL_SPLIT;
   for (const [key, split] of stratifiedGroupSplit(free, shares, seed)) result.set(key, split);
   return result;
 }

@@ -174,4 +174,63 @@ describe('summarize', () => {
     });
     expect(summarize(old).licences).toEqual([]);
   });
+
+  it('says how the splits were made and which id kept images together where the app made them', () => {
+    const grouped = (id: string, group?: string, groupBy?: 'lesion' | 'patient') => ({
+      id,
+      key: id.toLowerCase(),
+      age: null,
+      sex: null,
+      site: null,
+      ...(group === undefined ? {} : { group }),
+      ...(groupBy === undefined ? {} : { groupBy }),
+    });
+    const images = {
+      isic_1: entry('ISIC_1', null),
+      isic_2: entry('ISIC_2', null),
+      isic_3: entry('ISIC_3', null),
+      isic_4: entry('ISIC_4', 'test'),
+    };
+    // A test split named but no validation: validation is carved from the three others.
+    const carved = summarize(
+      manifest({
+        images,
+        metadata: {
+          isic_1: grouped('ISIC_1', 'IP_1', 'patient'),
+          isic_2: grouped('ISIC_2', 'IP_1', 'patient'),
+          isic_3: grouped('ISIC_3'),
+          isic_4: grouped('ISIC_4', 'IP_2', 'patient'),
+        },
+      }),
+    );
+    expect(carved.split).toEqual({
+      method: 'validation',
+      seeded: 3,
+      groupedBy: { patient: 2, lesion: 0, unknown: 0 },
+    });
+    // No split named: all are split; a group stored before its kind was recorded is 'unknown'.
+    const all = summarize(
+      manifest({
+        images: { ...images, isic_4: entry('ISIC_4', null) },
+        metadata: {
+          isic_1: grouped('ISIC_1', 'IL_1', 'lesion'),
+          isic_2: grouped('ISIC_2', 'IL_1'),
+        },
+      }),
+    );
+    expect(all.split).toEqual({
+      method: 'all',
+      seeded: 4,
+      groupedBy: { patient: 0, lesion: 1, unknown: 1 },
+    });
+    // Folders name every split: nothing is seeded.
+    const folders = summarize(
+      manifest({ images: { isic_1: entry('ISIC_1', 'train'), isic_2: entry('ISIC_2', 'val') } }),
+    );
+    expect(folders.split).toEqual({
+      method: 'unsplit',
+      seeded: 0,
+      groupedBy: { patient: 0, lesion: 0, unknown: 0 },
+    });
+  });
 });

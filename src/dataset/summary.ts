@@ -5,8 +5,15 @@
  * another size). Pure: no storage, no pixels.
  */
 import type { DatasetManifest } from './manifest.ts';
-import { assignSplits } from './split.ts';
-import { CLASSES, SPLITS, type LesionClass, type Problem, type Split } from './types.ts';
+import { assignSplits, isSeeded, splitMethod, type SplitItem, type SplitMethod } from './split.ts';
+import {
+  CLASSES,
+  SPLITS,
+  type GroupKind,
+  type LesionClass,
+  type Problem,
+  type Split,
+} from './types.ts';
 
 export interface DatasetRow {
   key: string;
@@ -36,6 +43,19 @@ export interface DatasetSummary {
    * metadata gives none count as `not given`. Empty when no image has a licence.
    */
   licences: { licence: string; count: number }[];
+  /** How the splits were made, and what kept images together where the app made them. */
+  split: SplitSummary;
+}
+
+export interface SplitSummary {
+  method: SplitMethod;
+  /** Usable images the app split (seeded, stratified by class), rather than their folders. */
+  seeded: number;
+  /**
+   * Of those, the images kept with the others of their lesion or patient, by which id did it;
+   * `unknown` counts ids stored before their kind was recorded.
+   */
+  groupedBy: Record<GroupKind | 'unknown', number>;
 }
 
 /** The licence of images whose metadata names none (older manifests, other releases). */
@@ -59,15 +79,17 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
     leftOut.set(diagnosis, (leftOut.get(diagnosis) ?? 0) + 1);
   }
 
-  const splits = assignSplits(
-    usable.map(([key, image]) => ({
+  const items = usable.map(([key, image]) => {
+    const grouped = labels[key]?.group === undefined ? manifest.metadata[key] : labels[key];
+    return {
       key,
       split: image.folderSplit ?? labels[key]?.fileSplit ?? null,
       label: labels[key]?.label ?? null,
-      group: labels[key]?.group ?? manifest.metadata[key]?.group,
-    })),
-    manifest.splitSeed,
-  );
+      group: grouped?.group,
+      groupBy: grouped?.groupBy,
+    };
+  });
+  const splits = assignSplits(items, manifest.splitSeed);
 
   const counts = Object.fromEntries(
     SPLITS.map((s) => [
@@ -101,7 +123,20 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
     problems: [...manifest.problems, ...crossFileProblems(manifest)],
     pending: Object.keys(manifest.pending).length,
     licences: licenceCounts(manifest, rows),
+    split: splitSummary(items),
   };
+}
+
+function splitSummary(items: readonly (SplitItem & { groupBy?: GroupKind })[]): SplitSummary {
+  const method = splitMethod(items);
+  const groupedBy = { lesion: 0, patient: 0, unknown: 0 };
+  let seeded = 0;
+  for (const item of items) {
+    if (!isSeeded(item, method)) continue;
+    seeded++;
+    if (item.group !== undefined) groupedBy[item.groupBy ?? 'unknown']++;
+  }
+  return { method, seeded, groupedBy };
 }
 
 function licenceCounts(

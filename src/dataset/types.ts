@@ -44,7 +44,12 @@ export interface LabelRow {
   diagnosis: string;
   /** Lesion or patient id, where the file gives one: images of one group stay in one split. */
   group?: string;
+  /** Which id `group` is (absent in manifests stored before it was recorded). */
+  groupBy?: GroupKind;
 }
+
+/** What groups images for the split: one lesion's photos, or one patient's. */
+export type GroupKind = 'lesion' | 'patient';
 
 /** One metadata row (age, sex, site, lesion or patient group). */
 export interface MetadataRow {
@@ -55,6 +60,7 @@ export interface MetadataRow {
   sex: string | null;
   site: string | null;
   group?: string;
+  groupBy?: GroupKind;
   /** The image's licence as the ISIC Archive writes it (`CC-0`, `CC-BY`, `CC-BY-NC`), where given. */
   licence?: string;
   /** Who to credit for the image (the ISIC Archive's `attribution`), where given. */

@@ -65,7 +65,7 @@ function label(
   cells: Cells,
   columns: ReadonlySet<string>,
 ): LabelFields | { refused: string } | null {
-  const group = groupOf(cells('patient_id') || cells('lesion_id'));
+  const group = groupOf(cells, cells('patient_id') === '' ? 'lesion_id' : 'patient_id');
   const levels = ARCHIVE_DIAGNOSIS_LEVELS.map((column) => cells(column));
   const deepest = levels.filter((level) => level !== '').at(-1);
   if (deepest !== undefined) {

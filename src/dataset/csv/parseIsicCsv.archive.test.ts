@@ -100,7 +100,10 @@ describe('parseIsicCsv: ISIC Archive metadata.csv (2024 taxonomy)', () => {
         }),
       ),
     );
-    expect(result.labels.map((l) => l.group)).toEqual(['IP_0000001', 'IL_0000002']);
+    expect(result.labels.map((l) => [l.group, l.groupBy])).toEqual([
+      ['IP_0000001', 'patient'],
+      ['IL_0000002', 'lesion'],
+    ]);
     expect(result.metadata).toStrictEqual([
       {
         id: 'ISIC_0000001',
@@ -109,6 +112,7 @@ describe('parseIsicCsv: ISIC Archive metadata.csv (2024 taxonomy)', () => {
         sex: 'female',
         site: 'posterior torso',
         group: 'IP_0000001',
+        groupBy: 'patient',
         licence: 'CC-BY-NC',
         attribution: 'Anonymous',
       },
@@ -119,6 +123,7 @@ describe('parseIsicCsv: ISIC Archive metadata.csv (2024 taxonomy)', () => {
         sex: 'female',
         site: 'posterior torso',
         group: 'IL_0000002',
+        groupBy: 'lesion',
         licence: 'CC-BY',
         attribution: 'Anonymous',
       },
@@ -243,6 +248,7 @@ describe('parseIsicCsv: ISIC Archive metadata.csv before 2025 (diagnosis, benign
       sex: 'male',
       site: 'head/neck',
       group: 'IP_1',
+      groupBy: 'patient',
       licence: 'CC-0',
       attribution: 'Anonymous',
     });

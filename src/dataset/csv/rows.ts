@@ -125,7 +125,7 @@ export const ROW_MAPPERS: Readonly<Record<CsvFormat, RowMapper>> = {
         group: 'lesion_id',
       });
       if ('refused' in meta) return meta;
-      return { label: { label, diagnosis: dx, ...groupOf(cells('lesion_id')) }, metadata: meta };
+      return { label: { label, diagnosis: dx, ...groupOf(cells, 'lesion_id') }, metadata: meta };
     },
   },
 
@@ -162,7 +162,7 @@ export const ROW_MAPPERS: Readonly<Record<CsvFormat, RowMapper>> = {
       if ('refused' in meta) return meta;
       const label = target === 1 ? 'melanoma' : (ISIC2020_DIAGNOSES[written.toLowerCase()] ?? null);
       const diagnosis = target === 1 ? 'melanoma' : written || 'unknown';
-      return { label: { label, diagnosis, ...groupOf(cells('patient_id')) }, metadata: meta };
+      return { label: { label, diagnosis, ...groupOf(cells, 'patient_id') }, metadata: meta };
     },
   },
 };

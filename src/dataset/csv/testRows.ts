@@ -1,5 +1,9 @@
 /** Shared builders for the parseIsicCsv tests. */
-import type { LabelRow, MetadataRow } from '../types.ts';
+import type { GroupKind, LabelRow, MetadataRow } from '../types.ts';
+
+/** The group fields of a row: ISIC's patient ids start `IP_`, its lesion ids anything else. */
+const grouped = (group?: string): { group?: string; groupBy?: GroupKind } =>
+  group === undefined ? {} : { group, groupBy: group.startsWith('IP_') ? 'patient' : 'lesion' };
 
 export const F = 'labels.csv';
 export const csv = (...lines: string[]): string => lines.join('\n') + '\n';
@@ -18,7 +22,7 @@ export const label = (
   key: id.toLowerCase(),
   label,
   diagnosis,
-  ...(group === undefined ? {} : { group }),
+  ...grouped(group),
 });
 export const meta = (
   id: string,
@@ -32,5 +36,5 @@ export const meta = (
   age,
   sex,
   site,
-  ...(group === undefined ? {} : { group }),
+  ...grouped(group),
 });

@@ -1,5 +1,5 @@
 /** Cell values as the ISIC CSVs write them: flags, unknowns, ages, lesion or patient groups. */
-import type { MetadataRow } from '../types.ts';
+import type { GroupKind, MetadataRow } from '../types.ts';
 import type { Cells } from './formats.ts';
 
 export type MetadataFields = Omit<MetadataRow, 'id' | 'key'>;
@@ -25,14 +25,23 @@ export function age(column: string, value: string): number | null | { refused: s
     : { refused: `${column} is "${value}", expected an age in years` };
 }
 
-/** `{ group }` when the cell has a lesion or patient id, else nothing. */
-export const groupOf = (value: string): { group?: string } =>
-  value === '' ? {} : { group: value };
+/** The id columns that group images, and what each groups by. */
+export const GROUP_COLUMNS = { lesion_id: 'lesion', patient_id: 'patient' } as const;
+export type GroupColumn = keyof typeof GROUP_COLUMNS;
+
+/** `{ group, groupBy }` when the row has an id in `column`, else nothing. */
+export function groupOf(
+  cells: Cells,
+  column: GroupColumn,
+): { group?: string; groupBy?: GroupKind } {
+  const value = cells(column);
+  return value === '' ? {} : { group: value, groupBy: GROUP_COLUMNS[column] };
+}
 
 /** A metadata row from the named columns, or a refusal when the age is not a number. */
 export function metadata(
   cells: Cells,
-  columns: { age: string; sex: string; site?: string; group?: string },
+  columns: { age: string; sex: string; site?: string; group?: GroupColumn },
 ): MetadataFields | { refused: string } {
   const years = age(columns.age, cells(columns.age));
   if (years !== null && typeof years === 'object') return years;
@@ -40,6 +49,6 @@ export function metadata(
     age: years,
     sex: known(cells(columns.sex)),
     site: columns.site === undefined ? null : known(cells(columns.site)),
-    ...(columns.group === undefined ? {} : groupOf(cells(columns.group))),
+    ...(columns.group === undefined ? {} : groupOf(cells, columns.group)),
   };
 }

@@ -1,6 +1,7 @@
 import { COUNT_COLUMNS, type DatasetSummary } from '../../dataset/summary.ts';
 import { CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
 import { LicenceSummary } from './LicenceSummary.tsx';
+import { grouping, splitText } from './splitText.ts';
 
 /** Images per split and class, and how many have a ground-truth mask. */
 export function CountsTable({ summary }: { summary: DatasetSummary }) {
@@ -64,6 +65,14 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
           {leftOut.map((l) => `${l.diagnosis} ${l.count}`).join(', ')}.
         </p>
       )}
+      <p
+        className="muted"
+        data-testid="split-method"
+        data-value={summary.split.method}
+        data-state={grouping(summary.split)}
+      >
+        {splitText(summary.split)}
+      </p>
       <LicenceSummary licences={summary.licences} />
     </div>
   );
