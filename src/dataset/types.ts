@@ -76,7 +76,9 @@ export type CsvFormat =
   | 'isic2019-labels'
   | 'isic2019-metadata'
   | 'isic2020-labels'
-  | 'isic-archive-metadata';
+  | 'isic-archive-metadata'
+  | 'isic2024-metadata'
+  | 'isic2024-groundtruth';
 
 export interface ParsedCsv {
   /** The recognised layout, or null when the header is unknown (then `problems` says so). */

@@ -3,13 +3,16 @@
  * attribution, lesion and patient ids, age, sex, site and diagnosis. Since 2024 the diagnosis is
  * hierarchical, one level per column (`diagnosis_1` Benign / Malignant / Indeterminate, then
  * `diagnosis_2` … `diagnosis_5`); older downloads have `diagnosis` and `benign_malignant`. Both
- * are read. docs/formats.md has the mapping table.
+ * are read. ISIC 2024's `train-metadata.csv` and Supplement are the same export with the levels
+ * named `iddx_1` … `iddx_5` (its `target`, any malignancy, is never the class). docs/formats.md has
+ * the mapping table.
  */
-import type { LesionClass } from '../types.ts';
 import type { Cells } from './formats.ts';
 import type { LabelFields, Mapped, RowMapper } from './rows.ts';
+import { flatClass, hierarchicalClass } from './diagnoses.ts';
 import { groupOf, metadata } from './values.ts';
 
+/** The diagnosis levels' columns: the Archive's, and ISIC 2024's (train-metadata.csv, Supplement). */
 export const ARCHIVE_DIAGNOSIS_LEVELS = [
   'diagnosis_1',
   'diagnosis_2',
@@ -17,48 +20,13 @@ export const ARCHIVE_DIAGNOSIS_LEVELS = [
   'diagnosis_4',
   'diagnosis_5',
 ] as const;
-
-const MELANOMA_2 = 'malignant melanocytic proliferations (melanoma)';
-const BENIGN_MELANOCYTIC_2 = 'benign melanocytic proliferations';
-const BENIGN_EPIDERMAL_2 = 'benign epidermal proliferations';
-
-/**
- * The benign keratosis-like lesions, taken as seborrheic keratosis as the app takes ISIC 2018 and
- * 2019's BKL and HAM10000's bkl (which are exactly these): pigmented benign keratosis, solar
- * lentigo and lichen planus-like keratosis, by their `diagnosis_3` (2024 taxonomy) or their
- * `diagnosis` (older downloads).
- */
-const BENIGN_KERATOSIS_LIKE = new Set([
-  'pigmented benign keratosis',
-  'solar lentigo',
-  'lichen planus like keratosis',
-  'lichenoid keratosis',
-]);
-
-/** The 2024 taxonomy's levels to a class: null is a diagnosis outside the three (left out). */
-function hierarchicalClass(levels: readonly string[]): LesionClass | null {
-  const [, second = '', third = ''] = levels.map((level) => level.toLowerCase());
-  if (second === MELANOMA_2) return 'melanoma';
-  if (second === BENIGN_MELANOCYTIC_2 && third === 'nevus') return 'nevus';
-  if (second === BENIGN_EPIDERMAL_2 && third === 'seborrheic keratosis') {
-    return 'seborrheic_keratosis';
-  }
-  // A collision ("Collision - …" at diagnosis_2) has no single class and stays left out.
-  if (second.startsWith('collision')) return null;
-  if (BENIGN_KERATOSIS_LIKE.has(third)) return 'seborrheic_keratosis';
-  return null;
-}
-
-/** The older downloads' `diagnosis` to a class: null is a diagnosis outside the three. */
-function flatClass(diagnosis: string): LesionClass | null {
-  const word = diagnosis.toLowerCase();
-  if (word === 'melanoma') return 'melanoma';
-  if (word === 'nevus') return 'nevus';
-  if (word === 'seborrheic keratosis' || BENIGN_KERATOSIS_LIKE.has(word)) {
-    return 'seborrheic_keratosis';
-  }
-  return null;
-}
+export const ISIC2024_DIAGNOSIS_LEVELS = [
+  'iddx_1',
+  'iddx_2',
+  'iddx_3',
+  'iddx_4',
+  'iddx_5',
+] as const;
 
 /** The diagnosis of a row, or nothing when the file has no diagnosis column at all. */
 function label(
@@ -66,10 +34,12 @@ function label(
   columns: ReadonlySet<string>,
 ): LabelFields | { refused: string } | null {
   const group = groupOf(cells, cells('patient_id') === '' ? 'lesion_id' : 'patient_id');
-  const levels = ARCHIVE_DIAGNOSIS_LEVELS.map((column) => cells(column));
+  const levelColumns = columns.has('iddx_1') ? ISIC2024_DIAGNOSIS_LEVELS : ARCHIVE_DIAGNOSIS_LEVELS;
+  const levels = levelColumns.map((column) => cells(column));
   const deepest = levels.filter((level) => level !== '').at(-1);
   if (deepest !== undefined) {
-    return { label: hierarchicalClass(levels), diagnosis: deepest, ...group };
+    const mapped = hierarchicalClass(levels, levelColumns);
+    return 'refused' in mapped ? mapped : { label: mapped.label, diagnosis: deepest, ...group };
   }
   const diagnosis = cells('diagnosis');
   const benignMalignant = cells('benign_malignant').toLowerCase();
@@ -81,7 +51,7 @@ function label(
     return { label, diagnosis, ...group };
   }
   const hasDiagnosis =
-    ARCHIVE_DIAGNOSIS_LEVELS.some((column) => columns.has(column)) ||
+    levelColumns.some((column) => columns.has(column)) ||
     columns.has('diagnosis') ||
     columns.has('benign_malignant');
   if (!hasDiagnosis) return null;

@@ -45,23 +45,29 @@ const LAYOUTS: readonly Layout[] = [
     // The v2 ground truth (ISIC_2020_Training_GroundTruth_v2.csv) adds lesion_id.
     optional: ['lesion_id'],
   },
+  // ISIC_2024_Training_GroundTruth.csv: `malignant` is any malignancy, not a class.
+  { format: 'isic2024-groundtruth', required: ['isic_id', 'malignant'] },
 ];
 
 /**
  * The ISIC Archive's `metadata.csv` has no fixed set of columns: `isic_id,attribution,
  * copyright_license`, then only the fields some image has, sorted by name. It is told by
- * `isic_id` with one of the columns only the Archive writes. `missing-id`: the Archive's columns
- * without `isic_id`, so no row can be matched to an image.
+ * `isic_id` with one of the columns only the Archive writes. ISIC 2024's `train-metadata.csv`
+ * (55 columns) and `ISIC_2024_Training_Supplement.csv` are Archive exports too, told by their
+ * `iddx_*` diagnosis levels. `missing-id`: the Archive's columns without `isic_id`, so no row can
+ * be matched to an image.
  */
 const ARCHIVE_COLUMNS = ['attribution', 'copyright_license', 'diagnosis_1', 'benign_malignant'];
+const ISIC2024_COLUMNS = ['iddx_full', 'iddx_1'];
 
 export function archiveHeader(
   header: readonly string[],
-): 'isic-archive-metadata' | 'missing-id' | null {
+): 'isic-archive-metadata' | 'isic2024-metadata' | 'missing-id' | null {
   const names = new Set(header.map(normalise));
-  if (!ARCHIVE_COLUMNS.some((name) => names.has(name))) return null;
-  if (names.has('isic_id')) return 'isic-archive-metadata';
-  return names.has('copyright_license') ? 'missing-id' : null;
+  const isic2024 = ISIC2024_COLUMNS.some((name) => names.has(name));
+  if (!isic2024 && !ARCHIVE_COLUMNS.some((name) => names.has(name))) return null;
+  if (names.has('isic_id')) return isic2024 ? 'isic2024-metadata' : 'isic-archive-metadata';
+  return names.has('copyright_license') || isic2024 ? 'missing-id' : null;
 }
 
 /** The ISIC 2016 files have no header: each row is `ISIC_0000000,benign` (or `,0.0`). */

@@ -52,11 +52,7 @@ describe('parseIsicCsv: ISIC Archive metadata.csv (2024 taxonomy)', () => {
           'Benign epidermal proliferations',
           'Pigmented benign keratosis',
         ]),
-        row('ISIC_0000006', [
-          'Benign',
-          'Flat melanotic pigmentations - not melanocytic nevus',
-          'Solar lentigo',
-        ]),
+        row('ISIC_0000006', ['Benign', 'Benign epidermal proliferations', 'Solar lentigo']),
         row('ISIC_0000007', [
           'Malignant',
           'Malignant adnexal epithelial proliferations - Follicular',
@@ -80,6 +76,37 @@ describe('parseIsicCsv: ISIC Archive metadata.csv (2024 taxonomy)', () => {
       label('ISIC_0000008', null, 'Collision - Only benign proliferations'),
       label('ISIC_0000009', null, 'Indeterminate'),
       label('ISIC_0000010', null, 'Benign'),
+    ]);
+  });
+
+  it('refuses a level the ISIC taxonomy does not have, naming the column and the value', () => {
+    const result = parseIsicCsv(
+      F,
+      csv(
+        header,
+        row('ISIC_0000001', ['Benign', 'Benign fantasy proliferations', 'Nevus']),
+        row('ISIC_0000002', ['Malignant', 'Benign melanocytic proliferations', 'Nevus']),
+        row('ISIC_0000003', ['Probably fine']),
+        row('ISIC_0000004', ['benign', 'benign melanocytic proliferations', 'nevus']),
+      ),
+    );
+    expect(result.labels).toStrictEqual([label('ISIC_0000004', 'nevus', 'nevus')]);
+    expect(result.problems.map((p) => [p.key, p.reason])).toEqual([
+      [
+        'isic_0000001',
+        'row ISIC_0000001: diagnosis_2 is "Benign fantasy proliferations", which the ISIC ' +
+          'diagnosis taxonomy does not have under "Benign"; the row is ignored',
+      ],
+      [
+        'isic_0000002',
+        'row ISIC_0000002: diagnosis_2 is "Benign melanocytic proliferations", which the ISIC ' +
+          'diagnosis taxonomy does not have under "Malignant"; the row is ignored',
+      ],
+      [
+        'isic_0000003',
+        'row ISIC_0000003: diagnosis_1 is "Probably fine", which is not a first level of the ' +
+          'ISIC diagnosis taxonomy (Benign, Malignant, Indeterminate); the row is ignored',
+      ],
     ]);
   });
 

@@ -178,6 +178,8 @@ describe('parseIsicCsv: ISIC 2020', () => {
         'ISIC_0078712,IP_2244826,male,,torso,nevus,benign,0',
         'ISIC_0080817,IP_4248414,male,60.0,,seborrheic keratosis,benign,0',
         'ISIC_0082543,IP_3417425,female,40.0,torso,lentigo NOS,benign,0',
+        'ISIC_0082544,IP_3417425,female,40.0,torso,solar lentigo,benign,0',
+        'ISIC_0082545,IP_3417425,female,40.0,torso,lichenoid keratosis,benign,0',
       ),
     );
     expect(result.format).toBe('isic2020-labels');
@@ -188,6 +190,9 @@ describe('parseIsicCsv: ISIC 2020', () => {
       label('ISIC_0078712', 'nevus', 'nevus', 'IP_2244826'),
       label('ISIC_0080817', 'seborrheic_keratosis', 'seborrheic keratosis', 'IP_4248414'),
       label('ISIC_0082543', null, 'lentigo NOS', 'IP_3417425'),
+      // Benign keratosis-like, as the Archive's and HAM10000's bkl are taken.
+      label('ISIC_0082544', 'seborrheic_keratosis', 'solar lentigo', 'IP_3417425'),
+      label('ISIC_0082545', 'seborrheic_keratosis', 'lichenoid keratosis', 'IP_3417425'),
     ]);
     expect(result.metadata).toStrictEqual([
       meta('ISIC_2637011', 45, 'male', 'head/neck', 'IP_7279968'),
@@ -196,6 +201,8 @@ describe('parseIsicCsv: ISIC 2020', () => {
       meta('ISIC_0078712', null, 'male', 'torso', 'IP_2244826'),
       meta('ISIC_0080817', 60, 'male', null, 'IP_4248414'),
       meta('ISIC_0082543', 40, 'female', 'torso', 'IP_3417425'),
+      meta('ISIC_0082544', 40, 'female', 'torso', 'IP_3417425'),
+      meta('ISIC_0082545', 40, 'female', 'torso', 'IP_3417425'),
     ]);
     expect(result.problems).toEqual([]);
   });

@@ -4,6 +4,7 @@
  */
 import type { CsvFormat, LabelRow, LesionClass } from '../types.ts';
 import { ARCHIVE_MAPPER } from './archiveRows.ts';
+import { flatClass } from './diagnoses.ts';
 import { ONE_HOT_2018, ONE_HOT_2019, type Cells } from './formats.ts';
 import { flag, groupOf, metadata, type MetadataFields } from './values.ts';
 
@@ -61,13 +62,18 @@ const HAM10000_DX: Readonly<Record<string, LesionClass | null>> = {
   vasc: null,
 };
 
-const ISIC2020_DIAGNOSES: Readonly<Record<string, LesionClass>> = {
-  nevus: 'nevus',
-  'seborrheic keratosis': 'seborrheic_keratosis',
-};
-
 export const ROW_MAPPERS: Readonly<Record<CsvFormat, RowMapper>> = {
   'isic-archive-metadata': ARCHIVE_MAPPER,
+  'isic2024-metadata': ARCHIVE_MAPPER,
+
+  // `malignant` (1 for melanoma, basal and squamous cell carcinoma alike) names no class: the
+  // class comes from the Supplement's iddx_* levels. The flag is still checked.
+  'isic2024-groundtruth': {
+    idColumn: 'isic_id',
+    map(cells) {
+      return flag(cells('malignant')) === null ? notFlag('malignant', cells('malignant')) : {};
+    },
+  },
 
   // ISIC 2016 knows only benign vs malignant: malignant is melanoma and benign is taken as nevus
   // (the benign lesions of that challenge are mostly nevi, but not all).
@@ -160,7 +166,7 @@ export const ROW_MAPPERS: Readonly<Record<CsvFormat, RowMapper>> = {
         group: 'patient_id',
       });
       if ('refused' in meta) return meta;
-      const label = target === 1 ? 'melanoma' : (ISIC2020_DIAGNOSES[written.toLowerCase()] ?? null);
+      const label = target === 1 ? 'melanoma' : flatClass(written);
       const diagnosis = target === 1 ? 'melanoma' : written || 'unknown';
       return { label: { label, diagnosis, ...groupOf(cells, 'patient_id') }, metadata: meta };
     },
