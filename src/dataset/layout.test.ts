@@ -110,6 +110,23 @@ describe('classifyPath: an ISIC Archive gallery zip or isic-cli folder', () => {
       });
     }
   });
+
+  it('recognises ISIC 2024 HDF5 image files, and the JPEG folder beside them', () => {
+    expect(classifyPath('isic-2024-challenge/train-image.hdf5')).toEqual({
+      kind: 'hdf5',
+      split: 'train',
+    });
+    expect(classifyPath('isic-2024-challenge/test-image.H5')).toEqual({
+      kind: 'hdf5',
+      split: 'test',
+    });
+    expect(classifyPath('isic-2024-challenge/train-image/image/ISIC_0015670.jpg')).toEqual({
+      kind: 'image',
+      key: 'isic_0015670',
+      id: 'ISIC_0015670',
+      split: 'train',
+    });
+  });
 });
 
 describe('splitFromPath', () => {

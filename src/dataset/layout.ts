@@ -12,6 +12,8 @@ export type FileRole =
   | { kind: 'mask'; key: string; id: string; split: Split | null }
   | { kind: 'csv'; split: Split | null }
   | { kind: 'zip' }
+  /** ISIC 2024's `train-image.hdf5`: images read by the ids of the metadata CSV's rows. */
+  | { kind: 'hdf5'; split: Split | null }
   /** Known clutter, skipped without a word: `__MACOSX/`, `.DS_Store`, superpixel maps... */
   | { kind: 'ignored' }
   /** Anything else: listed for the person with the reason it is not used. */
@@ -28,6 +30,7 @@ const ISIC_CLI_PARTIAL = /(^|\.)isic-partial\./i;
 const ARCHIVE_ATTRIBUTION = 'attribution.txt';
 const ARCHIVE_LICENCE_FOLDER = /^licen[cs]es$/i;
 const TIFF = /\.tiff?$/i;
+const HDF5 = /\.(hdf5|h5)$/i;
 
 export function classifyPath(path: string): FileRole {
   const segments = path.split('/').filter((s) => s.length > 0);
@@ -60,6 +63,7 @@ export function classifyPath(path: string): FileRole {
     };
   }
   if (lower.endsWith('.zip')) return { kind: 'zip' };
+  if (HDF5.test(name)) return { kind: 'hdf5', split: splitFromPath(path) };
   if (lower.endsWith('.csv')) return { kind: 'csv', split: splitFromPath(path) };
 
   const split = splitFromPath(segments.slice(0, -1).join('/'));
@@ -83,7 +87,8 @@ export function classifyPath(path: string): FileRole {
   }
   return {
     kind: 'unused',
-    reason: 'not an image (.jpg, .png), a lesion mask, an ISIC label CSV or a zip archive',
+    reason:
+      'not an image (.jpg, .png), a lesion mask, an ISIC label CSV, an ISIC 2024 HDF5 image file or a zip archive',
   };
 }
 

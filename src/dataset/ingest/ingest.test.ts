@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deleteDataset, loadManifest, saveManifest } from '../storage.ts';
 import { runIngest } from './ingest.ts';
 import type { DroppedItem } from './sources.ts';
+import { hdf5, standInWorkerFs } from './testHdf5.ts';
 
 const CSV = 'ISIC-2017_Training_Part3_GroundTruth.csv';
 const labels = (rows: [string, number, number][]) =>
@@ -82,5 +83,70 @@ describe('the dataset revision', () => {
       128,
     );
     expect(await loadManifest()).toMatchObject({ revision: 0, storedSize: 128 });
+  });
+});
+
+describe('an ISIC 2024 train-image.hdf5', () => {
+  beforeAll(standInWorkerFs);
+  beforeEach(() => deleteDataset());
+
+  const metadata = [
+    'isic_id,patient_id,iddx_full,iddx_1,iddx_2,iddx_3',
+    'ISIC_0000001,IP_1,Benign::Benign melanocytic proliferations::Nevus,Benign,Benign melanocytic proliferations,Nevus',
+    'ISIC_0000002,IP_1,Benign,Benign,,',
+    'ISIC_0000003,IP_2,Benign,Benign,,',
+    'ISIC_0000004,IP_2,Malignant::Malignant melanocytic proliferations (Melanoma),Malignant,Malignant melanocytic proliferations (Melanoma),',
+  ].join('\n');
+  const csv = { path: 'isic-2024-challenge/train-metadata.csv', file: new Blob([metadata]) };
+  const path = 'isic-2024-challenge/train-image.hdf5';
+
+  it('looks up each row’s image; a corrupt JPEG is named; left out images are not decoded', async () => {
+    const file = await hdf5({
+      ISIC_0000001: new Uint8Array([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]),
+      ISIC_0000002: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+      ISIC_0000009: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+    });
+    const result = await ingest([csv, { path, file }]);
+    expect(result).toMatchObject({ images: 0, leftOut: 1, labelRows: 4 });
+    const manifest = await loadManifest();
+    expect(manifest?.refused).toEqual({ isic_0000001: `${path}/ISIC_0000001` });
+    expect(manifest?.leftOut).toEqual({ isic_0000002: `${path}/ISIC_0000002` });
+    expect(manifest?.problems.map((p) => p.file)).toEqual([`${path}/ISIC_0000001`]);
+    // ISIC_0000004 (melanoma) is not in the file: the Dataset stage names the row without image.
+    expect(manifest?.pending).toEqual({});
+  });
+
+  it('says an HDF5 file needs its metadata CSV, and names a file that is not HDF5', async () => {
+    const file = await hdf5({ ISIC_0000002: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) });
+    await ingest([
+      { path, file },
+      { path: 'other.h5', file: new Blob(['not hdf5 at all']) },
+    ]);
+    const manifest = await loadManifest();
+    expect(manifest?.problems).toEqual([
+      {
+        file: path,
+        reason:
+          'no metadata CSV names its images: an HDF5 file of ISIC 2024 images is read by the ' +
+          'isic_id of each row of train-metadata.csv (or of the challenge Supplement); drop the ' +
+          'CSV with it, or before it',
+      },
+      {
+        file: 'other.h5',
+        reason:
+          'no metadata CSV names its images: an HDF5 file of ISIC 2024 images is read by the isic_id of each row of train-metadata.csv (or of the challenge Supplement); drop the CSV with it, or before it',
+      },
+    ]);
+    // With the CSV stored by the first drop, the HDF5 alone is enough.
+    await ingest([csv]);
+    await ingest([
+      { path, file },
+      { path: 'other.h5', file: new Blob(['not hdf5 at all']) },
+    ]);
+    const after = await loadManifest();
+    expect(after?.leftOut).toEqual({ isic_0000002: `${path}/ISIC_0000002` });
+    expect(after?.problems).toEqual([
+      { file: 'other.h5', reason: 'not an HDF5 file: it does not start with the HDF5 signature' },
+    ]);
   });
 });

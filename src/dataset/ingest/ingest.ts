@@ -1,6 +1,7 @@
 /**
  * One ingest: dropped files in, stored dataset out. Label and metadata CSVs are read first, so
- * images of diagnoses outside the three classes need not be decoded; then images and masks are
+ * images of diagnoses outside the three classes need not be decoded, and so that the images of an
+ * HDF5 file (ISIC 2024) can be looked up by the rows' ids; then images and masks are
  * decoded two at a time and stored, each record before the manifest that lists it. A bad file
  * becomes a problem and the rest goes on; a full disk stops the ingest with everything finished
  * kept. Runs in the ingest worker.
@@ -21,6 +22,7 @@ import { BatchWriter, type Decoded } from './batchWriter.ts';
 import { decodeImage, decodeMask } from './decode.ts';
 import { DecodeError } from './imageHeader.ts';
 import type { IngestParams, IngestProgress, IngestResult } from './protocol.ts';
+import { hdf5Sources } from './hdf5Sources.ts';
 import { expandSources, type SourceFile } from './sources.ts';
 
 /** Decodes in flight at once: enough to keep the decoder busy while a record is written. */
@@ -88,6 +90,7 @@ export async function runIngest(
     current: '',
   });
   const expanded = await expandSources(params.items);
+  let closeHdf5: () => void = () => undefined;
   try {
     for (const folder of params.emptyFolders)
       addProblem(manifest, { file: folder, reason: 'the folder is empty' });
@@ -102,11 +105,31 @@ export async function runIngest(
         jobs.push({ kind: role.kind, file, key: role.key, id: role.id, split: role.split });
       else if (role.kind === 'unused')
         addProblem(manifest, { file: file.path, reason: role.reason });
-      // 'zip' cannot occur: expandSources opened every zip and reported zips inside zips.
+      // 'zip' and 'hdf5' cannot occur: expandSources opened every zip and set HDF5 files apart.
     }
 
     for (const { file, split } of csvs) {
       result.labelRows += await readCsv(manifest, file, split);
+    }
+
+    // HDF5 images are looked up by the ids the rows give, so only after every CSV is read.
+    if (expanded.hdf5.length > 0) {
+      const ids = rowIds(manifest);
+      const found = await hdf5Sources(expanded.hdf5, ids, signal, (looked, total, path) =>
+        report({
+          phase: 'reading',
+          done: looked,
+          total,
+          imagesPerSecond: 0,
+          secondsLeft: null,
+          current: path,
+        }),
+      );
+      closeHdf5 = found.close;
+      // Each file's earlier problems (say, no CSV then) are replaced by what this read found.
+      for (const item of expanded.hdf5) clearProblemsOf(manifest, item.path);
+      for (const problem of found.problems) addProblem(manifest, problem);
+      for (const image of found.images) jobs.push({ kind: 'image', ...image });
     }
 
     const todo = jobs.filter((job) => {
@@ -181,10 +204,20 @@ export async function runIngest(
   } finally {
     touch(manifest, trainingContent(manifest) !== content);
     await saveManifest(manifest);
+    closeHdf5();
     await expanded.close();
   }
   result.seconds = (performance.now() - started) / 1000;
   return result;
+}
+
+/** The image ids of every label and metadata row, each once (the ids HDF5 images go by). */
+function rowIds(manifest: DatasetManifest): string[] {
+  const ids = new Map<string, string>();
+  for (const rows of [manifest.labels, manifest.metadata]) {
+    for (const [key, row] of Object.entries(rows)) if (!ids.has(key)) ids.set(key, row.id);
+  }
+  return [...ids.values()];
 }
 
 /** Reads one CSV into the manifest; returns the number of label rows taken. */

@@ -6,9 +6,12 @@
 import { BlobReader, BlobWriter, ZipReader, configure, type FileEntry } from '@zip.js/zip.js';
 import type { Problem } from '../types.ts';
 import { errorText } from '../../lib/errorText.ts';
+import { classifyPath } from '../layout.ts';
 
 // zip.js would start workers of its own from blob: URLs; this already runs in a worker.
 configure({ useWebWorkers: false });
+
+const isHdf5 = (path: string) => classifyPath(path).kind === 'hdf5';
 
 /** A file the person dropped, with the path it was dropped as (folder-relative). */
 export interface DroppedItem {
@@ -25,6 +28,8 @@ export interface SourceFile {
 
 export interface Expanded {
   files: SourceFile[];
+  /** HDF5 files, read in place once the CSVs say which ids to look up (see hdf5Sources.ts). */
+  hdf5: DroppedItem[];
   problems: Problem[];
   /** Close the zips once their entries are read. */
   close: () => Promise<void>;
@@ -32,9 +37,14 @@ export interface Expanded {
 
 export async function expandSources(items: readonly DroppedItem[]): Promise<Expanded> {
   const files: SourceFile[] = [];
+  const hdf5: DroppedItem[] = [];
   const problems: Problem[] = [];
   const readers: ZipReader<Blob>[] = [];
   for (const item of items) {
+    if (isHdf5(item.path)) {
+      hdf5.push(item);
+      continue;
+    }
     if (!/\.zip$/i.test(item.path)) {
       files.push({ path: item.path, size: item.file.size, read: () => Promise.resolve(item.file) });
       continue;
@@ -63,6 +73,15 @@ export async function expandSources(items: readonly DroppedItem[]): Promise<Expa
         });
         continue;
       }
+      if (isHdf5(fileEntry.filename)) {
+        problems.push({
+          file: path,
+          reason:
+            'an HDF5 file inside a zip is not read: HDF5 is read in place, which needs the file ' +
+            'itself; extract it and drop the .hdf5 file (or drop the JPEG folder, train-image/image/)',
+        });
+        continue;
+      }
       files.push({
         path,
         size: fileEntry.uncompressedSize,
@@ -72,6 +91,7 @@ export async function expandSources(items: readonly DroppedItem[]): Promise<Expa
   }
   return {
     files,
+    hdf5,
     problems,
     close: async () => {
       await Promise.all(readers.map((r) => r.close()));
