@@ -4,7 +4,7 @@ import { expectProblems, waitForIngest } from './support/ingestChecks.ts';
 import { ARCHIVE, TIFF, expectedArchive, zipName } from './support/archiveFixture.ts';
 
 for (const style of ['current', 'before-2025'] as const) {
-  test(`an ISIC Archive gallery zip (${style} metadata.csv) gives exact counts per class and left-out diagnosis, a licence summary, and no problem for attribution or licences`, async ({
+  test(`an ISIC Archive gallery zip (${style} metadata.csv) gives exact counts per class and left-out diagnosis, a licence summary, each tile's licence and attribution, and no problem for attribution or licences`, async ({
     page,
   }) => {
     const expected = expectedArchive(style);
@@ -45,10 +45,47 @@ for (const style of ['current', 'before-2025'] as const) {
     await expect(licences).toHaveAttribute('data-state', 'non-commercial');
     await expect(licences).toContainText('non-commercial use');
 
+    // Each gallery tile shows its image's licence and who to credit; CC-BY-NC ones are marked.
+    const tiles = page.getByTestId('gallery-tile');
+    await expect(tiles).toHaveCount(expected.credits.length);
+    await expect(
+      page.locator('[data-testid="tile-licence"][data-state="non-commercial"]'),
+    ).toHaveCount(expected.nonCommercial);
+    const nonCommercial = expected.credits.find((c) => c.licence === 'CC-BY-NC');
+    // The Archive writes a TAB before an attribution starting with @; the page shows it without.
+    const atSign = expected.credits.find((c) => c.attribution.startsWith('@'));
+    const open = expected.credits.find((c) => c.licence !== 'CC-BY-NC');
+    for (const credit of [nonCommercial, atSign, open]) {
+      if (!credit) throw new Error('the fixture lacks an image the test needs');
+      const tile = page.locator(`[data-testid="gallery-tile"][data-id="${credit.id}"]`);
+      const badge = tile.getByTestId('tile-licence');
+      await expect(badge).toHaveAttribute('data-value', credit.licence);
+      await expect(badge).toHaveText(credit.licence);
+      await expect(badge).toHaveAttribute(
+        'data-state',
+        credit.licence === 'CC-BY-NC' ? 'non-commercial' : 'open',
+      );
+      await expect(tile.getByTestId('tile-attribution')).toHaveAttribute(
+        'data-value',
+        credit.attribution,
+      );
+      const title = await tile.getAttribute('title');
+      expect(title).toContain(`Licence: ${credit.licence}`);
+      expect(title).toContain(`Credit: ${credit.attribution}`);
+      if (credit.licence === 'CC-BY-NC') expect(title).toContain('non-commercial use only');
+    }
+
     await page.reload();
     await expect(page.getByTestId('licence-summary')).toHaveAttribute(
       'data-value',
       expected.licenceText,
     );
+    if (nonCommercial) {
+      await expect(
+        page
+          .locator(`[data-testid="gallery-tile"][data-id="${nonCommercial.id}"]`)
+          .getByTestId('tile-licence'),
+      ).toHaveAttribute('data-value', 'CC-BY-NC');
+    }
   });
 }

@@ -85,13 +85,18 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
   ) as {
     val: SplitMetrics;
   };
-  expect(csv.split('\n')[0]).toBe('image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis');
+  expect(csv.split('\n')[0]).toBe(
+    'image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis,licence,attribution',
+  );
   expect(metrics.val.melanoma_auc).toBe(auc);
   expect(metrics.val.confusion).toEqual(matrix);
   expect(metrics.val.threshold).toBeCloseTo(threshold, 10);
   expect(metrics.val.melanoma_f1).toBe(await value(page, 'f1-melanoma'));
   const [predictions] = parsePredictionsCsv(csv);
   expect(predictions?.keys).toHaveLength(20);
+  // The demo dataset's metadata gives no licences: both columns are empty.
+  expect(new Set(predictions?.licences)).toEqual(new Set(['']));
+  expect(new Set(predictions?.attributions)).toEqual(new Set(['']));
   const recomputed = splitMetrics(predictions as NonNullable<typeof predictions>, {
     threshold: metrics.val.threshold,
   });

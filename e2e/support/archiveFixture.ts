@@ -45,7 +45,10 @@ export async function makeArchiveFixtures(): Promise<void> {
   }
 }
 
-/** What the page must show for a style: images per class, left out per diagnosis, licences. */
+/**
+ * What the page must show for a style: images per class, left out per diagnosis, licences, and
+ * each usable image's licence and attribution (its gallery tile shows them).
+ */
 export function expectedArchive(style: SyntheticArchiveOptions['style']) {
   const plan = planArchive({ ...ARCHIVE_OPTIONS, style });
   const perClass = Object.fromEntries(
@@ -73,6 +76,7 @@ export function expectedArchive(style: SyntheticArchiveOptions['style']) {
     perClass,
     leftOut,
     licenceText,
+    credits: usable.map(({ id, licence, attribution }) => ({ id, licence, attribution })),
     nonCommercial: licences.get('CC-BY-NC') ?? 0,
     grouping,
   };

@@ -175,6 +175,35 @@ describe('summarize', () => {
     expect(summarize(old).licences).toEqual([]);
   });
 
+  it("gives each row its image's licence and attribution, and neither where the metadata has none", () => {
+    const m = manifest({
+      images: {
+        isic_1: entry('ISIC_1', 'train'),
+        isic_2: entry('ISIC_2', 'train'),
+        isic_3: entry('ISIC_3', 'train'),
+      },
+      metadata: {
+        isic_1: {
+          id: 'ISIC_1',
+          key: 'isic_1',
+          age: 45,
+          sex: 'female',
+          site: null,
+          licence: 'CC-BY-NC',
+          attribution: 'Clinic "North", Vienna',
+        },
+        // An older release: metadata without licence or attribution.
+        isic_2: { id: 'ISIC_2', key: 'isic_2', age: null, sex: null, site: null },
+      },
+    });
+    const rows = summarize(m).rows;
+    expect(rows[0]).toMatchObject({ licence: 'CC-BY-NC', attribution: 'Clinic "North", Vienna' });
+    for (const row of rows.slice(1)) {
+      expect(row).not.toHaveProperty('licence');
+      expect(row).not.toHaveProperty('attribution');
+    }
+  });
+
   it('says how the splits were made and which id kept images together where the app made them', () => {
     const grouped = (id: string, group?: string, groupBy?: 'lesion' | 'patient') => ({
       id,

@@ -23,6 +23,10 @@ export interface DatasetRow {
   label: LesionClass | null;
   /** A ground-truth mask of the image's size is stored. */
   hasMask: boolean;
+  /** The image's licence from its metadata row (`CC-0`, `CC-BY`, `CC-BY-NC`), where given. */
+  licence?: string;
+  /** Who to credit for the image, from its metadata row, where given. */
+  attribution?: string;
 }
 
 export type CountColumn = LesionClass | 'unlabeled';
@@ -99,12 +103,15 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
   ) as Record<Split, SplitCounts>;
   const rows: DatasetRow[] = usable.map(([key, image]) => {
     const mask = masks[key];
+    const { licence, attribution } = manifest.metadata[key] ?? {};
     const row: DatasetRow = {
       key,
       id: image.id,
       split: splits.get(key) ?? 'train',
       label: labels[key]?.label ?? null,
       hasMask: mask !== undefined && mask.width === image.width && mask.height === image.height,
+      ...(licence === undefined ? {} : { licence }),
+      ...(attribution === undefined ? {} : { attribution }),
     };
     const c = counts[row.split];
     c[row.label ?? 'unlabeled']++;
@@ -122,7 +129,7 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
       .sort((a, b) => b.count - a.count),
     problems: [...manifest.problems, ...crossFileProblems(manifest)],
     pending: Object.keys(manifest.pending).length,
-    licences: licenceCounts(manifest, rows),
+    licences: licenceCounts(rows),
     split: splitSummary(items),
   };
 }
@@ -139,13 +146,10 @@ function splitSummary(items: readonly (SplitItem & { groupBy?: GroupKind })[]): 
   return { method, seeded, groupedBy };
 }
 
-function licenceCounts(
-  manifest: DatasetManifest,
-  rows: readonly DatasetRow[],
-): { licence: string; count: number }[] {
+function licenceCounts(rows: readonly DatasetRow[]): { licence: string; count: number }[] {
   const counts = new Map<string, number>();
-  for (const { key } of rows) {
-    const licence = manifest.metadata[key]?.licence ?? NO_LICENCE;
+  for (const row of rows) {
+    const licence = row.licence ?? NO_LICENCE;
     counts.set(licence, (counts.get(licence) ?? 0) + 1);
   }
   if (counts.size === 0 || (counts.size === 1 && counts.has(NO_LICENCE))) return [];

@@ -75,7 +75,7 @@ export async function evaluateClassifier(
       },
     );
     if (!predictions) return null;
-    const ids = new Map(dataset.rows.map((r) => [r.key, r.id]));
+    const rows = new Map(dataset.rows.map((r) => [r.key, r]));
     const record: EvaluationRecord = {
       runId,
       split,
@@ -88,7 +88,9 @@ export async function evaluateClassifier(
         run.datasetId !== dataset.manifest.datasetId ||
         run.datasetRevision !== dataset.manifest.revision,
       keys: predictions.keys,
-      ids: predictions.keys.map((k) => ids.get(k) ?? k),
+      ids: predictions.keys.map((k) => rows.get(k)?.id ?? k),
+      licences: predictions.keys.map((k) => rows.get(k)?.licence ?? ''),
+      attributions: predictions.keys.map((k) => rows.get(k)?.attribution ?? ''),
       labels: predictions.labels,
       probabilities: predictions.probabilities,
       unlabeled: inSplit.length - labelled.length,

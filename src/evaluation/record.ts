@@ -24,6 +24,12 @@ export interface EvaluationRecord {
   keys: string[];
   /** ISIC image ids, as the export names them. */
   ids: string[];
+  /**
+   * Each image's licence and attribution from the dataset's metadata ('' where it gives none), as
+   * predictions.csv writes them; absent in records stored before they were kept.
+   */
+  licences?: string[];
+  attributions?: string[];
   /** Class index per image (CLASSES order). */
   labels: number[];
   /** `keys.length * 3` probabilities in CLASSES order. */

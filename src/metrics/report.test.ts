@@ -1,3 +1,4 @@
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../lib/random.ts';
 import {
@@ -140,12 +141,17 @@ describe('predictions.csv', () => {
   it('writes the header and full-precision rows', () => {
     const csv = predictionsCsv([VAL]);
     const lines = csv.split('\n');
-    expect(lines[0]).toBe('image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis');
-    // float32(0.7) = 0.699999988079071, float32(0.2) = 0.20000000298023224, and so on.
-    expect(lines[1]).toBe(
-      'ISIC_0000000,val,nevus,0.699999988079071,0.20000000298023224,0.10000000149011612',
+    expect(lines[0]).toBe(
+      'image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis,licence,attribution',
     );
-    expect(lines[3]).toBe('ISIC_0000002,val,melanoma,0.20000000298023224,0.5,0.30000001192092896');
+    // float32(0.7) = 0.699999988079071, float32(0.2) = 0.20000000298023224, and so on. No licence
+    // or attribution given: both cells are empty.
+    expect(lines[1]).toBe(
+      'ISIC_0000000,val,nevus,0.699999988079071,0.20000000298023224,0.10000000149011612,,',
+    );
+    expect(lines[3]).toBe(
+      'ISIC_0000002,val,melanoma,0.20000000298023224,0.5,0.30000001192092896,,',
+    );
     expect(lines).toHaveLength(9); // header, 7 rows, and the empty string after the last newline
   });
 
@@ -169,6 +175,59 @@ describe('predictions.csv', () => {
     odd.ids = odd.keys;
     const [back] = parsePredictionsCsv(predictionsCsv([odd]));
     expect(back?.ids).toEqual(odd.keys);
+  });
+
+  it('writes each licence and attribution, quoted where they hold a comma or a quote', () => {
+    const licences = ['CC-BY-NC', 'CC-BY', 'CC-0', '', 'CC-BY', 'CC-0', 'CC-BY-NC'];
+    const attributions = [
+      'Department of Dermatology, Medical University of Vienna',
+      'Clinic "Nord", Hamburg',
+      'Anonymous',
+      '',
+      '@Synthetic Dermoscopy Clinic',
+      '=1+1',
+      'ViDIR Group',
+    ];
+    const csv = predictionsCsv([{ ...VAL, licences, attributions }]);
+    const lines = csv.split('\n');
+    expect(lines[1]).toBe(
+      'ISIC_0000000,val,nevus,0.699999988079071,0.20000000298023224,0.10000000149011612,' +
+        'CC-BY-NC,"Department of Dermatology, Medical University of Vienna"',
+    );
+    expect(lines[2]?.endsWith(',CC-BY,"Clinic ""Nord"", Hamburg"')).toBe(true);
+    expect(lines[4]?.endsWith(',,')).toBe(true);
+    // A value a spreadsheet would take for a formula gets a TAB before it, as the Archive writes it.
+    expect(lines[5]?.endsWith(',CC-BY,\t@Synthetic Dermoscopy Clinic')).toBe(true);
+    expect(lines[6]?.endsWith(',CC-0,\t=1+1')).toBe(true);
+
+    // Any CSV reader gets the cells back; this one drops the TAB again.
+    const cells = Papa.parse<string[]>(csv.trim()).data;
+    expect(cells.slice(1).map((row) => row.length)).toEqual(Array(7).fill(8));
+    expect(cells[2]?.slice(6)).toEqual(['CC-BY', 'Clinic "Nord", Hamburg']);
+    const [back] = parsePredictionsCsv(csv);
+    expect(back?.licences).toEqual(licences);
+    expect(back?.attributions).toEqual(attributions);
+    expect(back?.ids).toEqual(VAL.keys.map((k) => k.toUpperCase()));
+  });
+
+  it('refuses licences or attributions that are not one per image', () => {
+    expect(() => predictionsCsv([{ ...VAL, licences: ['CC-0'] }])).toThrow(/1 licences/);
+    expect(() => predictionsCsv([{ ...VAL, attributions: [] }])).toThrow(/0 attributions/);
+  });
+
+  it('reads a file exported before the licence and attribution columns', () => {
+    const header = 'image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis';
+    const [back] = parsePredictionsCsv(`${header}\nISIC_1,test,melanoma,0.1,0.8,0.1\n`);
+    expect(back).toEqual({
+      keys: ['isic_1'],
+      ids: ['ISIC_1'],
+      split: 'test',
+      labels: [1],
+      probabilities: Float64Array.from([0.1, 0.8, 0.1]),
+    });
+    expect(() =>
+      parsePredictionsCsv(`${header}\nISIC_1,test,melanoma,0.1,0.8,0.1,CC-0,x\n`),
+    ).toThrow(/line 2: 8 cells, expected 6/);
   });
 
   it('refuses a wrong header, an unknown label or split, or a cell that is not a number', () => {

@@ -28,6 +28,10 @@ export interface EvalPredictions {
   labels: number[];
   /** `keys.length * 3` probabilities in CLASSES order (nevus, melanoma, seborrheic keratosis). */
   probabilities: ArrayLike<number>;
+  /** Each image's licence (`CC-0`, `CC-BY`, `CC-BY-NC`), '' where unknown; absent: all unknown. */
+  licences?: string[];
+  /** Who to credit for each image, '' where unknown; absent: all unknown. */
+  attributions?: string[];
 }
 
 /** One split's entry in `metrics.json`; field names are the file's, so snake case. */

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { getThumbs } from '../../dataset/storage.ts';
-import type { DatasetRow } from '../../dataset/summary.ts';
+import { NON_COMMERCIAL_LICENCE, type DatasetRow } from '../../dataset/summary.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
 import { Pager, SplitSelect } from '../common/ListControls.tsx';
 import { usePages } from '../common/usePages.ts';
@@ -17,7 +17,10 @@ interface Thumb {
   mask: Uint8Array | undefined;
 }
 
-/** Thumbnails of the stored images with the ground-truth mask outlined, filterable. */
+/**
+ * Thumbnails of the stored images with the ground-truth mask outlined, filterable; each with its
+ * licence and attribution where the metadata gives them (ISIC Archive downloads).
+ */
 export function Gallery({ rows }: { rows: DatasetRow[] }) {
   const [split, setSplit] = useState<string>('all');
   const [label, setLabel] = useState<string>('all');
@@ -65,18 +68,57 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
             key={row.key}
             className="tile"
             data-testid="gallery-tile"
+            data-id={row.id}
             data-split={row.split}
             data-label={row.label ?? 'unlabeled'}
+            title={tileTitle(row)}
           >
             <ThumbCanvas thumb={thumbs.get(row.key)} outline={row.hasMask} />
             <span className="tile-id">{row.id}</span>
             <span className={`tile-label label-${row.label ?? 'unlabeled'}`}>
               {row.label ? SHORT_LABELS[row.label] : 'Unlabeled'}
             </span>
+            <TileCredit row={row} />
           </li>
         ))}
       </ul>
     </div>
+  );
+}
+
+const nonCommercial = (licence: string | undefined) => licence === NON_COMMERCIAL_LICENCE;
+
+/** The tile's tooltip: the id, then the licence and who to credit, where the metadata gives them. */
+function tileTitle({ id, licence, attribution }: DatasetRow): string {
+  const lines = [id];
+  if (licence !== undefined) {
+    lines.push(`Licence: ${licence}${nonCommercial(licence) ? ' (non-commercial use only)' : ''}`);
+  }
+  if (attribution !== undefined) lines.push(`Credit: ${attribution}`);
+  return lines.join('\n');
+}
+
+/** The image's licence as a badge and its attribution on one line, where the metadata gives them. */
+function TileCredit({ row: { licence, attribution } }: { row: DatasetRow }) {
+  if (licence === undefined && attribution === undefined) return null;
+  return (
+    <>
+      {licence !== undefined && (
+        <span
+          className={`tile-licence${nonCommercial(licence) ? ' licence-nc' : ''}`}
+          data-testid="tile-licence"
+          data-value={licence}
+          data-state={nonCommercial(licence) ? 'non-commercial' : 'open'}
+        >
+          {licence}
+        </span>
+      )}
+      {attribution !== undefined && (
+        <span className="tile-attribution" data-testid="tile-attribution" data-value={attribution}>
+          {attribution}
+        </span>
+      )}
+    </>
   );
 }
 

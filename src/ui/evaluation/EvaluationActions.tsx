@@ -4,6 +4,7 @@
  */
 import type { RefObject } from 'react';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
+import { useAppStore } from '../../store/index.ts';
 import { saveChartPng, saveMetricsJson, savePredictionsCsv } from './exportFiles.ts';
 
 interface EvaluationActionsProps {
@@ -32,7 +33,9 @@ export function EvaluationActions({
         type="button"
         className="button-secondary"
         data-testid="export-predictions"
-        onClick={() => savePredictionsCsv(record)}
+        onClick={() =>
+          savePredictionsCsv(record, useAppStore.getState().dataset.summary?.rows ?? [])
+        }
       >
         predictions.csv
       </button>

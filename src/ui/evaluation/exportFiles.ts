@@ -2,15 +2,37 @@
  * The Evaluation stage's downloads: `predictions.csv` and `metrics.json` exactly as docs/formats.md
  * specifies (src/metrics/report.ts makes both), and a chart as PNG (its SVG drawn onto a canvas).
  */
+import type { DatasetRow } from '../../dataset/summary.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { metricsJson, predictionsCsv } from '../../metrics/report.ts';
+import { metricsJson, predictionsCsv, type EvalPredictions } from '../../metrics/report.ts';
 import { saveBlob } from '../common/saveBlob.ts';
 import { BOOTSTRAP, asPredictions } from './useMetrics.ts';
 
 const stem = (record: EvaluationRecord) => `${record.runId}-${record.split}`;
 
-export function savePredictionsCsv(record: EvaluationRecord): void {
-  const text = predictionsCsv([asPredictions(record)]);
+/**
+ * What predictions.csv writes of a record: its predictions with each image's licence and
+ * attribution as the evaluation stored them. A record stored before they were kept takes them from
+ * the dataset's rows as they are now (an image id's licence does not change); images the dataset
+ * no longer has get empty cells.
+ */
+export function exportedPredictions(
+  record: EvaluationRecord,
+  rows: readonly DatasetRow[],
+): EvalPredictions {
+  const predictions = asPredictions(record);
+  if (record.licences && record.attributions) return predictions;
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  return {
+    ...predictions,
+    licences: record.keys.map((key) => byKey.get(key)?.licence ?? ''),
+    attributions: record.keys.map((key) => byKey.get(key)?.attribution ?? ''),
+  };
+}
+
+/** Saves `predictions-<runId>-<split>.csv`; `rows` (the dataset's) credit an older record's images. */
+export function savePredictionsCsv(record: EvaluationRecord, rows: readonly DatasetRow[]): void {
+  const text = predictionsCsv([exportedPredictions(record, rows)]);
   saveBlob(new Blob([text], { type: 'text/csv' }), `predictions-${stem(record)}.csv`);
 }
 

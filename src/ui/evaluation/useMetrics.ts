@@ -19,6 +19,8 @@ export function asPredictions(record: EvaluationRecord): EvalPredictions {
     split: record.split,
     labels: record.labels,
     probabilities: record.probabilities,
+    ...(record.licences ? { licences: record.licences } : {}),
+    ...(record.attributions ? { attributions: record.attributions } : {}),
   };
 }
 
