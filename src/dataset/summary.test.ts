@@ -123,6 +123,32 @@ describe('summarize', () => {
     expect(summary.problems).toEqual([]);
   });
 
+  it('says which diagnoses made each class, in class order, most first', () => {
+    const keys = [1, 2, 3, 4, 5, 6];
+    const m = manifest({
+      images: Object.fromEntries(keys.map((k) => [`isic_${k}`, entry(`ISIC_${k}`, null)])),
+      labels: {
+        isic_1: label('ISIC_1', 'seborrheic_keratosis', 'Solar lentigo'),
+        isic_2: label('ISIC_2', 'seborrheic_keratosis', 'Pigmented benign keratosis'),
+        isic_3: label('ISIC_3', 'seborrheic_keratosis', 'Pigmented benign keratosis'),
+        isic_4: label('ISIC_4', 'nevus', 'Nevus, NOS'),
+        isic_5: label('ISIC_5', null, 'Basal cell carcinoma'),
+        // ISIC_6 has no label row (unlabeled): it makes no class.
+      },
+      labelFiles: [LABELS],
+    });
+    expect(summarize(m).mapping).toEqual([
+      { label: 'nevus', diagnoses: [{ diagnosis: 'Nevus, NOS', count: 1 }] },
+      {
+        label: 'seborrheic_keratosis',
+        diagnoses: [
+          { diagnosis: 'Pigmented benign keratosis', count: 2 },
+          { diagnosis: 'Solar lentigo', count: 1 },
+        ],
+      },
+    ]);
+  });
+
   it('does not call rows or masks of images an unfinished ingest did not reach orphans', () => {
     const m = manifest({
       images: { isic_1: entry('ISIC_1', 'train') },

@@ -39,6 +39,12 @@ export interface DatasetSummary {
   counts: Record<Split, SplitCounts>;
   /** Images of diagnoses outside the three classes, by the label file's diagnosis. */
   leftOut: { diagnosis: string; count: number }[];
+  /**
+   * What each class was made of: the usable labelled images by the diagnosis their label file
+   * gives (`Pigmented benign keratosis` taken as seborrheic keratosis, say), per class in class
+   * order, most first.
+   */
+  mapping: { label: LesionClass; diagnoses: { diagnosis: string; count: number }[] }[];
   problems: Problem[];
   /** Images an unfinished ingest did not store yet. */
   pending: number;
@@ -124,6 +130,7 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
   return {
     rows,
     counts,
+    mapping: classMapping(rows, manifest),
     leftOut: [...leftOut.entries()]
       .map(([diagnosis, count]) => ({ diagnosis, count }))
       .sort((a, b) => b.count - a.count),
@@ -156,6 +163,26 @@ function licenceCounts(rows: readonly DatasetRow[]): { licence: string; count: n
   return [...counts.entries()]
     .map(([licence, count]) => ({ licence, count }))
     .sort((a, b) => b.count - a.count || a.licence.localeCompare(b.licence));
+}
+
+function classMapping(
+  rows: readonly DatasetRow[],
+  manifest: DatasetManifest,
+): DatasetSummary['mapping'] {
+  const byClass = new Map<LesionClass, Map<string, number>>();
+  for (const row of rows) {
+    const diagnosis = manifest.labels[row.key]?.diagnosis;
+    if (row.label === null || diagnosis === undefined) continue;
+    const counts = byClass.get(row.label) ?? new Map<string, number>();
+    counts.set(diagnosis, (counts.get(diagnosis) ?? 0) + 1);
+    byClass.set(row.label, counts);
+  }
+  return CLASSES.filter((label) => byClass.has(label)).map((label) => ({
+    label,
+    diagnoses: [...(byClass.get(label) ?? [])]
+      .map(([diagnosis, count]) => ({ diagnosis, count }))
+      .sort((a, b) => b.count - a.count || a.diagnosis.localeCompare(b.diagnosis)),
+  }));
 }
 
 function crossFileProblems(manifest: DatasetManifest): Problem[] {

@@ -59,6 +59,18 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
           again to finish: what is stored is skipped.
         </p>
       )}
+      {summary.mapping.length > 0 && (
+        <p className="muted" data-testid="class-mapping">
+          Classes from the diagnoses in the label files:{' '}
+          {summary.mapping.map(({ label, diagnoses }, i) => (
+            <span key={label} data-class={label}>
+              {i > 0 && '; '}
+              {CLASS_LABELS[label]} ← {diagnoses.map((d) => `${d.diagnosis} ${d.count}`).join(', ')}
+            </span>
+          ))}
+          .
+        </p>
+      )}
       {leftOut.length > 0 && (
         <p className="muted" data-testid="left-out">
           Left out (diagnoses outside the three classes):{' '}
