@@ -40,9 +40,10 @@ export function DropZone() {
       <p className="drop-title">Drop ISIC folders or zip files here</p>
       <p className="drop-hint">
         Images, <code>_segmentation.png</code> masks, label and metadata CSVs from ISIC 2016–2020,
-        HAM10000, or an ISIC Archive download (gallery zip or isic-cli folder with its{' '}
-        <code>metadata.csv</code>). Several drops add to one dataset. Files are decoded in this
-        browser and never uploaded.
+        HAM10000, an ISIC Archive download (gallery zip or isic-cli folder with its{' '}
+        <code>metadata.csv</code>), or ISIC 2024 (<code>train-image.hdf5</code> with{' '}
+        <code>train-metadata.csv</code>). Several drops add to one dataset. Files are decoded in
+        this browser and never uploaded.
       </p>
       <div className="drop-actions">
         <label className={running ? 'button button-disabled' : 'button'}>
@@ -64,7 +65,7 @@ export function DropZone() {
             multiple
             hidden
             disabled={running}
-            accept=".zip,.csv,.jpg,.jpeg,.png,application/zip"
+            accept=".zip,.csv,.jpg,.jpeg,.png,.hdf5,.h5,application/zip"
             data-testid="files-input"
             onChange={onPick}
           />
