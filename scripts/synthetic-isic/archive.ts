@@ -181,18 +181,23 @@ export function planArchive(options: SyntheticArchiveOptions): ArchiveImage[] {
 }
 
 /** A CSV cell as the Archive writes it: TAB before =, -, +, @; quoted when it must be. */
-function cell(value: string): string {
+export function cell(value: string): string {
   const guarded = /^[=+\-@]/.test(value) ? `\t${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
 }
 
-/** The metadata.csv of these images: the three leading columns, then present fields by name. */
+/**
+ * The metadata.csv of these images: the three leading columns, then present fields by name.
+ * `pixels` adds `pixels_x` and `pixels_y` (every image that size), as isic-cli writes them.
+ */
 export function archiveMetadataCsv(
   images: readonly ArchiveImage[],
   style: SyntheticArchiveOptions['style'],
+  pixels?: { width: number; height: number },
 ): string {
   const rows = images.map((image) => {
     const fields: Record<string, string> = {
+      ...(pixels ? { pixels_x: String(pixels.width), pixels_y: String(pixels.height) } : {}),
       age_approx: image.age === null ? '' : String(image.age),
       anatom_site_general: image.site,
       concomitant_biopsy: image.biopsy ? 'True' : 'False',
@@ -223,10 +228,16 @@ export function archiveMetadataCsv(
       .map(cell)
       .join(','),
   );
+  return csvText(header, lines);
+}
+
+/** CRLF lines, as Python's csv module writes them. */
+export function csvText(header: readonly string[], lines: readonly string[]): string {
   return [header.join(','), ...lines].map((line) => `${line}\r\n`).join('');
 }
 
-function attributionText(images: readonly ArchiveImage[]): string {
+/** attribution.txt: who to credit, one line each. */
+export function attributionText(images: readonly { attribution: string }[]): string {
   const credits = [...new Set(images.map((i) => i.attribution))].sort();
   return credits.map((credit) => `${credit}\n`).join('');
 }
@@ -238,29 +249,42 @@ const LICENCE_TEXT: Record<(typeof LICENCES)[number], string> = {
     'Attribution-NonCommercial 4.0 International\nhttps://creativecommons.org/licenses/by-nc/4.0/legalcode\n',
 };
 
+/** One image's file (`ISIC_1234567.jpg` or `.png`), rendered from the seed and its id. */
+export function renderArchiveImage(
+  image: ArchiveImage,
+  options: SyntheticArchiveOptions,
+): GeneratedFile {
+  const label = image.diagnosis.label ?? 'nevus';
+  const lesion = renderLesion(
+    label,
+    options.width,
+    options.height,
+    hashString(`${options.seed}/${image.id}`),
+  );
+  const bytes =
+    image.extension === '.png'
+      ? encodeRgbPng(lesion.rgb, lesion.width, lesion.height)
+      : encodeJpeg(lesion.rgb, lesion.width, lesion.height, options.jpegQuality);
+  return { path: `${image.id}${image.extension}`, bytes };
+}
+
+/** `licenses/CC-0.txt`, `CC-BY.txt`, `CC-BY-NC.txt`. */
+export function licenceFiles(): GeneratedFile[] {
+  return LICENCES.map((licence) => ({
+    path: `licenses/${licence}.txt`,
+    bytes: utf8(LICENCE_TEXT[licence]),
+  }));
+}
+
 /** Every file of the download, in the order the Archive's zip lists them. */
 export function generateArchive(options: SyntheticArchiveOptions): GeneratedFile[] {
   const images = planArchive(options);
-  const files: GeneratedFile[] = images.map((image) => {
-    const label = image.diagnosis.label ?? 'nevus';
-    const lesion = renderLesion(
-      label,
-      options.width,
-      options.height,
-      hashString(`${options.seed}/${image.id}`),
-    );
-    const bytes =
-      image.extension === '.png'
-        ? encodeRgbPng(lesion.rgb, lesion.width, lesion.height)
-        : encodeJpeg(lesion.rgb, lesion.width, lesion.height, options.jpegQuality);
-    return { path: `${image.id}${image.extension}`, bytes };
-  });
-  files.push({ path: 'metadata.csv', bytes: utf8(archiveMetadataCsv(images, options.style)) });
-  files.push({ path: 'attribution.txt', bytes: utf8(attributionText(images)) });
-  for (const licence of LICENCES) {
-    files.push({ path: `licenses/${licence}.txt`, bytes: utf8(LICENCE_TEXT[licence]) });
-  }
-  return files;
+  return [
+    ...images.map((image) => renderArchiveImage(image, options)),
+    { path: 'metadata.csv', bytes: utf8(archiveMetadataCsv(images, options.style)) },
+    { path: 'attribution.txt', bytes: utf8(attributionText(images)) },
+    ...licenceFiles(),
+  ];
 }
 
 function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Uint8Array {

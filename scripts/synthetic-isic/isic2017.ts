@@ -9,10 +9,10 @@
  * and the same for Validation and Test_v2. Each image is rendered from its own seed (derived from the
  * dataset seed and the image id), so the output is byte-for-byte reproducible.
  */
-import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { Random, hashString } from '../../src/lib/random.ts';
 import { CLASSES, SPLITS, type LesionClass, type Split } from '../../src/dataset/types.ts';
+import { encodeRgbaJpeg } from './jpeg.ts';
 import { renderLesion } from './render.ts';
 
 /** The folder-name part ISIC 2017 uses for each split. */
@@ -148,7 +148,7 @@ export function encodeJpeg(
     rgba[j + 2] = rgb[i + 2] as number;
     rgba[j + 3] = 255;
   }
-  return new Uint8Array(jpeg.encode({ data: rgba, width, height }, quality).data);
+  return encodeRgbaJpeg({ data: rgba, width, height }, quality);
 }
 
 /** An 8-bit single-channel PNG, as ISIC ships its masks. */

@@ -29,19 +29,32 @@ export function writeFiles(
 /** A fixed time for every entry, so the same files always give the same zip bytes. */
 const ZIP_DATE = new Date(Date.UTC(2025, 0, 1));
 
+export interface ZipOptions {
+  /** Force ZIP64 records on every entry and at the end, as a zip over 4 GiB needs them. */
+  zip64?: boolean;
+}
+
 /** The files as one zip, entries in the given order at the paths given (no top folder). */
-export async function zipFiles(files: readonly GeneratedFile[]): Promise<Uint8Array> {
+export async function zipFiles(
+  files: readonly GeneratedFile[],
+  options: ZipOptions = {},
+): Promise<Uint8Array> {
   const writer = new ZipWriter(new Uint8ArrayWriter(), {
     lastModDate: ZIP_DATE,
     extendedTimestamp: false,
     useWebWorkers: false,
+    ...(options.zip64 ? { zip64: true } : {}),
   });
   for (const file of files) await writer.add(file.path, new Uint8ArrayReader(file.bytes));
   return writer.close();
 }
 
-export async function writeZip(path: string, files: readonly GeneratedFile[]): Promise<number> {
-  const bytes = await zipFiles(files);
+export async function writeZip(
+  path: string,
+  files: readonly GeneratedFile[],
+  options: ZipOptions = {},
+): Promise<number> {
+  const bytes = await zipFiles(files, options);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes);
   return bytes.length;
