@@ -1,4 +1,5 @@
 import { makeArchiveFixtures } from './support/archiveFixture.ts';
+import { makeDownloadFixtures } from './support/isic2024Fixture.ts';
 import { makeFixtures, makeHamFixture } from './support/isicFixture.ts';
 
 /** Generates the e2e test data once per run (seeded: the same bytes every time). */
@@ -6,4 +7,5 @@ export default async function globalSetup(): Promise<void> {
   await makeFixtures();
   makeHamFixture();
   await makeArchiveFixtures();
+  await makeDownloadFixtures();
 }

@@ -40,6 +40,11 @@ export interface IngestEstimate {
   fits: boolean;
   /** The largest stored size at which the ingest fits `available`; null if none does. */
   fittingSize: number | null;
+  /**
+   * HDF5 files (ISIC 2024) in the drop: their images are looked up by the metadata rows' ids as
+   * the ingest reads them, so they are not in `images` (nor `bytes`).
+   */
+  uncounted: string[];
 }
 
 /** Keys of what is stored already: dropping them again stores nothing. */
@@ -54,7 +59,7 @@ export async function estimateIngest(
   stored: StoredKeys,
   available: number | null,
 ): Promise<IngestEstimate> {
-  const { images, masks } = await countNew(items, stored);
+  const { images, masks, uncounted } = await countNew(items, stored);
   const bytes = ingestBytes(images, masks, storedSize);
   const fittingSize =
     available === null
@@ -71,6 +76,7 @@ export async function estimateIngest(
     available,
     fits: available === null || bytes <= available,
     fittingSize,
+    uncounted,
   };
 }
 
@@ -78,13 +84,15 @@ export async function estimateIngest(
 export async function countNew(
   items: readonly DroppedItem[],
   stored: StoredKeys,
-): Promise<{ images: number; masks: number }> {
+): Promise<{ images: number; masks: number; uncounted: string[] }> {
   const images = new Set<string>();
   const masks = new Set<string>();
+  const uncounted: string[] = [];
   const add = (path: string) => {
     const role = classifyPath(path);
     if (role.kind === 'image' && !stored.images.has(role.key)) images.add(role.key);
     else if (role.kind === 'mask' && !stored.masks.has(role.key)) masks.add(role.key);
+    else if (role.kind === 'hdf5') uncounted.push(path);
   };
   for (const item of items) {
     if (/\.zip$/i.test(item.path)) {
@@ -93,7 +101,7 @@ export async function countNew(
       add(item.path);
     }
   }
-  return { images: images.size, masks: masks.size };
+  return { images: images.size, masks: masks.size, uncounted };
 }
 
 /** The file names in a zip, from its central directory; none when it is not a zip (the ingest says so). */

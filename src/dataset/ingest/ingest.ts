@@ -8,6 +8,7 @@
  */
 import type { StopSignal } from '../../lib/jobs.ts';
 import { parseIsicCsv } from '../csv/parseIsicCsv.ts';
+import { displayId } from '../ids.ts';
 import { classifyPath } from '../layout.ts';
 import {
   addProblem,
@@ -211,11 +212,17 @@ export async function runIngest(
   return result;
 }
 
-/** The image ids of every label and metadata row, each once (the ids HDF5 images go by). */
+/**
+ * The image ids of every label and metadata row, each once (the ids HDF5 images go by); a refused
+ * row's image is looked up too, and stored unlabeled, as its file would be from a folder.
+ */
 function rowIds(manifest: DatasetManifest): string[] {
   const ids = new Map<string, string>();
   for (const rows of [manifest.labels, manifest.metadata]) {
     for (const [key, row] of Object.entries(rows)) if (!ids.has(key)) ids.set(key, row.id);
+  }
+  for (const key of Object.keys(manifest.refusedRows)) {
+    if (!ids.has(key)) ids.set(key, displayId(key));
   }
   return [...ids.values()];
 }

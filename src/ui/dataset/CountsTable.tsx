@@ -60,16 +60,17 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
         </p>
       )}
       {summary.mapping.length > 0 && (
-        <p className="muted" data-testid="class-mapping">
-          Classes from the diagnoses in the label files:{' '}
-          {summary.mapping.map(({ label, diagnoses }, i) => (
-            <span key={label} data-class={label}>
-              {i > 0 && '; '}
-              {CLASS_LABELS[label]} ← {diagnoses.map((d) => `${d.diagnosis} ${d.count}`).join(', ')}
-            </span>
-          ))}
-          .
-        </p>
+        <div className="muted class-mapping" data-testid="class-mapping">
+          Classes from the diagnoses in the label files:
+          <ul>
+            {summary.mapping.map(({ label, diagnoses }) => (
+              <li key={label} data-class={label}>
+                {CLASS_LABELS[label]} ←{' '}
+                {diagnoses.map((d) => `${d.diagnosis} (${d.count})`).join(' · ')}
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       {leftOut.length > 0 && (
         <p className="muted" data-testid="left-out">

@@ -12,7 +12,8 @@ export function StorageEstimate() {
   const confirmIngest = useAppStore((s) => s.confirmIngest);
   const dismissIngest = useAppStore((s) => s.dismissIngest);
   if (!estimate) return null;
-  const { images, masks, storedSize, bytes, available, fits, fittingSize, waiting } = estimate;
+  const { images, masks, storedSize, bytes, available, fits, fittingSize, waiting, uncounted } =
+    estimate;
   const px = (size: number) => `${size} × ${size} px`;
   const later = estimate.maskingBytes;
   const tight = fits && available !== null && bytes + later > available;
@@ -26,10 +27,14 @@ export function StorageEstimate() {
     >
       <p className="muted">
         {images === 0 && masks === 0
-          ? 'Nothing new to store in this drop.'
+          ? uncounted.length > 0
+            ? ''
+            : 'Nothing new to store in this drop.'
           : `This drop stores about ${formatBytes(bytes)}: ${images} images and ${masks} masks at ${px(storedSize)}` +
             (images > 0 ? `; masking them later adds about ${formatBytes(later)}` : '') +
             '.'}
+        {uncounted.length > 0 &&
+          ` The images in ${uncounted.map((path) => path.split('/').at(-1)).join(', ')} are not counted here: an HDF5 file is read by the ids of its metadata rows, as the ingest goes.`}
         {available !== null &&
           ` The browser lets this site store about ${formatBytes(available)} more.`}
       </p>
