@@ -36,7 +36,9 @@
  * The scale benchmark (bench/scale.ts) ingests HAM10000 from the real-data folder beside the
  * repository (SHARED_DATA; skipped without it) and a generated ISIC 2019-sized download through the
  * app, trains SegNet epochs on the stored HAM10000 under small cache budgets, and lists runs beside
- * seed-classifier optimizer state. --scale-images=N sets the generated download's size.
+ * seed-classifier optimizer state. --scale-images=N sets the generated download's size. It also
+ * ingests a generated ISIC 2024 train-image.hdf5 with train-metadata.csv of N rows and of N / 4
+ * (--scale-hdf5-rows=N; 20,000, 2,000 with --quick), to show images/s and memory flat in the count.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -213,7 +215,8 @@ function choiceWorks(
 
 /**
  * The app at real scale: HAM10000 (all of it; its first 300 images with --quick) and a generated
- * ISIC 2019-sized download (25,000 images; 600), SegNet epochs on the stored HAM10000 under cache
+ * ISIC 2019-sized download (25,000 images; 600), ISIC 2024 HDF5 downloads (20,000 and 5,000 rows;
+ * 2,000 and 500), SegNet epochs on the stored HAM10000 under cache
  * budgets far below the data, listing runs beside seed-classifier optimizer state (five runs; two,
  * with a quarter of the state, with --quick).
  */
@@ -230,6 +233,10 @@ const scaleOptions: ScaleOptions = {
   },
   // Adam's two moments of the seed head (Flatten 8x8x1024 -> Dense 1024): 2 x 67,109,888 floats.
   listRuns: { runs: quick ? 2 : 5, optimizerFloats: (2 * 65_536 * 1024) / (quick ? 4 : 1) },
+  hdf5Rows: (() => {
+    const rows = count('scale-hdf5-rows', quick ? 2_000 : 20_000, 8);
+    return [Math.round(rows / 4), rows];
+  })(),
 };
 
 function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {

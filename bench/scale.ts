@@ -4,7 +4,9 @@
  * sized download, through the app on the benchmark's dev server (time, images/s, peak memory of
  * the page and its workers, bytes stored, a reload to the counts); then, in the same browser
  * profile, SegNet epochs over the stored HAM10000 under cache budgets far below the data against
- * an unlimited one; and `listRuns` with seed-classifier runs stored (ms and bytes read).
+ * an unlimited one; `listRuns` with seed-classifier runs stored (ms and bytes read); and ISIC
+ * 2024's train-image.hdf5 with train-metadata.csv, generated at two sizes, ingested through the app
+ * (images looked up by id, read in place): images/s and peak memory should not grow with the count.
  */
 import {
   cpSync,
@@ -19,6 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { generateIsic2017 } from '../scripts/synthetic-isic/isic2017.ts';
+import { DEFAULT_ISIC2024_OPTIONS, isic2024CountsFor } from '../scripts/synthetic-isic/isic2024.ts';
+import { writeIsic2024 } from '../scripts/synthetic-isic/isic2024Files.ts';
 import { SHARED_DATA, hasSharedData } from '../scripts/sharedData.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { sampleMemory } from './ingest.ts';
@@ -40,6 +44,8 @@ export interface ScaleOptions {
   generatedImages: number;
   streaming: Omit<StreamingOptions, 'backend'> & { backend: StreamingOptions['backend'] };
   listRuns: ListRunsOptions;
+  /** Rows of the generated ISIC 2024 downloads (train-image.hdf5 + train-metadata.csv), ascending. */
+  hdf5Rows: number[];
 }
 
 export interface IngestScale {
@@ -63,6 +69,7 @@ export interface ScaleFigures {
   streaming?: StreamingResult;
   generated: IngestScale;
   listRuns: ListRunsResult;
+  hdf5: IngestScale[];
 }
 
 /** A fresh persistent profile (IndexedDB on disk, as for a person), echoing the page's progress. */
@@ -208,6 +215,22 @@ function generatedFolder(count: number): string {
   return dir;
 }
 
+/**
+ * ISIC 2024 as Kaggle ships it, `rows` rows: train-image.hdf5 (64 px crops) and train-metadata.csv,
+ * half the rows of a class, half without one (left out, never decoded). Made once and kept.
+ */
+async function hdf5Folder(rows: number): Promise<string> {
+  const dir = join(DATA, `isic2024-${rows}`, 'isic-2024-challenge');
+  if (existsSync(join(dir, 'train-image.hdf5'))) return dir;
+  console.log(`  generating ISIC 2024 with ${rows} rows (kept in ${dir})`);
+  await writeIsic2024(
+    dir,
+    { ...DEFAULT_ISIC2024_OPTIONS, seed: 2024, ...isic2024CountsFor(rows) },
+    { hdf5: true, folder: false },
+  );
+  return dir;
+}
+
 export async function benchScale(options: ScaleOptions): Promise<ScaleFigures> {
   let ham: IngestScale | undefined;
   let streaming: StreamingResult | undefined;
@@ -251,7 +274,25 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleFigures> {
       await browser.close();
     }
   })();
-  return { ...(ham ? { ham } : {}), ...(streaming ? { streaming } : {}), generated, listRuns };
+  const hdf5: IngestScale[] = [];
+  for (const rows of options.hdf5Rows) {
+    const folder = await hdf5Folder(rows);
+    const browser = await openProfile();
+    try {
+      hdf5.push(
+        await ingestThroughApp(browser.page, `ISIC 2024 train-image.hdf5, ${rows} rows`, folder),
+      );
+    } finally {
+      await browser.close();
+    }
+  }
+  return {
+    ...(ham ? { ham } : {}),
+    ...(streaming ? { streaming } : {}),
+    generated,
+    listRuns,
+    hdf5,
+  };
 }
 
 /** Streaming holds when a small budget trains at least this fast, relative to an unlimited one. */
@@ -267,8 +308,16 @@ export function scaleMarkdown(figures: ScaleFigures): string[] {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...(figures.ham ? [ingestRow(figures.ham)] : []),
     ingestRow(figures.generated),
+    ...figures.hdf5.map(ingestRow),
     '',
   ];
+  const [small, large] = [figures.hdf5[0], figures.hdf5.at(-1)];
+  if (small && large && small !== large) {
+    lines.push(
+      `ISIC 2024 HDF5, ${large.label.split(', ')[1]} against ${small.label.split(', ')[1]}: images/s ${(large.filesPerSecond / small.filesPerSecond).toFixed(2)}x, peak memory ${(large.peakMemoryMB / small.peakMemoryMB).toFixed(2)}x (flat in the count: both near 1). Half the rows have a class; the rest are looked up, counted as left out and not decoded.`,
+      '',
+    );
+  }
   const s = figures.streaming;
   if (s) {
     const rate = (r: (typeof s.rounds)[number]) => {

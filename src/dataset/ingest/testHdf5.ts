@@ -16,8 +16,8 @@ export class BytesBlob {
   }
 }
 
-/** Bytes read through FileReaderSync since the count was last reset. */
-export const counter = { bytesRead: 0 };
+/** Bytes read, and reads made, through FileReaderSync since the counts were last reset. */
+export const counter = { bytesRead: 0, reads: 0 };
 
 /**
  * Emscripten allows WORKERFS only in a worker (h5wasm checks when it loads) and reads through
@@ -30,6 +30,7 @@ export function standInWorkerFs(): void {
     FileReaderSync: class {
       readAsArrayBuffer(blob: BytesBlob) {
         counter.bytesRead += blob.size;
+        counter.reads++;
         return blob.bytes.slice().buffer;
       }
     },
