@@ -150,5 +150,6 @@ for (const [name, drop] of [
       archive.licenceText,
     );
     await expect(page.getByTestId('split-method')).toHaveAttribute('data-state', archive.grouping);
+    expectGroupsInOneSplit(await tileSplits(page), archive.groupOf);
   });
 }

@@ -79,5 +79,7 @@ export function expectedArchive(style: SyntheticArchiveOptions['style']) {
     credits: usable.map(({ id, licence, attribution }) => ({ id, licence, attribution })),
     nonCommercial: licences.get('CC-BY-NC') ?? 0,
     grouping,
+    /** The id that groups each usable image: its patient's, else its lesion's. */
+    groupOf: new Map(usable.map((image) => [image.id, image.patientId || image.lesionId])),
   };
 }
