@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DecodeError } from './imageHeader.ts';
-import { BytesBlob, counter, hdf5, standInWorkerFs } from './testHdf5.ts';
+import { BytesBlob, counter, hdf5, standInWorkerFs } from '../../lib/testHdf5.ts';
 
 beforeAll(standInWorkerFs);
 

@@ -3,7 +3,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deleteDataset, loadManifest, saveManifest } from '../storage.ts';
 import { runIngest } from './ingest.ts';
 import type { DroppedItem } from './sources.ts';
-import { hdf5, standInWorkerFs } from './testHdf5.ts';
+import { hdf5, standInWorkerFs } from '../../lib/testHdf5.ts';
 
 const CSV = 'ISIC-2017_Training_Part3_GroundTruth.csv';
 const labels = (rows: [string, number, number][]) =>

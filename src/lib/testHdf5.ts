@@ -1,5 +1,5 @@
 /**
- * HDF5 files for tests, written with h5wasm as h5py writes ISIC 2024's train-image.hdf5, and the
+ * HDF5 files for tests, written with h5wasm (as h5py writes ISIC 2024's train-image.hdf5), and the
  * stand-ins that let WORKERFS read them in Node.
  */
 /** A Blob-like over bytes: what WORKERFS uses of a File (size, slice). */
