@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DENSENET_QUICK, buildDenseNet, buildDenseNetParts } from './densenet.ts';
-import { copyWeightsByName, summarizeImport, type WeightImportReport } from './importWeights.ts';
+import {
+  copyWeightsByName,
+  copyWeightsFromFile,
+  summarizeImport,
+  type WeightImportReport,
+} from './importWeights.ts';
+import type { WeightFile } from './weights/weightFile.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -192,5 +198,81 @@ describe('summarizeImport', () => {
       'Loaded 2 of 9 layers with weights. 7 not in the file: m1, m2, m3, m4, m5 and 2 more. ' +
         '1 in the file unused: u1.',
     );
+  });
+});
+
+/** A WeightFile over a model's own weights, as a reader would give them (values copied out). */
+function fileOf(
+  model: tf.LayersModel,
+  match: WeightFile['match'],
+  rename: (layer: tf.layers.Layer, index: number) => string = (layer) => layer.name,
+): WeightFile & { reads: string[] } {
+  const reads: string[] = [];
+  const layers = model.layers
+    .filter((layer) => layer.weights.length > 0)
+    .map((layer, index) => {
+      const values = layer.getWeights().map((w) => w.dataSync().slice() as Float32Array);
+      const name = rename(layer, index);
+      return {
+        name,
+        className: layer.getClassName(),
+        shapes: layer.weights.map((w) => w.shape as number[]),
+        read: () => (reads.push(name), values),
+      };
+    });
+  return { format: 'test', match, layers, close: () => undefined, reads };
+}
+
+describe('copyWeightsFromFile', () => {
+  it('copies by name, each layer read once when copied: identical predictions, no leaks', () => {
+    const original = buildDenseNet(DENSENET_QUICK);
+    randomize(original, 3);
+    const file = fileOf(original, 'name');
+    const fresh = buildDenseNet(DENSENET_QUICK);
+    const before = tf.memory().numTensors;
+    const report = copyWeightsFromFile(file, fresh);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.matched).toEqual(weightedNames(fresh));
+    expect(report.missingInSource).toEqual([]);
+    expect(file.reads).toEqual(weightedNames(fresh));
+    expect(difference(predict(original), predict(fresh))).toBe(0);
+    original.dispose();
+    fresh.dispose();
+  });
+
+  it('copies by order within each Keras class when the file names layers by class and counter', () => {
+    const original = buildDenseNet(DENSENET_QUICK);
+    randomize(original, 4);
+    const counters = new Map<string, number>();
+    // Keras 3 without name attributes: conv2d, conv2d_1, …; batch_normalization, …
+    const file = fileOf(original, 'order', (layer) => {
+      const kind = layer.getClassName().toLowerCase();
+      const n = counters.get(kind) ?? 0;
+      counters.set(kind, n + 1);
+      return n === 0 ? kind : `${kind}_${n}`;
+    });
+    const fresh = buildDenseNet(DENSENET_QUICK);
+    const report = copyWeightsFromFile(file, fresh);
+    expect(report.matched).toHaveLength(weightedNames(fresh).length);
+    expect(report.unusedInSource).toEqual([]);
+    expect(difference(predict(original), predict(fresh))).toBe(0);
+    original.dispose();
+    fresh.dispose();
+  });
+
+  it('leaves a layer whose shapes differ, and reports what the file lacks and what it has over', () => {
+    const original = buildDenseNet({ ...DENSENET_QUICK, classes: 5 });
+    const file = fileOf(original, 'name');
+    file.layers.push({ name: 'extra', shapes: [[1]], read: () => [new Float32Array(1)] });
+    const missing = file.layers.findIndex((l) => l.name === 'conv1/bn');
+    file.layers.splice(missing, 1);
+    const fresh = buildDenseNet(DENSENET_QUICK);
+    const report = copyWeightsFromFile(file, fresh);
+    expect(report.shapeMismatch.map((m) => m.layer)).toEqual(['predictions']);
+    expect(report.missingInSource).toEqual(['conv1/bn']);
+    expect(report.unusedInSource).toEqual(['extra']);
+    expect(file.reads).not.toContain('predictions');
+    original.dispose();
+    fresh.dispose();
   });
 });

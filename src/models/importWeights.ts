@@ -9,6 +9,7 @@
  * layer. Copying allocates no tensors: the target's variables take the source's values.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { FileLayer, WeightFile } from './weights/weightFile.ts';
 
 export interface WeightImportReport {
   /** Target layers whose weights were copied. */
@@ -72,6 +73,90 @@ export function copyWeightsByName(
   }
   report.unusedInSource = sourceLayers.filter((l) => !used.has(l)).map((l) => l.name);
   return report;
+}
+
+/**
+ * Copies a weight file's layers (weights/weightFile.ts: Keras HDF5, Keras 3, safetensors) into
+ * `target`: by layer name as copyWeightsByName does, or, for files that name layers by class and
+ * counter only, the n-th layer of each Keras class to the n-th of the target's. Each layer is read
+ * from the file only when it is copied, and its tensors are freed right after.
+ */
+export function copyWeightsFromFile(
+  file: WeightFile,
+  target: tf.LayersModel,
+  options: WeightImportOptions = {},
+): WeightImportReport {
+  const targetLayers = weightedLayers(target);
+  const pairs =
+    file.match === 'name' ? byName(file.layers, targetLayers) : byOrder(file.layers, targetLayers);
+  const used = new Set<FileLayer>();
+  const report: WeightImportReport = {
+    matched: [],
+    shapeMismatch: [],
+    missingInSource: [],
+    unusedInSource: [],
+  };
+  for (const layer of targetLayers) {
+    const found = pairs.get(layer);
+    if (found !== undefined) used.add(found);
+    if (options.only && !options.only(layer.name)) continue;
+    if (found === undefined) {
+      report.missingInSource.push(layer.name);
+      continue;
+    }
+    const expected = shapes(layer);
+    if (!sameShapes(expected, found.shapes)) {
+      report.shapeMismatch.push({ layer: layer.name, expected, found: found.shapes });
+      continue;
+    }
+    const values = found.read();
+    const tensors = values.map((array, i) => tf.tensor(array, found.shapes[i]));
+    try {
+      layer.setWeights(tensors);
+    } finally {
+      tf.dispose(tensors);
+    }
+    report.matched.push(layer.name);
+  }
+  report.unusedInSource = file.layers.filter((l) => !used.has(l)).map((l) => l.name);
+  return report;
+}
+
+/** Target layer → file layer of the same name (exactly, else as Keras 3 spells it). */
+function byName(
+  fileLayers: readonly FileLayer[],
+  targetLayers: readonly tf.layers.Layer[],
+): Map<tf.layers.Layer, FileLayer> {
+  const exact = new Map(fileLayers.map((layer) => [layer.name, layer]));
+  const canonical = new Map<string, FileLayer>();
+  for (const layer of fileLayers) {
+    const key = canonicalLayerName(layer.name);
+    if (!canonical.has(key)) canonical.set(key, layer);
+  }
+  const pairs = new Map<tf.layers.Layer, FileLayer>();
+  for (const layer of targetLayers) {
+    const found = exact.get(layer.name) ?? canonical.get(canonicalLayerName(layer.name));
+    if (found !== undefined) pairs.set(layer, found);
+  }
+  return pairs;
+}
+
+/** Target layer → the file layer of its Keras class at the same position among that class's. */
+function byOrder(
+  fileLayers: readonly FileLayer[],
+  targetLayers: readonly tf.layers.Layer[],
+): Map<tf.layers.Layer, FileLayer> {
+  const queues = new Map<string, FileLayer[]>();
+  for (const layer of fileLayers) {
+    const key = layer.className ?? '';
+    queues.set(key, [...(queues.get(key) ?? []), layer]);
+  }
+  const pairs = new Map<tf.layers.Layer, FileLayer>();
+  for (const layer of targetLayers) {
+    const next = queues.get(layer.getClassName())?.shift();
+    if (next !== undefined) pairs.set(layer, next);
+  }
+  return pairs;
 }
 
 /** One or two sentences for the page: how many layers loaded, and which did not, shortened. */
