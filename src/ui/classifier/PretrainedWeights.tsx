@@ -2,8 +2,9 @@ import { useAppStore } from '../../store/index.ts';
 import { when } from '../format.ts';
 
 /**
- * ImageNet weights for the DenseNet-121 backbone: drop the tfjs Layers files that
- * tensorflowjs_converter writes for Keras DenseNet121(include_top=False, weights='imagenet').
+ * ImageNet weights for the DenseNet-121 backbone: the file Keras downloads
+ * (densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5), a Keras 3 .weights.h5, a torchvision
+ * or timm .safetensors, or the tfjs Layers files tensorflowjs_converter writes.
  */
 export function PretrainedWeights({ applies }: { applies: boolean }) {
   const { pretrained, usePretrained, pretrainedBusy, pretrainedError } = useAppStore(
@@ -45,10 +46,11 @@ export function PretrainedWeights({ applies }: { applies: boolean }) {
       ) : (
         <p className="notice-inline">
           No ImageNet weights in this browser: the backbone trains from scratch. To start from
-          ImageNet, convert Keras{' '}
-          <code>DenseNet121(include_top=False, weights=&apos;imagenet&apos;)</code> with{' '}
-          <code>tensorflowjs_converter --input_format keras</code> and add model.json with its .bin
-          files here.
+          ImageNet, add the file Keras downloads for{' '}
+          <code>DenseNet121(weights=&apos;imagenet&apos;)</code> (
+          <code>densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5</code>, in{' '}
+          <code>~/.keras/models/</code>), a Keras 3 <code>.weights.h5</code>, a torchvision or timm
+          DenseNet-121 <code>.safetensors</code>, or a tfjs model.json with its .bin files.
         </p>
       )}
       {!applies && pretrained && (
@@ -61,7 +63,7 @@ export function PretrainedWeights({ applies }: { applies: boolean }) {
         <input
           type="file"
           multiple
-          accept=".json,.bin"
+          accept=".h5,.hdf5,.safetensors,.json,.bin,.pth,.pt"
           data-testid="pretrained-input"
           disabled={pretrainedBusy || !ready}
           onChange={(e) => {
