@@ -168,11 +168,64 @@ describe('openKerasWeights: Keras 2 legacy weights', () => {
   });
 });
 
+describe('openKerasWeights: Keras 2 nested model', () => {
+  it('lists a nested model’s layers apart, each batch norm’s weights back in order', async () => {
+    const bnWeight = (layer: string, w: string, seed: number) => ({
+      name: `${layer}/${w}:0`,
+      shape: [4],
+      values: ramp(4, seed),
+    });
+    // Keras 2 lists a nested model's trainable weights, then its non-trainable ones.
+    const layers: TestLayer[] = [
+      { name: 'input_1', weights: [] },
+      {
+        name: 'densenet121',
+        weights: [
+          { name: 'conv1/conv/kernel:0', shape: [3, 3, 3, 4], values: ramp(108, 1) },
+          bnWeight('conv1/bn', 'gamma', 2),
+          bnWeight('conv1/bn', 'beta', 3),
+          bnWeight('bn', 'gamma', 4),
+          bnWeight('bn', 'beta', 5),
+          bnWeight('conv1/bn', 'moving_mean', 6),
+          bnWeight('conv1/bn', 'moving_variance', 7),
+          bnWeight('bn', 'moving_mean', 8),
+          bnWeight('bn', 'moving_variance', 9),
+        ],
+      },
+      {
+        name: 'dense',
+        weights: [
+          { name: 'dense/kernel:0', shape: [4, 2], values: ramp(8, 10) },
+          { name: 'dense/bias:0', shape: [2], values: ramp(2, 11) },
+        ],
+      },
+    ];
+    const weights = await openKerasWeights(
+      'sequential.h5',
+      await writeHdf5((file) => writeLegacyLayers(file, layers)),
+    );
+    expect(weights.layers.map(({ name, shapes }) => ({ name, shapes }))).toEqual([
+      { name: 'conv1/conv', shapes: [[3, 3, 3, 4]] },
+      { name: 'conv1/bn', shapes: [[4], [4], [4], [4]] },
+      { name: 'bn', shapes: [[4], [4], [4], [4]] },
+      { name: 'dense', shapes: [[4, 2], [2]] },
+    ]);
+    expect(weights.layers[1]?.read()).toEqual([2, 3, 6, 7].map((seed) => ramp(4, seed)));
+    expect(weights.layers[2]?.read()).toEqual([4, 5, 8, 9].map((seed) => ramp(4, seed)));
+    weights.close();
+  });
+});
+
 describe('openKerasWeights: Keras 2 whole model', () => {
   it('reads weights under /model_weights and parses model_config', async () => {
     const config = {
       class_name: 'Functional',
-      config: { name: 'densenet121', layers: [{ class_name: 'Conv2D', name: 'conv1/conv' }] },
+      config: {
+        name: 'densenet121',
+        layers: [{ class_name: 'Conv2D', name: 'conv1/conv' }],
+        // DenseNet-121's config is some 200 KB: over HDF5's 64 KB compact attribute limit.
+        padding: 'x'.repeat(100_000),
+      },
     };
     const blob = await writeHdf5((file) => {
       writeLegacyLayers(groupAt(file, 'model_weights'), small);

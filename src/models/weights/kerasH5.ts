@@ -5,7 +5,8 @@
  *   `densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5`): the root attribute `layer_names`
  *   lists the layers; each layer's group `/<layer>` lists its weights in the attribute
  *   `weight_names` (`conv1/conv/kernel:0`), each a dataset at `/<layer>/<weight>`, a `/` in a name
- *   nesting groups (`/conv1/conv/conv1/conv/kernel:0`). Matched by name.
+ *   nesting groups (`/conv1/conv/conv1/conv/kernel:0`). Matched by name. A nested model's group
+ *   (a DenseNet inside a Sequential) is listed as its layers.
  * - Keras 2 whole models (`model.save('x.h5')`): the same under `/model_weights`, with the model's
  *   architecture in the root attribute `model_config` (JSON), returned parsed.
  * - Keras 3 `.weights.h5`: `/layers/<group>/vars/0`, `1`, …, groups named by class and counter
@@ -145,13 +146,37 @@ function legacyLayers(context: Context, root: Group): FileLayer[] {
       }
       return dataset;
     });
-    layers.push({
-      name: layerName,
-      shapes: datasets.map(shapeOf),
-      read: () => datasets.map((dataset) => floats(context, dataset)),
-    });
+    for (const { name, indices } of splitNestedModel(layerName, weightNames)) {
+      const own = indices.map((i) => datasets[i] as Dataset);
+      layers.push({
+        name,
+        shapes: own.map(shapeOf),
+        read: () => own.map((dataset) => floats(context, dataset)),
+      });
+    }
   }
   return layers;
+}
+
+/**
+ * A layer's weights, or, where the layer is a nested model (a DenseNet inside a Sequential), its
+ * layers' weights apart: Keras 2 lists a nested model's weights under the model's name, each named
+ * by its own layer (`conv1/conv/kernel:0`), trainable ones first (so a batch norm's moving mean
+ * and variance come after every layer's kernels). Weights are grouped by the name before their
+ * last `/`, in order of first appearance, when the names give two layers or more.
+ */
+function splitNestedModel(
+  layerName: string,
+  weightNames: string[],
+): { name: string; indices: number[] }[] {
+  const groups = new Map<string, number[]>();
+  weightNames.forEach((weightName, i) => {
+    const slash = weightName.lastIndexOf('/');
+    const prefix = slash > 0 ? weightName.slice(0, slash) : layerName;
+    groups.set(prefix, [...(groups.get(prefix) ?? []), i]);
+  });
+  if (groups.size < 2) return [{ name: layerName, indices: weightNames.map((_, i) => i) }];
+  return [...groups].map(([name, indices]) => ({ name, indices }));
 }
 
 interface Keras3Group {
