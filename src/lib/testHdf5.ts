@@ -37,6 +37,38 @@ export function standInWorkerFs(): void {
   });
 }
 
+type H5wasm = (typeof import('h5wasm'))['default'];
+type H5File = InstanceType<H5wasm['File']>;
+type H5Group = InstanceType<H5wasm['Group']>;
+
+/** Writes an HDF5 file in memory with `build`, and returns its bytes as a Blob. */
+export async function writeHdf5(
+  build: (file: H5File, h5wasm: H5wasm) => void,
+): Promise<Blob & BytesBlob> {
+  const { default: h5wasm } = await import('h5wasm');
+  const module = await h5wasm.ready;
+  const path = `/written-${Math.random().toString(36).slice(2)}.hdf5`;
+  const file = new h5wasm.File(path, 'w');
+  try {
+    build(file, h5wasm);
+  } finally {
+    file.close();
+  }
+  const written = module.FS.readFile(path) as Uint8Array;
+  module.FS.unlink(path);
+  return new BytesBlob(new Uint8Array(written)) as unknown as Blob & BytesBlob;
+}
+
+/** The group at `path` under `group`, made with its parents where missing (h5wasm makes one). */
+export function groupAt(group: H5Group, path: string): H5Group {
+  let at = group;
+  for (const part of path.split('/').filter(Boolean)) {
+    const found = at.get(part);
+    at = found !== null && 'create_group' in found ? found : at.create_group(part);
+  }
+  return at;
+}
+
 /** Writes an HDF5 file in memory: `datasets` as scalar fixed-length byte strings (as h5py does). */
 export async function hdf5(datasets: Record<string, Uint8Array>, extra?: (file: unknown) => void) {
   const { default: h5wasm } = await import('h5wasm');
