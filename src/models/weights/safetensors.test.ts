@@ -60,7 +60,11 @@ function encode(dtype: Dtype, values: number[]): Uint8Array {
 }
 
 /** A safetensors file as the Python writer lays it out: header padded with spaces to 8 bytes. */
-function safetensors(specs: Spec[], metadata?: Record<string, string>): Uint8Array {
+function safetensors(
+  specs: Spec[],
+  metadata?: Record<string, string>,
+  headerLength?: number,
+): Uint8Array {
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -82,7 +86,7 @@ function safetensors(specs: Spec[], metadata?: Record<string, string>): Uint8Arr
     offset += bytes.length;
   });
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  json += ' '.repeat(headerLength ? headerLength - json.length : (8 - (json.length % 8)) % 8);
   const head = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + head.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
@@ -393,6 +397,9 @@ describe('openSafetensors: refusals name the file and the problem', () => {
     zip.set([0x50, 0x4b, 3, 4]);
     await refusal(zip, /pickled PyTorch checkpoint.*can run code/);
     await refusal(new Uint8Array([0x80, 2, 0x8a, 0x0a, 0, 0, 0, 0, 0]), /pickled PyTorch/);
+    // A header length whose first byte is pickle's 0x80, protocol 2: safetensors all the same.
+    const file = await open('ok.safetensors', safetensors(small, undefined, 0x280));
+    expect(file.layers.map((l) => l.name)).toEqual(['conv1/conv', 'predictions']);
     const error = refusePth('densenet121-a639ec97.pth');
     expect(error).toBeInstanceOf(WeightFileError);
     expect(error.message).toMatch(/^densenet121-a639ec97\.pth is a pickled PyTorch checkpoint/);

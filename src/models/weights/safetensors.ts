@@ -328,25 +328,27 @@ export async function openSafetensors(
 ): Promise<SafetensorsWeightFile> {
   if (blob.size < 8) throw fail(name, `not a safetensors file: it has only ${blob.size} bytes`);
   const start = new Uint8Array(await blob.slice(0, 8).arrayBuffer());
-  // torch.save writes a ZIP archive (PK\x03\x04) since PyTorch 1.6, a bare pickle (0x80) before.
-  if (
+  // torch.save writes a ZIP archive (PK\x03\x04) since PyTorch 1.6, a bare pickle (0x80, then
+  // the protocol) before. Either start is also a possible header length, so a file that starts so
+  // is called a checkpoint only once it fails as safetensors.
+  const pickled =
     (start[0] === 0x50 && start[1] === 0x4b && start[2] === 3 && start[3] === 4) ||
-    start[0] === 0x80
-  ) {
-    throw refusePth(name);
-  }
+    (start[0] === 0x80 && (start[1] ?? 0) >= 2 && (start[1] ?? 0) <= 5);
   const length = new DataView(start.buffer).getBigUint64(0, true);
   if (length > BigInt(MAX_HEADER_BYTES)) {
+    if (pickled) throw refusePth(name);
     throw fail(name, `not a safetensors file: its header length ${length} is over 100 MB`);
   }
   const headerBytes = Number(length);
   if (8 + headerBytes > blob.size) {
+    if (pickled) throw refusePth(name);
     throw fail(
       name,
       `not a safetensors file, or a truncated one: its header length ${headerBytes} runs past the file's ${blob.size} bytes`,
     );
   }
   const header = new Uint8Array(await blob.slice(8, 8 + headerBytes).arrayBuffer());
+  if (header[0] !== 0x7b && pickled) throw refusePth(name);
   if (header[0] !== 0x7b)
     throw fail(name, 'not a safetensors file: its header does not start with {');
   const data = blob.slice(8 + headerBytes);
