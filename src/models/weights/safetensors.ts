@@ -1,0 +1,447 @@
+/**
+ * PyTorch DenseNet-121 weights in `.safetensors` (torchvision's and timm's names), read as the
+ * Keras layers of densenet.ts name them.
+ *
+ * The format (github.com/huggingface/safetensors): an 8-byte little-endian header length N, N bytes
+ * of UTF-8 JSON `{"<tensor>": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__"?}`
+ * (padded with spaces), then the data, the offsets counting from its start. Only the header is read
+ * when the file is opened; a layer's bytes are read when the copier asks for them, through a
+ * synchronous reader (FileReaderSync, which the worker has), so that one layer is held at a time.
+ *
+ * Names: `features.conv0` → 'conv1/conv', `features.norm0` → 'conv1/bn',
+ * `features.denseblockB.denselayerL.{norm1,conv1,norm2,conv2}` →
+ * `conv{B+1}_block{L}_{0_bn,1_conv,1_bn,2_conv}`, `features.transitionT.{norm,conv}` →
+ * `pool{T+1}_{bn,conv}`, `features.norm5` → 'bn', `classifier` → 'predictions'. timm's DenseNet
+ * is a copy of torchvision's and keeps these names; a `module.` (DataParallel) or `model.` prefix is
+ * dropped, and torchvision's pre-0.3 spelling `denselayer1.norm.1` is read as `norm1`.
+ *
+ * Layouts: PyTorch convolution kernels are OIHW, Keras' HWIO; a Linear's weight is [out, in], a
+ * Dense kernel [in, out]: both are transposed in read(). BatchNorm's weight, bias, running_mean and
+ * running_var are Keras' gamma, beta, moving_mean and moving_variance. Keras' DenseNet uses
+ * BatchNormalization(epsilon=1.001e-5) where torchvision's BatchNorm2d uses 1e-5: the difference
+ * (1e-8 added to variances of order 1e-2 and above) is negligible and is not converted.
+ */
+import { WeightFileError, type FileLayer, type WeightFile } from './weightFile.ts';
+
+/** A safetensors file read as Keras DenseNet-121 layers. */
+export interface SafetensorsWeightFile extends WeightFile {
+  /** Tensors whose names map to no Keras layer (a deep stem, another model's parts): not read. */
+  unmapped: string[];
+  /** The header's `__metadata__` (string to string), if it has one. */
+  metadata: Record<string, string>;
+}
+
+/** Reads a slice of the file at once: FileReaderSync in a worker, an in-memory reader in tests. */
+export type ReadSync = (blob: Blob) => ArrayBuffer;
+
+declare const FileReaderSync: new () => { readAsArrayBuffer(blob: Blob): ArrayBuffer };
+
+const defaultReadSync: ReadSync = (blob) => new FileReaderSync().readAsArrayBuffer(blob);
+
+/** Headers are a few tens of KB for a CNN; the format's own reader refuses more than 100 MB. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** Bytes per element of every dtype the format defines; only the float ones are read. */
+const DTYPE_BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  U64: 8,
+  I32: 4,
+  U32: 4,
+  I16: 2,
+  U16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+};
+const READABLE = new Set(['F64', 'F32', 'F16', 'BF16']);
+
+interface Tensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+type Kind = 'conv' | 'bn' | 'dense';
+const CLASS_NAME: Record<Kind, string> = {
+  conv: 'Conv2D',
+  bn: 'BatchNormalization',
+  dense: 'Dense',
+};
+/** The PyTorch parameter names of each kind, in Keras' weight order. */
+const SLOTS: Record<Kind, string[]> = {
+  conv: ['weight', 'bias'],
+  bn: ['weight', 'bias', 'running_mean', 'running_var'],
+  dense: ['weight', 'bias'],
+};
+/** How many of SLOTS a layer must have: a Keras DenseNet conv has no bias; a Dense has one. */
+const REQUIRED: Record<Kind, number> = { conv: 1, bn: 4, dense: 2 };
+
+export interface Target {
+  layer: string;
+  kind: Kind;
+  slot: number;
+  /** The layer's place in the model, for listing layers in model order. */
+  order: number;
+}
+
+const BN_PARAM = '(weight|bias|running_mean|running_var)';
+const DENSE_PARTS = ['norm1', 'conv1', 'norm2', 'conv2'];
+const KERAS_PARTS = ['0_bn', '1_conv', '1_bn', '2_conv'];
+
+/** Each torchvision name pattern, and the Keras layer, kind, parameter and order its groups give. */
+const RULES: [RegExp, (g: string[]) => [string, Kind, string, number]][] = [
+  [/^features\.conv0\.(weight|bias)$/, ([p = '']) => ['conv1/conv', 'conv', p, 0]],
+  [new RegExp(`^features\\.norm0\\.${BN_PARAM}$`), ([p = '']) => ['conv1/bn', 'bn', p, 1]],
+  [
+    /^features\.denseblock([1-9]\d*)\.denselayer([1-9]\d*)\.(norm1|conv1|norm2|conv2)\.(\w+)$/,
+    ([b = '', l = '', part = '', p = '']) => {
+      const index = DENSE_PARTS.indexOf(part);
+      return [
+        `conv${Number(b) + 1}_block${Number(l)}_${KERAS_PARTS[index] ?? ''}`,
+        part.startsWith('norm') ? 'bn' : 'conv',
+        p,
+        Number(b) * 100_000 + Number(l) * 10 + index,
+      ];
+    },
+  ],
+  [
+    /^features\.transition([1-9]\d*)\.(norm|conv)\.(\w+)$/,
+    ([t = '', part = '', p = '']) => {
+      const kind = part === 'norm' ? 'bn' : 'conv';
+      return [
+        `pool${Number(t) + 1}_${kind}`,
+        kind,
+        p,
+        Number(t) * 100_000 + 90_000 + (kind === 'bn' ? 0 : 1),
+      ];
+    },
+  ],
+  [new RegExp(`^features\\.norm5\\.${BN_PARAM}$`), ([p = '']) => ['bn', 'bn', p, 10_000_000]],
+  [/^classifier\.(weight|bias)$/, ([p = '']) => ['predictions', 'dense', p, 10_000_001]],
+];
+
+/** The Keras layer and weight a torchvision / timm DenseNet-121 tensor name gives, if any. */
+export function kerasTarget(torchName: string): Target | undefined {
+  let name = torchName;
+  while (/^(module|model)\./.test(name)) name = name.slice(name.indexOf('.') + 1);
+  // torchvision's checkpoints before 0.3 spell the dense layers' parts 'norm.1', 'conv.2'.
+  name = name.replace(/(\.denselayer\d+\.(?:norm|conv))\.([12])\./, '$1$2.');
+  for (const [pattern, give] of RULES) {
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const [layer, kind, param, order] = give(m.slice(1));
+    const slot = SLOTS[kind].indexOf(param);
+    return slot < 0 ? undefined : { layer, kind, slot, order };
+  }
+  return undefined;
+}
+
+/**
+ * The error for a pickled PyTorch checkpoint (`.pth`, `.pt`): unpickling can run any code the file
+ * holds, so the app does not read it, and says how to turn it into safetensors.
+ */
+export function refusePth(name: string): WeightFileError {
+  return new WeightFileError(
+    `${name} is a pickled PyTorch checkpoint (.pth / .pt): loading one can run code it contains, ` +
+      'so this app does not read it. Convert it to safetensors with Python: ' +
+      `python -c "import torch, safetensors.torch as st; st.save_file(torch.load('x.pth', weights_only=True), 'x.safetensors')" ` +
+      "(if the file holds {'state_dict': …}, save that entry), or with timm: " +
+      "model = timm.create_model('densenet121.tv_in1k', pretrained=True); " +
+      "safetensors.torch.save_model(model, 'densenet121.safetensors').",
+  );
+}
+
+/** Whether a file name is a pickled PyTorch checkpoint's (which refusePth refuses). */
+export function isPickledTorchName(name: string): boolean {
+  return /\.(pth|pt|pth\.tar)$/i.test(name);
+}
+
+function fail(name: string, problem: string): WeightFileError {
+  return new WeightFileError(`${name}: ${problem}`);
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Parses and checks the header: every tensor's dtype, shape and offsets within `dataBytes`. */
+function parseHeader(
+  name: string,
+  bytes: Uint8Array,
+  dataBytes: number,
+): { tensors: Tensor[]; metadata: Record<string, string> } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw fail(name, 'not a safetensors file: its header is not UTF-8 text');
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw fail(name, `not a safetensors file: its header is not JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw fail(name, 'not a safetensors file: its header is not a JSON object');
+  }
+  const tensors: Tensor[] = [];
+  let metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(header as Record<string, unknown>)) {
+    if (key === '__metadata__') {
+      if (typeof value === 'object' && value !== null) metadata = value as Record<string, string>;
+      continue;
+    }
+    const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    const bad = (problem: string) => fail(name, `tensor ${key} ${problem}`);
+    if (typeof entry !== 'object' || entry === null) throw bad('has no description');
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+      throw bad(`has an unknown dtype ${JSON.stringify(dtype)}`);
+    }
+    if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
+      throw bad(`has a bad shape ${JSON.stringify(shape)}`);
+    }
+    const [begin = -1, end = -1] = Array.isArray(offsets) ? (offsets as unknown[]) : [];
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !isNonNegativeInteger(begin) ||
+      !isNonNegativeInteger(end) ||
+      begin > end
+    ) {
+      throw bad(`has bad data_offsets ${JSON.stringify(offsets)}`);
+    }
+    if (end > dataBytes) {
+      throw bad(
+        `lies outside the data: bytes ${begin}–${end} of ${dataBytes} (the file is truncated or corrupt)`,
+      );
+    }
+    const expected = shape.reduce((a: number, b: number) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 0);
+    if (end - begin !== expected) {
+      throw bad(`has ${end - begin} bytes where ${dtype} [${shape.join(', ')}] takes ${expected}`);
+    }
+    tensors.push({ name: key, dtype, shape: shape as number[], begin, end });
+  }
+  return { tensors, metadata };
+}
+
+let halfTable: Float32Array | undefined;
+
+/** Every float16 bit pattern's value. */
+function halves(): Float32Array {
+  if (halfTable) return halfTable;
+  halfTable = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    halfTable[h] =
+      exponent === 0
+        ? sign * fraction * 2 ** -24
+        : exponent === 31
+          ? fraction
+            ? NaN
+            : sign * Infinity
+          : sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+  }
+  return halfTable;
+}
+
+/**
+ * A tensor's values as float32. Typed arrays use the machine's byte order, as the format's little
+ * endian does on every platform browsers run on.
+ */
+function decode(dtype: string, bytes: Uint8Array): Float32Array {
+  const copy = bytes.slice().buffer; // aligned, and owned by the result
+  switch (dtype) {
+    case 'F32':
+      return new Float32Array(copy);
+    case 'F64':
+      return Float32Array.from(new Float64Array(copy));
+    case 'F16': {
+      const table = halves();
+      return Float32Array.from(new Uint16Array(copy), (h) => table[h] ?? NaN);
+    }
+    case 'BF16': {
+      const bits = Uint32Array.from(new Uint16Array(copy), (h) => h << 16);
+      return new Float32Array(bits.buffer);
+    }
+    default:
+      throw new Error(`unreadable dtype ${dtype}`);
+  }
+}
+
+/** OIHW → HWIO. */
+function convKernel(values: Float32Array, [O = 0, I = 0, H = 0, W = 0]: number[]): Float32Array {
+  const out = new Float32Array(values.length);
+  let from = 0;
+  for (let oo = 0; oo < O; oo++) {
+    for (let ii = 0; ii < I; ii++) {
+      for (let hh = 0; hh < H; hh++) {
+        for (let ww = 0; ww < W; ww++)
+          out[((hh * W + ww) * I + ii) * O + oo] = values[from++] ?? NaN;
+      }
+    }
+  }
+  return out;
+}
+
+/** [out, in] → [in, out]. */
+function denseKernel(values: Float32Array, [O = 0, I = 0]: number[]): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let oo = 0; oo < O; oo++) {
+    for (let ii = 0; ii < I; ii++) out[ii * O + oo] = values[oo * I + ii] ?? NaN;
+  }
+  return out;
+}
+
+/** Reads one layer's tensors in one call where they lie close together (one FileReaderSync call costs ~2 ms). */
+function readTensors(data: Blob, tensors: Tensor[], readSync: ReadSync): Uint8Array[] {
+  const lo = Math.min(...tensors.map((t) => t.begin));
+  const hi = Math.max(...tensors.map((t) => t.end));
+  const total = tensors.reduce((n, t) => n + t.end - t.begin, 0);
+  if (hi - lo - total <= 1 << 20) {
+    const span = new Uint8Array(readSync(data.slice(lo, hi)));
+    return tensors.map((t) => span.subarray(t.begin - lo, t.end - lo));
+  }
+  return tensors.map((t) => new Uint8Array(readSync(data.slice(t.begin, t.end))));
+}
+
+/**
+ * Opens a PyTorch DenseNet-121 `.safetensors` file: reads and checks its header now, each layer's
+ * values when its read() is called (through `readSync`, FileReaderSync by default: call read() in
+ * a worker).
+ */
+export async function openSafetensors(
+  name: string,
+  blob: Blob,
+  readSync: ReadSync = defaultReadSync,
+): Promise<SafetensorsWeightFile> {
+  if (blob.size < 8) throw fail(name, `not a safetensors file: it has only ${blob.size} bytes`);
+  const start = new Uint8Array(await blob.slice(0, 8).arrayBuffer());
+  // torch.save writes a ZIP archive (PK\x03\x04) since PyTorch 1.6, a bare pickle (0x80, then
+  // the protocol) before. Either start is also a possible header length, so a file that starts so
+  // is called a checkpoint only once it fails as safetensors.
+  const pickled =
+    (start[0] === 0x50 && start[1] === 0x4b && start[2] === 3 && start[3] === 4) ||
+    (start[0] === 0x80 && (start[1] ?? 0) >= 2 && (start[1] ?? 0) <= 5);
+  const length = new DataView(start.buffer).getBigUint64(0, true);
+  if (length > BigInt(MAX_HEADER_BYTES)) {
+    if (pickled) throw refusePth(name);
+    throw fail(name, `not a safetensors file: its header length ${length} is over 100 MB`);
+  }
+  const headerBytes = Number(length);
+  if (8 + headerBytes > blob.size) {
+    if (pickled) throw refusePth(name);
+    throw fail(
+      name,
+      `not a safetensors file, or a truncated one: its header length ${headerBytes} runs past the file's ${blob.size} bytes`,
+    );
+  }
+  const header = new Uint8Array(await blob.slice(8, 8 + headerBytes).arrayBuffer());
+  if (header[0] !== 0x7b && pickled) throw refusePth(name);
+  if (header[0] !== 0x7b)
+    throw fail(name, 'not a safetensors file: its header does not start with {');
+  const data = blob.slice(8 + headerBytes);
+  const { tensors, metadata } = parseHeader(name, header, blob.size - 8 - headerBytes);
+
+  const groups = new Map<string, { kind: Kind; order: number; slots: (Tensor | undefined)[] }>();
+  const unmapped: string[] = [];
+  for (const tensor of tensors) {
+    if (tensor.name.endsWith('.num_batches_tracked')) continue; // a training counter
+    const target = kerasTarget(tensor.name);
+    if (!target) {
+      unmapped.push(tensor.name);
+      continue;
+    }
+    if (!READABLE.has(tensor.dtype)) {
+      throw fail(
+        name,
+        `tensor ${tensor.name} is ${tensor.dtype}: weights must be floats (F32, F16, BF16, F64)`,
+      );
+    }
+    let group = groups.get(target.layer);
+    if (!group) {
+      group = { kind: target.kind, order: target.order, slots: [] };
+      groups.set(target.layer, group);
+    }
+    const taken = group.slots[target.slot];
+    if (taken)
+      throw fail(name, `tensors ${taken.name} and ${tensor.name} both give ${target.layer}`);
+    group.slots[target.slot] = tensor;
+  }
+  if (groups.size === 0) {
+    const some = tensors.slice(0, 3).map((t) => t.name);
+    throw fail(
+      name,
+      `holds no DenseNet-121 tensors of torchvision's or timm's names (features.conv0.weight, …)${
+        some.length ? `; its tensors are named like ${some.join(', ')}` : ''
+      }`,
+    );
+  }
+
+  const layers: FileLayer[] = [...groups.entries()]
+    .sort(([, a], [, b]) => a.order - b.order)
+    .map(([layer, { kind, slots }]) => {
+      const params = SLOTS[kind];
+      const present = slots.filter((t): t is Tensor => t !== undefined);
+      const [weight] = present;
+      for (let i = 0; i < REQUIRED[kind]; i++) {
+        if (!slots[i] && weight) {
+          const wanted = weight.name.replace(/[^.]+$/, params[i] ?? '');
+          throw fail(name, `has ${weight.name} but not ${wanted} (for ${layer})`);
+        }
+      }
+      if (!weight) throw new Error(`no tensors for ${layer}`); // groups are made with one
+      const rank = kind === 'conv' ? 4 : kind === 'dense' ? 2 : 1;
+      if (weight.shape.length !== rank) {
+        throw fail(
+          name,
+          `tensor ${weight.name} has shape [${weight.shape.join(', ')}], not ${rank}-D`,
+        );
+      }
+      for (const t of present.slice(1)) {
+        if (t.shape.length !== 1 || t.shape[0] !== weight.shape[0]) {
+          throw fail(
+            name,
+            `tensor ${t.name} has shape [${t.shape.join(', ')}], not [${weight.shape[0]}]`,
+          );
+        }
+      }
+      const [o = 0, i = 0, h = 0, w = 0] = weight.shape;
+      const shapes = present.map((t) => t.shape.slice());
+      if (kind === 'conv') shapes[0] = [h, w, i, o];
+      if (kind === 'dense') shapes[0] = [i, o];
+      return {
+        name: layer,
+        className: CLASS_NAME[kind],
+        shapes,
+        read: () =>
+          readTensors(data, present, readSync).map((bytes, n) => {
+            const values = decode(present[n]?.dtype ?? '', bytes);
+            if (n > 0 || kind === 'bn') return values;
+            return kind === 'conv'
+              ? convKernel(values, weight.shape)
+              : denseKernel(values, weight.shape);
+          }),
+      };
+    });
+
+  return {
+    format: 'safetensors (torchvision DenseNet-121)',
+    match: 'name',
+    layers,
+    unmapped,
+    metadata,
+    close: () => {},
+  };
+}
