@@ -1,15 +1,27 @@
 /**
- * ImageNet weights for the DenseNet-121 backbone, imported once per browser: the person drops the
- * tfjs Layers model that `tensorflowjs_converter` writes for Keras
- * `DenseNet121(include_top=False, weights='imagenet')` (model.json and its weight files). It is
- * checked against our DenseNet-121 by layer name and shape, kept through tfjs's `indexeddb://`
- * handler, and copied into the backbone of each new run that asks for it (classifierModel.ts).
+ * ImageNet weights for the DenseNet-121 backbone, imported once per browser. The person drops the
+ * file their framework downloaded: Keras's `densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5`
+ * (or any Keras 2 `.h5` of a DenseNet-121, or a Keras 3 `.weights.h5`), a torchvision or timm
+ * DenseNet-121 `.safetensors`, or the tfjs Layers model `tensorflowjs_converter` writes (model.json
+ * and its weight files). Weight files are read in the worker one layer at a time
+ * (models/weights/); every layer is checked against our DenseNet-121 by name (or order) and shape,
+ * the result kept through tfjs's `indexeddb://` handler and copied into the backbone of each new
+ * run that asks for it (classifierModel.ts). A PyTorch pickle (`.pth`) is refused: loading it could
+ * run code.
  */
 import * as tf from '@tensorflow/tfjs';
 import { guardQuota } from '../dataset/storage.ts';
 import { buildDenseNet } from '../models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../models/densenetConfig.ts';
-import { copyWeightsByName, summarizeImport } from '../models/importWeights.ts';
+import {
+  copyWeightsByName,
+  copyWeightsFromFile,
+  summarizeImport,
+  type WeightImportReport,
+} from '../models/importWeights.ts';
+import { openKerasWeights } from '../models/weights/kerasH5.ts';
+import { isPickledTorchName, openSafetensors, refusePth } from '../models/weights/safetensors.ts';
+import type { WeightFile } from '../models/weights/weightFile.ts';
 import { PRETRAINED_KEY, loadPretrainedInfo, type PretrainedInfo } from './pretrainedInfo.ts';
 import { STORE_PREFIX } from '../storage/stores.ts';
 import { deleteRunState, saveRunState } from './runs.ts';
@@ -42,21 +54,59 @@ export async function loadDroppedModel(files: File[]): Promise<tf.LayersModel> {
   }
 }
 
+const WEIGHT_FILE = /\.(h5|hdf5|safetensors|pth|pt)$/i;
+
+/** The dropped weights file, opened; null for tfjs Layers files (model.json and .bin). */
+async function openWeightFile(files: File[]): Promise<WeightFile | null> {
+  const weightFiles = files.filter((f) => WEIGHT_FILE.test(f.name) || isPickledTorchName(f.name));
+  if (weightFiles.length === 0) return null;
+  const [file] = weightFiles;
+  if (weightFiles.length > 1 || file === undefined) {
+    throw new Error(
+      `Drop one weights file at a time: ${weightFiles.map((f) => f.name).join(', ')}.`,
+    );
+  }
+  if (isPickledTorchName(file.name)) throw refusePth(file.name);
+  return /\.safetensors$/i.test(file.name)
+    ? openSafetensors(file.name, file)
+    : openKerasWeights(file.name, file);
+}
+
 export async function importPretrained(files: File[]): Promise<PretrainedInfo> {
-  const source = await loadDroppedModel(files);
+  const weightFile = await openWeightFile(files);
+  const source = weightFile === null ? await loadDroppedModel(files) : null;
   const target = buildDenseNet({ ...DENSENET_121_BACKBONE, head: 'none' });
   try {
-    const report = copyWeightsByName(source, target);
+    let report: WeightImportReport;
+    let name: string;
+    let sourceLayers: number;
+    if (weightFile !== null) {
+      try {
+        report = copyWeightsFromFile(weightFile, target);
+      } finally {
+        weightFile.close();
+      }
+      name = files.find((f) => WEIGHT_FILE.test(f.name))?.name ?? 'weights';
+      sourceLayers = weightFile.layers.length;
+    } else if (source !== null) {
+      report = copyWeightsByName(source, target);
+      name = orderFiles(files)[0]?.name ?? 'model.json';
+      sourceLayers = source.layers.length;
+    } else {
+      throw new Error('no weights were dropped');
+    }
     const total =
       report.matched.length + report.shapeMismatch.length + report.missingInSource.length;
-    const name = orderFiles(files)[0]?.name ?? 'model.json';
     if (report.matched.length === 0) {
+      const what = weightFile === null ? 'layers' : `${weightFile.format} layers with weights`;
       throw new Error(
-        `${name}: none of its ${source.layers.length} layers matches a DenseNet-121 layer by name and shape. ${summarizeImport(report)}`,
+        `${name}: none of its ${sourceLayers} ${what} matches a DenseNet-121 layer by name and shape. ${summarizeImport(report)}`,
       );
     }
+    // A tfjs model is kept as it came; a weights file as our DenseNet-121 holding its weights.
+    const kept = source ?? target;
     await guardQuota(
-      () => saveModel(source, MODEL_URL),
+      () => saveModel(kept, MODEL_URL),
       'The weights were not kept. Free space (delete runs you no longer need, or free disk space), then import them again.',
     );
     const info: PretrainedInfo = {
@@ -73,7 +123,7 @@ export async function importPretrained(files: File[]): Promise<PretrainedInfo> {
     await saveRunState(PRETRAINED_KEY, info);
     return info;
   } finally {
-    source.dispose();
+    source?.dispose();
     target.dispose();
   }
 }
