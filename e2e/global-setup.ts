@@ -1,5 +1,6 @@
 import { makeArchiveFixtures } from './support/archiveFixture.ts';
 import { makeDownloadFixtures } from './support/isic2024Fixture.ts';
+import { makeWeightFixtures } from './support/weightFixtures.ts';
 import { makeFixtures, makeHamFixture } from './support/isicFixture.ts';
 
 /** Generates the e2e test data once per run (seeded: the same bytes every time). */
@@ -8,4 +9,5 @@ export default async function globalSetup(): Promise<void> {
   makeHamFixture();
   await makeArchiveFixtures();
   await makeDownloadFixtures();
+  await makeWeightFixtures();
 }

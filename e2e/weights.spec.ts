@@ -1,0 +1,47 @@
+/**
+ * ImageNet weights from the files Keras and PyTorch download, dropped on the Classifier stage's
+ * "Add ImageNet weights…": Keras's DenseNet121 no-top .h5 and a torchvision .safetensors load 241
+ * of 241 layers and stay after a reload; a pickled .pth and a file that is not HDF5 are refused
+ * with the reason, and change nothing.
+ */
+import { expect, test } from './fixtures.ts';
+import { KERAS_NOTOP, NOT_HDF5, PTH, TORCHVISION } from './support/weightFixtures.ts';
+
+test('ImageNet weights straight from Keras .h5 and PyTorch .safetensors files', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const input = page.getByTestId('pretrained-input');
+  await expect(input).toBeEnabled({ timeout: 120_000 });
+  const report = page.getByTestId('pretrained-report');
+  const error = page.getByTestId('pretrained-error');
+
+  await input.setInputFiles(NOT_HDF5);
+  await expect(error).toContainText('broken.h5: not an HDF5 file');
+  await input.setInputFiles(PTH);
+  await expect(error).toContainText('densenet121-a639ec97.pth');
+  await expect(error).toContainText('safetensors');
+  await expect(report).toHaveCount(0);
+
+  await input.setInputFiles(KERAS_NOTOP);
+  await expect(report).toContainText('Loaded 241 of 241 layers with weights.', {
+    timeout: 120_000,
+  });
+  await expect(page.getByTestId('pretrained')).toContainText(
+    'densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5 (241 of 241 layers matched',
+  );
+  await expect(error).toHaveCount(0);
+  await page.reload();
+  await expect(report).toContainText('Loaded 241 of 241 layers with weights.');
+  await expect(input).toBeEnabled({ timeout: 120_000 });
+  // Wait out the backend's start: the import runs on the compute worker.
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready', {
+    timeout: 120_000,
+  });
+
+  await input.setInputFiles(TORCHVISION);
+  await expect(page.getByTestId('pretrained')).toContainText(
+    'densenet121.safetensors (241 of 241 layers matched',
+    { timeout: 120_000 },
+  );
+});
