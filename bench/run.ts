@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice|scale]`:
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice|scale|weights]`:
  * runs every benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
@@ -39,6 +39,10 @@
  * seed-classifier optimizer state. --scale-images=N sets the generated download's size. It also
  * ingests a generated ISIC 2024 train-image.hdf5 with train-metadata.csv of N rows and of N / 4
  * (--scale-hdf5-rows=N; 20,000, 2,000 with --quick), to show images/s and memory flat in the count.
+ *
+ * The weights benchmark (bench/weights.ts) drops Keras's DenseNet121 no-top .h5 (28 MB) and the
+ * same weights as a torchvision .safetensors on the Classifier stage: seconds to the report, and
+ * peak memory.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -61,6 +65,7 @@ import {
 } from './diagnose.ts';
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
+import { benchWeights, weightsMarkdown } from './weights.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
@@ -92,7 +97,16 @@ function count(name: string, fallback: number, least: number): number {
 }
 
 const quick = flag('quick');
-const BENCHMARKS = ['ingest', 'segnet', 'densenet', 'diagnose', 'step', 'choice', 'scale'] as const;
+const BENCHMARKS = [
+  'ingest',
+  'segnet',
+  'densenet',
+  'diagnose',
+  'step',
+  'choice',
+  'scale',
+  'weights',
+] as const;
 // npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
 const only = option('only', false);
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only))
@@ -317,6 +331,7 @@ async function benchmarks(): Promise<void> {
   const step = await timed('step', () => benchStep(stepOptions));
   const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
   const scale = await timed('scale', () => benchScale(scaleOptions));
+  const weights = await timed('weights', benchWeights);
   const results = {
     date: new Date().toISOString(),
     quick,
@@ -329,6 +344,7 @@ async function benchmarks(): Promise<void> {
     ...(step ? { step: { options: stepOptions, figures: step } } : {}),
     ...(choice ? { choice } : {}),
     ...(scale ? { scale: { options: scaleOptions, figures: scale } } : {}),
+    ...(weights ? { weights } : {}),
   };
   const name = only ? `latest-${only}` : 'latest';
   mkdirSync(RESULTS, { recursive: true });
@@ -345,6 +361,7 @@ async function benchmarks(): Promise<void> {
     ...(step ? stepMarkdown(stepOptions, step) : []),
     ...(choice ? choiceMarkdown(choice) : []),
     ...(scale ? scaleMarkdown(scale) : []),
+    ...(weights ? weightsMarkdown(weights) : []),
   ].join('\n');
   writeFileSync(join(RESULTS, `${name}.md`), table);
   console.log(`\n${table}\nWrote bench/results/${name}.json and ${name}.md`);
