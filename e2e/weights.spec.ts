@@ -2,10 +2,19 @@
  * ImageNet weights from the files Keras and PyTorch download, dropped on the Classifier stage's
  * "Add ImageNet weights…": Keras's DenseNet121 no-top .h5 and a torchvision .safetensors load 241
  * of 241 layers and stay after a reload; a pickled .pth and a file that is not HDF5 are refused
- * with the reason, and change nothing.
+ * with the reason, and change nothing. The seed's own Keras 2 models (`model.save()` .h5 of its
+ * SegNet and classifier) import as runs that diagnose a photo.
  */
 import { expect, test } from './fixtures.ts';
-import { KERAS_NOTOP, NOT_HDF5, PTH, TORCHVISION } from './support/weightFixtures.ts';
+import { writePhotos } from './support/photos.ts';
+import {
+  KERAS_NOTOP,
+  NOT_HDF5,
+  PTH,
+  SEED_CLASSIFIER_H5,
+  SEED_SEGNET_H5,
+  TORCHVISION,
+} from './support/weightFixtures.ts';
 
 test('ImageNet weights straight from Keras .h5 and PyTorch .safetensors files', async ({
   page,
@@ -44,4 +53,33 @@ test('ImageNet weights straight from Keras .h5 and PyTorch .safetensors files', 
     'densenet121.safetensors (241 of 241 layers matched',
     { timeout: 120_000 },
   );
+});
+
+test('the seed’s own Keras models import as runs, and diagnose a photo', async ({
+  page,
+}, testInfo) => {
+  const photos = writePhotos(testInfo.outputPath());
+  await page.goto('/');
+  const input = page.getByTestId('import-model');
+  await expect(input).toBeEnabled({ timeout: 120_000 });
+  await expect(page.getByTestId('photo-input')).toBeDisabled();
+
+  await input.setInputFiles(SEED_SEGNET_H5);
+  await expect(page.getByTestId('segnet-run').first()).toContainText('segnet_model.h5', {
+    timeout: 120_000,
+  });
+  await input.setInputFiles(SEED_CLASSIFIER_H5);
+  await expect(page.getByTestId('classifier-run').first()).toContainText(
+    'densenet_melanoma_model.h5',
+    { timeout: 120_000 },
+  );
+
+  await expect(page.getByTestId('photo-input')).toBeEnabled();
+  await page.getByTestId('photo-input').setInputFiles(photos.melanomas[0] as string);
+  const status = page.getByTestId('diagnose-status');
+  await expect(status).toHaveAttribute('data-state', 'done', { timeout: 180_000 });
+  const score = Number(await page.getByTestId('melanoma-score').getAttribute('data-value'));
+  expect(score).toBeGreaterThanOrEqual(0);
+  expect(score).toBeLessThanOrEqual(1);
+  await page.screenshot({ path: testInfo.outputPath('seed-models.png'), fullPage: true });
 });

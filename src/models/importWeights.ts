@@ -87,8 +87,14 @@ export function copyWeightsFromFile(
   options: WeightImportOptions = {},
 ): WeightImportReport {
   const targetLayers = weightedLayers(target);
+  // By order, only the layers to copy take places in their class's queue.
   const pairs =
-    file.match === 'name' ? byName(file.layers, targetLayers) : byOrder(file.layers, targetLayers);
+    file.match === 'name'
+      ? byName(file.layers, targetLayers)
+      : byOrder(
+          file.layers,
+          targetLayers.filter((layer) => !options.only || options.only(layer.name)),
+        );
   const used = new Set<FileLayer>();
   const report: WeightImportReport = {
     matched: [],

@@ -6,12 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CLASSES } from '../dataset/types.ts';
-import { isQuotaError, storageFullError } from '../dataset/storage.ts';
-import { deleteRun, loadModel, modelUrl } from './checkpoint.ts';
-import { predictValidation } from '../training/classifierValidation.ts';
+import { loadModel } from './checkpoint.ts';
+import { storeImportedRun } from './importedRun.ts';
+import { importKerasModel } from './kerasModel.ts';
 import { loadDroppedModel } from './pretrained.ts';
-import { loadRun, saveRun, type ModelKind, type RunRecord } from './runs.ts';
-import { saveModel } from './saveModel.ts';
+import { loadRun, type ModelKind, type RunRecord } from './runs.ts';
 
 /** The key of Lesion Lab's metadata in a model.json's `userDefinedMetadata`. */
 const METADATA_KEY = 'lesionLab';
@@ -84,10 +83,21 @@ function kindOf(model: tf.LayersModel): ModelKind | null {
 }
 
 /**
- * Stores a model exported by Lesion Lab as a finished run of this browser (its best and latest
- * checkpoints are the imported model). Refuses files it cannot use, naming the file and why.
+ * Stores a model exported by Lesion Lab, or one of the seed's Keras 2 `.h5` models
+ * (kerasModel.ts), as a finished run of this browser (its best and latest checkpoints are the
+ * imported model). Refuses files it cannot use, naming the file and why.
  */
 export async function importModel(files: File[]): Promise<RunRecord> {
+  const keras = files.filter((f) => /\.(h5|hdf5)$/i.test(f.name));
+  if (keras.length > 0) {
+    const [file] = keras;
+    if (files.length > 1 || file === undefined) {
+      throw new Error(
+        `Drop one Keras .h5 model at a time: ${files.map((f) => f.name).join(', ')}.`,
+      );
+    }
+    return importKerasModel(file);
+  }
   const model = await loadDroppedModel(files);
   const name = files.find((f) => f.name.endsWith('.json'))?.name ?? 'model.json';
   try {
@@ -125,19 +135,7 @@ export async function importModel(files: File[]): Promise<RunRecord> {
     delete run.error;
     // Slot a for both: the original's slots name places in the other browser.
     delete run.checkpoints;
-    try {
-      await saveModel(model, modelUrl(kind, run.id, 'best'));
-      await saveModel(model, modelUrl(kind, run.id, 'latest'));
-      await saveRun(run);
-    } catch (error) {
-      // No record names the models yet: remove what was stored, so a failed import leaves nothing.
-      await deleteRun(run).catch(() => undefined);
-      if (!isQuotaError(error)) throw error;
-      throw await storageFullError(
-        `${name} was not imported. Free space (delete runs you no longer need, or free disk space), then import it again.`,
-      );
-    }
-    if (kind === 'classifier') await predictValidation(model, run.id, run.bestEpoch ?? 0);
+    await storeImportedRun(model, run, name);
     return run;
   } finally {
     model.dispose();
