@@ -7,6 +7,7 @@
  */
 import { expect, test } from './fixtures.ts';
 import { writePhotos } from './support/photos.ts';
+import { TRAINING_BACKEND } from './support/trainingBackend.ts';
 import {
   KERAS_NOTOP,
   NOT_HDF5,
@@ -82,4 +83,38 @@ test('the seed’s own Keras models import as runs, and diagnose a photo', async
   expect(score).toBeGreaterThanOrEqual(0);
   expect(score).toBeLessThanOrEqual(1);
   await page.screenshot({ path: testInfo.outputPath('seed-models.png'), fullPage: true });
+});
+
+// About a minute on WebAssembly here: DenseNet-121's features of the demo's images at 224 px once,
+// then two epochs of the head.
+test('a frozen-backbone run trains from the Keras ImageNet weights', async ({ page }) => {
+  test.setTimeout(15 * 60_000);
+  await page.goto(`/?preset=recommended&backend=${TRAINING_BACKEND}`);
+  await expect(page.getByTestId('backend')).toHaveText(TRAINING_BACKEND);
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
+  await page.getByTestId('pretrained-input').setInputFiles(KERAS_NOTOP);
+  await expect(page.getByTestId('pretrained-report')).toContainText('Loaded 241 of 241', {
+    timeout: 120_000,
+  });
+  const use = page.getByTestId('use-pretrained');
+  await expect(use).toBeEnabled();
+  await use.check();
+
+  await page.getByTestId('mask-source').selectOption('truth');
+  await page.getByTestId('apply-masks').click();
+  await expect(page.getByTestId('mask-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 180_000,
+  });
+  await page.getByTestId('classifier-mode').selectOption('frozen');
+  await page.getByTestId('classifier-epochs').fill('2');
+  await page.getByTestId('train-classifier').click();
+  await expect(page.getByTestId('classifier-status')).toHaveAttribute('data-state', 'done', {
+    timeout: 12 * 60_000,
+  });
+  const run = page.getByTestId('classifier-run').first();
+  await expect(run).toHaveAttribute('data-status', /finished|early-stop/);
+  await expect(page.getByTestId('classifier-run-recipe')).toContainText(
+    'From ImageNet weights (241 of 241 layers), frozen backbone',
+  );
 });
