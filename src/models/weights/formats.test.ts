@@ -89,6 +89,13 @@ describe('a DenseNet-121 from each weight format', () => {
     expect(report.matched).toHaveLength(241);
     expect(report.missingInSource).toEqual([]);
     expect(deviation).toBeLessThan(1e-5);
+
+    // Cut short (a download that stopped): refused when opened, before any layer is copied.
+    const bytes = (blob as unknown as BytesBlob).bytes;
+    const cut = new BytesBlob(bytes.slice(0, bytes.length - 1000)) as unknown as Blob;
+    await expect(openKerasWeights('densenet121_notop.h5', cut)).rejects.toThrow(
+      'densenet121_notop.h5: a damaged HDF5 file',
+    );
   });
 
   it('Keras 3 .weights.h5 (groups by class and counter, matched by order): the same predictions', async () => {
