@@ -39,12 +39,8 @@ export function copyWeightsByName(
   options: WeightImportOptions = {},
 ): WeightImportReport {
   const sourceLayers = weightedLayers(source);
-  const exact = new Map(sourceLayers.map((layer) => [layer.name, layer]));
-  const canonical = new Map<string, tf.layers.Layer>();
-  for (const layer of sourceLayers) {
-    const key = canonicalLayerName(layer.name);
-    if (!canonical.has(key)) canonical.set(key, layer);
-  }
+  const targetLayers = weightedLayers(target);
+  const pairs = byName(sourceLayers, targetLayers);
   const used = new Set<tf.layers.Layer>();
   const report: WeightImportReport = {
     matched: [],
@@ -52,8 +48,8 @@ export function copyWeightsByName(
     missingInSource: [],
     unusedInSource: [],
   };
-  for (const layer of weightedLayers(target)) {
-    const found = exact.get(layer.name) ?? canonical.get(canonicalLayerName(layer.name));
+  for (const layer of targetLayers) {
+    const found = pairs.get(layer);
     if (found !== undefined) used.add(found);
     if (options.only && !options.only(layer.name)) continue;
     if (found === undefined) {
@@ -128,18 +124,18 @@ export function copyWeightsFromFile(
   return report;
 }
 
-/** Target layer → file layer of the same name (exactly, else as Keras 3 spells it). */
-function byName(
-  fileLayers: readonly FileLayer[],
+/** Target layer → source layer of the same name (exactly, else as Keras 3 spells it). */
+function byName<Source extends { name: string }>(
+  sources: readonly Source[],
   targetLayers: readonly tf.layers.Layer[],
-): Map<tf.layers.Layer, FileLayer> {
-  const exact = new Map(fileLayers.map((layer) => [layer.name, layer]));
-  const canonical = new Map<string, FileLayer>();
-  for (const layer of fileLayers) {
+): Map<tf.layers.Layer, Source> {
+  const exact = new Map(sources.map((layer) => [layer.name, layer]));
+  const canonical = new Map<string, Source>();
+  for (const layer of sources) {
     const key = canonicalLayerName(layer.name);
     if (!canonical.has(key)) canonical.set(key, layer);
   }
-  const pairs = new Map<tf.layers.Layer, FileLayer>();
+  const pairs = new Map<tf.layers.Layer, Source>();
   for (const layer of targetLayers) {
     const found = exact.get(layer.name) ?? canonical.get(canonicalLayerName(layer.name));
     if (found !== undefined) pairs.set(layer, found);
