@@ -3,19 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { CLASSES } from '../../src/dataset/types.ts';
 import {
   ALL_QUIRKS,
-  ISIC2024_COLUMNS,
-  ISIC2024_SUPPLEMENT_COLUMNS,
   NO_CLASS_DIAGNOSES,
   deepestLevel,
   expectedIsic2024,
-  isic2024ChallengeMetadataCsv,
   isic2024CountsFor,
-  isic2024GroundTruthCsv,
-  isic2024MetadataCsv,
-  isic2024SupplementCsv,
   planIsic2024,
   type SyntheticIsic2024Options,
 } from './isic2024.ts';
+import {
+  isic2024ChallengeMetadataCsv,
+  isic2024GroundTruthCsv,
+  isic2024MetadataCsv,
+  isic2024SupplementCsv,
+  ISIC2024_COLUMNS,
+  ISIC2024_SUPPLEMENT_COLUMNS,
+} from './isic2024Csv.ts';
 
 const OPTIONS: SyntheticIsic2024Options = {
   seed: 11,

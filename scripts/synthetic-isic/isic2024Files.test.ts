@@ -5,13 +5,8 @@ import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js';
 import jpeg from 'jpeg-js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Hdf5BytesReader } from './hdf5.ts';
-import {
-  ALL_QUIRKS,
-  NO_QUIRKS,
-  isic2024MetadataCsv,
-  planIsic2024,
-  type SyntheticIsic2024Options,
-} from './isic2024.ts';
+import { ALL_QUIRKS, NO_QUIRKS, planIsic2024, type SyntheticIsic2024Options } from './isic2024.ts';
+import { isic2024MetadataCsv } from './isic2024Csv.ts';
 import {
   CORRUPT_JPEG,
   generateIsic2024Challenge,

@@ -12,15 +12,17 @@ import type { LesionClass } from '../../src/dataset/types.ts';
 import { encodeJpeg, utf8, type GeneratedFile } from './isic2017.ts';
 import { Hdf5BytesWriter, hdf5Bytes } from './hdf5.ts';
 import {
-  isic2024ChallengeMetadataCsv,
-  isic2024GroundTruthCsv,
-  isic2024MetadataCsv,
-  isic2024SupplementCsv,
   planIsic2024,
   type Isic2024Plan,
   type Isic2024Row,
   type SyntheticIsic2024Options,
 } from './isic2024.ts';
+import {
+  isic2024ChallengeMetadataCsv,
+  isic2024GroundTruthCsv,
+  isic2024MetadataCsv,
+  isic2024SupplementCsv,
+} from './isic2024Csv.ts';
 import { renderLesion } from './render.ts';
 
 /** What the corrupt-JPEG quirk stores instead of an image. */

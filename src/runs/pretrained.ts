@@ -20,7 +20,8 @@ import {
   type WeightImportReport,
 } from '../models/importWeights.ts';
 import { openKerasWeights } from '../models/weights/kerasH5.ts';
-import { isPickledTorchName, openSafetensors, refusePth } from '../models/weights/safetensors.ts';
+import { openSafetensors } from '../models/weights/safetensors.ts';
+import { isPickledTorchName, refusePth } from '../models/weights/torchNames.ts';
 import type { WeightFile } from '../models/weights/weightFile.ts';
 import { PRETRAINED_KEY, loadPretrainedInfo, type PretrainedInfo } from './pretrainedInfo.ts';
 import { STORE_PREFIX } from '../storage/stores.ts';

@@ -3,13 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BytesBlob } from '../../lib/testHdf5.ts';
 import { DENSENET_121_BACKBONE, buildDenseNet } from '../densenet.ts';
 import keras from '../densenet121.keras-layers.json';
-import {
-  isPickledTorchName,
-  kerasTarget,
-  openSafetensors,
-  refusePth,
-  type SafetensorsWeightFile,
-} from './safetensors.ts';
+import { openSafetensors, type SafetensorsWeightFile } from './safetensors.ts';
+import { isPickledTorchName, kerasTarget, refusePth } from './torchNames.ts';
 import { WeightFileError } from './weightFile.ts';
 
 beforeAll(async () => {
