@@ -40,35 +40,12 @@ export function copyWeightsByName(
 ): WeightImportReport {
   const sourceLayers = weightedLayers(source);
   const targetLayers = weightedLayers(target);
-  const pairs = byName(sourceLayers, targetLayers);
-  const used = new Set<tf.layers.Layer>();
-  const report: WeightImportReport = {
-    matched: [],
-    shapeMismatch: [],
-    missingInSource: [],
-    unusedInSource: [],
-  };
-  for (const layer of targetLayers) {
-    const found = pairs.get(layer);
-    if (found !== undefined) used.add(found);
-    if (options.only && !options.only(layer.name)) continue;
-    if (found === undefined) {
-      report.missingInSource.push(layer.name);
-      continue;
-    }
-    const expected = shapes(layer);
-    const given = shapes(found);
-    if (!sameShapes(expected, given)) {
-      report.shapeMismatch.push({ layer: layer.name, expected, found: given });
-      continue;
-    }
+  return copyPairs(targetLayers, byName(sourceLayers, targetLayers), sourceLayers, options, {
+    shapes,
     // getWeights hands out the source's variables; setWeights makes the target's variables share
     // their values (reference-counted), so neither side allocates or leaks a tensor.
-    layer.setWeights(found.getWeights());
-    report.matched.push(layer.name);
-  }
-  report.unusedInSource = sourceLayers.filter((l) => !used.has(l)).map((l) => l.name);
-  return report;
+    copy: (layer, found) => layer.setWeights(found.getWeights()),
+  });
 }
 
 /**
@@ -91,7 +68,34 @@ export function copyWeightsFromFile(
           file.layers,
           targetLayers.filter((layer) => !options.only || options.only(layer.name)),
         );
-  const used = new Set<FileLayer>();
+  return copyPairs(targetLayers, pairs, file.layers, options, {
+    shapes: (found) => found.shapes,
+    copy(layer, found) {
+      const tensors = found.read().map((array, i) => tf.tensor(array, found.shapes[i]));
+      try {
+        layer.setWeights(tensors);
+      } finally {
+        tf.dispose(tensors);
+      }
+    },
+  });
+}
+
+/**
+ * Copies each target layer's paired source where every weight shape matches, and reports what was
+ * copied, what differed, what the source lacks and which of its layers nothing took.
+ */
+function copyPairs<Source extends { name: string }>(
+  targetLayers: readonly tf.layers.Layer[],
+  pairs: ReadonlyMap<tf.layers.Layer, Source>,
+  sources: readonly Source[],
+  options: WeightImportOptions,
+  source: {
+    shapes: (found: Source) => number[][];
+    copy: (layer: tf.layers.Layer, found: Source) => void;
+  },
+): WeightImportReport {
+  const used = new Set<Source>();
   const report: WeightImportReport = {
     matched: [],
     shapeMismatch: [],
@@ -107,20 +111,15 @@ export function copyWeightsFromFile(
       continue;
     }
     const expected = shapes(layer);
-    if (!sameShapes(expected, found.shapes)) {
-      report.shapeMismatch.push({ layer: layer.name, expected, found: found.shapes });
+    const given = source.shapes(found);
+    if (!sameShapes(expected, given)) {
+      report.shapeMismatch.push({ layer: layer.name, expected, found: given });
       continue;
     }
-    const values = found.read();
-    const tensors = values.map((array, i) => tf.tensor(array, found.shapes[i]));
-    try {
-      layer.setWeights(tensors);
-    } finally {
-      tf.dispose(tensors);
-    }
+    source.copy(layer, found);
     report.matched.push(layer.name);
   }
-  report.unusedInSource = file.layers.filter((l) => !used.has(l)).map((l) => l.name);
+  report.unusedInSource = sources.filter((l) => !used.has(l)).map((l) => l.name);
   return report;
 }
 
