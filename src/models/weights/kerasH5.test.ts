@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BytesBlob, counter, groupAt, standInWorkerFs, writeHdf5 } from '../../lib/testHdf5.ts';
 import densenet121 from '../densenet121.keras-layers.json';
 import {
-  halvesToFloats,
   kerasClassName,
   openKerasWeights,
   KERAS_3_FORMAT,
@@ -417,22 +416,12 @@ describe('openKerasWeights: errors', () => {
   });
 });
 
-describe('kerasClassName and halvesToFloats', () => {
+describe('kerasClassName', () => {
   it('turns Keras 3 group names’ classes into Keras class names', () => {
     expect(kerasClassName('conv2d')).toBe('Conv2D');
     expect(kerasClassName('batch_normalization')).toBe('BatchNormalization');
     expect(kerasClassName('depthwise_conv2d')).toBe('DepthwiseConv2D');
     expect(kerasClassName('conv2d_transpose')).toBe('Conv2DTranspose');
     expect(kerasClassName('dense')).toBe('Dense');
-  });
-
-  it('widens float16 bit patterns', () => {
-    const halves = new Uint16Array([
-      0x3c00, 0xc000, 0x3555, 0x0001, 0x7bff, 0x7c00, 0x0000, 0x8000,
-    ]);
-    const floats = halvesToFloats(halves);
-    expect([...floats.slice(0, 6)]).toEqual([1, -2, 0.333251953125, 2 ** -24, 65504, Infinity]);
-    expect(Object.is(floats[7], -0)).toBe(true);
-    expect(Number.isNaN(halvesToFloats(new Uint16Array([0x7e00]))[0])).toBe(true);
   });
 });

@@ -25,6 +25,7 @@
  */
 import type { Dataset, Group } from 'h5wasm';
 import { Hdf5OpenError, openHdf5, type H5Module, type OpenedHdf5 } from '../../lib/hdf5File.ts';
+import { halvesToFloats } from './float16.ts';
 import { WeightFileError, type FileLayer, type WeightFile } from './weightFile.ts';
 
 export const KERAS_LEGACY_FORMAT = 'Keras HDF5 (legacy weights)';
@@ -285,26 +286,6 @@ function floats(context: Context, dataset: Dataset): Float32Array {
   if (value instanceof Float64Array) return Float32Array.from(value);
   if (typeof value === 'number') return new Float32Array([value]);
   throw new WeightFileError(`${fileName}: the dataset ${dataset.path} could not be read as floats`);
-}
-
-/** IEEE 754 half-precision bit patterns to float32. */
-export function halvesToFloats(halves: Uint16Array): Float32Array {
-  const out = new Float32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) {
-    const h = halves[i] ?? 0;
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    out[i] =
-      exponent === 0
-        ? sign * 2 ** -14 * (fraction / 1024)
-        : exponent === 0x1f
-          ? fraction === 0
-            ? sign * Infinity
-            : NaN
-          : sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
 }
 
 /** Whether `group` has the string-list attribute `name`, whole or split into `name0`, `name1` …. */

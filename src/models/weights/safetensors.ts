@@ -18,6 +18,7 @@
  * BatchNormalization(epsilon=1.001e-5) where torchvision's BatchNorm2d uses 1e-5: the difference
  * (1e-8 added to variances of order 1e-2 and above) is negligible and is not converted.
  */
+import { halvesToFloats } from './float16.ts';
 import { WeightFileError, type FileLayer, type WeightFile } from './weightFile.ts';
 import { CLASS_NAME, REQUIRED, SLOTS, kerasTarget, refusePth, type Kind } from './torchNames.ts';
 
@@ -137,28 +138,6 @@ function parseHeader(
   return { tensors, metadata };
 }
 
-let halfTable: Float32Array | undefined;
-
-/** Every float16 bit pattern's value. */
-function halves(): Float32Array {
-  if (halfTable) return halfTable;
-  halfTable = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    halfTable[h] =
-      exponent === 0
-        ? sign * fraction * 2 ** -24
-        : exponent === 31
-          ? fraction
-            ? NaN
-            : sign * Infinity
-          : sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-  }
-  return halfTable;
-}
-
 /**
  * A tensor's values as float32. Typed arrays use the machine's byte order, as the format's little
  * endian does on every platform browsers run on.
@@ -170,10 +149,8 @@ function decode(dtype: string, bytes: Uint8Array): Float32Array {
       return new Float32Array(copy);
     case 'F64':
       return Float32Array.from(new Float64Array(copy));
-    case 'F16': {
-      const table = halves();
-      return Float32Array.from(new Uint16Array(copy), (h) => table[h] ?? NaN);
-    }
+    case 'F16':
+      return halvesToFloats(new Uint16Array(copy));
     case 'BF16': {
       const bits = Uint32Array.from(new Uint16Array(copy), (h) => h << 16);
       return new Float32Array(bits.buffer);
