@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice|scale|weights]`:
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice|scale|weights|quality]`:
  * runs every benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
@@ -43,6 +43,11 @@
  * The weights benchmark (bench/weights.ts) drops Keras's DenseNet121 no-top .h5 (28 MB) and the
  * same weights as a torchvision .safetensors on the Classifier stage: seconds to the report, and
  * peak memory.
+ *
+ * The quality benchmark (bench/quality.ts) runs the whole pipeline through the app on HAM10000
+ * (beside the repository; skipped without it): --quality-presets=cpu,quick (quick alone with
+ * --quick), --quality-backend=wasm, --quality-stages=all|evaluate (evaluate scores the models the
+ * last run left in its profile again, without training).
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -66,6 +71,8 @@ import {
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
 import { benchWeights, weightsMarkdown } from './weights.ts';
+import { benchQuality, qualityMarkdown, type QualityOptions } from './quality.ts';
+import { PRESETS, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
@@ -106,6 +113,7 @@ const BENCHMARKS = [
   'choice',
   'scale',
   'weights',
+  'quality',
 ] as const;
 // npm has an `only` setting of its own: `npm run bench -- --only=segnet`.
 const only = option('only', false);
@@ -302,6 +310,26 @@ async function runIngest(): Promise<IngestFigure[]> {
   }
 }
 
+/**
+ * The quality benchmark: the cpu preset and, for comparison, the quick one (the quick alone with
+ * --quick), each through the whole pipeline on HAM10000.
+ */
+const qualityPresets = (option('quality-presets') ?? (quick ? 'quick' : 'cpu,quick')).split(',');
+for (const preset of qualityPresets)
+  if (!(PRESETS as readonly string[]).includes(preset))
+    throw new Error(`--quality-presets takes ${PRESETS.join(', ')} (got ${preset})`);
+const qualityStages = option('quality-stages') ?? 'all';
+if (qualityStages !== 'all' && qualityStages !== 'evaluate')
+  throw new Error(`--quality-stages takes all or evaluate (got ${qualityStages})`);
+const qualityBackend = option('quality-backend') ?? 'wasm';
+if (!isBackendName(qualityBackend))
+  throw new Error(`Unknown backend in --quality-backend: ${qualityBackend}`);
+const qualityOptions: QualityOptions = {
+  presets: qualityPresets as PresetName[],
+  backend: qualityBackend,
+  stages: qualityStages,
+};
+
 async function main(): Promise<void> {
   try {
     await benchmarks();
@@ -332,6 +360,7 @@ async function benchmarks(): Promise<void> {
   const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
   const scale = await timed('scale', () => benchScale(scaleOptions));
   const weights = await timed('weights', benchWeights);
+  const quality = await timed('quality', () => benchQuality(qualityOptions));
   const results = {
     date: new Date().toISOString(),
     quick,
@@ -345,6 +374,7 @@ async function benchmarks(): Promise<void> {
     ...(choice ? { choice } : {}),
     ...(scale ? { scale: { options: scaleOptions, figures: scale } } : {}),
     ...(weights ? { weights } : {}),
+    ...(quality ? { quality: { options: qualityOptions, figures: quality } } : {}),
   };
   const name = only ? `latest-${only}` : 'latest';
   mkdirSync(RESULTS, { recursive: true });
@@ -362,6 +392,7 @@ async function benchmarks(): Promise<void> {
     ...(choice ? choiceMarkdown(choice) : []),
     ...(scale ? scaleMarkdown(scale) : []),
     ...(weights ? weightsMarkdown(weights) : []),
+    ...(quality !== undefined ? qualityMarkdown(quality) : []),
   ].join('\n');
   writeFileSync(join(RESULTS, `${name}.md`), table);
   console.log(`\n${table}\nWrote bench/results/${name}.json and ${name}.md`);

@@ -3,7 +3,8 @@
  * sample a random 90° rotation, a horizontal flip and a shear (the seed's rotation and shear, plus
  * flips), as one projective transform applied to both (`tf.image.transform`): bilinear for the
  * photo, nearest for the mask so it stays binary. For the classifier, photos alone: rotations,
- * flips, a random crop zoomed back to full size, and a small per-channel colour gain. Images must
+ * flips, a random crop zoomed back to full size, a rotation by any angle where asked, and a small
+ * per-channel colour gain. Images must
  * be square.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +13,8 @@ import { Random } from '../lib/random.ts';
 export interface AugmentOptions {
   /** Rotate by a random multiple of 90°. */
   rotate90: boolean;
+  /** Rotate by a random angle instead (any, uniformly); the corners come in as zeros. */
+  rotate?: boolean;
   /** Maximum shear factor; each sample draws one uniformly in [-shear, shear]. */
   shear: number;
   /** Flip horizontally half the time. */
@@ -34,6 +37,7 @@ export function transformMatrices(
   const centre = (size - 1) / 2;
   return Array.from({ length: count }, () => {
     const quarterTurns = options.rotate90 ? random.int(0, 3) : 0;
+    const angle = options.rotate ? random.uniform(0, 2 * Math.PI) : (quarterTurns * Math.PI) / 2;
     const flip = options.flip && random.next() < 0.5 ? -1 : 1;
     const shear = options.shear > 0 ? random.uniform(-options.shear, options.shear) : 0;
     const crop = options.crop !== undefined && options.crop < 1;
@@ -42,8 +46,9 @@ export function transformMatrices(
     const room = (1 - scale) * centre;
     const dx = crop ? random.uniform(-room, room) : 0;
     const dy = crop ? random.uniform(-room, room) : 0;
-    const cos = [1, 0, -1, 0][quarterTurns] as number;
-    const sin = [0, 1, 0, -1][quarterTurns] as number;
+    // Exact for quarter turns, so 90° rotations stay lossless.
+    const cos = options.rotate ? Math.cos(angle) : ([1, 0, -1, 0][quarterTurns] as number);
+    const sin = options.rotate ? Math.sin(angle) : ([0, 1, 0, -1][quarterTurns] as number);
     // scale · rotation [[cos, -sin], [sin, cos]] · flip diag(flip, 1) · shear [[1, shear], [0, 1]]
     const a00 = scale * cos * flip;
     const a01 = scale * (cos * flip * shear - sin);

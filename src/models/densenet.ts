@@ -4,6 +4,7 @@
  * (importWeights.ts). k = growthRate, c = running channel count, s = inputSize.
  *
  *   input 'input_1'                         [batch, s, s, 3], pixels in 0..1
+ *   'color_constancy' (optional)            shades of grey: each channel over its 6-norm
  *   'imagenet_preprocess' (optional)        (x - ImageNet mean) / ImageNet std
  *   stem: ZeroPad 3, Conv 7x7/2 'conv1/conv', BN, ReLU, ZeroPad 1, MaxPool 3x3/2 'pool1'
  *                                           [batch, s/4, s/4, initialFilters]
@@ -80,6 +81,37 @@ export class ImageNetNormalization extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(ImageNetNormalization);
+
+/** Minkowski norm of the shades-of-grey estimate: 6, as Barata et al. found best for dermoscopy. */
+const GREY_NORM = 6;
+
+/**
+ * Shades-of-grey colour constancy (Finlayson and Trezzi, 2004), per image: the illuminant of each
+ * channel is estimated as the channel's 6-norm over the image, and each channel is divided by its
+ * share of the estimate, so a photo taken under yellower or bluer light comes out as if under
+ * grey light. Dermoscopes differ in their light; this makes a model trained on one archive's
+ * photos see another's alike. The black outside a mask adds nothing to any channel, so masked
+ * images are corrected by their lesion's colours. Weightless; registered for saved models.
+ */
+export class ColorConstancy extends tf.layers.Layer {
+  static className = 'ColorConstancy';
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (x === undefined) throw new Error('ColorConstancy needs an input');
+    return tf.tidy(() => {
+      // [b, 1, 1, 3]: each channel's 6-norm, then as a share of their mean (grey light: all 1).
+      const norm = tf.pow(tf.mean(tf.pow(tf.relu(x), GREY_NORM), [1, 2], true), 1 / GREY_NORM);
+      const share = tf.div(tf.add(norm, 1e-6), tf.add(tf.mean(norm, -1, true), 1e-6));
+      return tf.clipByValue(tf.div(x, share), 0, 1);
+    });
+  }
+}
+tf.serialization.registerClass(ColorConstancy);
 
 /** The full classifier (or the backbone alone, with head 'none'). */
 export function buildDenseNet(config: DenseNetConfig): tf.LayersModel {
@@ -171,6 +203,7 @@ function channels(x: tf.SymbolicTensor): number {
 
 function backbone(input: tf.SymbolicTensor, config: DenseNetConfig): tf.SymbolicTensor {
   let x = input;
+  if (config.colorConstancy) x = apply(new ColorConstancy({ name: 'color_constancy' }), x);
   if (config.imagenetPreprocess)
     x = apply(new ImageNetNormalization({ name: 'imagenet_preprocess' }), x);
   x = apply(

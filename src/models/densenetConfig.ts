@@ -36,6 +36,11 @@ export interface DenseNetConfig {
    * ImageNet weights.
    */
   imagenetPreprocess: boolean;
+  /**
+   * Insert the 'color_constancy' layer first: shades-of-grey colour constancy per image, so that
+   * photos under different dermoscope lights look alike to the network (densenet.ts).
+   */
+  colorConstancy?: boolean;
   /** Momentum of the batch-norm moving statistics (Keras' 0.99 when unset); short runs need less. */
   batchNormMomentum?: number;
 }
@@ -66,6 +71,25 @@ export const DENSENET_QUICK: DenseNetConfig = {
   dropout: 0.2,
   imagenetPreprocess: false,
   batchNormMomentum: 0.8,
+};
+
+/**
+ * A DenseNet-BC sized for training from scratch on a CPU (the `cpu` preset): 64 px, three dense
+ * blocks of 4, 6 and 8 conv blocks, growth 16, with shades-of-grey colour constancy in front.
+ * About 0.31 M parameters; docs/performance.md has the sizes measured against it.
+ */
+export const DENSENET_CPU: DenseNetConfig = {
+  inputSize: 64,
+  blocks: [4, 6, 8],
+  growthRate: 16,
+  initialFilters: 32,
+  compression: 0.5,
+  head: 'gap',
+  classes: 3,
+  dropout: 0.2,
+  imagenetPreprocess: false,
+  batchNormMomentum: 0.9,
+  colorConstancy: true,
 };
 
 /** Keras' named variants: all have growth 32 and a 64-filter stem. */

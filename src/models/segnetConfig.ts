@@ -32,3 +32,18 @@ export const SEGNET_QUICK: SegNetConfig = {
   encoder: [[8], [16], [16]],
   batchNormMomentum: 0.8,
 };
+
+/**
+ * The `cpu` preset's SegNet: 64 px and four blocks of two convolutions (8 | 16 | 32 | 64 filters),
+ * so the deepest features see most of the image while the full-resolution layers stay narrow.
+ */
+export const SEGNET_CPU: SegNetConfig = {
+  inputSize: 64,
+  encoder: [
+    [8, 8],
+    [16, 16],
+    [32, 32],
+    [64, 64],
+  ],
+  batchNormMomentum: 0.9,
+};

@@ -1,16 +1,24 @@
 /**
  * Training presets (README, "Training the segmenter"): `seed` is faithful to ISIC_melanoma,
- * `recommended` adds what works better, `quick` is for demos and CI and finishes in minutes on a
- * CPU. `?preset=` in the address preselects one.
+ * `recommended` adds what works better, `cpu` trains the whole pipeline from scratch on a 2–8
+ * core machine in about an hour (docs/performance.md says how it was sized), `quick` is for demos
+ * and CI and finishes in minutes on a CPU. `?preset=` in the address preselects one.
  */
 import {
   DENSENET_121_BACKBONE,
+  DENSENET_CPU,
   DENSENET_QUICK,
   type DenseNetConfig,
 } from '../models/densenetConfig.ts';
-import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from '../models/segnetConfig.ts';
+import {
+  SEGNET_CPU,
+  SEGNET_QUICK,
+  SEGNET_SEED,
+  type SegNetConfig,
+} from '../models/segnetConfig.ts';
+import type { LearningRateSchedule } from '../training/schedule.ts';
 
-export const PRESETS = ['quick', 'seed', 'recommended'] as const;
+export const PRESETS = ['quick', 'cpu', 'seed', 'recommended'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 export interface SegNetTraining {
@@ -26,6 +34,10 @@ export interface SegNetTraining {
   patience: number;
   /** Random 90° rotations and shear, as the seed does; flips are added by `recommended`. */
   augment: { rotate90: boolean; shear: number; flip: boolean };
+  /** How the learning rate moves over the run; constant when unset (schedule.ts). */
+  schedule?: LearningRateSchedule;
+  /** Decoupled weight decay of the kernels per unit of learning rate; none when unset. */
+  weightDecay?: number;
 }
 
 /**
@@ -46,6 +58,8 @@ export interface ClassifierAugment {
   flip: boolean;
   /** Rotate by a random multiple of 90°. */
   rotate90: boolean;
+  /** Rotate by any angle (a lesion has no up); the corners come in black, like a mask's outside. */
+  rotate?: boolean;
   /** Smallest fraction of the edge a random crop keeps (zoomed back to the input size); 1: none. */
   crop: number;
   /** Largest per-channel gain change, e.g. 0.1 for ±10%: small colour jitter that keeps black black. */
@@ -64,6 +78,10 @@ export interface ClassifierTraining {
   patience: number;
   /** Training-time augmentation (in `frozen` mode it makes the oversampled copies' features). */
   augment: ClassifierAugment;
+  /** How the learning rate moves over the run; constant when unset (schedule.ts). */
+  schedule?: LearningRateSchedule;
+  /** Decoupled weight decay of the kernels per unit of learning rate; none when unset. */
+  weightDecay?: number;
 }
 
 /** What the person may change in a preset's classifier recipe before training. */
@@ -130,6 +148,35 @@ export const PRESET_TABLE: Record<PresetName, Preset> = {
       epochs: 30,
       patience: 6,
       augment: CLASSIFIER_AUGMENT,
+    },
+  },
+  cpu: {
+    name: 'cpu',
+    label: 'CPU, about an hour',
+    segnet: {
+      model: SEGNET_CPU,
+      optimizer: 'adam',
+      learningRate: 3e-3,
+      momentum: 0,
+      batchSize: 16,
+      epochs: 6,
+      // The cosine's last epochs are its best: no early stop, the best epoch is kept.
+      patience: 6,
+      augment: { rotate90: true, shear: 0.1, flip: true },
+      schedule: { kind: 'warmup-cosine', warmupEpochs: 0.5, finalFraction: 0.02 },
+    },
+    classifier: {
+      model: DENSENET_CPU,
+      mode: 'fine-tune',
+      // Weights keep an epoch at the images there are; oversampling would triple it with copies.
+      balance: 'class-weights',
+      learningRate: 2e-3,
+      batchSize: 32,
+      epochs: 12,
+      patience: 5,
+      augment: { flip: true, rotate90: true, rotate: true, crop: 0.8, colorJitter: 0.15 },
+      schedule: { kind: 'warmup-cosine', warmupEpochs: 1, finalFraction: 0.01 },
+      weightDecay: 0.05,
     },
   },
   quick: {

@@ -30,6 +30,7 @@ import {
 } from './classifierModes.ts';
 import { MELANOMA_AUC, runValidation } from './classifierValidation.ts';
 import { checkBatchFits } from './memory.ts';
+import { stepSchedule } from './schedule.ts';
 import { newRunRecord, resumableRun, runSession } from './session.ts';
 
 export async function trainClassifier(
@@ -74,6 +75,17 @@ export async function trainClassifier(
       source = features.source;
     }
     const { validate, afterEpoch } = runValidation(run.id);
+    const first = firstStep(run.epochsDone, samples.length, config.batchSize);
+    const beforeStep = stepSchedule({
+      optimizer,
+      model,
+      learningRate: config.learningRate,
+      schedule: config.schedule,
+      weightDecay: config.weightDecay,
+      first,
+      stepsPerEpoch: Math.floor(samples.length / config.batchSize),
+      epochs: config.epochs,
+    });
     return await runSession(
       {
         run,
@@ -87,14 +99,11 @@ export async function trainClassifier(
           val: inOrderPlan(keys.val, config.batchSize, source),
           monitor: MELANOMA_AUC,
           validate,
+          ...(beforeStep ? { beforeStep } : {}),
           ...(parts
             ? {}
             : {
-                prepare: classifierAugmentation(
-                  config.augment,
-                  run.seed,
-                  firstStep(run.epochsDone, samples.length, config.batchSize),
-                ),
+                prepare: classifierAugmentation(config.augment, run.seed, first),
               }),
         },
         ...(parts ? { checkpointModel: wholeClassifier(full, parts) } : {}),

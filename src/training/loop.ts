@@ -53,6 +53,11 @@ export interface LoopOptions {
   bestEpoch?: number | null;
   /** Turns a batch's tensors into the ones to train on (augmentation); may return the same. */
   prepare?: Prepare;
+  /**
+   * Called before each training step with the session's step (from 0): the learning-rate schedule
+   * and weight decay (schedule.ts).
+   */
+  beforeStep?: (step: number) => void;
   /** Validation loss and metrics after each epoch; `evaluate` (the model's own metrics) if unset. */
   validate?: (model: tf.LayersModel, plan: BatchPlan) => Promise<Validation>;
   onBatch?: (progress: BatchProgress) => void;
@@ -133,6 +138,7 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       }
       const y = batch.y;
       if (!y) throw new Error('Training batches need targets');
+      options.beforeStep?.(step);
       const prepared = options.prepare?.(batch.x, y, step++) ?? { x: batch.x, y };
       const training = model.trainOnBatch(prepared.x, prepared.y);
       const following = epochBatches.next();

@@ -21,6 +21,7 @@ import {
 } from '../loader/batches.ts';
 import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
 import { firstStep, stepSeed } from './augmentSeeds.ts';
+import { stepSchedule } from './schedule.ts';
 import type { Prepare } from './loop.ts';
 import {
   PREVIEW_COUNT,
@@ -100,6 +101,17 @@ export async function trainSegNet(
     if (params.resumeRunId) await restoreOptimizer(optimizer, run.id);
     const source = segmentationSource(training.model.inputSize);
     const inOrder = (keyList: string[]) => inOrderPlan(keyList, training.batchSize, source);
+    const first = firstStep(run.epochsDone, keys.train.length, training.batchSize);
+    const beforeStep = stepSchedule({
+      optimizer,
+      model,
+      learningRate: training.learningRate,
+      schedule: training.schedule,
+      weightDecay: training.weightDecay,
+      first,
+      stepsPerEpoch: Math.floor(keys.train.length / training.batchSize),
+      epochs: training.epochs,
+    });
     return await runSession(
       {
         run,
@@ -111,11 +123,8 @@ export async function trainSegNet(
         loop: {
           train: shuffledPlan(keys.train, training.batchSize, source, run.seed),
           val: inOrder(keys.val),
-          prepare: segnetAugmentation(
-            training.augment,
-            run.seed,
-            firstStep(run.epochsDone, keys.train.length, training.batchSize),
-          ),
+          prepare: segnetAugmentation(training.augment, run.seed, first),
+          ...(beforeStep ? { beforeStep } : {}),
         },
         afterEpoch: (figures) =>
           savePreviews(model, run.id, figures.epoch, inOrder(keys.val.slice(0, PREVIEW_COUNT))),

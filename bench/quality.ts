@@ -1,0 +1,260 @@
+/**
+ * Model quality on real lesions (`npm run bench -- --only=quality`): the whole pipeline through the
+ * app, as a person runs it, on HAM10000 from the real-data folder beside the repository (skipped
+ * without it): ingest at 128 px, the preset's SegNet, masking with its masks, the preset's
+ * classifier from scratch, evaluation of the validation and test splits the app draws (grouped by
+ * lesion), and one photo diagnosed. It records each stage's minutes and every figure the
+ * Evaluation stage shows: with and without test-time augmentation, before and after calibration,
+ * per image and per lesion.
+ *
+ * Each preset keeps a browser profile of its own under bench/.data/quality-<preset>, so
+ * `--quality-stages=evaluate` scores the models the last run trained again (after a change to
+ * evaluation) without training for an hour. Options: --quality-presets=cpu,quick (default cpu),
+ * --quality-backend=wasm (default: wasm, the backend a CPU machine trains on),
+ * --quality-stages=all|evaluate.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Locator, type Page } from '@playwright/test';
+import { SHARED_DATA, hasSharedData } from '../scripts/sharedData.ts';
+import { SPLITS } from '../src/dataset/types.ts';
+import type { PresetName } from '../src/pipeline/presets.ts';
+import { LAUNCH_OPTIONS } from './browser.ts';
+import { benchPage } from './common/driver.ts';
+
+const DATA = join(import.meta.dirname, '.data');
+const MINUTE = 60_000;
+
+export interface QualityOptions {
+  presets: PresetName[];
+  backend: string;
+  /** `all` trains from scratch in a fresh profile; `evaluate` scores the profile's models again. */
+  stages: 'all' | 'evaluate';
+}
+
+/** The Evaluation stage's figures of one split under one setting of its two switches. */
+export interface EvaluationFigures {
+  tta: boolean;
+  calibrated: boolean;
+  figures: Record<string, number | null>;
+}
+
+export interface QualityFigures {
+  preset: PresetName;
+  backend: string;
+  /** Minutes per stage (absent for stages this run did not do). */
+  minutes: Record<string, number>;
+  images: Record<string, number>;
+  segnet: Record<string, number | null>;
+  masks: Record<string, number | null>;
+  /** Epochs run, and the validation melanoma AUC of the best (the checkpoint evaluated). */
+  classifier: { epochs: number; bestValAuc: number | null };
+  evaluation: Record<'val' | 'test', EvaluationFigures[]>;
+  diagnose: { photo: string; melanoma: number } | null;
+}
+
+/** Figures the Evaluation stage shows, by test id (those of later issues only where rendered). */
+const EVALUATION_IDS = [
+  'auc-melanoma',
+  'auc-sk',
+  'auc-mean',
+  'f1-melanoma',
+  'accuracy',
+  'melanoma-ap',
+  'ece',
+  'ece-uncalibrated',
+  'temperature',
+  'auc-melanoma-plain',
+  'auc-melanoma-tta',
+  'lesion-auc-melanoma',
+  'lesion-ap-melanoma',
+  'lesion-count',
+];
+
+async function valueOf(locator: Locator): Promise<number | null> {
+  if ((await locator.count()) === 0) return null;
+  const text = await locator.first().getAttribute('data-value');
+  return text === null || text === '' ? null : Number(text);
+}
+
+async function waitForState(page: Page, id: string, minutes: number, label: string) {
+  const status = page.getByTestId(id);
+  const deadline = Date.now() + minutes * MINUTE;
+  let last = '';
+  for (;;) {
+    const state = await status.getAttribute('data-state').catch(() => null);
+    if (state === 'done') return;
+    if (state === 'error') throw new Error(`${label} failed: ${await status.innerText()}`);
+    if (Date.now() > deadline) throw new Error(`${label} did not finish in ${minutes} minutes`);
+    const text = (await status.innerText().catch(() => '')).split('\n')[0] ?? '';
+    if (text !== last) console.log(`  ${label}: ${text.slice(0, 140)}`);
+    last = text;
+    await page.waitForTimeout(15_000);
+  }
+}
+
+/** Sets a checkbox of the Evaluation stage, where it is rendered and enabled; false if it is not. */
+async function setSwitch(page: Page, id: string, on: boolean): Promise<boolean> {
+  const box = page.getByTestId(id);
+  if ((await box.count()) === 0 || !(await box.isEnabled())) return false;
+  if ((await box.isChecked()) !== on) await box.setChecked(on);
+  return true;
+}
+
+async function evaluationFigures(page: Page, split: 'val' | 'test'): Promise<EvaluationFigures[]> {
+  await page.getByTestId('eval-split').selectOption(split);
+  await page.getByTestId('evaluate').click();
+  await waitForState(page, 'eval-status', 60, `evaluation (${split})`);
+  const settings: EvaluationFigures[] = [];
+  for (const tta of [false, true]) {
+    for (const calibrated of [false, true]) {
+      const hasTta = await setSwitch(page, 'eval-tta', tta);
+      const hasCalibration = await setSwitch(page, 'eval-calibrated', calibrated);
+      if ((tta && !hasTta) || (calibrated && !hasCalibration)) continue;
+      const figures: Record<string, number | null> = {};
+      for (const id of EVALUATION_IDS) figures[id] = await valueOf(page.getByTestId(id));
+      settings.push({ tta, calibrated, figures });
+    }
+  }
+  return settings;
+}
+
+async function runPreset(options: QualityOptions, preset: PresetName): Promise<QualityFigures> {
+  const profile = join(DATA, `quality-${preset}`);
+  if (options.stages === 'all') rmSync(profile, { recursive: true, force: true });
+  else if (!existsSync(profile))
+    throw new Error(`No trained profile at ${profile}: run --quality-stages=all first`);
+  mkdirSync(profile, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    ...LAUNCH_OPTIONS,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.error(`  [console error] ${message.text()}`);
+  });
+  const minutes: Record<string, number> = {};
+  const timed = async (stage: string, work: () => Promise<void>) => {
+    const started = Date.now();
+    await work();
+    minutes[stage] = (Date.now() - started) / MINUTE;
+    console.log(`  ${preset}: ${stage} took ${minutes[stage]?.toFixed(1)} min`);
+  };
+  try {
+    await page.goto(`${await benchPage('')}?preset=${preset}&backend=${options.backend}`);
+    await page
+      .getByTestId('backend')
+      .and(page.locator('[data-state=ready]'))
+      .waitFor({ timeout: 3 * MINUTE });
+    const ham = join(SHARED_DATA, 'ham10000');
+    if (options.stages === 'all') {
+      await page.getByTestId('stored-size').selectOption('128');
+      await timed('ingest', async () => {
+        await page.getByTestId('folder-input').setInputFiles(ham);
+        await waitForState(page, 'ingest-status', 30, 'ingest');
+      });
+      await timed('segnet', async () => {
+        await page.getByTestId('train-segnet').click();
+        await waitForState(page, 'segnet-status', 120, 'SegNet');
+      });
+      await timed('masking', async () => {
+        await page.getByTestId('apply-masks').click();
+        await waitForState(page, 'mask-status', 30, 'masking');
+      });
+      await timed('classifier', async () => {
+        await page.getByTestId('classifier-mode').selectOption('fine-tune');
+        await page.getByTestId('train-classifier').click();
+        await waitForState(page, 'classifier-status', 180, 'classifier');
+      });
+    }
+    const images: Record<string, number> = {};
+    for (const split of SPLITS) {
+      images[split] = (await valueOf(page.getByTestId(`count-${split}-total`))) ?? 0;
+    }
+    const segnet = {
+      valDice: await valueOf(page.getByTestId('segnet-val-dice')),
+      valJaccard: await valueOf(page.getByTestId('segnet-val-jaccard')),
+    };
+    const masks: Record<string, number | null> = {};
+    for (const split of SPLITS) {
+      masks[`${split} jaccard`] = await valueOf(page.getByTestId(`mask-jaccard-${split}`));
+      masks[`${split} thresholded jaccard`] = await valueOf(
+        page.getByTestId(`mask-thresholded-jaccard-${split}`),
+      );
+    }
+    const epochs = await page.getByTestId('classifier-charts').getAttribute('data-epochs');
+    const bestAuc = await valueOf(page.getByTestId('classifier-best-auc'));
+    const evaluation = {} as QualityFigures['evaluation'];
+    await timed('evaluation', async () => {
+      evaluation.val = await evaluationFigures(page, 'val');
+      evaluation.test = await evaluationFigures(page, 'test');
+    });
+    await page.screenshot({ path: join(DATA, `quality-${preset}-evaluation.png`), fullPage: true });
+    const photos = join(ham, 'HAM10000_images');
+    const photo = readdirSync(photos).sort()[0] as string;
+    let diagnose: QualityFigures['diagnose'] = null;
+    await timed('diagnose', async () => {
+      await page.getByTestId('photo-input').setInputFiles(join(photos, photo));
+      await waitForState(page, 'diagnose-status', 10, 'Diagnose');
+      diagnose = { photo, melanoma: (await valueOf(page.getByTestId('melanoma-score'))) ?? NaN };
+    });
+    return {
+      preset,
+      backend: options.backend,
+      minutes,
+      images,
+      segnet,
+      masks,
+      classifier: { epochs: Number(epochs ?? 0), bestValAuc: bestAuc },
+      evaluation,
+      diagnose,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function benchQuality(options: QualityOptions): Promise<QualityFigures[] | null> {
+  if (!hasSharedData('ham10000')) {
+    console.log(`  quality: skipped, no ham10000/ in ${SHARED_DATA}`);
+    return null;
+  }
+  const figures: QualityFigures[] = [];
+  for (const preset of options.presets) figures.push(await runPreset(options, preset));
+  return figures;
+}
+
+const cell = (value: number | null | undefined, digits = 3) =>
+  value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+
+export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
+  if (!figures) return ['## Quality', '', 'Skipped: no HAM10000 beside the repository.', ''];
+  const lines = ['## Quality on HAM10000 (lesion-grouped splits the app draws)', ''];
+  for (const f of figures) {
+    const total = Object.values(f.minutes).reduce((a, b) => a + b, 0);
+    lines.push(
+      `### ${f.preset} preset, ${f.backend}`,
+      '',
+      `Minutes per stage: ${Object.entries(f.minutes)
+        .map(([stage, m]) => `${stage} ${m.toFixed(1)}`)
+        .join(', ')} (total ${total.toFixed(1)}).`,
+      `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
+      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}.`,
+      '',
+      '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const split of ['val', 'test'] as const) {
+      for (const s of f.evaluation[split] ?? []) {
+        const v = s.figures;
+        lines.push(
+          `| ${split} | ${s.tta ? 'yes' : 'no'} | ${s.calibrated ? 'yes' : 'no'} | ${cell(v['auc-melanoma'])} | ${cell(v['melanoma-ap'])} | ${cell(v['ece'])} | ${cell(v['temperature'], 2)} | ${cell(v['auc-mean'])} | ${cell(v['f1-melanoma'])} | ${cell(v['accuracy'])} | ${cell(v['lesion-auc-melanoma'])} | ${cell(v['lesion-count'], 0)} |`,
+        );
+      }
+    }
+    if (f.diagnose)
+      lines.push('', `Diagnose ${f.diagnose.photo}: melanoma ${cell(f.diagnose.melanoma)}.`);
+    lines.push('');
+  }
+  return lines;
+}
