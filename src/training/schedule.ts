@@ -50,7 +50,10 @@ export function learningRateAt(
 
 /** Sets the rate a tfjs optimizer uses from its next step on (Adam reads it, SGD keeps a scalar). */
 export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(rate);
+  // Not `instanceof tf.SGDOptimizer`: tfjs's optimizers answer instanceof by duck typing, and an
+  // Adam optimizer passes it.
+  const sgd = optimizer as unknown as { setLearningRate?: (rate: number) => void };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(rate);
   else (optimizer as unknown as { learningRate: number }).learningRate = rate;
 }
 
