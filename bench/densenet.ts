@@ -209,7 +209,7 @@ export function densenetMarkdown(
   options: DenseNetBenchOptions,
   figures: DenseNetFigure[],
 ): string[] {
-  const config = `${options.config === '121' ? 'DenseNet-121' : 'quick'}, ${options.inputSize} px`;
+  const config = `${options.config === '121' ? 'DenseNet-121' : options.config}, ${options.inputSize} px`;
   const speed = (t?: Throughput) => (t ? rate(t) : '–');
   const rows = figures.flatMap((r) => {
     const backend = r.adapter ? `${r.backend} (${r.adapter})` : r.backend;

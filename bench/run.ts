@@ -5,11 +5,12 @@
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
  * than its sources. The SegNet training benchmark measures the quick preset's SegNet by default
  * (the seed's trains at a few hundredths of an image a second on a software GPU); `--seed`
- * measures the seed's, for a machine with a real GPU. SegNet options: --segnet-images=N (a whole
+ * measures the seed's, for a machine with a real GPU, and `--segnet-preset=cpu` the cpu preset's.
+ * SegNet options: --segnet-images=N (a whole
  * number of batches), --segnet-epochs=E, --segnet-backends=webgpu,cpu.
  *
  * The DenseNet training benchmark measures DenseNet-121 at 224 px, batch 8, fine-tune and frozen
- * (with --quick: the quick DenseNet at its 32 px). DenseNet options: --densenet-config=121|quick,
+ * (with --quick: the quick DenseNet at its 32 px). DenseNet options: --densenet-config=121|quick|cpu,
  * --densenet-size=PX (default: the config's own), --densenet-batch=N (8), --densenet-images=N
  * (training samples, a whole number of batches), --densenet-epochs=E (rounds, the first a
  * warm-up), --densenet-val-images=N, --densenet-backends=webgpu,cpu,
@@ -45,8 +46,8 @@
  * peak memory.
  *
  * The quality benchmark (bench/quality.ts) runs the whole pipeline through the app on HAM10000
- * (beside the repository; skipped without it): --quality-presets=cpu,quick (quick alone with
- * --quick), --quality-backend=wasm, --quality-stages=all|evaluate (evaluate scores the models the
+ * (beside the repository; skipped without it; --quick leaves it out unless --only=quality):
+ * --quality-presets=cpu,quick (quick alone with --quick), --quality-backend=wasm, --quality-stages=all|evaluate (evaluate scores the models the
  * last run left in its profile again, without training).
  */
 import { execSync } from 'node:child_process';
@@ -61,7 +62,12 @@ import {
   isDenseNetFailure,
   type DenseNetBenchOptions,
 } from './densenet.ts';
-import { DENSENET_BENCH_MODES, type DenseNetBenchMode } from './densenet/protocol.ts';
+import {
+  DENSENET_BENCH_CONFIGS,
+  DENSENET_BENCH_MODES,
+  type DenseNetBenchConfig,
+  type DenseNetBenchMode,
+} from './densenet/protocol.ts';
 import {
   benchDiagnose,
   diagnoseMarkdown,
@@ -72,7 +78,7 @@ import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
 import { benchWeights, weightsMarkdown } from './weights.ts';
 import { benchQuality, qualityMarkdown, type QualityOptions } from './quality.ts';
-import { PRESETS, type PresetName } from '../src/pipeline/presets.ts';
+import { PRESETS, PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
@@ -131,7 +137,7 @@ function backendList(name: string): BackendName[] {
 const backends = backendList('segnet-backends');
 
 const segnetOptions: SegNetBenchOptions = {
-  preset: flag('seed') ? 'seed' : 'quick',
+  preset: flag('seed') ? 'seed' : option('segnet-preset') === 'cpu' ? 'cpu' : 'quick',
   backends,
   images: count('segnet-images', quick ? 16 : 64, 1),
   valImages: 8,
@@ -142,8 +148,10 @@ const segnetOptions: SegNetBenchOptions = {
 };
 
 const densenetConfig = option('densenet-config') ?? (quick ? 'quick' : '121');
-if (densenetConfig !== '121' && densenetConfig !== 'quick')
-  throw new Error(`--densenet-config takes 121 or quick (got ${densenetConfig})`);
+if (!(DENSENET_BENCH_CONFIGS as readonly string[]).includes(densenetConfig))
+  throw new Error(
+    `--densenet-config takes ${DENSENET_BENCH_CONFIGS.join(', ')} (got ${densenetConfig})`,
+  );
 const densenetModes = (option('densenet-modes') ?? DENSENET_BENCH_MODES.join(',')).split(',');
 for (const mode of densenetModes) {
   if (!(DENSENET_BENCH_MODES as readonly string[]).includes(mode))
@@ -161,8 +169,13 @@ const densenet121 = densenetConfig === '121';
  * DenseNet: two timed epochs of two batches (four with --densenet-config=quick without --quick).
  */
 const densenetOptions: DenseNetBenchOptions = {
-  config: densenetConfig,
-  inputSize: count('densenet-size', densenet121 ? 224 : 32, 1),
+  config: densenetConfig as DenseNetBenchConfig,
+  inputSize: count(
+    'densenet-size',
+    PRESET_TABLE[densenet121 ? 'recommended' : (densenetConfig as PresetName)].classifier.model
+      .inputSize,
+    1,
+  ),
   batchSize: densenetBatch,
   backends: backendList('densenet-backends'),
   modes: densenetModes as DenseNetBenchMode[],
@@ -312,7 +325,7 @@ async function runIngest(): Promise<IngestFigure[]> {
 
 /**
  * The quality benchmark: the cpu preset and, for comparison, the quick one (the quick alone with
- * --quick), each through the whole pipeline on HAM10000.
+ * --quick --only=quality), each through the whole pipeline on HAM10000.
  */
 const qualityPresets = (option('quality-presets') ?? (quick ? 'quick' : 'cpu,quick')).split(',');
 for (const preset of qualityPresets)
@@ -360,7 +373,11 @@ async function benchmarks(): Promise<void> {
   const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
   const scale = await timed('scale', () => benchScale(scaleOptions));
   const weights = await timed('weights', benchWeights);
-  const quality = await timed('quality', () => benchQuality(qualityOptions));
+  // An hour of training or more: the smoke run leaves it out unless asked for by name.
+  const quality =
+    quick && only !== 'quality'
+      ? undefined
+      : await timed('quality', () => benchQuality(qualityOptions));
   const results = {
     date: new Date().toISOString(),
     quick,

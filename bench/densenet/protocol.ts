@@ -11,9 +11,10 @@ export type { EpochTiming };
 /**
  * Which DenseNet: `121` is DENSENET_121_BACKBONE (Keras' DenseNet-121 with a pooled softmax head)
  * in the recommended preset's recipe; `quick` is DENSENET_QUICK in the quick preset's recipe, for a
- * machine without a real GPU.
+ * machine without a real GPU; `cpu` is the cpu preset's DenseNet-BC in its recipe.
  */
-export type DenseNetBenchConfig = '121' | 'quick';
+export type DenseNetBenchConfig = '121' | 'quick' | 'cpu';
+export const DENSENET_BENCH_CONFIGS: readonly DenseNetBenchConfig[] = ['121', 'quick', 'cpu'];
 
 /** `fine-tune` trains every layer on augmented photos; `frozen` trains the head on stored features. */
 export type DenseNetBenchMode = 'fine-tune' | 'frozen';
@@ -25,7 +26,7 @@ export function benchTraining(
   inputSize: number,
   batchSize: number,
 ): ClassifierTraining {
-  const preset = PRESET_TABLE[config === '121' ? 'recommended' : 'quick'].classifier;
+  const preset = PRESET_TABLE[config === '121' ? 'recommended' : config].classifier;
   return { ...preset, model: { ...preset.model, inputSize }, batchSize };
 }
 

@@ -111,3 +111,30 @@ describe('augmentImages', () => {
     tf.dispose([images, out, black, jittered]);
   });
 });
+
+describe('rotation by any angle', () => {
+  it('draws rotations of every angle, each a rotation about the centre', () => {
+    const matrices = transformMatrices(
+      200,
+      17,
+      { rotate90: true, rotate: true, shear: 0, flip: true },
+      9,
+    );
+    const angles = matrices.map((m) => {
+      const [a00, a01, , a10, a11] = m as [number, number, number, number, number];
+      // Orthogonal with determinant ±1 (a flip may come with it): no scale, no shear.
+      expect(a00 * a00 + a10 * a10).toBeCloseTo(1, 9);
+      expect(a00 * a01 + a10 * a11).toBeCloseTo(0, 9);
+      expect(Math.abs(a00 * a11 - a01 * a10)).toBeCloseTo(1, 9);
+      // The centre stays where it is.
+      const c = 8;
+      expect((m[0] as number) * c + (m[1] as number) * c + (m[2] as number)).toBeCloseTo(c, 9);
+      return Math.atan2(a10, a00);
+    });
+    // Not only quarter turns: many angles, spread over the circle.
+    const offQuarter = angles.filter((a) => Math.abs(Math.sin(2 * a)) > 0.2);
+    expect(offQuarter.length).toBeGreaterThan(100);
+    const quadrants = new Set(angles.map((a) => Math.floor(((a + Math.PI) / (2 * Math.PI)) * 4)));
+    expect(quadrants.size).toBe(4);
+  });
+});

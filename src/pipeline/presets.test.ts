@@ -34,8 +34,25 @@ describe('presets', () => {
     expect(PRESET_TABLE.quick.classifier.model.inputSize).toBeLessThanOrEqual(64);
   });
 
+  it('has a cpu preset that trains from scratch with a schedule, weight decay and colour constancy', () => {
+    const { segnet, classifier } = PRESET_TABLE.cpu;
+    expect(segnet.model.inputSize).toBe(64);
+    expect(segnet.schedule?.kind).toBe('warmup-cosine');
+    expect([classifier.model.inputSize, classifier.mode]).toEqual([64, 'fine-tune']);
+    expect(classifier.model.colorConstancy).toBe(true);
+    expect(classifier.model.imagenetPreprocess).toBe(false);
+    expect(classifier.weightDecay).toBeGreaterThan(0);
+    expect(classifier.augment.rotate).toBe(true);
+    // The other presets train as they did before the cpu preset: no schedule, no decay.
+    for (const name of ['seed', 'recommended', 'quick'] as const) {
+      expect(PRESET_TABLE[name].classifier.schedule).toBeUndefined();
+      expect(PRESET_TABLE[name].segnet.weightDecay).toBeUndefined();
+    }
+  });
+
   it('reads ?preset= and falls back to seed', () => {
     expect(presetFromSearch('?preset=quick')).toBe('quick');
+    expect(presetFromSearch('?preset=cpu')).toBe('cpu');
     expect(presetFromSearch('?backend=cpu&preset=recommended')).toBe('recommended');
     expect(presetFromSearch('?preset=fast')).toBe('seed');
     expect(presetFromSearch('')).toBe('seed');

@@ -49,7 +49,13 @@ function describeRun(config: ClassifierConfig): string {
     'class-weights': 'class-weighted loss',
     none: 'classes as they come',
   }[config.balance];
-  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}; trained on ${config.masks}.`;
+  const schedule =
+    config.schedule?.kind === 'warmup-cosine'
+      ? ` (warm-up ${config.schedule.warmupEpochs} epoch${config.schedule.warmupEpochs === 1 ? '' : 's'}, then cosine down to ${config.schedule.finalFraction * 100}%)`
+      : '';
+  const decay = config.weightDecay ? `, weight decay ${config.weightDecay}` : '';
+  const light = config.model.colorConstancy ? '; colour constancy on every image' : '';
+  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule}${decay}${light}; trained on ${config.masks}.`;
 }
 
 /** Stage 4: train the DenseNet classifier on the masked images, watch it learn, keep its runs. */
