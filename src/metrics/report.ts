@@ -40,11 +40,11 @@ export interface EvalPredictions {
   /** Each image's lesion id, '' where the dataset gives none; absent: none known. */
   groups?: string[];
   /** How `probabilities` were made; absent: the plain single-view predictions, uncalibrated. */
-  view?: ProbabilityView;
+  view?: ProbabilityOrigin;
 }
 
 /** Which predictions `probabilities` are: test-time augmented or not, tempered or not. */
-export interface ProbabilityView {
+export interface ProbabilityOrigin {
   /** The mean over 8 flips and 90° rotations of each image, rather than the image alone. */
   tta: boolean;
   /** The temperature the probabilities were scaled with (calibration.ts); null: none. */
