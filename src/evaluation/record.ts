@@ -34,6 +34,15 @@ export interface EvaluationRecord {
   labels: number[];
   /** `keys.length * 3` probabilities in CLASSES order. */
   probabilities: Float32Array;
+  /**
+   * `keys.length * 3` probabilities averaged over 8 flips/90° rotations (uncalibrated); absent in
+   * old records.
+   */
+  ttaProbabilities?: Float32Array;
+  /** Temperatures fitted on the validation split (plain, and TTA). */
+  calibration?: { temperature: number; ttaTemperature?: number };
+  /** Each image's lesion id ('' where the dataset gives none). */
+  groups?: string[];
   /** Images of the split without a label: not evaluated. */
   unlabeled: number;
 }

@@ -1,6 +1,8 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../lib/random.ts';
+import { applyTemperature } from './calibration.ts';
+import { topLabelReliability } from './reliability.ts';
 import {
   metricsJson,
   parsePredictionsCsv,
@@ -62,6 +64,20 @@ describe('splitMetrics', () => {
         [3, 1],
         [2, 1],
       ],
+      // Melanoma AP, descending: 0.6 (rest) P 0 R 0; 0.5 (melanoma) P 1/2 R 1/3; the two 0.4
+      // melanomas P 3/4 R 1: 1/3 * 1/2 + 2/3 * 3/4 = 2/3.
+      melanoma_ap: expect.closeTo(2 / 3, 12),
+      // Top-label confidences (float32): two right at 0.7 (gap 0.3 each), one wrong at 0.6
+      // (bin 9, gap 0.6), three at 0.5 of which two right (gap 1/6 each), one wrong at 0.4 (the
+      // nevus-melanoma tie goes to nevus; gap 0.4): (0.6 + 0.6 + 0.5 + 0.4) / 7 = 0.3.
+      ece: expect.closeTo(0.3, 6),
+      ece_uncalibrated: expect.closeTo(0.3, 6),
+      // p_melanoma per bin: two rest at 0.2 (0.4 in all), rest at 0.6 (0.6), melanoma at 0.5
+      // (0.5), two melanomas at 0.4 (1.2), rest at 0.3 (0.3): 3 / 7.
+      melanoma_ece: expect.closeTo(3 / 7, 6),
+      temperature: null,
+      calibrated: false,
+      tta: false,
       messages: [],
     });
     // At 0.35 the two 0.4 melanomas are caught: [[3, 1], [0, 3]], F1 6 / 7; AUCs unchanged.
@@ -73,6 +89,54 @@ describe('splitMetrics', () => {
     expect(low.melanoma_f1).toBe(6 / 7);
     expect(low.threshold).toBe(0.35);
     expect(low.melanoma_auc).toBe(0.75);
+  });
+
+  it('reports the ECE before and after the temperature, and how the probabilities were made', () => {
+    const tempered = applyTemperature(VAL.probabilities, 2);
+    const m = splitMetrics({
+      ...VAL,
+      probabilities: tempered,
+      view: { tta: true, temperature: 2, uncalibrated: VAL.probabilities },
+    });
+    expect(m).toMatchObject({ temperature: 2, calibrated: true, tta: true });
+    expect(m.ece_uncalibrated).toBe(splitMetrics(VAL).ece);
+    expect(m.ece).toBe(topLabelReliability(VAL.labels, tempered).ece);
+    expect(m.ece).not.toBeCloseTo(m.ece_uncalibrated ?? 0, 3);
+    // A temperature never changes which class is most probable.
+    expect(m.confusion).toEqual(splitMetrics(VAL).confusion);
+    // TTA alone, no temperature: the uncalibrated ECE is the ECE.
+    const tta = splitMetrics({ ...VAL, view: { tta: true, temperature: null } });
+    expect(tta).toMatchObject({ tta: true, calibrated: false, temperature: null });
+    expect(tta.ece_uncalibrated).toBe(tta.ece);
+  });
+
+  it('adds per-lesion melanoma figures when a lesion id repeats, hand-computed', () => {
+    // Lesion B is images 2 and 3 (melanomas), C images 4 and 5 (keratoses). p_melanoma per lesion:
+    // 0.2 and 0.6 (nevi), B 0.45, C 0.25, 0.4 (melanoma). AUC: each melanoma beats 0.2 and 0.25,
+    // loses to 0.6: 4 of 6. AP: 0.6 (rest) R 0; 0.45 P 1/2 R 1/2; 0.4 P 2/3 R 1: 7/12. Argmax:
+    // nevus, melanoma (wrong), B melanoma, C keratosis, the 0.4/0.4 tie nevus (wrong): 3 of 5.
+    const m = splitMetrics({ ...VAL, groups: ['', '', 'B', 'B', 'C', 'C', ''] });
+    expect(m.per_lesion).toEqual({
+      melanoma_auc: 2 / 3,
+      melanoma_ap: expect.closeTo(7 / 12, 12),
+      accuracy: 0.6,
+      images: 7,
+      lesions: 5,
+    });
+    expect(m.melanoma_auc).toBe(0.75);
+    expect('per_lesion' in splitMetrics({ ...VAL, groups: ['a', 'b', '', '', 'c', '', ''] })).toBe(
+      false,
+    );
+    // A split whose melanomas are all in one lesion with the rest: no melanoma lesion.
+    const one = splitMetrics({
+      ...VAL,
+      labels: [0, 0, 1, 0, 2, 2, 0],
+      groups: ['A', 'A', 'A', 'A', '', '', ''],
+    });
+    expect(one.per_lesion?.melanoma_auc).toBeNull();
+    expect(one.messages).toContain(
+      'val: per_lesion.melanoma_auc is null because the split has no melanoma lesions',
+    );
   });
 
   it('adds bootstrap intervals under their own names when asked', () => {
@@ -104,6 +168,12 @@ describe('splitMetrics', () => {
     );
     expect(m.messages.some((s) => s.startsWith('test: melanoma_f1 is null'))).toBe(true);
     expect(m.messages.some((s) => s.startsWith('test: mean_auc is null'))).toBe(true);
+    expect(m.melanoma_ap).toBeNull();
+    expect(m.messages).toContain(
+      'test: melanoma_ap is null because the split has no melanoma images',
+    );
+    // Both right, at confidences 0.8 and 0.6, in two bins: gaps 0.2 and 0.4, ECE 0.3.
+    expect(m.ece).toBeCloseTo(0.3, 12);
     const json = JSON.stringify(m);
     expect(json).not.toMatch(/NaN/);
     expect(JSON.parse(json)).toEqual(m);
@@ -111,11 +181,16 @@ describe('splitMetrics', () => {
     const empty = splitMetrics({ keys: [], split: 'val', labels: [], probabilities: [] });
     expect(empty.accuracy).toBeNull();
     expect(empty.messages).toContain('val: accuracy is null because the split is empty');
+    expect(empty.ece).toBeNull();
+    expect(empty.messages).toContain('val: ece is null because the split is empty');
   });
 
   it('gives null AUCs with a message when probabilities are NaN', () => {
     const m = splitMetrics({ ...VAL, probabilities: new Float32Array(21).fill(NaN) });
     expect(m.melanoma_auc).toBeNull();
+    expect(m.melanoma_ap).toBeNull();
+    expect(m.ece).toBeNull();
+    expect(m.messages).toHaveLength(2); // not finite; mean_auc
     expect(m.messages[0]).toMatch(/not finite/);
   });
 
@@ -131,6 +206,13 @@ describe('splitMetrics', () => {
       'threshold',
       'confusion',
       'melanoma_confusion',
+      'melanoma_ap',
+      'ece',
+      'ece_uncalibrated',
+      'melanoma_ece',
+      'temperature',
+      'calibrated',
+      'tta',
       'messages',
     ]);
     expect(() => metricsJson([VAL, VAL])).toThrow();

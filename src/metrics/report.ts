@@ -1,8 +1,10 @@
 /**
  * The Evaluation stage's figures of one split, as `metrics.json` holds them (docs/formats.md, Exports):
  * one-vs-rest AUCs of melanoma and seborrheic keratosis, their mean (the ISIC 2017 Task 3 score),
- * melanoma F1 at the threshold, argmax accuracy and both confusion matrices. Undefined figures are
- * null, each with a sentence in `messages` saying why. Pure TypeScript, no tfjs.
+ * melanoma F1 at the threshold, argmax accuracy, both confusion matrices, melanoma average
+ * precision, the calibration error before and after temperature scaling, and the melanoma figures
+ * per lesion where a lesion has several images. Undefined figures are null, each with a sentence in
+ * `messages` saying why. Pure TypeScript, no tfjs.
  */
 import { CLASSES, type Split, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { bootstrapAuc, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
@@ -13,6 +15,9 @@ import {
   f1Score,
   type BinaryConfusion,
 } from './classification.ts';
+import { hasRepeatedGroups, perLesion } from './perLesion.ts';
+import { averagePrecision } from './precisionRecall.ts';
+import { classReliability, topLabelReliability } from './reliability.ts';
 import { rocAuc } from './roc.ts';
 
 export { parsePredictionsCsv, predictionsCsv } from './predictionsCsv.ts';
@@ -32,6 +37,30 @@ export interface EvalPredictions {
   licences?: string[];
   /** Who to credit for each image, '' where unknown; absent: all unknown. */
   attributions?: string[];
+  /** Each image's lesion id, '' where the dataset gives none; absent: none known. */
+  groups?: string[];
+  /** How `probabilities` were made; absent: the plain single-view predictions, uncalibrated. */
+  view?: ProbabilityOrigin;
+}
+
+/** Which predictions `probabilities` are: test-time augmented or not, tempered or not. */
+export interface ProbabilityOrigin {
+  /** The mean over 8 flips and 90° rotations of each image, rather than the image alone. */
+  tta: boolean;
+  /** The temperature the probabilities were scaled with (calibration.ts); null: none. */
+  temperature: number | null;
+  /** The same predictions before the temperature; needed only when `temperature` is not null. */
+  uncalibrated?: ArrayLike<number>;
+}
+
+/** Melanoma figures per lesion (perLesion.ts), in `metrics.json` as `per_lesion`. */
+export interface LesionMetrics {
+  melanoma_auc: number | null;
+  melanoma_ap: number | null;
+  /** Three-class argmax accuracy over lesions. */
+  accuracy: number | null;
+  images: number;
+  lesions: number;
 }
 
 /** One split's entry in `metrics.json`; field names are the file's, so snake case. */
@@ -49,6 +78,21 @@ export interface SplitMetrics {
   confusion: number[][];
   /** Melanoma vs rest at the threshold: `[[tn, fp], [fn, tp]]`. */
   melanoma_confusion: BinaryConfusion;
+  /** Melanoma-vs-rest average precision (scikit-learn's `average_precision_score`). */
+  melanoma_ap: number | null;
+  /** Top-label expected calibration error (15 bins) of the probabilities these figures use. */
+  ece: number | null;
+  /** The same before temperature scaling; equal to `ece` when no temperature was applied. */
+  ece_uncalibrated: number | null;
+  /** Melanoma-vs-rest calibration error of `p_melanoma` (15 bins), of the same probabilities. */
+  melanoma_ece: number | null;
+  /** The temperature applied to the probabilities; null when none was (`calibrated` false). */
+  temperature: number | null;
+  calibrated: boolean;
+  /** The probabilities average 8 flips and rotations of each image. */
+  tta: boolean;
+  /** Present when at least two images share a lesion id. */
+  per_lesion?: LesionMetrics;
   /** Bootstrap interval of `melanoma_auc`; present only when asked for. */
   melanoma_auc_ci?: ConfidenceInterval | null;
   /** Bootstrap interval of `seborrheic_keratosis_auc`; present only when asked for. */
@@ -85,7 +129,8 @@ export function splitMetrics(p: EvalPredictions, options: MetricsOptions = {}): 
   const finite = Array.from(probabilities).every(Number.isFinite);
   if (!finite)
     messages.push(
-      `${split}: some probabilities are not finite (NaN or infinite), so the AUCs are null`,
+      `${split}: some probabilities are not finite (NaN or infinite), so the AUCs, AP and ECE ` +
+        `are null`,
     );
 
   const oneVsRest = (cls: number) => {
@@ -123,6 +168,16 @@ export function splitMetrics(p: EvalPredictions, options: MetricsOptions = {}): 
   }
   const accuracy = argmaxAccuracy(confusion);
   if (accuracy === null) messages.push(`${split}: accuracy is null because the split is empty`);
+  const melanomaAp = finite ? averagePrecision(melanoma.positive, melanoma.scores) : null;
+  if (finite && melanomaAp === null) {
+    messages.push(`${split}: melanoma_ap is null because the split has no melanoma images`);
+  }
+  const calibration = calibrationFigures(p);
+  if (finite && calibration.ece === null) {
+    messages.push(`${split}: ece is null because the split is empty`);
+  }
+  const lesions = p.groups && hasRepeatedGroups(p.groups) ? lesionMetrics(p, p.groups) : null;
+  if (lesions) messages.push(...lesions.messages);
 
   return {
     melanoma_auc: melanoma.auc,
@@ -133,11 +188,54 @@ export function splitMetrics(p: EvalPredictions, options: MetricsOptions = {}): 
     threshold,
     confusion,
     melanoma_confusion: melanomaConfusion,
+    melanoma_ap: melanomaAp,
+    ...calibration,
+    ...(lesions ? { per_lesion: lesions.figures } : {}),
     ...(options.bootstrap
       ? { melanoma_auc_ci: melanoma.ci, seborrheic_keratosis_auc_ci: keratosis.ci }
       : {}),
     messages,
   };
+}
+
+/** The calibration errors and how the probabilities were made, as `metrics.json` writes them. */
+function calibrationFigures(p: EvalPredictions) {
+  const temperature = p.view?.temperature ?? null;
+  const uncalibrated = (temperature !== null && p.view?.uncalibrated) || p.probabilities;
+  const ece = topLabelReliability(p.labels, p.probabilities).ece;
+  return {
+    ece,
+    ece_uncalibrated:
+      uncalibrated === p.probabilities ? ece : topLabelReliability(p.labels, uncalibrated).ece,
+    melanoma_ece: classReliability(p.labels, p.probabilities, MELANOMA).ece,
+    temperature,
+    calibrated: temperature !== null,
+    tta: p.view?.tta ?? false,
+  };
+}
+
+/** The melanoma figures and accuracy per lesion, with why any is null. */
+function lesionMetrics(p: EvalPredictions, groups: readonly string[]) {
+  const lesions = perLesion(p, groups);
+  const positive = lesions.labels.map((label) => label === MELANOMA);
+  const scores = classScores(lesions.probabilities, MELANOMA);
+  const finite = scores.every(Number.isFinite);
+  const figures: LesionMetrics = {
+    melanoma_auc: finite ? rocAuc(positive, scores) : null,
+    melanoma_ap: finite ? averagePrecision(positive, scores) : null,
+    accuracy: argmaxAccuracy(confusionMatrix(lesions.labels, lesions.probabilities)),
+    images: p.keys.length,
+    lesions: lesions.keys.length,
+  };
+  const messages: string[] = [];
+  const which = positive.includes(true) ? 'only melanoma lesions' : 'no melanoma lesions';
+  if (finite && figures.melanoma_auc === null) {
+    messages.push(`${p.split}: per_lesion.melanoma_auc is null because the split has ${which}`);
+  }
+  if (finite && figures.melanoma_ap === null) {
+    messages.push(`${p.split}: per_lesion.melanoma_ap is null because the split has ${which}`);
+  }
+  return { figures, messages };
 }
 
 /** The `metrics.json` object: one entry per split, keyed by split name (`val`, `test`). */

@@ -19,6 +19,13 @@ export interface EvaluationSlice {
     split: EvalSplit;
     /** Melanoma decisions are `p_melanoma >= threshold`. */
     threshold: number;
+    /**
+     * Show the test-time augmented predictions (TTA) and the calibrated ones, where the evaluation
+     * has them; null until the person ticks or unticks the box: the default then applies
+     * (ui/evaluation/probabilityView.ts).
+     */
+    tta: boolean | null;
+    calibrated: boolean | null;
     progress: EvaluationProgress | null;
     record: EvaluationRecord | null;
     /** Another run's predictions on the same split, overlaid. */
@@ -30,6 +37,7 @@ export interface EvaluationSlice {
   showEvaluation: (runId?: string | null, split?: EvalSplit) => Promise<void>;
   evaluate: () => Promise<void>;
   setThreshold: (threshold: number) => void;
+  setProbabilityChoice: (choice: { tta?: boolean; calibrated?: boolean }) => void;
   compareWith: (runId: string | null) => Promise<void>;
 }
 
@@ -53,6 +61,8 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
       runId: null,
       split: 'val',
       threshold: 0.5,
+      tta: null,
+      calibrated: null,
       progress: null,
       record: null,
       compare: null,
@@ -105,6 +115,8 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
     },
 
     setThreshold: (threshold) => patch({ threshold: Math.min(1, Math.max(0, threshold)) }),
+
+    setProbabilityChoice: (choice) => patch(choice),
 
     compareWith: async (compareRunId) => {
       patch({ compareRunId, compare: null });

@@ -1,7 +1,5 @@
-import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { splitMetrics, type SplitMetrics } from '../../metrics/report.ts';
+import { splitMetrics, type EvalPredictions, type SplitMetrics } from '../../metrics/report.ts';
 import { score } from '../format.ts';
-import { asPredictions } from './useMetrics.ts';
 
 const ROWS: { label: string; figure: (m: SplitMetrics) => number | null }[] = [
   { label: 'Melanoma AUC', figure: (m) => m.melanoma_auc },
@@ -11,15 +9,18 @@ const ROWS: { label: string; figure: (m: SplitMetrics) => number | null }[] = [
   { label: 'Accuracy (3 classes)', figure: (m) => m.accuracy },
 ];
 
-/** Two runs' figures on the same split, side by side, at the same threshold. */
+/**
+ * Two runs' figures on the same split, side by side, at the same threshold, each in the view shown
+ * (TTA, calibrated) where the run has it.
+ */
 export function Comparison(props: {
-  record: EvaluationRecord;
-  compare: EvaluationRecord;
+  record: EvalPredictions;
+  compare: EvalPredictions;
   threshold: number;
 }) {
   const { record, compare, threshold } = props;
-  const a = splitMetrics(asPredictions(record), { threshold });
-  const b = splitMetrics(asPredictions(compare), { threshold });
+  const a = splitMetrics(record, { threshold });
+  const b = splitMetrics(compare, { threshold });
   return (
     <table className="runs-table comparison" data-testid="eval-comparison">
       <caption>

@@ -6,9 +6,12 @@ import type { RefObject } from 'react';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { useAppStore } from '../../store/index.ts';
 import { saveChartPng, saveMetricsJson, savePredictionsCsv } from './exportFiles.ts';
+import type { ProbabilityView } from './probabilityView.ts';
 
 interface EvaluationActionsProps {
   record: EvaluationRecord;
+  /** The probabilities shown, which both files write. */
+  view: ProbabilityView;
   threshold: number;
   /** The ROC chart's box (EvaluationFigures.tsx's ResultCharts). */
   rocRef: RefObject<HTMLDivElement | null>;
@@ -20,6 +23,7 @@ interface EvaluationActionsProps {
 
 export function EvaluationActions({
   record,
+  view,
   threshold,
   rocRef,
   compare,
@@ -34,7 +38,7 @@ export function EvaluationActions({
         className="button-secondary"
         data-testid="export-predictions"
         onClick={() =>
-          savePredictionsCsv(record, useAppStore.getState().dataset.summary?.rows ?? [])
+          savePredictionsCsv(record, useAppStore.getState().dataset.summary?.rows ?? [], view)
         }
       >
         predictions.csv
@@ -43,7 +47,7 @@ export function EvaluationActions({
         type="button"
         className="button-secondary"
         data-testid="export-metrics"
-        onClick={() => saveMetricsJson(record, threshold)}
+        onClick={() => saveMetricsJson(record, threshold, view)}
       >
         metrics.json
       </button>

@@ -5,9 +5,8 @@
  */
 import { Suspense, lazy, type Ref } from 'react';
 import { MELANOMA } from '../../dataset/types.ts';
-import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { thresholdForSensitivity } from '../../metrics/classification.ts';
-import { classScores } from '../../metrics/report.ts';
+import { classScores, type EvalPredictions } from '../../metrics/report.ts';
 import { curveArea } from '../../metrics/roc.ts';
 import { useAppStore } from '../../store/index.ts';
 import { Figure } from '../common/Figure.tsx';
@@ -80,15 +79,16 @@ export function ResultFigures({ metrics, operating }: Pick<Metrics, 'metrics' | 
 
 /** The melanoma threshold: a slider, or the one that reaches a target sensitivity. */
 export function ThresholdControl({
-  record,
+  predictions,
   threshold,
 }: {
-  record: EvaluationRecord;
+  /** The probabilities shown (probabilityView.ts): the threshold applies to their p_melanoma. */
+  predictions: EvalPredictions;
   threshold: number;
 }) {
   const setThreshold = useAppStore((s) => s.setThreshold);
-  const positive = record.labels.map((l) => l === MELANOMA);
-  const melanomaScores = classScores(record.probabilities, MELANOMA);
+  const positive = predictions.labels.map((l) => l === MELANOMA);
+  const melanomaScores = classScores(predictions.probabilities, MELANOMA);
   const pickFor = (target: number) => {
     const t = thresholdForSensitivity(positive, melanomaScores, target);
     if (t !== null) setThreshold(t);

@@ -1,18 +1,29 @@
 /**
  * Stage 5: a classifier run's best model on the validation or test split, figures in place. This
  * file holds the stage and the results' layout; the run and split choosers with the status line are
- * EvaluationControls.tsx, the figures, threshold and charts EvaluationFigures.tsx, the exports
- * and the compared run EvaluationActions.tsx.
+ * EvaluationControls.tsx, the TTA and calibration boxes ProbabilityControls.tsx, the figures,
+ * threshold and charts EvaluationFigures.tsx and CalibrationFigures.tsx, the exports and the
+ * compared run EvaluationActions.tsx.
  */
-import { useEffect, useRef } from 'react';
-import type { EvaluationRecord } from '../../evaluation/record.ts';
+import { useEffect, useMemo, useRef } from 'react';
+import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
 import { useAppStore } from '../../store/index.ts';
+import { useLoaded } from '../common/useLoaded.ts';
 import { when } from '../format.ts';
+import { CalibrationCharts, CalibrationFigures } from './CalibrationFigures.tsx';
 import { Comparison } from './Comparison.tsx';
 import { EvaluationActions } from './EvaluationActions.tsx';
 import { EvaluationControls, EvaluationStatus } from './EvaluationControls.tsx';
 import { ResultCharts, ResultFigures, ThresholdControl } from './EvaluationFigures.tsx';
 import { Misclassified } from './Misclassified.tsx';
+import { ProbabilityControls } from './ProbabilityControls.tsx';
+import {
+  asPredictions,
+  melanomaAucs,
+  probabilityView,
+  ttaByDefault,
+  type ProbabilityChoice,
+} from './probabilityView.ts';
 import { curvesOf, useMetrics } from './useMetrics.ts';
 
 /** Stage 5: a classifier run's best model on the validation or test split, figures in place. */
@@ -74,19 +85,59 @@ interface ResultsProps {
   onCompare: (runId: string | null) => void;
 }
 
+/**
+ * The probabilities shown: TTA or plain, calibrated or not, as ticked; by default TTA where it does
+ * not lower the melanoma AUC of the validation split (read when the test split is shown; TTA stays
+ * on while that read runs or where there is none) and calibrated where a temperature was fitted.
+ */
+function useProbabilityView(record: EvaluationRecord) {
+  const tta = useAppStore((s) => s.evaluation.tta);
+  const calibrated = useAppStore((s) => s.evaluation.calibrated);
+  const stored = useLoaded(
+    async () =>
+      record.split === 'val' || !record.ttaProbabilities
+        ? null
+        : ((await loadEvaluation(record.runId, 'val')) ?? null),
+    [record],
+  ).value;
+  // A read kept from the record shown before is not this run's.
+  const validation =
+    record.split === 'val' ? record : stored?.runId === record.runId ? stored : null;
+  const ttaDefault = ttaByDefault(record, validation);
+  const view = useMemo(
+    () => probabilityView(record, { tta, calibrated } satisfies ProbabilityChoice, ttaDefault),
+    [record, tta, calibrated, ttaDefault],
+  );
+  const aucs = useMemo(() => melanomaAucs(record, calibrated), [record, calibrated]);
+  return { view, aucs };
+}
+
 /** An evaluation's figures, threshold, charts, exports, comparison and misclassified images. */
 function Results({ record, threshold, compare, compareRunId, others, onCompare }: ResultsProps) {
-  const figures = useMetrics(record, threshold);
+  const { view, aucs } = useProbabilityView(record);
+  const figures = useMetrics(record, threshold, view);
   const rocRef = useRef<HTMLDivElement>(null);
-  const compared = compare ? curvesOf(compare) : null;
+  // The compared run in the same view where it has one (its own temperatures), else plain.
+  const compareView = useMemo(
+    () =>
+      compare
+        ? probabilityView(compare, { tta: view.tta, calibrated: view.calibrated }, false)
+        : null,
+    [compare, view.tta, view.calibrated],
+  );
+  const compared = compare && compareView ? curvesOf(asPredictions(compare, compareView)) : null;
 
   return (
     <>
+      <ProbabilityControls view={view} split={record.split} aucs={aucs} />
       <ResultFigures metrics={figures.metrics} operating={figures.operating} />
-      <ThresholdControl record={record} threshold={threshold} />
+      <CalibrationFigures metrics={figures.metrics} />
+      <ThresholdControl predictions={figures.predictions} threshold={threshold} />
       <ResultCharts figures={figures} compared={compared} rocRef={rocRef} />
+      <CalibrationCharts figures={figures} />
       <EvaluationActions
         record={record}
+        view={view}
         threshold={threshold}
         rocRef={rocRef}
         compare={compare}
@@ -94,8 +145,14 @@ function Results({ record, threshold, compare, compareRunId, others, onCompare }
         others={others}
         onCompare={onCompare}
       />
-      {compare && <Comparison record={record} compare={compare} threshold={threshold} />}
-      <Misclassified record={record} threshold={threshold} />
+      {compare && compareView && (
+        <Comparison
+          record={figures.predictions}
+          compare={asPredictions(compare, compareView)}
+          threshold={threshold}
+        />
+      )}
+      <Misclassified predictions={figures.predictions} threshold={threshold} />
     </>
   );
 }

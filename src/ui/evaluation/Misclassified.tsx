@@ -1,7 +1,7 @@
 import { getMasked } from '../../dataset/storage.ts';
 import { CLASSES, CLASS_LABELS } from '../../dataset/types.ts';
-import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { argmax } from '../../metrics/classification.ts';
+import type { EvalPredictions } from '../../metrics/report.ts';
 import { PixelCanvas } from '../common/PixelCanvas.tsx';
 import { useLoaded } from '../common/useLoaded.ts';
 import { MELANOMA } from '../../dataset/types.ts';
@@ -20,23 +20,26 @@ interface Miss {
 /**
  * The images the model gets wrong: a melanoma called benign at the threshold, a benign lesion
  * called melanoma, or (for the rest) a class other than the most probable; the surest mistakes first.
+ * `predictions` are the probabilities shown (TTA, calibrated: probabilityView.ts).
  */
 export function Misclassified({
-  record,
+  predictions,
   threshold,
 }: {
-  record: EvaluationRecord;
+  predictions: EvalPredictions;
   threshold: number;
 }) {
-  const misses: Miss[] = record.keys
+  const misses: Miss[] = predictions.keys
     .map((key, i) => {
-      const probabilities = Array.from(record.probabilities.subarray(i * 3, i * 3 + 3));
-      const label = record.labels[i] as number;
+      const probabilities = Array.from({ length: 3 }, (_, c) =>
+        Number(predictions.probabilities[i * 3 + c]),
+      );
+      const label = predictions.labels[i] as number;
       const calledMelanoma = (probabilities[MELANOMA] as number) >= threshold;
       const predicted = calledMelanoma
         ? MELANOMA
         : argmax(probabilities.map((p, c) => (c === MELANOMA ? -1 : p)));
-      return { key, id: record.ids[i] ?? key, label, predicted, probabilities };
+      return { key, id: predictions.ids?.[i] ?? key, label, predicted, probabilities };
     })
     .filter((m) => m.predicted !== m.label)
     .sort(
@@ -59,7 +62,8 @@ export function Misclassified({
   return (
     <section className="misclassified" data-testid="misclassified" data-count={misses.length}>
       <h4>
-        Misclassified at threshold {threshold.toFixed(2)}: {misses.length} of {record.keys.length}
+        Misclassified at threshold {threshold.toFixed(2)}: {misses.length} of{' '}
+        {predictions.keys.length}
         {misses.length > SHOWN ? ` (the ${SHOWN} surest shown)` : ''}
       </h4>
       <div className="preview-grid">

@@ -3,6 +3,7 @@ import type { DatasetRow } from '../../dataset/summary.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { predictionsCsv } from '../../metrics/report.ts';
 import { exportedPredictions } from './exportFiles.ts';
+import { probabilityView } from './probabilityView.ts';
 
 const record: EvaluationRecord = {
   runId: 'run-1',
@@ -46,5 +47,13 @@ describe('exportedPredictions', () => {
     const predictions = exportedPredictions(record, rows);
     expect(predictions.licences).toEqual(['CC-BY', '']);
     expect(predictions.attributions).toEqual(['Anonymous', '']);
+  });
+
+  it('writes the probabilities shown: TTA, uncalibrated here', () => {
+    const tta = { ...record, ttaProbabilities: Float32Array.from([0.5, 0.25, 0.25, 1, 0, 0]) };
+    const view = probabilityView(tta, { tta: null, calibrated: null }, true);
+    const lines = predictionsCsv([exportedPredictions(tta, [], view)]).split('\n');
+    expect(lines[1]).toBe('ISIC_1,val,melanoma,0.5,0.25,0.25,,');
+    expect(lines[2]).toBe('ISIC_2,val,nevus,1,0,0,,');
   });
 });

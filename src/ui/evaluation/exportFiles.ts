@@ -1,12 +1,14 @@
 /**
  * The Evaluation stage's downloads: `predictions.csv` and `metrics.json` exactly as docs/formats.md
- * specifies (src/metrics/report.ts makes both), and a chart as PNG (its SVG drawn onto a canvas).
+ * specifies (src/metrics/report.ts makes both), of the probabilities shown (TTA or plain,
+ * calibrated or not: probabilityView.ts), and a chart as PNG (its SVG drawn onto a canvas).
  */
 import type { DatasetRow } from '../../dataset/summary.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { metricsJson, predictionsCsv, type EvalPredictions } from '../../metrics/report.ts';
 import { saveBlob } from '../common/saveBlob.ts';
-import { BOOTSTRAP, asPredictions } from './useMetrics.ts';
+import { asPredictions, plainView, type ProbabilityView } from './probabilityView.ts';
+import { BOOTSTRAP } from './useMetrics.ts';
 
 const stem = (record: EvaluationRecord) => `${record.runId}-${record.split}`;
 
@@ -19,8 +21,9 @@ const stem = (record: EvaluationRecord) => `${record.runId}-${record.split}`;
 export function exportedPredictions(
   record: EvaluationRecord,
   rows: readonly DatasetRow[],
+  view: ProbabilityView = plainView(record),
 ): EvalPredictions {
-  const predictions = asPredictions(record);
+  const predictions = asPredictions(record, view);
   if (record.licences && record.attributions) return predictions;
   const byKey = new Map(rows.map((row) => [row.key, row]));
   return {
@@ -31,13 +34,21 @@ export function exportedPredictions(
 }
 
 /** Saves `predictions-<runId>-<split>.csv`; `rows` (the dataset's) credit an older record's images. */
-export function savePredictionsCsv(record: EvaluationRecord, rows: readonly DatasetRow[]): void {
-  const text = predictionsCsv([exportedPredictions(record, rows)]);
+export function savePredictionsCsv(
+  record: EvaluationRecord,
+  rows: readonly DatasetRow[],
+  view: ProbabilityView,
+): void {
+  const text = predictionsCsv([exportedPredictions(record, rows, view)]);
   saveBlob(new Blob([text], { type: 'text/csv' }), `predictions-${stem(record)}.csv`);
 }
 
-export function saveMetricsJson(record: EvaluationRecord, threshold: number): void {
-  const json = metricsJson([asPredictions(record)], { threshold, bootstrap: BOOTSTRAP });
+export function saveMetricsJson(
+  record: EvaluationRecord,
+  threshold: number,
+  view: ProbabilityView,
+): void {
+  const json = metricsJson([asPredictions(record, view)], { threshold, bootstrap: BOOTSTRAP });
   saveBlob(
     new Blob([JSON.stringify(json, null, 2) + '\n'], { type: 'application/json' }),
     `metrics-${stem(record)}.json`,

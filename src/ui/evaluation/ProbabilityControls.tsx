@@ -1,0 +1,84 @@
+/**
+ * The two boxes that choose which probabilities every figure below uses: test-time augmentation
+ * and calibration (probabilityView.ts), with the melanoma AUC with and without TTA side by side.
+ */
+import type { EvalSplit } from '../../evaluation/record.ts';
+import { useAppStore } from '../../store/index.ts';
+import { score } from '../format.ts';
+import type { ProbabilityView } from './probabilityView.ts';
+
+interface ProbabilityControlsProps {
+  view: ProbabilityView;
+  split: EvalSplit;
+  /** Melanoma AUC of the plain and the TTA predictions; null without TTA predictions. */
+  aucs: { plain: number | null; tta: number | null } | null;
+}
+
+export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsProps) {
+  const setChoice = useAppStore((s) => s.setProbabilityChoice);
+  return (
+    <div className="probability-controls">
+      <label>
+        <input
+          type="checkbox"
+          data-testid="eval-tta"
+          checked={view.tta}
+          disabled={!view.canTta}
+          onChange={(e) => setChoice({ tta: e.target.checked })}
+        />{' '}
+        Test-time augmentation: average 8 flips and rotations
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          data-testid="eval-calibrated"
+          checked={view.calibrated}
+          disabled={!view.canCalibrate}
+          onChange={(e) => setChoice({ calibrated: e.target.checked })}
+        />{' '}
+        Calibrated (temperature scaling on validation)
+      </label>
+      <p className="muted">
+        {view.canTta ? (
+          <>
+            With test-time augmentation (TTA), each image is predicted 8 times, flipped and turned,
+            and the 8 answers are averaged.{' '}
+          </>
+        ) : (
+          <>This evaluation has no flipped and turned predictions: evaluate again to get them. </>
+        )}
+        {view.canCalibrate ? (
+          <>
+            Calibration divides the log-probabilities by one number, the temperature T, fitted on
+            the validation split, so that a score of 0.8 is right about 8 times in 10. It never
+            changes which class is most probable.
+          </>
+        ) : view.tta ? (
+          <>No temperature was fitted for the averaged predictions.</>
+        ) : (
+          <>No temperature was fitted for these predictions: evaluate again to fit one.</>
+        )}
+        {view.calibrated && split === 'val' && (
+          <>
+            {' '}
+            On this split the temperature was fitted on these same images, so the calibration looks
+            better here than it would on new images.
+          </>
+        )}
+      </p>
+      {aucs && (
+        <p className="tta-aucs">
+          Melanoma AUC without TTA{' '}
+          <strong data-testid="auc-melanoma-plain" data-value={aucs.plain ?? ''}>
+            {score(aucs.plain)}
+          </strong>
+          , with TTA{' '}
+          <strong data-testid="auc-melanoma-tta" data-value={aucs.tta ?? ''}>
+            {score(aucs.tta)}
+          </strong>
+          {view.calibrated ? ' (both calibrated where a temperature was fitted)' : ''}.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { EvaluationRecord } from '../../evaluation/record.ts';
+import { applyTemperature } from '../../metrics/calibration.ts';
+import {
+  asPredictions,
+  melanomaAucs,
+  plainView,
+  probabilityView,
+  ttaByDefault,
+} from './probabilityView.ts';
+
+// Four images, melanoma, nevus, melanoma, nevus. Plain p_melanoma 0.6, 0.7, 0.4, 0.1: AUC 2/4;
+// with TTA 0.7, 0.3, 0.5, 0.1: AUC 1.
+const PLAIN = Float32Array.from([0.3, 0.6, 0.1, 0.2, 0.7, 0.1, 0.5, 0.4, 0.1, 0.8, 0.1, 0.1]);
+const TTA = Float32Array.from([0.2, 0.7, 0.1, 0.6, 0.3, 0.1, 0.4, 0.5, 0.1, 0.8, 0.1, 0.1]);
+
+const old: EvaluationRecord = {
+  runId: 'run-1',
+  split: 'test',
+  epoch: 3,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  seconds: 1,
+  backend: 'cpu',
+  datasetRevision: 1,
+  stale: false,
+  keys: ['isic_1', 'isic_2', 'isic_3', 'isic_4'],
+  ids: ['ISIC_1', 'ISIC_2', 'ISIC_3', 'ISIC_4'],
+  labels: [1, 0, 1, 0],
+  probabilities: PLAIN,
+  unlabeled: 0,
+};
+const full: EvaluationRecord = {
+  ...old,
+  ttaProbabilities: TTA,
+  calibration: { temperature: 2, ttaTemperature: 0.5 },
+  groups: ['IL_1', 'IL_1', '', ''],
+};
+const none = { tta: null, calibrated: null };
+
+describe('ttaByDefault', () => {
+  it('is on where the record has TTA, unless TTA lowers the validation melanoma AUC', () => {
+    expect(ttaByDefault(old, undefined)).toBe(false);
+    expect(ttaByDefault(full, undefined)).toBe(true);
+    expect(ttaByDefault(full, old)).toBe(true); // a validation record without TTA decides nothing
+    expect(ttaByDefault(full, { ...full, split: 'val' })).toBe(true); // 1 >= 0.5
+    const worse = { ...full, split: 'val' as const, probabilities: TTA, ttaProbabilities: PLAIN };
+    expect(ttaByDefault(full, worse)).toBe(false); // 0.5 < 1
+  });
+});
+
+describe('probabilityView', () => {
+  it('by default shows TTA tempered with the TTA temperature', () => {
+    const view = probabilityView(full, none, true);
+    expect(view).toMatchObject({
+      tta: true,
+      calibrated: true,
+      temperature: 0.5,
+      fitted: 0.5,
+      canTta: true,
+      canCalibrate: true,
+    });
+    expect(view.uncalibrated).toBe(TTA);
+    expect(view.probabilities).toEqual(applyTemperature(TTA, 0.5));
+    expect(view.tempered).toBe(view.probabilities);
+  });
+
+  it('follows the boxes: plain with its own temperature, or uncalibrated', () => {
+    const plain = probabilityView(full, { tta: false, calibrated: null }, true);
+    expect(plain).toMatchObject({ tta: false, temperature: 2 });
+    expect(plain.probabilities).toEqual(applyTemperature(PLAIN, 2));
+    const raw = probabilityView(full, { tta: true, calibrated: false }, false);
+    expect(raw).toMatchObject({ tta: true, calibrated: false, temperature: null, fitted: 0.5 });
+    expect(raw.probabilities).toBe(TTA);
+    expect(raw.tempered).toEqual(applyTemperature(TTA, 0.5));
+  });
+
+  it('offers only what the record holds', () => {
+    const view = probabilityView(old, { tta: true, calibrated: true }, true);
+    expect(view).toMatchObject({ tta: false, calibrated: false, canTta: false });
+    expect(view.canCalibrate).toBe(false);
+    expect(view.probabilities).toBe(PLAIN);
+    // A temperature for the plain predictions only: TTA cannot be calibrated.
+    const plainOnly = { ...full, calibration: { temperature: 2 } };
+    expect(probabilityView(plainOnly, none, true)).toMatchObject({
+      tta: true,
+      calibrated: false,
+      canCalibrate: false,
+      temperature: null,
+    });
+    expect(plainView(full)).toMatchObject({ tta: false, calibrated: false, probabilities: PLAIN });
+  });
+});
+
+describe('asPredictions and melanomaAucs', () => {
+  it('hand the view and the lesion ids to src/metrics', () => {
+    const view = probabilityView(full, none, true);
+    const predictions = asPredictions(full, view);
+    expect(predictions.probabilities).toBe(view.probabilities);
+    expect(predictions.groups).toEqual(['IL_1', 'IL_1', '', '']);
+    expect(predictions.view).toEqual({ tta: true, temperature: 0.5, uncalibrated: TTA });
+    expect(asPredictions(old).view).toEqual({ tta: false, temperature: null, uncalibrated: PLAIN });
+  });
+
+  it('gives the melanoma AUC with and without TTA, or null without TTA', () => {
+    expect(melanomaAucs(full, false)).toEqual({ plain: 0.5, tta: 1 });
+    expect(melanomaAucs(old, null)).toBeNull();
+  });
+});

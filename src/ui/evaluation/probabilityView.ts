@@ -1,0 +1,132 @@
+/**
+ * Which probabilities the Evaluation stage shows and exports: the plain predictions or their mean
+ * over 8 flips and 90° rotations (test-time augmentation, TTA), each as stored or tempered with the
+ * temperature fitted on the validation split (src/metrics/calibration.ts). Every figure, chart and
+ * export of the stage reads the one view chosen here.
+ */
+import { MELANOMA } from '../../dataset/types.ts';
+import type { EvaluationRecord } from '../../evaluation/record.ts';
+import { applyTemperature } from '../../metrics/calibration.ts';
+import { classScores, type EvalPredictions } from '../../metrics/report.ts';
+import { rocAuc } from '../../metrics/roc.ts';
+
+/** What the person ticked; null: the default (see `probabilityView`). */
+export interface ProbabilityChoice {
+  tta: boolean | null;
+  calibrated: boolean | null;
+}
+
+export interface ProbabilityView {
+  /** What the figures use: `keys.length * 3` probabilities in CLASSES order. */
+  probabilities: Float32Array;
+  /** The same view (TTA or plain) before any temperature. */
+  uncalibrated: Float32Array;
+  /** The same view with its fitted temperature, applied or not; null when none was fitted. */
+  tempered: Float32Array | null;
+  /** The temperature fitted for this view (`ttaTemperature` for TTA); null when none was. */
+  fitted: number | null;
+  tta: boolean;
+  calibrated: boolean;
+  /** The temperature applied to `probabilities`; null when uncalibrated. */
+  temperature: number | null;
+  /** The record holds TTA predictions. */
+  canTta: boolean;
+  /** A temperature was fitted for this view (plain or TTA). */
+  canCalibrate: boolean;
+}
+
+/** The temperature fitted on the validation split for the plain or the TTA predictions. */
+export function fittedTemperature(record: EvaluationRecord, tta: boolean): number | null {
+  const calibration = record.calibration;
+  if (!calibration) return null;
+  return (tta ? calibration.ttaTemperature : calibration.temperature) ?? null;
+}
+
+/** Melanoma-vs-rest AUC of a record's plain or TTA predictions (a temperature can move it a little). */
+function melanomaAuc(record: EvaluationRecord, probabilities: ArrayLike<number>): number | null {
+  return rocAuc(
+    record.labels.map((label) => label === MELANOMA),
+    classScores(probabilities, MELANOMA),
+  );
+}
+
+/**
+ * Whether TTA is on by default: where the record has TTA predictions, unless the validation
+ * evaluation (when loaded and holding TTA predictions) gives TTA a lower melanoma AUC than the
+ * plain predictions, both uncalibrated. The choice is made on validation, never on the test split.
+ */
+export function ttaByDefault(
+  record: EvaluationRecord,
+  validation: EvaluationRecord | null | undefined,
+): boolean {
+  if (!record.ttaProbabilities) return false;
+  if (!validation?.ttaProbabilities) return true;
+  const plain = melanomaAuc(validation, validation.probabilities);
+  const tta = melanomaAuc(validation, validation.ttaProbabilities);
+  return plain === null || tta === null || tta >= plain;
+}
+
+/**
+ * The view of `record` for a choice: TTA where the record has it and the choice (or, when null,
+ * `ttaDefault`) says so; calibrated where a temperature was fitted for that view and the choice does
+ * not say no (calibrated by default).
+ */
+export function probabilityView(
+  record: EvaluationRecord,
+  choice: ProbabilityChoice,
+  ttaDefault: boolean,
+): ProbabilityView {
+  const canTta = record.ttaProbabilities !== undefined;
+  const tta = canTta && (choice.tta ?? ttaDefault);
+  const uncalibrated = (tta && record.ttaProbabilities) || record.probabilities;
+  const fitted = fittedTemperature(record, tta);
+  const tempered = fitted === null ? null : applyTemperature(uncalibrated, fitted);
+  const calibrated = tempered !== null && (choice.calibrated ?? true);
+  return {
+    probabilities: calibrated && tempered ? tempered : uncalibrated,
+    uncalibrated,
+    tempered,
+    fitted,
+    tta,
+    calibrated,
+    temperature: calibrated ? fitted : null,
+    canTta,
+    canCalibrate: fitted !== null,
+  };
+}
+
+/** The plain predictions as stored: no TTA, no temperature. */
+export const plainView = (record: EvaluationRecord) =>
+  probabilityView(record, { tta: false, calibrated: false }, false);
+
+/** A record's predictions in a view, as src/metrics reads them (metrics.json, predictions.csv). */
+export function asPredictions(
+  record: EvaluationRecord,
+  view: ProbabilityView = plainView(record),
+): EvalPredictions {
+  return {
+    keys: record.keys,
+    ids: record.ids,
+    split: record.split,
+    labels: record.labels,
+    probabilities: view.probabilities,
+    ...(record.licences ? { licences: record.licences } : {}),
+    ...(record.attributions ? { attributions: record.attributions } : {}),
+    ...(record.groups ? { groups: record.groups } : {}),
+    view: { tta: view.tta, temperature: view.temperature, uncalibrated: view.uncalibrated },
+  };
+}
+
+/**
+ * The melanoma AUC of the plain and the TTA predictions, each calibrated as `calibrated` says where
+ * it can be; null when the record has no TTA predictions.
+ */
+export function melanomaAucs(
+  record: EvaluationRecord,
+  calibrated: boolean | null,
+): { plain: number | null; tta: number | null } | null {
+  if (!record.ttaProbabilities) return null;
+  const auc = (tta: boolean) =>
+    melanomaAuc(record, probabilityView(record, { tta, calibrated }, tta).probabilities);
+  return { plain: auc(false), tta: auc(true) };
+}
