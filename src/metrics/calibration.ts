@@ -1,7 +1,9 @@
 /**
  * Temperature scaling (Guo et al., 2017): one scalar T divides the classifier's logits before the
  * softmax, fitted on the validation split by minimising the negative log-likelihood. It changes
- * how confident the scores are, never their order, so AUCs and argmax decisions stay as they were.
+ * how confident the scores are and never an image's most probable class; with three classes a
+ * one-vs-rest score is not a function of itself alone (p_m^(1/T) / sum_k p_k^(1/T)), so AUCs
+ * can move slightly, which is why the Evaluation stage shows its figures before and after.
  * The app stores probabilities, not logits; log p differs from the logits by a per-image constant,
  * which the softmax ignores, so softmax(log p / T) is the calibrated row. Pure TypeScript, no tfjs.
  */
