@@ -73,7 +73,7 @@ export async function trainClassifier(
       if (!features.complete) stop = { stopped: true };
       source = features.source;
     }
-    const { validate, afterEpoch } = runValidation(run.id);
+    const { validate, onBest, afterEpoch } = runValidation(run.id);
     return await runSession(
       {
         run,
@@ -98,6 +98,7 @@ export async function trainClassifier(
               }),
         },
         ...(parts ? { checkpointModel: wholeClassifier(full, parts) } : {}),
+        onBest,
         afterEpoch,
       },
       backend,
