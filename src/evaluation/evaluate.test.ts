@@ -2,11 +2,11 @@ import '../training/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
-import { putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
+import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { TEMPERATURE_RANGE, fitTemperature } from '../metrics/calibration.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
-import { loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
+import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
 import { saveModel } from '../runs/saveModel.ts';
 import { evaluateClassifier, type EvaluationProgress } from './evaluate.ts';
 import { evaluationKey, loadEvaluation } from './record.ts';
@@ -186,10 +186,30 @@ describe('evaluateClassifier', () => {
     expect((await loadEvaluation(RUN, 'val'))?.epoch).toBe(2);
   }, 60_000);
 
+  it('leaves the test split uncalibrated when the validation split has no labels', async () => {
+    const before = await loadRun(RUN);
+    const manifest = await loadManifest();
+    if (!manifest) throw new Error('no manifest');
+    for (const [key, row] of Object.entries(manifest.labels)) {
+      if (row.fileSplit === 'val') delete manifest.labels[key];
+    }
+    await saveManifest(manifest);
+    await deleteRunState(evaluationKey(RUN, 'val'));
+    const { events, report } = collect();
+    const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', report, {
+      stopped: false,
+    });
+    expect(events.at(-1)).toMatchObject({ done: 6, total: 6 });
+    expect(test?.ttaProbabilities).toHaveLength(18);
+    expect(test?.calibration).toBeUndefined();
+    expect((await loadRun(RUN))?.calibration).toEqual(before?.calibration);
+  }, 60_000);
+
   it('stores nothing when stopped', async () => {
+    const stored = await loadEvaluation(RUN, 'test');
     const signal = { stopped: false };
     const result = await evaluateClassifier(
-      { runId: RUN, split: 'val' },
+      { runId: RUN, split: 'test' },
       'cpu',
       () => {
         signal.stopped = true;
@@ -197,5 +217,6 @@ describe('evaluateClassifier', () => {
       signal,
     );
     expect(result).toBeNull();
+    expect((await loadEvaluation(RUN, 'test'))?.createdAt).toBe(stored?.createdAt);
   }, 60_000);
 });

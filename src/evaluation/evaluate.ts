@@ -150,8 +150,8 @@ const isStale = (run: { datasetId: string; datasetRevision: number }, dataset: D
   run.datasetId !== dataset.manifest.datasetId || run.datasetRevision !== dataset.manifest.revision;
 
 /**
- * The record of one split's predictions. Its temperatures are fitted on `val`'s predictions, or on
- * its own when it is the validation split (`val` null); none when there are no labels to fit.
+ * The record of one split's predictions. Its temperatures are fitted on its own predictions when
+ * it is the validation split, else on `val`'s; none without validation labels.
  */
 function evaluationRecord(
   context: {
@@ -170,7 +170,9 @@ function evaluationRecord(
   const { manifest, rows } = context.dataset;
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const { keys, labels, probabilities, ttaProbabilities } = predictions;
-  const calibration = fitCalibration(val ?? { labels, probabilities, ttaProbabilities });
+  // Never fitted on the test split itself: without validation labels it stays uncalibrated.
+  const fitOn = split === 'val' ? { labels, probabilities, ttaProbabilities } : val;
+  const calibration = fitOn ? fitCalibration(fitOn) : undefined;
   return {
     runId: context.runId,
     split,
