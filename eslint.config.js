@@ -85,7 +85,7 @@ export default tseslint.config(
                 regex: [
                   `^${up}(worker|training|kernels|loader|diagnose)/`,
                   `^${up}models/(?!\\w+Config\\.ts$)`,
-                  `^${up}(masking/apply|evaluation/evaluate|runs/(checkpoint|exchange|pretrained|saveModel))\\.ts$`,
+                  `^${up}(masking/apply|evaluation/(evaluate|tta)|runs/(checkpoint|exchange|pretrained|saveModel))\\.ts$`,
                 ].join('|'),
                 allowTypeImports: true,
                 message:

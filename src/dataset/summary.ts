@@ -73,6 +73,15 @@ export const NO_LICENCE = 'not given';
 /** The ISIC Archive's non-commercial licence. */
 export const NON_COMMERCIAL_LICENCE = 'CC-BY-NC';
 
+/** The image's lesion or patient group: its label row's, else its metadata row's, if either. */
+export function imageGroup(
+  manifest: DatasetManifest,
+  key: string,
+): { group?: string | undefined; groupBy?: GroupKind | undefined } | undefined {
+  const label = manifest.labels[key];
+  return label?.group === undefined ? manifest.metadata[key] : label;
+}
+
 export function summarize(manifest: DatasetManifest): DatasetSummary {
   const { images, masks, labels } = manifest;
   const leftOut = new Map<string, number>();
@@ -90,7 +99,7 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
   }
 
   const items = usable.map(([key, image]) => {
-    const grouped = labels[key]?.group === undefined ? manifest.metadata[key] : labels[key];
+    const grouped = imageGroup(manifest, key);
     return {
       key,
       split: image.folderSplit ?? labels[key]?.fileSplit ?? null,

@@ -2,13 +2,18 @@
  * Diagnose, in the compute worker: one photo through the same steps as training images (decode to
  * the stored size, SegNet mask with the largest component and its holes filled, masked image,
  * classifier), with a Grad-CAM map of the melanoma class over the photo and the time of each step.
- * The models stay loaded between photos: the first photo compiles the shaders, the next are fast.
+ * The classifier sees the masked photo in its 8 flips and rotations (test-time augmentation, as the
+ * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's temperature. The
+ * identity view's plain probabilities come along, and Grad-CAM is of that view. The models stay
+ * loaded between photos: the first photo compiles the shaders, the next are fast.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadManifest } from '../dataset/storage.ts';
 import { MELANOMA } from '../dataset/types.ts';
 import { applyMask, predictMasks } from '../masking/apply.ts';
 import { imageTensor } from '../loader/batches.ts';
+import { dihedralBatch, ttaOfBatch } from '../evaluation/tta.ts';
+import { applyTemperature } from '../metrics/calibration.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import { gradCam, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
@@ -40,9 +45,25 @@ export interface DiagnoseResult {
    * lowered least (relative), not evidence for melanoma.
    */
   heatPositive: boolean;
-  /** In CLASSES order: nevus, melanoma, seborrheic keratosis. */
+  /**
+   * What the app shows, in CLASSES order (nevus, melanoma, seborrheic keratosis): the mean over the
+   * 8 flips and rotations, calibrated with `temperature`.
+   */
   probabilities: number[];
+  /** The shown melanoma probability. */
   melanoma: number;
+  /** The identity view's probabilities, uncalibrated (what the model gives the photo as it is). */
+  plainProbabilities: number[];
+  /** The temperature applied: 1 when the run has none for its best checkpoint. */
+  temperature: number;
+  /**
+   * What the temperature was fitted on (the run's validation predictions): the views' mean (an
+   * evaluation made them), one view (training, before any evaluation; TTA is then calibrated
+   * with it), or nothing (1).
+   */
+  temperatureFrom: 'tta' | 'plain' | null;
+  /** The probabilities are averaged over the 8 dihedral views. */
+  tta: true;
   timings: { step: string; ms: number }[];
   models: { segnet: ModelUse; classifier: ModelUse };
 }
@@ -78,10 +99,15 @@ async function pickRun(kind: ModelKind, runId: string | undefined): Promise<RunR
   return run;
 }
 
-async function modelFor(kind: ModelKind, runId: string | undefined): Promise<Loaded> {
+async function modelFor(
+  kind: ModelKind,
+  runId: string | undefined,
+): Promise<Loaded & { run: RunRecord }> {
   const run = await pickRun(kind, runId);
   const current = loaded[kind];
-  if (current?.use.runId === run.id && current.use.epoch === run.bestEpoch) return current;
+  if (current?.use.runId === run.id && current.use.epoch === run.bestEpoch) {
+    return { ...current, run };
+  }
   releaseModel(kind);
   const model = await loadModel(kind, run.id, 'best');
   const use = { runId: run.id, epoch: run.bestEpoch ?? 0, createdAt: run.createdAt };
@@ -91,7 +117,19 @@ async function modelFor(kind: ModelKind, runId: string | undefined): Promise<Loa
     ...(kind === 'classifier' ? { split: splitAtLayer(model) } : {}),
   };
   loaded[kind] = next;
-  return next;
+  return { ...next, run };
+}
+
+/** The run's temperature for its best checkpoint: of the views' mean, else of one view, else 1. */
+export function runTemperature(
+  run: RunRecord,
+): Pick<DiagnoseResult, 'temperature' | 'temperatureFrom'> {
+  const calibration = run.calibration?.epoch === run.bestEpoch ? run.calibration : undefined;
+  if (calibration?.ttaTemperature !== undefined) {
+    return { temperature: calibration.ttaTemperature, temperatureFrom: 'tta' };
+  }
+  if (calibration) return { temperature: calibration.temperature, temperatureFrom: 'plain' };
+  return { temperature: 1, temperatureFrom: null };
 }
 
 function releaseModel(kind: ModelKind): void {
@@ -131,12 +169,15 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
   const masked = await timed('mask', () => applyMask(photo.pixels, mask));
 
   const { preview } = photo;
-  const { probabilities, heat, previewMask, heatPositive } = await timed(
-    'classify and Grad-CAM',
+  const { plain, mean, heat, previewMask, heatPositive } = await timed(
+    'classify 8 views and Grad-CAM',
     async () => {
       const split = classifier.split as GradCamModel;
       const inputSize = classifier.model.inputs[0]?.shape[1] as number;
       const x = imageTensor([{ size: storedSize, pixels: masked }], inputSize);
+      const all = tf.tidy(() => classifier.model.predict(dihedralBatch(x)) as tf.Tensor2D);
+      const views = ttaOfBatch(all);
+      all.dispose();
       const cam = gradCam(split, x, MELANOMA);
       const heatMap = tf.tidy(() =>
         tf.cast(tf.mul(heatToSize(cam.heat, preview.height, preview.width), 255), 'int32'),
@@ -147,21 +188,34 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
           preview.width,
         ]),
       );
-      const [p, h, m, positive] = await Promise.all([
-        cam.probabilities.data(),
+      const [p, t, h, m, positive] = await Promise.all([
+        views.plain.data(),
+        views.mean.data(),
         heatMap.data(),
         maskMap.data(),
         cam.positive.data(),
       ]);
-      tf.dispose([x, cam.heat, cam.probabilities, cam.positive, heatMap, maskMap]);
+      tf.dispose([
+        x,
+        views.plain,
+        views.mean,
+        cam.heat,
+        cam.probabilities,
+        cam.positive,
+        heatMap,
+        maskMap,
+      ]);
       return {
-        probabilities: Array.from(p),
+        plain: Array.from(p),
+        mean: t,
         heat: Uint8Array.from(h),
         previewMask: Uint8Array.from(m),
         heatPositive: positive[0] === 1,
       };
     },
   );
+  const calibration = runTemperature(classifier.run);
+  const probabilities = Array.from(applyTemperature(mean, calibration.temperature));
   return {
     width: photo.width,
     height: photo.height,
@@ -173,6 +227,9 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
     heatPositive,
     probabilities,
     melanoma: probabilities[MELANOMA] ?? 0,
+    plainProbabilities: plain,
+    ...calibration,
+    tta: true,
     timings,
     models: { segnet: segnet.use, classifier: classifier.use },
   };

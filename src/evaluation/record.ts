@@ -32,19 +32,31 @@ export interface EvaluationRecord {
   attributions?: string[];
   /** Class index per image (CLASSES order). */
   labels: number[];
-  /** `keys.length * 3` probabilities in CLASSES order. */
+  /** `keys.length * 3` probabilities in CLASSES order: the image as stored, uncalibrated. */
   probabilities: Float32Array;
   /**
-   * `keys.length * 3` probabilities averaged over 8 flips/90° rotations (uncalibrated); absent in
-   * old records.
+   * `keys.length * 3`: the mean over the image's 8 flips and rotations (test-time augmentation,
+   * tta.ts), uncalibrated; absent in records stored before it was computed.
    */
   ttaProbabilities?: Float32Array;
-  /** Temperatures fitted on the validation split (plain, and TTA). */
-  calibration?: { temperature: number; ttaTemperature?: number };
-  /** Each image's lesion id ('' where the dataset gives none). */
+  /**
+   * Temperatures (src/metrics/calibration.ts) fitted on the validation split's predictions by the
+   * same checkpoint: `temperature` on `probabilities`, `ttaTemperature` on `ttaProbabilities`.
+   * Apply them with applyTemperature; absent in older records.
+   */
+  calibration?: EvaluationCalibration;
+  /**
+   * Each image's lesion id, for per-lesion figures: the dataset's group where it groups by lesion,
+   * '' otherwise (no group, or a patient's). Absent in older records.
+   */
   groups?: string[];
   /** Images of the split without a label: not evaluated. */
   unlabeled: number;
+}
+
+export interface EvaluationCalibration {
+  temperature: number;
+  ttaTemperature?: number;
 }
 
 export const evaluationKey = (runId: string, split: EvalSplit) => `${runId}/eval/${split}`;

@@ -1,11 +1,11 @@
 /**
  * Keeps an imported model as a finished run: its best and latest checkpoints, the run record, and
- * for a classifier its validation predictions on this browser's dataset (what Evaluation reads).
- * A failed store leaves nothing behind.
+ * for a classifier its validation predictions on this browser's dataset (what Evaluation reads)
+ * and the temperature fitted on them. A failed store leaves nothing behind.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { isQuotaError, storageFullError } from '../dataset/storage.ts';
-import { predictValidation } from '../training/classifierValidation.ts';
+import { plainCalibration, predictValidation } from '../training/classifierValidation.ts';
 import { deleteRun, modelUrl } from './checkpoint.ts';
 import { saveRun, type RunRecord } from './runs.ts';
 import { saveModel } from './saveModel.ts';
@@ -27,5 +27,10 @@ export async function storeImportedRun(
       `${fileName} was not imported. Free space (delete runs you no longer need, or free disk space), then import it again.`,
     );
   }
-  if (run.kind === 'classifier') await predictValidation(model, run.id, run.bestEpoch ?? 0);
+  if (run.kind !== 'classifier') return;
+  // The validation predictions also give Diagnose a temperature before any evaluation.
+  const epoch = run.bestEpoch ?? 0;
+  const predictions = await predictValidation(model, run.id, epoch);
+  const calibration = predictions ? plainCalibration(predictions, epoch) : undefined;
+  if (calibration) await saveRun({ ...run, calibration });
 }

@@ -71,6 +71,22 @@ export interface RunRecord<Config = unknown> {
    * named here only once it is whole. Absent: slot `a` (runs from before slots).
    */
   checkpoints?: CheckpointSlots;
+  /**
+   * A classifier's temperatures (src/metrics/calibration.ts) for the best checkpoint, fitted on the
+   * validation split: the plain one when a best epoch is stored (or a model imported), both once
+   * an evaluation predicted the views too. Diagnose calibrates with them. Absent before either.
+   */
+  calibration?: RunCalibration;
+}
+
+/** Temperatures fitted on the validation predictions of one epoch's checkpoint. */
+export interface RunCalibration {
+  /** Fitted on the plain (identity view) probabilities. */
+  temperature: number;
+  /** Fitted on the mean over the 8 flips and rotations; absent until an evaluation made them. */
+  ttaTemperature?: number;
+  /** The epoch whose checkpoint made the predictions. */
+  epoch: number;
 }
 
 /** One of a checkpoint's two places in storage. */

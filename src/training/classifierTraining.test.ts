@@ -8,7 +8,8 @@ import { loadModel } from '../runs/checkpoint.ts';
 import type { ClassifierProgress } from './classifierConfig.ts';
 import { trainClassifier } from './classifierTraining.ts';
 import type { StoredPredictions } from './classifierValidation.ts';
-import { loadRunState, predictionsKey, CLASSIFIER_METRICS } from '../runs/runs.ts';
+import { fitTemperature } from '../metrics/calibration.ts';
+import { loadRun, loadRunState, predictionsKey, CLASSIFIER_METRICS } from '../runs/runs.ts';
 
 const SIZE = 32;
 /** Class colours of the test lesions: each class is told apart by its colour alone. */
@@ -105,6 +106,13 @@ describe('trainClassifier', () => {
     expect(predictions?.keys).toHaveLength(9);
     expect(predictions?.labels.slice(0, 3)).toEqual([0, 0, 0]);
     expect(predictions?.probabilities).toHaveLength(27);
+    // The best epoch's temperature, fitted on those predictions, is stored with the run.
+    const calibration = (p: StoredPredictions | undefined) => ({
+      temperature: fitTemperature(p?.labels ?? [], p?.probabilities ?? []),
+      epoch: p?.epoch,
+    });
+    expect(stopped.calibration).toEqual(calibration(predictions));
+    expect((await loadRun(stopped.id))?.calibration).toEqual(calibration(predictions));
 
     const resumed = await trainClassifier(
       { preset: 'quick', resumeRunId: stopped.id },
@@ -115,6 +123,10 @@ describe('trainClassifier', () => {
     expect(resumed.status).toMatch(/finished|early-stop/);
     expect(resumed.history.map((h) => h.epoch)).toEqual([0, 1, 2].slice(0, resumed.epochsDone));
     expect(resumed.history[0]).toEqual(stopped.history[0]);
+    // A later best epoch is calibrated afresh, on its own predictions.
+    const best = await loadRunState<StoredPredictions>(predictionsKey(stopped.id));
+    expect(best?.epoch).toBe(resumed.bestEpoch);
+    expect((await loadRun(stopped.id))?.calibration).toEqual(calibration(best));
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 

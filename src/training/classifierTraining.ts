@@ -74,7 +74,7 @@ export async function trainClassifier(
       if (!features.complete) stop = { stopped: true };
       source = features.source;
     }
-    const { validate, afterEpoch } = runValidation(run.id);
+    const { validate, onBest, afterEpoch } = runValidation(run.id);
     const first = firstStep(run.epochsDone, samples.length, config.batchSize);
     const beforeStep = stepSchedule({
       optimizer,
@@ -107,6 +107,7 @@ export async function trainClassifier(
               }),
         },
         ...(parts ? { checkpointModel: wholeClassifier(full, parts) } : {}),
+        onBest,
         afterEpoch,
       },
       backend,

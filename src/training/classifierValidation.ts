@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
+import { fitTemperature } from '../metrics/calibration.ts';
 import { rocAuc } from '../metrics/roc.ts';
 import {
   disposeBatch,
@@ -18,12 +19,15 @@ import {
 } from '../loader/batches.ts';
 import { loadDataset } from '../loader/trainingData.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
+import { modelPredict, predictTta } from '../evaluation/tta.ts';
 import type { LoopOptions, Monitor, Validation } from './loop.ts';
 import {
   CLASSIFIER_METRICS,
   predictionsKey,
   saveRunState,
   type EpochFigures,
+  type RunCalibration,
+  type RunRecord,
 } from '../runs/runs.ts';
 import { labelIndex, labelledKeys } from './classifierData.ts';
 import { FEATURE_BATCH } from './features.ts';
@@ -48,6 +52,12 @@ export interface StoredPredictions extends Predictions {
   epoch: number;
 }
 
+/** Predictions with test-time augmentation: `probabilities` are the identity view's, as ever. */
+export interface TtaPredictions extends Predictions {
+  /** `keys.length * 3`: the mean over the 8 dihedral views (src/evaluation/tta.ts). */
+  ttaProbabilities: Float32Array;
+}
+
 /** Every image of the plan predicted. `onBatch` hears each batch's size; false stops (null). */
 export async function predictAll(model: tf.LayersModel, plan: BatchPlan): Promise<Predictions>;
 export async function predictAll(
@@ -60,23 +70,60 @@ export async function predictAll(
   plan: BatchPlan,
   onBatch?: (images: number) => boolean,
 ): Promise<Predictions | null> {
+  return predictPlan(model, plan, false, onBatch);
+}
+
+/**
+ * Every image of the plan predicted in its 8 dihedral views, in one pass: the identity view's
+ * probabilities and the views' mean. The plan must yield images (not a frozen backbone's
+ * features). `onBatch` as for predictAll.
+ */
+export function predictAllTta(
+  model: tf.LayersModel,
+  plan: BatchPlan,
+  onBatch?: (images: number) => boolean,
+): Promise<TtaPredictions | null> {
+  return predictPlan(model, plan, true, onBatch) as Promise<TtaPredictions | null>;
+}
+
+async function predictPlan(
+  model: tf.LayersModel,
+  plan: BatchPlan,
+  tta: boolean,
+  onBatch?: (images: number) => boolean,
+): Promise<Predictions | TtaPredictions | null> {
   const keys: string[] = [];
   const labels: number[] = [];
   const chunks: Float32Array[] = [];
+  const ttaChunks: Float32Array[] = [];
   for await (const batch of readEpoch(plan, 0)) {
-    const probabilities = model.predict(batch.x) as tf.Tensor2D;
+    const { plain, mean } = tta
+      ? predictTta(modelPredict(model), batch.x)
+      : { plain: model.predict(batch.x) as tf.Tensor2D, mean: null };
     const truth = batch.y ? tf.argMax(batch.y, -1) : null;
-    const [p, y] = await Promise.all([probabilities.data<'float32'>(), truth?.data()]);
+    const [p, m, y] = await Promise.all([
+      plain.data<'float32'>(),
+      mean?.data<'float32'>(),
+      truth?.data(),
+    ]);
     chunks.push(p);
+    if (m) ttaChunks.push(m);
     keys.push(...batch.keys);
     if (y) labels.push(...Array.from(y));
-    tf.dispose(truth ? [probabilities, truth] : [probabilities]);
+    tf.dispose([plain, ...(mean ? [mean] : []), ...(truth ? [truth] : [])]);
     disposeBatch(batch);
     if (onBatch && !onBatch(batch.keys.length)) return null;
   }
-  const probabilities = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((offset, c) => (probabilities.set(c, offset), offset + c.length), 0);
-  return { keys, labels, probabilities };
+  const probabilities = concat(chunks);
+  return tta
+    ? { keys, labels, probabilities, ttaProbabilities: concat(ttaChunks) }
+    : { keys, labels, probabilities };
+}
+
+function concat(chunks: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((offset, c) => (all.set(c, offset), offset + c.length), 0);
+  return all;
 }
 
 /** Loss, accuracy and AUCs of predictions against their labels (NaN where undefined). */
@@ -106,12 +153,27 @@ export function classifierFigures({ labels, probabilities }: Predictions): Valid
 }
 
 /**
+ * The plain temperature fitted on `predictions` of the checkpoint of `epoch` (no TTA: training
+ * validates one view); undefined without labels or when the fit is not a number (a diverged model).
+ */
+export function plainCalibration(
+  { labels, probabilities }: Predictions,
+  epoch: number,
+): RunCalibration | undefined {
+  if (labels.length === 0) return undefined;
+  const temperature = fitTemperature(labels, probabilities);
+  return Number.isFinite(temperature) ? { temperature, epoch } : undefined;
+}
+
+/**
  * A training run's validation for the session: `validate` predicts the split and computes its
- * figures; `afterEpoch` stores the predictions when the epoch is the best so far, so the ones shown
- * are the best checkpoint's (the model evaluation and export use).
+ * figures; `onBest` fits the temperature of a new best epoch on those predictions (stored with the
+ * run record and its checkpoint); `afterEpoch` stores the predictions when the epoch is the best so
+ * far, so the ones shown are the best checkpoint's (the model evaluation and export use).
  */
 export function runValidation(runId: string): {
   validate: NonNullable<LoopOptions['validate']>;
+  onBest: (figures: EpochFigures) => Pick<RunRecord, 'calibration'>;
   afterEpoch: (figures: EpochFigures, best: boolean) => Promise<void>;
 } {
   let latest: Predictions | null = null;
@@ -119,6 +181,10 @@ export function runValidation(runId: string): {
     validate: async (model, plan) => {
       latest = await predictAll(model, plan);
       return classifierFigures(latest);
+    },
+    onBest: (figures) => {
+      const calibration = latest ? plainCalibration(latest, figures.epoch) : undefined;
+      return calibration ? { calibration } : {};
     },
     afterEpoch: async (figures, best) => {
       if (latest && best) {

@@ -102,6 +102,11 @@ export interface Session<Config> {
   checkpointModel?: () => tf.LayersModel;
   /** Work after each epoch's checkpoint, e.g. validation previews for the live view. */
   afterEpoch?: (figures: EpochFigures, best: boolean) => Promise<void>;
+  /**
+   * Fields the run record takes with a new best epoch (a classifier's calibration), stored in the
+   * same write as the epoch's checkpoint.
+   */
+  onBest?: (figures: EpochFigures) => Partial<RunRecord<Config>>;
 }
 
 export async function runSession<Config>(
@@ -145,6 +150,7 @@ export async function runSession<Config>(
           epochsDone: figures.epoch + 1,
           ...(best
             ? {
+                ...session.onBest?.(figures),
                 bestEpoch: figures.epoch,
                 bestValue: (session.loop.monitor ?? VAL_LOSS).value(figures),
               }

@@ -2,6 +2,7 @@ import { useMemo, useState, type DragEvent } from 'react';
 import { CLASSES, CLASS_LABELS, MELANOMA } from '../../dataset/types.ts';
 import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
 import { binaryConfusion, sensitivity, specificity } from '../../metrics/classification.ts';
+import { applyTemperature } from '../../metrics/calibration.ts';
 import { classScores } from '../../metrics/report.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
@@ -9,8 +10,12 @@ import { score, when } from '../format.ts';
 import { PhotoViews } from './PhotoViews.tsx';
 import { useLoaded } from '../common/useLoaded.ts';
 
-/** The validation sensitivity and specificity of a run at a threshold, if it was evaluated there. */
-function useOperatingPoint(runId: string | undefined, threshold: number) {
+/**
+ * The validation sensitivity and specificity of a run at a threshold, if it was evaluated there:
+ * of the scores as Diagnose gives them (the views' mean at `temperature`) where the record has
+ * them, else of its plain scores.
+ */
+function useOperatingPoint(runId: string | undefined, threshold: number, temperature: number) {
   const { value: record } = useLoaded(
     async (): Promise<EvaluationRecord | null> =>
       runId ? ((await loadEvaluation(runId, 'val')) ?? null) : null,
@@ -20,11 +25,16 @@ function useOperatingPoint(runId: string | undefined, threshold: number) {
     if (!record) return null;
     const confusion = binaryConfusion(
       record.labels.map((l) => l === MELANOMA),
-      classScores(record.probabilities, MELANOMA),
+      classScores(
+        record.ttaProbabilities
+          ? applyTemperature(record.ttaProbabilities, temperature)
+          : record.probabilities,
+        MELANOMA,
+      ),
       threshold,
     );
     return { sensitivity: sensitivity(confusion), specificity: specificity(confusion) };
-  }, [record, threshold]);
+  }, [record, threshold, temperature]);
 }
 
 /** Stage 6: one lesion photo in; mask, class probabilities, melanoma score and Grad-CAM out. */
@@ -38,7 +48,11 @@ export function DiagnoseStage() {
   const hasSegNet = useAppStore((s) => s.training.segnet.runs.some((r) => r.bestEpoch !== null));
   const { diagnosePhoto, setKeepHistory, clearHistory } = useAppStore.getState();
   const [over, setOver] = useState(false);
-  const operating = useOperatingPoint(result?.models.classifier.runId, threshold);
+  const operating = useOperatingPoint(
+    result?.models.classifier.runId,
+    threshold,
+    result?.temperature ?? 1,
+  );
   const images = result ? diagnoseImages() : null;
   const running = status === 'running';
   const missing = !hasSegNet
@@ -116,6 +130,19 @@ export function DiagnoseStage() {
                 </div>
               ))}
             </dl>
+            <p className="muted" data-testid="diagnose-tta">
+              Averaged over 8 flips and rotations,{' '}
+              {result.temperatureFrom
+                ? `calibrated (T = ${result.temperature.toFixed(2)}${result.temperatureFrom === 'plain' ? ', fitted on one view: evaluate the run for the views’ own' : ''})`
+                : 'not calibrated (the run has no temperature yet)'}
+              ; one view, uncalibrated: melanoma{' '}
+              <span
+                data-testid="diagnose-plain-melanoma"
+                data-value={result.plainProbabilities[MELANOMA]}
+              >
+                {score(result.plainProbabilities[MELANOMA] ?? 0)}
+              </span>
+            </p>
             <p className="melanoma-score">
               Melanoma score{' '}
               <strong data-testid="melanoma-score" data-value={result.melanoma}>

@@ -1,0 +1,222 @@
+import '../training/browserLike.testSetup.ts';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emptyManifest } from '../dataset/manifest.ts';
+import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
+import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
+import { TEMPERATURE_RANGE, fitTemperature } from '../metrics/calibration.ts';
+import { modelUrl } from '../runs/checkpoint.ts';
+import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
+import { saveModel } from '../runs/saveModel.ts';
+import { evaluateClassifier, type EvaluationProgress } from './evaluate.ts';
+import { evaluationKey, loadEvaluation } from './record.ts';
+
+const SIZE = 16;
+const RUN = 'classifier-test-tta';
+
+/** 6 images in each of val and test, two of each class; test images come in lesions of two. */
+const PLAN: { split: Split; label: LesionClass }[] = (['val', 'test'] as const).flatMap((split) =>
+  CLASSES.flatMap((label) => [
+    { split, label },
+    { split, label },
+  ]),
+);
+
+/** A small classifier that sees where things are, so its 8 views disagree. */
+function classifier(): tf.LayersModel {
+  const input = tf.input({ shape: [SIZE, SIZE, 3] });
+  let y = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu' })
+    .apply(input) as tf.SymbolicTensor;
+  y = tf.layers.flatten().apply(y) as tf.SymbolicTensor;
+  y = tf.layers
+    .dense({ units: CLASSES.length, activation: 'softmax', name: 'predictions' })
+    .apply(y) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: y });
+}
+
+function collect() {
+  const events: EvaluationProgress[] = [];
+  return { events, report: (p: EvaluationProgress) => events.push(p) };
+}
+
+let groups: Record<string, string>;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const manifest = emptyManifest(SIZE);
+  const masked = [];
+  groups = {};
+  for (const [n, { split, label }] of PLAN.entries()) {
+    const id = `ISIC_${String(n).padStart(7, '0')}`;
+    const key = id.toLowerCase();
+    manifest.images[key] = { id, source: `${id}.jpg`, width: 64, height: 64, folderSplit: split };
+    // Test images pair up into lesions, but one pair is grouped by patient (not a lesion id).
+    const group = split === 'test' ? `IL_${Math.floor(n / 2)}` : undefined;
+    const groupBy = label === 'seborrheic_keratosis' ? 'patient' : 'lesion';
+    manifest.labels[key] = {
+      id,
+      key,
+      label,
+      diagnosis: label,
+      source: 'labels.csv',
+      fileSplit: split,
+      ...(group ? { group, groupBy } : {}),
+    };
+    groups[key] = group && groupBy === 'lesion' ? group : '';
+    const pixels = new Uint8Array(SIZE * SIZE * 3);
+    // A different off-centre blob per image, so the views give different scores.
+    for (let p = 0; p < SIZE * SIZE; p++) {
+      const x = p % SIZE;
+      const y = Math.floor(p / SIZE);
+      const bright = (x - 4 - (n % 3)) ** 2 + (y - 5) ** 2 < 12;
+      pixels.set(bright ? [200 - n * 5, 60 + n * 9, 90] : [20, 20, 20 + n], p * 3);
+    }
+    masked.push({ key, size: SIZE, pixels, mask: new Uint8Array(SIZE * SIZE).fill(255) });
+  }
+  await saveManifest(manifest);
+  await putMasked(masked);
+  await saveMaskingSummary({
+    source: { kind: 'truth' },
+    epoch: null,
+    datasetId: manifest.datasetId,
+    datasetRevision: manifest.revision,
+    createdAt: new Date(0).toISOString(),
+  });
+  const model = classifier();
+  await saveModel(model, modelUrl('classifier', RUN, 'best'));
+  model.dispose();
+  const now = new Date().toISOString();
+  const run: RunRecord = {
+    id: RUN,
+    kind: 'classifier',
+    preset: 'quick',
+    config: {},
+    seed: 1,
+    backend: 'cpu',
+    datasetId: manifest.datasetId,
+    datasetRevision: manifest.revision,
+    images: { train: 0, val: 6 },
+    status: 'finished',
+    history: [],
+    epochsDone: 3,
+    bestEpoch: 2,
+    trainSeconds: 1,
+    createdAt: now,
+    updatedAt: now,
+    appVersion: 'test',
+    tfjsVersion: tf.version.tfjs,
+    // What training left: the plain temperature of the best epoch.
+    calibration: { temperature: 1.5, epoch: 2 },
+  };
+  await saveRun(run);
+});
+
+describe('evaluateClassifier', () => {
+  it('predicts plain and 8-view probabilities, calibrates the test split on the validation split, and keeps lesion ids', async () => {
+    const before = tf.memory().numTensors;
+    const { events, report } = collect();
+    const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', report, {
+      stopped: false,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    if (!test) throw new Error('no record');
+    // No validation evaluation was stored: its 6 images were predicted too.
+    expect(events.at(-1)).toEqual({ kind: 'evaluation', done: 12, total: 12 });
+    expect(test.keys).toHaveLength(6);
+    expect(test.probabilities).toHaveLength(18);
+    expect(test.ttaProbabilities).toHaveLength(18);
+    const tta = test.ttaProbabilities ?? new Float32Array();
+    // Rows of both sum to 1, and the views' mean is not the plain prediction.
+    for (let i = 0; i < 6; i++) {
+      const sum = (p: Float32Array) => p.subarray(i * 3, i * 3 + 3).reduce((a, b) => a + b, 0);
+      expect(sum(test.probabilities)).toBeCloseTo(1, 5);
+      expect(sum(tta)).toBeCloseTo(1, 5);
+    }
+    expect(Array.from(tta).some((p, i) => Math.abs(p - (test.probabilities[i] ?? p)) > 1e-4)).toBe(
+      true,
+    );
+    expect(test.groups).toEqual(test.keys.map((k) => groups[k]));
+    expect(test.groups?.filter((g) => g !== '')).toHaveLength(4);
+
+    // The validation evaluation was stored on the way, and its predictions made the temperatures.
+    const val = await loadEvaluation(RUN, 'val');
+    expect(val).toMatchObject({ split: 'val', epoch: 2, unlabeled: 0 });
+    expect(val?.groups).toEqual(['', '', '', '', '', '']);
+    const temperature = fitTemperature(val?.labels ?? [], val?.probabilities ?? []);
+    const ttaTemperature = fitTemperature(val?.labels ?? [], val?.ttaProbabilities ?? []);
+    expect(test.calibration).toEqual({ temperature, ttaTemperature });
+    expect(val?.calibration).toEqual({ temperature, ttaTemperature });
+    for (const t of [temperature, ttaTemperature]) {
+      expect(t).toBeGreaterThanOrEqual(TEMPERATURE_RANGE[0]);
+      expect(t).toBeLessThanOrEqual(TEMPERATURE_RANGE[1]);
+    }
+    // The run keeps them for Diagnose, replacing training's plain one; the rest of it as it was.
+    const run = await loadRun(RUN);
+    expect(run?.calibration).toEqual({ temperature, ttaTemperature, epoch: 2 });
+    expect(run).toMatchObject({ status: 'finished', bestEpoch: 2, epochsDone: 3 });
+    expect(await loadEvaluation(RUN, 'test')).toMatchObject({ calibration: test.calibration });
+  }, 60_000);
+
+  it('reuses a stored validation evaluation of the same epoch, and evaluates that split on itself', async () => {
+    const stored = await loadEvaluation(RUN, 'val');
+    const { events, report } = collect();
+    const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', report, {
+      stopped: false,
+    });
+    // Only the test split was predicted; the validation record is the one stored before.
+    expect(events.at(-1)).toEqual({ kind: 'evaluation', done: 6, total: 6 });
+    expect((await loadEvaluation(RUN, 'val'))?.createdAt).toBe(stored?.createdAt);
+    expect(test?.calibration).toEqual(stored?.calibration);
+
+    const val = await evaluateClassifier({ runId: RUN, split: 'val' }, 'cpu', () => undefined, {
+      stopped: false,
+    });
+    expect(val?.probabilities).toEqual(stored?.probabilities);
+    expect(val?.calibration).toEqual(stored?.calibration);
+
+    // A validation record of another epoch (an older best checkpoint) is predicted again.
+    if (!val) throw new Error('no record');
+    await saveRunState(evaluationKey(RUN, 'val'), { ...val, epoch: 1 });
+    const again = collect();
+    await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', again.report, {
+      stopped: false,
+    });
+    expect(again.events.at(-1)).toMatchObject({ done: 12, total: 12 });
+    expect((await loadEvaluation(RUN, 'val'))?.epoch).toBe(2);
+  }, 60_000);
+
+  it('leaves the test split uncalibrated when the validation split has no labels', async () => {
+    const before = await loadRun(RUN);
+    const manifest = await loadManifest();
+    if (!manifest) throw new Error('no manifest');
+    for (const [key, row] of Object.entries(manifest.labels)) {
+      if (row.fileSplit === 'val') delete manifest.labels[key];
+    }
+    await saveManifest(manifest);
+    await deleteRunState(evaluationKey(RUN, 'val'));
+    const { events, report } = collect();
+    const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', report, {
+      stopped: false,
+    });
+    expect(events.at(-1)).toMatchObject({ done: 6, total: 6 });
+    expect(test?.ttaProbabilities).toHaveLength(18);
+    expect(test?.calibration).toBeUndefined();
+    expect((await loadRun(RUN))?.calibration).toEqual(before?.calibration);
+  }, 60_000);
+
+  it('stores nothing when stopped', async () => {
+    const stored = await loadEvaluation(RUN, 'test');
+    const signal = { stopped: false };
+    const result = await evaluateClassifier(
+      { runId: RUN, split: 'test' },
+      'cpu',
+      () => {
+        signal.stopped = true;
+      },
+      signal,
+    );
+    expect(result).toBeNull();
+    expect((await loadEvaluation(RUN, 'test'))?.createdAt).toBe(stored?.createdAt);
+  }, 60_000);
+});
