@@ -69,6 +69,14 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   );
   await expect(page.getByTestId('diagnose-overlay')).toBeVisible();
   await expect(page.getByTestId('diagnose-timings')).toContainText('800x600');
+  // The score is the mean over 8 flips and rotations, calibrated with the temperature the run
+  // fitted on validation when it trained; the one-view score is shown beside it.
+  await expect(page.getByTestId('diagnose-tta')).toContainText(/calibrated \(T = \d/);
+  const plain = Number(
+    await page.getByTestId('diagnose-plain-melanoma').getAttribute('data-value'),
+  );
+  expect(plain).toBeGreaterThanOrEqual(0);
+  expect(plain).toBeLessThanOrEqual(1);
 
   // Melanomas score higher than nevi, on average over three photos each. One photo's score swings
   // with the mask the quick preset's 24 px SegNet draws (often a part of the lesion): in 11 runs

@@ -1,8 +1,9 @@
 /**
  * The Evaluation stage on the training backend (support/trainingBackend.ts) with the quick preset: a classifier trained on the demo data is
  * evaluated on the validation split; the figures, the confusion matrix and the operating point move
- * with the threshold; predictions.csv and metrics.json download, agree with the page, and the
- * metrics recomputed from the exported predictions agree with metrics.json.
+ * with the threshold and with test-time augmentation and calibration; predictions.csv and
+ * metrics.json download, agree with the page, and the metrics recomputed from the exported
+ * predictions agree with metrics.json.
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
@@ -44,6 +45,27 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
     timeout: 120_000,
   });
   await expect(page.getByTestId('roc-chart')).toBeVisible();
+  // Test-time augmentation and calibration: both predictions were made, a temperature was fitted
+  // on this (validation) split, and the figures follow the two switches.
+  await expect(page.getByTestId('eval-tta')).toBeEnabled();
+  await expect(page.getByTestId('eval-calibrated')).toBeChecked();
+  const plainAuc = await value(page, 'auc-melanoma-plain');
+  const ttaAuc = await value(page, 'auc-melanoma-tta');
+  await page.getByTestId('eval-tta').setChecked(false);
+  expect(await value(page, 'auc-melanoma')).toBe(plainAuc);
+  await page.getByTestId('eval-tta').setChecked(true);
+  expect(await value(page, 'auc-melanoma')).toBe(ttaAuc);
+  const temperature = await value(page, 'temperature');
+  expect(temperature).toBeGreaterThan(0);
+  const [ece, eceBefore] = [await value(page, 'ece'), await value(page, 'ece-uncalibrated')];
+  for (const figure of [ece, eceBefore, await value(page, 'melanoma-ap')]) {
+    expect(figure).toBeGreaterThanOrEqual(0);
+    expect(figure).toBeLessThanOrEqual(1);
+  }
+  await expect(page.getByTestId('reliability-chart')).toBeVisible();
+  await expect(page.getByTestId('pr-chart')).toBeVisible();
+  // The demo data has no lesion ids: no per-lesion figures.
+  await expect(page.getByTestId('lesion-count')).toHaveCount(0);
   const auc = await value(page, 'auc-melanoma');
   expect(auc).toBeGreaterThan(0.8);
   expect(await value(page, 'auc-sk')).toBeGreaterThan(0);
@@ -89,6 +111,13 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
     'image_id,split,label,p_nevus,p_melanoma,p_seborrheic_keratosis,licence,attribution',
   );
   expect(metrics.val.melanoma_auc).toBe(auc);
+  expect(metrics.val.melanoma_ap).toBe(await value(page, 'melanoma-ap'));
+  expect([metrics.val.tta, metrics.val.calibrated, metrics.val.temperature]).toEqual([
+    true,
+    true,
+    temperature,
+  ]);
+  expect(metrics.val.ece).toBe(ece);
   expect(metrics.val.confusion).toEqual(matrix);
   expect(metrics.val.threshold).toBeCloseTo(threshold, 10);
   expect(metrics.val.melanoma_f1).toBe(await value(page, 'f1-melanoma'));
