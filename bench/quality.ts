@@ -9,9 +9,10 @@
  *
  * Each preset keeps a browser profile of its own under bench/.data/quality-<preset>, so
  * `--quality-stages=evaluate` scores the models the last run trained again (after a change to
- * evaluation) without training for an hour. Options: --quality-presets=cpu,quick (default cpu),
- * --quality-backend=wasm (default: wasm, the backend a CPU machine trains on),
- * --quality-stages=all|evaluate.
+ * evaluation) without training for an hour, and `--quality-stages=classifier` trains a new
+ * classifier on the masked images the last run left (after a change to the classifier's recipe).
+ * Options: --quality-presets=cpu,quick (default cpu), --quality-backend=wasm (default: wasm, the
+ * backend a CPU machine trains on), --quality-stages=all|classifier|evaluate.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,13 +24,20 @@ import { LAUNCH_OPTIONS } from './browser.ts';
 import { benchPage } from './common/driver.ts';
 
 const DATA = join(import.meta.dirname, '.data');
+
+export const QUALITY_STAGES = ['all', 'classifier', 'evaluate'] as const;
+export type QualityStages = (typeof QUALITY_STAGES)[number];
 const MINUTE = 60_000;
 
 export interface QualityOptions {
   presets: PresetName[];
   backend: string;
-  /** `all` trains from scratch in a fresh profile; `evaluate` scores the profile's models again. */
-  stages: 'all' | 'evaluate';
+  /**
+   * `all` runs every stage in a fresh profile; `classifier` trains a new classifier on the
+   * profile's masked images (after a change to the classifier's recipe) and scores it;
+   * `evaluate` scores the profile's latest models again (after a change to evaluation).
+   */
+  stages: QualityStages;
 }
 
 /** The Evaluation stage's figures of one split under one setting of its two switches. */
@@ -123,7 +131,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
   const profile = join(DATA, `quality-${preset}`);
   if (options.stages === 'all') rmSync(profile, { recursive: true, force: true });
   else if (!existsSync(profile))
-    throw new Error(`No trained profile at ${profile}: run --quality-stages=all first`);
+    throw new Error(`No profile at ${profile}: run --quality-stages=all first`);
   mkdirSync(profile, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     ...LAUNCH_OPTIONS,
@@ -161,6 +169,8 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         await page.getByTestId('apply-masks').click();
         await waitForState(page, 'mask-status', 30, 'masking');
       });
+    }
+    if (options.stages !== 'evaluate') {
       await timed('classifier', async () => {
         await page.getByTestId('classifier-mode').selectOption('fine-tune');
         await page.getByTestId('train-classifier').click();

@@ -47,8 +47,9 @@
  *
  * The quality benchmark (bench/quality.ts) runs the whole pipeline through the app on HAM10000
  * (beside the repository; skipped without it; --quick leaves it out unless --only=quality):
- * --quality-presets=cpu,quick (quick alone with --quick), --quality-backend=wasm, --quality-stages=all|evaluate (evaluate scores the models the
- * last run left in its profile again, without training).
+ * --quality-presets=cpu,quick (quick alone with --quick), --quality-backend=wasm,
+ * --quality-stages=all|classifier|evaluate (classifier trains a new classifier on the masked
+ * images the last run left in its profile; evaluate scores its models again, without training).
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -77,7 +78,13 @@ import {
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
 import { benchWeights, weightsMarkdown } from './weights.ts';
-import { benchQuality, qualityMarkdown, type QualityOptions } from './quality.ts';
+import {
+  QUALITY_STAGES,
+  benchQuality,
+  qualityMarkdown,
+  type QualityOptions,
+  type QualityStages,
+} from './quality.ts';
 import { PRESETS, PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
@@ -332,15 +339,15 @@ for (const preset of qualityPresets)
   if (!(PRESETS as readonly string[]).includes(preset))
     throw new Error(`--quality-presets takes ${PRESETS.join(', ')} (got ${preset})`);
 const qualityStages = option('quality-stages') ?? 'all';
-if (qualityStages !== 'all' && qualityStages !== 'evaluate')
-  throw new Error(`--quality-stages takes all or evaluate (got ${qualityStages})`);
+if (!(QUALITY_STAGES as readonly string[]).includes(qualityStages))
+  throw new Error(`--quality-stages takes ${QUALITY_STAGES.join(', ')} (got ${qualityStages})`);
 const qualityBackend = option('quality-backend') ?? 'wasm';
 if (!isBackendName(qualityBackend))
   throw new Error(`Unknown backend in --quality-backend: ${qualityBackend}`);
 const qualityOptions: QualityOptions = {
   presets: qualityPresets as PresetName[],
   backend: qualityBackend,
-  stages: qualityStages,
+  stages: qualityStages as QualityStages,
 };
 
 async function main(): Promise<void> {
