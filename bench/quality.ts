@@ -20,6 +20,7 @@ import { chromium, type Locator, type Page } from '@playwright/test';
 import { SHARED_DATA, hasSharedData } from '../scripts/sharedData.ts';
 import { SPLITS } from '../src/dataset/types.ts';
 import type { PresetName } from '../src/pipeline/presets.ts';
+import { CLASSIFIER_METRICS, SEGNET_METRICS } from '../src/runs/runs.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { benchPage } from './common/driver.ts';
 
@@ -57,8 +58,44 @@ export interface QualityFigures {
   masks: Record<string, number | null>;
   /** Epochs run, and the validation melanoma AUC of the best (the checkpoint evaluated). */
   classifier: { epochs: number; bestValAuc: number | null };
+  /** The latest SegNet and classifier runs' epochs, as their run records keep them. */
+  histories: Record<'segnet' | 'classifier', EpochLine[]>;
   evaluation: Record<'val' | 'test', EvaluationFigures[]>;
   diagnose: { photo: string; melanoma: number } | null;
+}
+
+/** One epoch of a run: training loss, validation loss and metrics, seconds. */
+export interface EpochLine {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  val: Record<string, number>;
+  seconds: number;
+}
+
+/**
+ * The latest run of each kind, read in the page through the app's own module (the benchmark's dev
+ * server serves the sources), so the figures are the ones the run record holds.
+ */
+async function runHistories(page: Page): Promise<QualityFigures['histories']> {
+  return page.evaluate(async () => {
+    const path = '/src/runs/runs.ts';
+    const { listRuns } = (await import(
+      /* @vite-ignore */ path
+    )) as typeof import('../src/runs/runs.ts');
+    const line = (runs: Awaited<ReturnType<typeof listRuns>>) =>
+      (runs[0]?.history ?? []).map(({ epoch, loss, valLoss, val, seconds }) => ({
+        epoch,
+        loss,
+        valLoss,
+        val,
+        seconds,
+      }));
+    return {
+      segnet: line(await listRuns('segnet')),
+      classifier: line(await listRuns('classifier')),
+    };
+  });
 }
 
 /** Figures the Evaluation stage shows, by test id (those of later issues only where rendered). */
@@ -194,6 +231,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
     }
     const epochs = await page.getByTestId('classifier-charts').getAttribute('data-epochs');
     const bestAuc = await valueOf(page.getByTestId('classifier-best-auc'));
+    const histories = await runHistories(page);
     const evaluation = {} as QualityFigures['evaluation'];
     await timed('evaluation', async () => {
       evaluation.val = await evaluationFigures(page, 'val');
@@ -216,6 +254,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
       segnet,
       masks,
       classifier: { epochs: Number(epochs ?? 0), bestValAuc: bestAuc },
+      histories,
       evaluation,
       diagnose,
     };
@@ -262,6 +301,13 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
         );
       }
     }
+    const epochs = (kind: 'segnet' | 'classifier', metric: string) =>
+      f.histories[kind].map((e) => `${e.epoch + 1}: ${cell(e.val[metric])}`).join(', ');
+    lines.push(
+      '',
+      `SegNet validation Jaccard by epoch: ${epochs('segnet', SEGNET_METRICS.jaccard)}.`,
+      `Classifier validation melanoma AUC by epoch: ${epochs('classifier', CLASSIFIER_METRICS.melanomaAuc)}.`,
+    );
     if (f.diagnose)
       lines.push('', `Diagnose ${f.diagnose.photo}: melanoma ${cell(f.diagnose.melanoma)}.`);
     lines.push('');
