@@ -78,24 +78,14 @@ export interface EpochLine {
  * server serves the sources), so the figures are the ones the run record holds.
  */
 async function runHistories(page: Page): Promise<QualityFigures['histories']> {
-  return page.evaluate(async () => {
-    const path = '/src/runs/runs.ts';
-    const { listRuns } = (await import(
-      /* @vite-ignore */ path
-    )) as typeof import('../src/runs/runs.ts');
-    const line = (runs: Awaited<ReturnType<typeof listRuns>>) =>
-      (runs[0]?.history ?? []).map(({ epoch, loss, valLoss, val, seconds }) => ({
-        epoch,
-        loss,
-        valLoss,
-        val,
-        seconds,
-      }));
-    return {
-      segnet: line(await listRuns('segnet')),
-      classifier: line(await listRuns('classifier')),
-    };
-  });
+  // A string, not a function: tsx would wrap a function's inner arrows in a helper the page lacks.
+  return page.evaluate(`(async () => {
+    const { listRuns } = await import('/src/runs/runs.ts');
+    const line = (runs) =>
+      (runs[0]?.history ?? []).map(({ epoch, loss, valLoss, val, seconds }) =>
+        ({ epoch, loss, valLoss, val, seconds }));
+    return { segnet: line(await listRuns('segnet')), classifier: line(await listRuns('classifier')) };
+  })()`);
 }
 
 /** Figures the Evaluation stage shows, by test id (those of later issues only where rendered). */
@@ -214,6 +204,8 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         await waitForState(page, 'classifier-status', 180, 'classifier');
       });
     }
+    // The counts table renders once the stored dataset is read.
+    await page.getByTestId('count-train-total').waitFor({ timeout: 2 * MINUTE });
     const images: Record<string, number> = {};
     for (const split of SPLITS) {
       images[split] = (await valueOf(page.getByTestId(`count-${split}-total`))) ?? 0;

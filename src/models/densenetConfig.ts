@@ -74,12 +74,12 @@ export const DENSENET_QUICK: DenseNetConfig = {
 };
 
 /**
- * A DenseNet-BC sized for training from scratch on a CPU (the `cpu` preset): 64 px, three dense
+ * A DenseNet-BC sized for training from scratch on a CPU (the `cpu` preset): 48 px, three dense
  * blocks of 4, 6 and 8 conv blocks, growth 16, with shades-of-grey colour constancy in front.
  * About 0.31 M parameters; docs/performance.md has the sizes measured against it.
  */
 export const DENSENET_CPU: DenseNetConfig = {
-  inputSize: 64,
+  inputSize: 48,
   blocks: [4, 6, 8],
   growthRate: 16,
   initialFilters: 32,

@@ -38,7 +38,7 @@ describe('presets', () => {
     const { segnet, classifier } = PRESET_TABLE.cpu;
     expect(segnet.model.inputSize).toBe(64);
     expect(segnet.schedule?.kind).toBe('warmup-cosine');
-    expect([classifier.model.inputSize, classifier.mode]).toEqual([64, 'fine-tune']);
+    expect([classifier.model.inputSize, classifier.mode]).toEqual([48, 'fine-tune']);
     expect(classifier.model.colorConstancy).toBe(true);
     expect(classifier.model.imagenetPreprocess).toBe(false);
     expect(classifier.weightDecay).toBeGreaterThan(0);

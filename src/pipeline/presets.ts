@@ -168,13 +168,12 @@ export const PRESET_TABLE: Record<PresetName, Preset> = {
     classifier: {
       model: DENSENET_CPU,
       mode: 'fine-tune',
-      // Weights keep an epoch at the images there are; oversampling would triple it with copies.
-      balance: 'class-weights',
-      learningRate: 2e-3,
+      balance: 'oversample',
+      learningRate: 3e-3,
       batchSize: 32,
-      epochs: 12,
+      epochs: 10,
       patience: 5,
-      augment: { flip: true, rotate90: true, rotate: true, crop: 0.8, colorJitter: 0.15 },
+      augment: { flip: true, rotate90: true, rotate: true, crop: 0.85, colorJitter: 0.1 },
       schedule: { kind: 'warmup-cosine', warmupEpochs: 1, finalFraction: 0.01 },
       weightDecay: 0.05,
     },
