@@ -1,4 +1,5 @@
 /** Numbers and durations as the page writes them. */
+import type { LearningRateSchedule } from '../training/schedule.ts';
 
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
@@ -26,4 +27,20 @@ export function bytes(value: number): string {
 /** A rate with enough digits to compare slow backends: 0.48, 5.9, 145. */
 export function rate(value: number): string {
   return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}
+
+/** A run's learning-rate schedule and weight decay in words ('' for a constant rate, no decay). */
+export function describeSchedule(
+  schedule: LearningRateSchedule | undefined,
+  weightDecay: number | undefined,
+): string {
+  const parts: string[] = [];
+  if (schedule?.kind === 'warmup-cosine') {
+    const warmup = schedule.warmupEpochs;
+    parts.push(
+      `${warmup > 0 ? `warm-up ${warmup} epoch${warmup === 1 ? '' : 's'}, then ` : ''}cosine down to ${schedule.finalFraction * 100}%`,
+    );
+  }
+  if (weightDecay) parts.push(`weight decay ${weightDecay}`);
+  return parts.join(', ');
 }

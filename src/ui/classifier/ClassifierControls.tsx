@@ -2,6 +2,7 @@ import { PRESET_TABLE, type ClassBalance, type ClassifierMode } from '../../pipe
 import { describeDenseNet } from '../../models/densenetConfig.ts';
 import { useAppStore } from '../../store/index.ts';
 import { useClassifierRecipe } from './recipe.ts';
+import { describeSchedule } from '../format.ts';
 
 const MODES: Record<ClassifierMode, string> = {
   frozen: 'Frozen backbone: features computed once, the head trains on them (fast)',
@@ -54,16 +55,19 @@ export function ClassifierControls({ disabled }: { disabled: boolean }) {
     const n = Number(value);
     return Number.isFinite(n) && n > 0 ? n : fallback;
   };
+  const schedule = describeSchedule(recipe.schedule, recipe.weightDecay);
   const head =
     recipe.model.head === 'seed' ? 'Flatten → Dense 1024 → Dropout 0.6' : 'global average pooling';
   return (
     <div className="classifier-controls">
       <p className="recipe">
         <strong>{PRESET_TABLE[preset].label}:</strong> {describeDenseNet(recipe.model)}, {head}{' '}
-        head; Adam; up to {recipe.epochs} epochs, early stop after {recipe.patience} without a
-        higher validation melanoma AUC; augmentation: flips, 90° rotations, crops to{' '}
+        head; Adam{schedule ? ` (${schedule})` : ''}; up to {recipe.epochs} epochs, early stop after{' '}
+        {recipe.patience} without a higher validation melanoma AUC; augmentation: flips,{' '}
+        {recipe.augment.rotate ? 'rotations by any angle' : '90° rotations'}, crops to{' '}
         {Math.round(recipe.augment.crop * 100)}%, colour ±
-        {Math.round(recipe.augment.colorJitter * 100)}%.
+        {Math.round(recipe.augment.colorJitter * 100)}%
+        {recipe.model.colorConstancy ? '; colour constancy on every image' : ''}.
       </p>
       <div className="choice-grid">
         <ChoiceSelect

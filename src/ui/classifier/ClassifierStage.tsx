@@ -3,7 +3,7 @@ import { isDenseNet121 } from '../../models/densenetConfig.ts';
 import { useAppStore } from '../../store/index.ts';
 import type { ClassifierConfig } from '../../training/classifierConfig.ts';
 import { CLASSIFIER_METRICS, bestFigures, latestVal } from '../../runs/runs.ts';
-import { score } from '../format.ts';
+import { describeSchedule, score } from '../format.ts';
 import { Figure } from '../common/Figure.tsx';
 import { RunTable } from '../training/RunTable.tsx';
 import { TrainStatus } from '../training/TrainStatus.tsx';
@@ -49,13 +49,9 @@ function describeRun(config: ClassifierConfig): string {
     'class-weights': 'class-weighted loss',
     none: 'classes as they come',
   }[config.balance];
-  const schedule =
-    config.schedule?.kind === 'warmup-cosine'
-      ? ` (warm-up ${config.schedule.warmupEpochs} epoch${config.schedule.warmupEpochs === 1 ? '' : 's'}, then cosine down to ${config.schedule.finalFraction * 100}%)`
-      : '';
-  const decay = config.weightDecay ? `, weight decay ${config.weightDecay}` : '';
+  const schedule = describeSchedule(config.schedule, config.weightDecay);
   const light = config.model.colorConstancy ? '; colour constancy on every image' : '';
-  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule}${decay}${light}; trained on ${config.masks}.`;
+  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule ? ` (${schedule})` : ''}${light}; trained on ${config.masks}.`;
 }
 
 /** Stage 4: train the DenseNet classifier on the masked images, watch it learn, keep its runs. */

@@ -3,6 +3,7 @@ import { useAppStore } from '../../store/index.ts';
 import { SEGNET_METRICS, latestVal } from '../../runs/runs.ts';
 import { Figure } from '../common/Figure.tsx';
 import { TrainStatus } from '../training/TrainStatus.tsx';
+import { describeSchedule } from '../format.ts';
 
 /** The preset's recipe, the data it will use, Train / Stop, and the live status of the run. */
 export function TrainControls() {
@@ -62,13 +63,14 @@ function describeTraining(t: SegNetTraining): string {
     t.optimizer === 'adam'
       ? `Adam, learning rate ${t.learningRate}`
       : `SGD, learning rate ${t.learningRate}, momentum ${t.momentum}`;
+  const schedule = describeSchedule(t.schedule, t.weightDecay);
   const augment = [
     t.augment.rotate90 && '90° rotations',
     t.augment.shear > 0 && `shear up to ${t.augment.shear}`,
     t.augment.flip && 'flips',
   ].filter(Boolean);
   return (
-    `${t.model.inputSize} px input, filters ${widths}; ${optimizer}; batch ${t.batchSize}; ` +
+    `${t.model.inputSize} px input, filters ${widths}; ${optimizer}${schedule ? ` (${schedule})` : ''}; batch ${t.batchSize}; ` +
     `up to ${t.epochs} epochs, early stop after ${t.patience} without a lower validation loss; ` +
     `augmentation: ${augment.length > 0 ? augment.join(', ') : 'none'}.`
   );

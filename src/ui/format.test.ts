@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { describeSchedule } from './format.ts';
+
+describe('describeSchedule', () => {
+  it('says nothing for a constant rate without decay', () => {
+    expect(describeSchedule(undefined, undefined)).toBe('');
+    expect(describeSchedule({ kind: 'constant', warmupEpochs: 0, finalFraction: 1 }, 0)).toBe('');
+  });
+
+  it('names the warm-up, the cosine floor and the weight decay', () => {
+    const cosine = { kind: 'warmup-cosine', warmupEpochs: 1, finalFraction: 0.01 } as const;
+    expect(describeSchedule(cosine, 0.05)).toBe(
+      'warm-up 1 epoch, then cosine down to 1%, weight decay 0.05',
+    );
+    expect(describeSchedule({ ...cosine, warmupEpochs: 0.5, finalFraction: 0.02 }, undefined)).toBe(
+      'warm-up 0.5 epochs, then cosine down to 2%',
+    );
+    expect(describeSchedule({ ...cosine, warmupEpochs: 0 }, undefined)).toBe('cosine down to 1%');
+  });
+});
