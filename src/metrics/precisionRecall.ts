@@ -4,6 +4,7 @@
  * (`average_precision_score`). Where melanoma is rare, these show what the ROC curve hides: how many
  * of the images called melanoma are melanoma. Pure TypeScript, no tfjs.
  */
+import { thresholdCounts } from './roc.ts';
 
 /** The curve as scikit-learn returns it: thresholds ascending, recall falling to a last 0. */
 export interface PrecisionRecallCurve {
@@ -16,34 +17,6 @@ export interface PrecisionRecallCurve {
 }
 
 /**
- * Cumulative true and false positives at each distinct score, scores descending (tied scores are
- * one threshold), as scikit-learn's `_binary_clf_curve`.
- */
-function countsAtThresholds(positive: readonly boolean[], scores: readonly number[]) {
-  if (positive.length !== scores.length) {
-    throw new Error(`precisionRecall: ${positive.length} labels but ${scores.length} scores`);
-  }
-  if (scores.some(Number.isNaN)) throw new RangeError('precisionRecall: the scores contain NaN');
-  const order = scores
-    .map((_, i) => i)
-    .sort((a, b) => (scores[b] as number) - (scores[a] as number));
-  const tps: number[] = [];
-  const fps: number[] = [];
-  const thresholds: number[] = [];
-  let tp = 0;
-  order.forEach((i, k) => {
-    if (positive[i]) tp++;
-    const next = order[k + 1];
-    if (next === undefined || scores[next] !== scores[i]) {
-      tps.push(tp);
-      fps.push(k + 1 - tp);
-      thresholds.push(scores[i] as number);
-    }
-  });
-  return { tps, fps, thresholds };
-}
-
-/**
  * The precision-recall curve of `scores` for the `positive` class; a sample counts as positive when
  * its score is >= the threshold. Null without any positive (scikit-learn warns and sets recall to
  * 1). Throws on NaN scores.
@@ -52,7 +25,7 @@ export function precisionRecallCurve(
   positive: readonly boolean[],
   scores: readonly number[],
 ): PrecisionRecallCurve | null {
-  const { tps, fps, thresholds } = countsAtThresholds(positive, scores);
+  const { tps, fps, thresholds } = thresholdCounts(positive, scores, 'precisionRecall');
   const positives = tps.at(-1) ?? 0;
   if (positives === 0) return null;
   // Every threshold has at least one sample at or above it, so tp + fp > 0.

@@ -73,28 +73,7 @@ export function rocCurve(
   scores: readonly number[],
   options: RocCurveOptions = {},
 ): RocCurve | null {
-  if (positive.length !== scores.length) {
-    throw new Error(`rocCurve: ${positive.length} labels but ${scores.length} scores`);
-  }
-  if (scores.some(Number.isNaN)) throw new RangeError('rocCurve: the scores contain NaN');
-  const order = scores
-    .map((_, i) => i)
-    .sort((a, b) => (scores[b] as number) - (scores[a] as number));
-  // Cumulative counts at the last sample of each run of tied scores (scikit-learn's
-  // `confusion_matrix_at_thresholds`).
-  let fps: number[] = [];
-  let tps: number[] = [];
-  let thresholds: number[] = [];
-  let tp = 0;
-  order.forEach((i, k) => {
-    if (positive[i]) tp++;
-    const next = order[k + 1];
-    if (next === undefined || scores[next] !== scores[i]) {
-      tps.push(tp);
-      fps.push(k + 1 - tp);
-      thresholds.push(scores[i] as number);
-    }
-  });
+  let { tps, fps, thresholds } = thresholdCounts(positive, scores, 'rocCurve');
   const positives = tps.at(-1) ?? 0;
   const negatives = fps.at(-1) ?? 0;
   if (positives === 0 || negatives === 0) return null;
@@ -123,4 +102,37 @@ export function curveArea({ fpr, tpr }: RocCurve): number {
     area += (dx * ((tpr[k] as number) + (tpr[k - 1] as number))) / 2;
   }
   return area;
+}
+
+/**
+ * Cumulative true and false positives at each distinct score, scores descending, counted at the
+ * last sample of each run of tied scores (scikit-learn's `_binary_clf_curve`): the counts the ROC
+ * and precision-recall curves are made of. `caller` names the function in error messages.
+ */
+export function thresholdCounts(
+  positive: readonly boolean[],
+  scores: readonly number[],
+  caller: string,
+): { tps: number[]; fps: number[]; thresholds: number[] } {
+  if (positive.length !== scores.length) {
+    throw new Error(`${caller}: ${positive.length} labels but ${scores.length} scores`);
+  }
+  if (scores.some(Number.isNaN)) throw new RangeError(`${caller}: the scores contain NaN`);
+  const order = scores
+    .map((_, i) => i)
+    .sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  const tps: number[] = [];
+  const fps: number[] = [];
+  const thresholds: number[] = [];
+  let tp = 0;
+  order.forEach((i, k) => {
+    if (positive[i]) tp++;
+    const next = order[k + 1];
+    if (next === undefined || scores[next] !== scores[i]) {
+      tps.push(tp);
+      fps.push(k + 1 - tp);
+      thresholds.push(scores[i] as number);
+    }
+  });
+  return { tps, fps, thresholds };
 }
