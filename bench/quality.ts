@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { chromium, type Locator, type Page } from '@playwright/test';
 import { SHARED_DATA, hasSharedData } from '../scripts/sharedData.ts';
 import { SPLITS } from '../src/dataset/types.ts';
-import type { PresetName } from '../src/pipeline/presets.ts';
+import { isBackendName } from '../src/pipeline/backends.ts';
+import { PRESETS, type PresetName } from '../src/pipeline/presets.ts';
 import { CLASSIFIER_METRICS, SEGNET_METRICS } from '../src/runs/runs.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { benchPage } from './common/driver.ts';
@@ -39,6 +40,26 @@ export interface QualityOptions {
    * `evaluate` scores the profile's latest models again (after a change to evaluation).
    */
   stages: QualityStages;
+}
+
+/**
+ * The options from the command line (`option` reads `--name=value`): the cpu preset and, for
+ * comparison, the quick one (the quick alone with --quick), each through the whole pipeline.
+ */
+export function qualityOptionsFrom(
+  option: (name: string) => string | undefined,
+  quick: boolean,
+): QualityOptions {
+  const presets = (option('quality-presets') ?? (quick ? 'quick' : 'cpu,quick')).split(',');
+  for (const preset of presets)
+    if (!(PRESETS as readonly string[]).includes(preset))
+      throw new Error(`--quality-presets takes ${PRESETS.join(', ')} (got ${preset})`);
+  const stages = option('quality-stages') ?? 'all';
+  if (!(QUALITY_STAGES as readonly string[]).includes(stages))
+    throw new Error(`--quality-stages takes ${QUALITY_STAGES.join(', ')} (got ${stages})`);
+  const backend = option('quality-backend') ?? 'wasm';
+  if (!isBackendName(backend)) throw new Error(`Unknown backend in --quality-backend: ${backend}`);
+  return { presets: presets as PresetName[], backend, stages: stages as QualityStages };
 }
 
 /** The Evaluation stage's figures of one split under one setting of its two switches. */

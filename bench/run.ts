@@ -78,14 +78,8 @@ import {
 import { benchIngest, type IngestFigure } from './ingest.ts';
 import { benchScale, scaleMarkdown, type ScaleOptions } from './scale.ts';
 import { benchWeights, weightsMarkdown } from './weights.ts';
-import {
-  QUALITY_STAGES,
-  benchQuality,
-  qualityMarkdown,
-  type QualityOptions,
-  type QualityStages,
-} from './quality.ts';
-import { PRESETS, PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
+import { benchQuality, qualityMarkdown, qualityOptionsFrom } from './quality.ts';
+import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
@@ -330,25 +324,7 @@ async function runIngest(): Promise<IngestFigure[]> {
   }
 }
 
-/**
- * The quality benchmark: the cpu preset and, for comparison, the quick one (the quick alone with
- * --quick --only=quality), each through the whole pipeline on HAM10000.
- */
-const qualityPresets = (option('quality-presets') ?? (quick ? 'quick' : 'cpu,quick')).split(',');
-for (const preset of qualityPresets)
-  if (!(PRESETS as readonly string[]).includes(preset))
-    throw new Error(`--quality-presets takes ${PRESETS.join(', ')} (got ${preset})`);
-const qualityStages = option('quality-stages') ?? 'all';
-if (!(QUALITY_STAGES as readonly string[]).includes(qualityStages))
-  throw new Error(`--quality-stages takes ${QUALITY_STAGES.join(', ')} (got ${qualityStages})`);
-const qualityBackend = option('quality-backend') ?? 'wasm';
-if (!isBackendName(qualityBackend))
-  throw new Error(`Unknown backend in --quality-backend: ${qualityBackend}`);
-const qualityOptions: QualityOptions = {
-  presets: qualityPresets as PresetName[],
-  backend: qualityBackend,
-  stages: qualityStages as QualityStages,
-};
+const qualityOptions = qualityOptionsFrom(option, quick);
 
 async function main(): Promise<void> {
   try {
