@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { guardQuota, loadMaskingSummary } from '../dataset/storage.ts';
 import { imageGroup, type DatasetRow } from '../dataset/summary.ts';
 import { SPLIT_LABELS } from '../dataset/types.ts';
-import { fitTemperature } from '../metrics/calibration.ts';
+import { fitTemperatures } from '../metrics/calibration.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { inOrderPlan, maskedSource } from '../loader/batches.ts';
@@ -172,7 +172,7 @@ function evaluationRecord(
   const { keys, labels, probabilities, ttaProbabilities } = predictions;
   // Never fitted on the test split itself: without validation labels it stays uncalibrated.
   const fitOn = split === 'val' ? { labels, probabilities, ttaProbabilities } : val;
-  const calibration = fitOn ? fitCalibration(fitOn) : undefined;
+  const calibration = fitOn ? fitTemperatures(fitOn) : undefined;
   return {
     runId: context.runId,
     split,
@@ -196,20 +196,6 @@ function evaluationRecord(
     }),
     unlabeled,
   };
-}
-
-/** Both temperatures, fitted on validation predictions; undefined without labels. */
-export function fitCalibration({
-  labels,
-  probabilities,
-  ttaProbabilities,
-}: Pick<EvaluationRecord, 'labels' | 'probabilities' | 'ttaProbabilities'>):
-  EvaluationCalibration | undefined {
-  if (labels.length === 0) return undefined;
-  const temperature = fitTemperature(labels, probabilities);
-  if (!Number.isFinite(temperature)) return undefined;
-  const ttaTemperature = ttaProbabilities ? fitTemperature(labels, ttaProbabilities) : NaN;
-  return Number.isFinite(ttaTemperature) ? { temperature, ttaTemperature } : { temperature };
 }
 
 /**

@@ -4,6 +4,7 @@
  * again. No tfjs here: the page reads these records directly.
  */
 import type { Split } from '../dataset/types.ts';
+import type { Temperatures } from '../metrics/calibration.ts';
 import { deleteRunState, loadRunState } from '../runs/runs.ts';
 
 export type EvalSplit = Extract<Split, 'val' | 'test'>;
@@ -54,10 +55,8 @@ export interface EvaluationRecord {
   unlabeled: number;
 }
 
-export interface EvaluationCalibration {
-  temperature: number;
-  ttaTemperature?: number;
-}
+/** The temperatures fitted on the validation split (src/metrics/calibration.ts). */
+export type EvaluationCalibration = Temperatures;
 
 export const evaluationKey = (runId: string, split: EvalSplit) => `${runId}/eval/${split}`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../lib/random.ts';
-import { applyTemperature, fitTemperature, temperedLoss } from './calibration.ts';
+import { applyTemperature, fitTemperature, fitTemperatures, temperedLoss } from './calibration.ts';
 
 /** Rows drawn from softmax(z) with labels drawn from softmax(z / trueT): over-confident by trueT. */
 function overconfident(count: number, trueT: number, seed: number) {
@@ -51,5 +51,18 @@ describe('temperature scaling', () => {
     expect(fitTemperature([], [])).toBe(1);
     expect(() => fitTemperature([0], [0.5, 0.5])).toThrow(RangeError);
     expect(() => applyTemperature([1, 0, 0], 0)).toThrow(RangeError);
+  });
+});
+
+describe('fitTemperatures', () => {
+  it('fits the plain and, where given, the 8-view temperature; none without labels', () => {
+    const plain = overconfident(2000, 2, 3);
+    const views = overconfident(2000, 1, 4);
+    expect(fitTemperatures({ labels: [], probabilities: [] })).toBeUndefined();
+    const one = fitTemperatures(plain);
+    expect(one).toEqual({ temperature: fitTemperature(plain.labels, plain.probabilities) });
+    const both = fitTemperatures({ ...plain, ttaProbabilities: views.probabilities });
+    expect(both?.temperature).toBe(one?.temperature);
+    expect(both?.ttaTemperature).toBe(fitTemperature(plain.labels, views.probabilities));
   });
 });

@@ -93,3 +93,29 @@ export function fitTemperature(
   }
   return Math.exp((lo + hi) / 2);
 }
+
+/** The temperatures of one set of predictions: of the plain view, and of the 8-view mean. */
+export interface Temperatures {
+  temperature: number;
+  ttaTemperature?: number;
+}
+
+/**
+ * Both temperatures fitted on validation predictions (the 8-view one only where they are given);
+ * undefined without labels or when the plain fit is not a number (a diverged model).
+ */
+export function fitTemperatures({
+  labels,
+  probabilities,
+  ttaProbabilities,
+}: {
+  labels: readonly number[];
+  probabilities: ArrayLike<number>;
+  ttaProbabilities?: ArrayLike<number>;
+}): Temperatures | undefined {
+  if (labels.length === 0) return undefined;
+  const temperature = fitTemperature(labels, probabilities);
+  if (!Number.isFinite(temperature)) return undefined;
+  const ttaTemperature = ttaProbabilities ? fitTemperature(labels, ttaProbabilities) : NaN;
+  return Number.isFinite(ttaTemperature) ? { temperature, ttaTemperature } : { temperature };
+}

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
-import { fitTemperature } from '../metrics/calibration.ts';
+import { fitTemperatures } from '../metrics/calibration.ts';
 import { rocAuc } from '../metrics/roc.ts';
 import {
   disposeBatch,
@@ -160,9 +160,8 @@ export function plainCalibration(
   { labels, probabilities }: Predictions,
   epoch: number,
 ): RunCalibration | undefined {
-  if (labels.length === 0) return undefined;
-  const temperature = fitTemperature(labels, probabilities);
-  return Number.isFinite(temperature) ? { temperature, epoch } : undefined;
+  const fitted = fitTemperatures({ labels, probabilities });
+  return fitted ? { temperature: fitted.temperature, epoch } : undefined;
 }
 
 /**
