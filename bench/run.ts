@@ -28,7 +28,8 @@
  * Options: --step-models=segnet,densenet121, --step-backends=wasm,webgl,webgpu,cpu, --step-steps=N
  * (timed steps after a warm-up; 3, 1 with --quick), --step-timeout=S (per backend and model:
  * 240, 90 with --quick; a software GPU needs minutes per step, so those end as timed out),
- * --step-profile (one more step under tf.profile: the slowest kernels, on WebGPU by GPU time).
+ * --step-profile (one more step under tf.profile: the slowest kernels, on WebGPU by GPU time),
+ * --step-threads=1,2 (WebAssembly and PyTorch at each count; 1 and every core by default).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -82,7 +83,7 @@ import { benchQuality, qualityMarkdown, qualityOptionsFrom } from './quality.ts'
 import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
-import { benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
+import { allCores, benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
 import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 
 const RESULTS = join(import.meta.dirname, 'results');
@@ -216,6 +217,14 @@ const stepOptions: StepBenchOptions = {
   steps: count('step-steps', quick ? 1 : 3, 1),
   timeoutMs: count('step-timeout', quick ? 90 : 240, 1) * 1000,
   profile: flag('step-profile'),
+  threads: (option('step-threads') ?? [...new Set([1, allCores()])].join(','))
+    .split(',')
+    .map((t) => {
+      const n = Number(t);
+      if (!Number.isInteger(n) || n < 1 || n > 8)
+        throw new Error(`--step-threads takes 1 to 8 (got ${t})`);
+      return n;
+    }),
 };
 
 /**

@@ -3,7 +3,11 @@
 The seed SegNet (Conv3x3-BN-ReLU blocks 16,16 | 32,32 | 64,64,64, max-pooling, nearest upsampling,
 1x1 sigmoid head, binary cross-entropy) or DenseNet-121 (blocks 6, 12, 24, 16, growth 32, a 3-class
 softmax head, cross-entropy), Adam, a batch of random images; one warm-up step, then the timed ones.
-Prints one JSON line: {"stepSeconds": [...], "warmUpSeconds": s, "threads": n, "torch": version}.
+Prints one JSON line: {"stepSeconds": [...], "warmUpSeconds": s, "threads": n, "torch": version,
+"blas": the BLAS library loaded}. The BLAS matters: with one thread and a batch under 16, PyTorch
+sends 1x1 convolutions to its own im2col path, which calls the system BLAS (not oneDNN); Debian's
+reference BLAS (libblas3) makes DenseNet-121's step about 10x slower there than OpenBLAS
+(libopenblas0-pthread) does.
 Usage: python3 step.py --model segnet|densenet121 --size PX --batch N --steps N --threads N
 """
 import argparse
@@ -63,6 +67,22 @@ def densenet121(classes=3, blocks=(6, 12, 24, 16), growth=32):
     return nn.Sequential(*layers)
 
 
+def loaded_blas():
+    """The BLAS (or oneDNN's, MKL's) shared library this process has mapped, by file name."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    names = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                base = path.rsplit("/", 1)[-1]
+                if any(key in base for key in ("blas", "mkl_rt", "blis")):
+                    names.add(path.rsplit("/", 2)[-2] + "/" + base if "/" in path else base)
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(names)) or "none found"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", choices=["segnet", "densenet121"], required=True)
@@ -94,7 +114,8 @@ def main():
     warm_up = step()
     seconds = [step() for _ in range(args.steps)]
     print(json.dumps({"stepSeconds": seconds, "warmUpSeconds": warm_up,
-                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                      "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "blas": loaded_blas()}))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ export interface StepRunOptions {
   steps: number;
   /** One more step under `tf.profile`, its kernels' times summed by kernel name. */
   profile: boolean;
+  /** Threads for the WebAssembly backend (src/worker/wasmThreads.ts). */
+  threads: number;
 }
 
 /** A kernel's share of a profiled step: its calls and their time (the GPU's, where it tells). */

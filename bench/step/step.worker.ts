@@ -53,7 +53,7 @@ function build(options: StepRunOptions): { model: tf.LayersModel; loss: string }
 }
 
 async function run(options: StepRunOptions): Promise<StepRunResult> {
-  const info = await selectBackend(options.backend);
+  const info = await selectBackend(options.backend, { wasmThreads: options.threads });
   progress(`${info.backend} (${info.adapter}): building ${options.model}`);
   const { model, loss } = build(options);
   const optimizer = tf.train.adam(1e-3);

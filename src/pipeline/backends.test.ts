@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendChoiceFromSearch } from './backends.ts';
+import { backendChoiceFromSearch, threadsFromSearch } from './backends.ts';
 
 describe('backendChoiceFromSearch', () => {
   it('reads ?backend= and defaults to automatic choice', () => {
@@ -11,5 +11,20 @@ describe('backendChoiceFromSearch', () => {
 
   it('refuses an unknown backend with a message that names it', () => {
     expect(() => backendChoiceFromSearch('?backend=cuda')).toThrow(/Unknown backend "cuda"/);
+  });
+});
+
+describe('threadsFromSearch', () => {
+  it('reads a thread count of 1 to 8, and nothing when absent', () => {
+    expect(threadsFromSearch('?threads=2')).toBe(2);
+    expect(threadsFromSearch('?backend=wasm&threads=8')).toBe(8);
+    expect(threadsFromSearch('')).toBeUndefined();
+    expect(threadsFromSearch('?threads=')).toBeUndefined();
+  });
+
+  it.each(['0', '9', '1.5', 'all'])('refuses ?threads=%s, naming it', (value) => {
+    expect(() => threadsFromSearch(`?threads=${value}`)).toThrow(
+      `Unknown thread count "${value}" in the address (?threads=). Use 1 to 8.`,
+    );
   });
 });

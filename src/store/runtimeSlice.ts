@@ -1,6 +1,10 @@
 /** The compute runtime: which backend runs, on which adapter, and whether the worker is healthy. */
 import type { StateCreator } from 'zustand';
-import { backendChoiceFromSearch, type BackendChoice } from '../pipeline/backends.ts';
+import {
+  backendChoiceFromSearch,
+  threadsFromSearch,
+  type BackendChoice,
+} from '../pipeline/backends.ts';
 import {
   cachedMeasurement,
   forgetMeasurements,
@@ -93,9 +97,11 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
     set((state) => ({
       runtime: { ...state.runtime, measurement: { ...state.runtime.measurement, ...patch } },
     }));
+  /** The WebAssembly backend's threads, from the address (?threads=); absent: every core. */
+  let threads: number | undefined;
   /** Moves the worker to a backend ('auto': the first that works); `forced`: the person chose it. */
   const switchBackend = async (worker: ComputeClient, backend: BackendChoice, forced: boolean) => {
-    const info = await worker.call('init', { backend });
+    const info = await worker.call('init', { backend, ...(threads ? { threads } : {}) });
     setRuntime({ info: { ...info, forced }, error: null });
   };
 
@@ -125,6 +131,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       if (client) return;
       try {
         const choice = backendChoiceFromSearch(search);
+        threads = threadsFromSearch(search);
         client = computeClient((failure) =>
           setRuntime({ status: 'error', error: failure.message }),
         );

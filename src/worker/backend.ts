@@ -6,7 +6,12 @@
  * on the tfjs version they were written for (src/kernels/tfjsVersion.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  getThreadsCount,
+  setThreadsCount,
+  version_wasm,
+  type BackendWasm,
+} from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
 // The package's entry does not export its version; this module of it is only that constant.
@@ -22,7 +27,8 @@ import {
 import { checkBackend } from './checkBackend.ts';
 import { watchDevice } from '../lib/gpuFaults.ts';
 import type { BackendAttempt, BackendInfo } from './protocol.ts';
-import { nativeSimd } from '../kernels/wasm/native/module.ts';
+import { kernelThreads, nativeSimd, startKernelThreads } from '../kernels/wasm/native/module.ts';
+import { wasmThreadCount, withReportedCores } from './wasmThreads.ts';
 import { errorText } from '../lib/errorText.ts';
 
 export class BackendUnavailableError extends Error {
@@ -47,7 +53,18 @@ export function loadedTfjsVersions(): Record<string, string | undefined> {
   };
 }
 
-export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+export interface BackendOptions {
+  /** Threads for the WebAssembly backend (wasmThreads.ts); every logical core when absent. */
+  wasmThreads?: number;
+}
+
+/** Why the project's wasm kernels run on one thread where more were asked for, if they do. */
+let kernelThreadProblem: string | undefined;
+
+export async function selectBackend(
+  choice: BackendChoice,
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
   const mismatch = tfjsVersionMismatch(loadedTfjsVersions(), TFJS_VERSION);
   if (mismatch) throw new TfjsVersionError(mismatch);
   registerTrainingKernels();
@@ -56,7 +73,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   for (const backend of candidates) {
     const started = performance.now();
     try {
-      await activate(backend);
+      await activate(backend, options);
     } catch (error) {
       const reason = errorText(error);
       attempts.push({ backend, ok: false, reason, ms: performance.now() - started });
@@ -74,15 +91,42 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   throw new BackendUnavailableError(attempts);
 }
 
-async function activate(backend: BackendName): Promise<void> {
+async function activate(backend: BackendName, options: BackendOptions): Promise<void> {
   if (backend === 'webgpu') {
     if (!('gpu' in navigator))
       throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
     if (!(await navigator.gpu.requestAdapter())) throw new Error('no WebGPU adapter is available');
   }
+  if (backend === 'wasm') {
+    await activateWasm(wasmThreadCount(options.wasmThreads));
+    return;
+  }
   if (!(await tf.setBackend(backend))) throw new Error('tfjs could not initialise it');
   await tf.ready();
   if (backend === 'webgpu') watchDevice((tf.backend() as WebGPUBackend).device);
+  await verify();
+}
+
+/**
+ * The WebAssembly backend on `threads` threads: XNNPACK's pool (tfjs starts it once per page, so a
+ * later call keeps the first count) and the project's kernel threads. Where the kernel threads
+ * cannot start (the page is not cross-origin isolated, say), the kernels run on one and the
+ * adapter line says why.
+ */
+async function activateWasm(threads: number): Promise<void> {
+  setThreadsCount(threads);
+  const ok = await withReportedCores(2 * threads, () => tf.setBackend('wasm'));
+  if (!ok) throw new Error('tfjs could not initialise it');
+  await tf.ready();
+  const wasm = tf.backend() as BackendWasm;
+  kernelThreadProblem = undefined;
+  if (threads > 1 && kernelThreads(wasm) !== threads && nativeSimd()) {
+    try {
+      await startKernelThreads(wasm, threads);
+    } catch (error) {
+      kernelThreadProblem = errorText(error);
+    }
+  }
   await verify();
 }
 
@@ -119,7 +163,11 @@ async function describeAdapter(backend: BackendName): Promise<string> {
     const pool = `${threads} thread${threads > 1 ? 's' : ''}`;
     const isolated = globalThis.crossOriginIsolated === true;
     const own = nativeSimd();
-    return `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}${own ? ` + own kernels, ${own}` : ''}, ${
+    const ownThreads = kernelThreads(tf.backend() as BackendWasm);
+    const ownLine = own
+      ? ` + own kernels, ${own}${ownThreads > 1 ? ` on ${ownThreads} threads` : ''}${kernelThreadProblem ? ` (one thread: ${kernelThreadProblem})` : ''}`
+      : '';
+    return `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}${ownLine}, ${
       threaded
         ? `threaded build, ${pool}`
         : `${pool}${isolated ? '' : ' (the page is not cross-origin isolated)'}`

@@ -24,7 +24,8 @@ import type { Handlers } from '../lib/rpc.ts';
 const backend = () => tf.getBackend() as BackendName;
 
 export const computeHandlers: Handlers<ComputeApi, ComputeProgress> = {
-  init: ({ backend }) => switchBackendIfIdle(() => selectBackend(backend)),
+  init: ({ backend, threads }) =>
+    switchBackendIfIdle(() => selectBackend(backend, { wasmThreads: threads })),
   checkBackend: ({ size }) => checkBackend(size),
   trainSegNet: (params, report) =>
     runIfIdle('Training', (signal) => trainSegNet(params, backend(), report, signal)),

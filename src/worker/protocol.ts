@@ -68,7 +68,8 @@ export type ComputeApi = {
    * Pick and verify a backend; comes first, and again to switch. Refused while a job runs (and
    * jobs are refused while it switches): a job starts and ends on one backend.
    */
-  init: { params: { backend: BackendChoice }; result: BackendInfo };
+  /** `threads`: the WebAssembly backend's (?threads=); every logical core when absent. */
+  init: { params: { backend: BackendChoice; threads?: number }; result: BackendInfo };
   /** Run a known matrix product on the active backend and compare it with a reference. */
   checkBackend: { params: { size: number }; result: BackendCheck };
   /** Train a new SegNet run, or resume one; streams batch and epoch progress. */

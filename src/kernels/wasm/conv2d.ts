@@ -3,18 +3,17 @@
  * backend's forward convolutions and the input gradient (conv2dBackprop.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as builds from './native/conv2d.wasm.ts';
 import type { Shape4 } from './compose.ts';
-import { address, nativeFunction, nativeSimd } from './native/module.ts';
+import { address, nativeFunction, nativeKernel, nativeSimd } from './native/module.ts';
 
 /**
- * Whether stride-1 convolutions go to the project's kernel. It runs on one thread, where it beats
- * XNNPACK (measured with XNNPACK on one thread); where tfjs gives XNNPACK several threads (4 or
- * more logical cores, cross-origin isolated), XNNPACK's parallel convolution keeps the work. That
- * case is not measured: the development machine gives XNNPACK one thread.
+ * Whether stride-1 convolutions go to the project's kernel: wherever the engine has SIMD. It beats
+ * XNNPACK's on one thread, and shares its rows over the kernel threads where there are several
+ * (native/threads.ts), where it beats XNNPACK's parallel convolution too (bench: `--only=step`).
  */
-export const nativeConvolution = (): boolean => nativeSimd() !== null && getThreadsCount() === 1;
+export const nativeConvolution = (): boolean => nativeSimd() !== null;
 
 export interface NativeConvolution {
   /** [batch, h, w, inC] */
@@ -41,25 +40,39 @@ export function nativeConv2d(backend: BackendWasm, c: NativeConvolution): tf.Ten
   }
   const out = backend.makeOutput([batch, c.outHeight, c.outWidth, outC], 'float32');
   const packed = backend.makeOutput([Math.ceil(outC / 8) * 8 * kh * kw * inC], 'float32');
-  nativeFunction(backend, builds, 'conv2d')(
-    address(backend, c.input),
+  nativeFunction(backend, builds, 'conv2dPack')(
     address(backend, c.kernel),
-    c.bias ? address(backend, c.bias) : 0,
-    address(backend, out),
     address(backend, packed),
-    batch,
-    h,
-    w,
     inC,
-    c.outHeight,
-    c.outWidth,
     outC,
     kh,
     kw,
-    c.top,
-    c.left,
     c.flip ? 1 : 0,
-    c.relu ? 1 : 0,
+  );
+  nativeKernel(
+    backend,
+    builds,
+    'conv2d',
+  )(
+    [
+      address(backend, c.input),
+      address(backend, packed),
+      c.bias ? address(backend, c.bias) : 0,
+      address(backend, out),
+      batch,
+      h,
+      w,
+      inC,
+      c.outHeight,
+      c.outWidth,
+      outC,
+      kh,
+      kw,
+      c.top,
+      c.left,
+      c.relu ? 1 : 0,
+    ],
+    batch * c.outHeight * c.outWidth * outC * kh * kw * inC,
   );
   backend.disposeData(packed.dataId);
   return out;

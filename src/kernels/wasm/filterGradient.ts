@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Shape4 } from './compose.ts';
 import * as builds from './native/filterGradient.wasm.ts';
-import { address, nativeFunction } from './native/module.ts';
+import { address, nativeKernel } from './native/module.ts';
 
 /** Floats of x and dy the kernel keeps together in one block of pixels: 64 KB, within L2. */
 const BLOCK_FLOATS = 16384;
@@ -21,24 +21,31 @@ export function filterGradient(
   const [batch, h, w, inC] = x.shape as Shape4;
   const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
   const out = backend.makeOutput([kh, kw, inC, outChannels], 'float32');
-  nativeFunction(backend, builds, 'filterGradient')(
-    address(backend, x),
-    address(backend, dy),
-    address(backend, out),
-    batch,
-    h,
-    w,
-    inC,
-    outHeight,
-    outWidth,
-    outChannels,
-    kh,
-    kw,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-    BLOCK_FLOATS,
+  nativeKernel(
+    backend,
+    builds,
+    'filterGradient',
+  )(
+    [
+      address(backend, x),
+      address(backend, dy),
+      address(backend, out),
+      batch,
+      h,
+      w,
+      inC,
+      outHeight,
+      outWidth,
+      outChannels,
+      kh,
+      kw,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      BLOCK_FLOATS,
+    ],
+    batch * outHeight * outWidth * outChannels * kh * kw * inC,
   );
   return out;
 }

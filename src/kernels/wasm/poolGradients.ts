@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
 import type { KernelArgs, Shape4 } from './compose.ts';
-import { address, nativeFunction, nativeSimd, withInts } from './native/module.ts';
+import { address, nativeKernel, nativeSimd, withInts } from './native/module.ts';
 import * as builds from './native/poolGradients.wasm.ts';
 
 /** Wraps `own` to run the native kernel `native` where the engine can. */
@@ -29,22 +29,29 @@ export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
   );
   const [batch, h, w, depth] = x.shape as Shape4;
   const dx = backend.makeOutput(x.shape, 'float32');
-  nativeFunction(backend, builds, 'maxPoolGradient')(
-    address(backend, x),
-    address(backend, dy),
-    address(backend, dx),
-    batch,
-    h,
-    w,
-    depth,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
+  nativeKernel(
+    backend,
+    builds,
+    'maxPoolGradient',
+  )(
+    [
+      address(backend, x),
+      address(backend, dy),
+      address(backend, dx),
+      batch,
+      h,
+      w,
+      depth,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    ],
+    batch * info.outHeight * info.outWidth * depth * info.filterHeight * info.filterWidth,
   );
   return dx;
 });
@@ -62,17 +69,24 @@ export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs 
     );
   const dx = backend.makeOutput(images.shape, 'float32');
   withInts(backend, [...source(h, outHeight), ...source(w, outWidth)], (rows) =>
-    nativeFunction(backend, builds, 'resizeNearestGradient')(
-      address(backend, dy),
-      rows,
-      rows + outHeight * 4,
-      address(backend, dx),
-      batch,
-      h,
-      w,
-      depth,
-      outHeight,
-      outWidth,
+    nativeKernel(
+      backend,
+      builds,
+      'resizeNearestGradient',
+    )(
+      [
+        address(backend, dy),
+        rows,
+        rows + outHeight * 4,
+        address(backend, dx),
+        batch,
+        h,
+        w,
+        depth,
+        outHeight,
+        outWidth,
+      ],
+      batch * outHeight * outWidth * depth,
     ),
   );
   return dx;

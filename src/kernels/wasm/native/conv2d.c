@@ -87,16 +87,19 @@ INLINE void tile(const Geometry *g, const float *packed, int b, int y, int x, fl
   }
 }
 
+/* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
+static void share(int total, int part, int parts, int *begin, int *end) {
+  *begin = (int)((long long)total * part / parts);
+  *end = (int)((long long)total * (part + 1) / parts);
+}
+
 /*
- * out = in convolved with k, stride 1: in is [batch, h, w, ci]; out is [batch, oh, ow, co]; k is
+ * packed (ceil(co / 8) * 8 * kh * kw * ci floats) = k in the layout the convolution reads: k is
  * [kh, kw, ci, co], or with `flip`, a forward kernel [kh, kw, co, ci] to use flipped in space with
- * its channel axes swapped; bias (co floats, or 0 for none) and `relu` are applied to out. `packed`
- * is scratch for ceil(co / 8) * 8 * kh * kw * ci floats.
+ * its channel axes swapped. Run once, before the parts of `conv2d`.
  */
-EXPORT("conv2d")
-void conv2d(const float *in, const float *k, const float *bias, float *out, float *packed, int batch,
-            int h, int w, int ci, int oh, int ow, int co, int kh, int kw, int top, int left, int flip,
-            int relu) {
+EXPORT("conv2dPack")
+void conv2d_pack(const float *k, float *packed, int ci, int co, int kh, int kw, int flip) {
   const int taps = kh * kw, blocks = (co + 7) / 8;
   for (int blk = 0; blk < blocks; blk++) {
     for (int t = 0; t < taps; t++) {
@@ -112,31 +115,45 @@ void conv2d(const float *in, const float *k, const float *bias, float *out, floa
       }
     }
   }
+}
+
+/*
+ * out = in convolved with the packed kernel, stride 1: in is [batch, h, w, ci]; out is [batch, oh,
+ * ow, co]; bias (co floats, or 0 for none) and `relu` are applied to out. Part `part` of `parts`
+ * (threads sharing the work) computes its share of the batch * oh output rows, so parts write
+ * disjoint rows.
+ */
+EXPORT("conv2d")
+void conv2d(const float *in, const float *packed, const float *bias, float *out, int batch, int h,
+            int w, int ci, int oh, int ow, int co, int kh, int kw, int top, int left, int relu,
+            int part, int parts) {
+  const int taps = kh * kw, blocks = (co + 7) / 8;
   const Geometry g = {in, h, w, ci, kh, kw, top, left};
   /* Output columns whose taps all fall inside the input: [first, end). */
   int first = left, end = w - kw + 1 + left;
   if (first > ow) first = ow;
   if (end > ow) end = ow;
   if (end < first) end = first;
-  for (int b = 0; b < batch; b++) {
-    for (int y = 0; y < oh; y++) {
-      for (int blk = 0; blk < blocks; blk++) {
-        const float *kb = packed + blk * taps * ci * 8;
-        const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
-        float bias_lanes[8];
-        for (int l = 0; l < 8; l++) bias_lanes[l] = bias && l < lanes ? bias[blk * 8 + l] : 0.0f;
-        const v128_t bias0 = wasm_v128_load(bias_lanes), bias1 = wasm_v128_load(bias_lanes + 4);
-        float *row = out + (b * oh + y) * ow * co + blk * 8;
-        int x = 0;
-        for (; x < first; x++)
-          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 0);
-        for (; x + 4 <= end; x += 4)
-          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 4, 1);
-        for (; x < end; x++)
-          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 1);
-        for (; x < ow; x++)
-          tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 0);
-      }
+  int row_begin, row_end;
+  share(batch * oh, part, parts, &row_begin, &row_end);
+  for (int r = row_begin; r < row_end; r++) {
+    const int b = r / oh, y = r % oh;
+    for (int blk = 0; blk < blocks; blk++) {
+      const float *kb = packed + blk * taps * ci * 8;
+      const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
+      float bias_lanes[8];
+      for (int l = 0; l < 8; l++) bias_lanes[l] = bias && l < lanes ? bias[blk * 8 + l] : 0.0f;
+      const v128_t bias0 = wasm_v128_load(bias_lanes), bias1 = wasm_v128_load(bias_lanes + 4);
+      float *row = out + (b * oh + y) * ow * co + blk * 8;
+      int x = 0;
+      for (; x < first; x++)
+        tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 0);
+      for (; x + 4 <= end; x += 4)
+        tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 4, 1);
+      for (; x < end; x++)
+        tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 1);
+      for (; x < ow; x++)
+        tile(&g, kb, b, y, x, row + x * co, co, lanes, bias0, bias1, relu, 1, 0);
     }
   }
 }

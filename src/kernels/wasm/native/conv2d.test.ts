@@ -98,40 +98,50 @@ const CASES: Case[] = [
 describe('native stride-1 convolution', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
     for (const c of CASES) {
-      const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC}, ${c.k}x${c.k} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}`;
-      it(title, () => {
-        const input = randomValues(1, c.batch * c.h * c.w * c.inC);
-        const kernel = randomValues(2, c.k * c.k * c.inC * c.outC);
-        const bias = randomValues(3, c.outC);
-        const packed = Math.ceil(c.outC / 8) * 8 * c.k * c.k * c.inC;
-        const { outputs, untouched } = runNative(
-          build,
-          shared,
-          'conv2d',
-          {
-            inputs: [input, kernel, c.bias ? bias : null],
-            outputs: [c.batch * c.outH * c.outW * c.outC, packed],
-          },
-          [
-            c.batch,
-            c.h,
-            c.w,
-            c.inC,
-            c.outH,
-            c.outW,
-            c.outC,
-            c.k,
-            c.k,
-            c.top,
-            c.top,
-            c.flip ? 1 : 0,
-            c.relu ? 1 : 0,
-          ],
-        );
-        expect(untouched).toBe(true);
-        const expected = reference(c, input, kernel, bias);
-        expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
-      });
+      for (const parts of [1, 3]) {
+        const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC}, ${c.k}x${c.k} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}, ${parts} part${parts > 1 ? 's' : ''}`;
+        it(title, () => {
+          const input = randomValues(1, c.batch * c.h * c.w * c.inC);
+          const kernel = randomValues(2, c.k * c.k * c.inC * c.outC);
+          const bias = randomValues(3, c.outC);
+          const packed = Math.ceil(c.outC / 8) * 8 * c.k * c.k * c.inC;
+          const { outputs, untouched } = runNative(
+            build,
+            shared,
+            'conv2d',
+            {
+              inputs: [input, kernel, c.bias ? bias : null],
+              outputs: [c.batch * c.outH * c.outW * c.outC, packed],
+            },
+            {
+              prepare: (run, [, k, , , p]) =>
+                run('conv2dPack', k ?? 0, p ?? 0, c.inC, c.outC, c.k, c.k, c.flip ? 1 : 0),
+              args: ([x, , b, out, p]) => [
+                x ?? 0,
+                p ?? 0,
+                b ?? 0,
+                out ?? 0,
+                c.batch,
+                c.h,
+                c.w,
+                c.inC,
+                c.outH,
+                c.outW,
+                c.outC,
+                c.k,
+                c.k,
+                c.top,
+                c.top,
+                c.relu ? 1 : 0,
+              ],
+              parts,
+            },
+          );
+          expect(untouched).toBe(true);
+          const expected = reference(c, input, kernel, bias);
+          expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
+        });
+      }
     }
   }
 });

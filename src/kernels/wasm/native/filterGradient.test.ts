@@ -63,8 +63,14 @@ const CASES: Case[] = [
 describe('native filter gradient', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
     for (const c of CASES) {
-      for (const block of [16384, 40]) {
-        it(`${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outC}, ${c.k}x${c.k} stride ${c.stride} pad ${c.pad}, blocks of ${block} floats`, () => {
+      // Parts as threads split it: 5 for splits inside a tap's channels and across taps.
+      for (const [block, parts] of [
+        [16384, 1],
+        [40, 1],
+        [16384, 5],
+        [40, 2],
+      ] as const) {
+        it(`${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outC}, ${c.k}x${c.k} stride ${c.stride} pad ${c.pad}, blocks of ${block} floats, ${parts} part${parts > 1 ? 's' : ''}`, () => {
           const [oh, ow] = [outSize(c.h, c), outSize(c.w, c)];
           const x = randomValues(1, c.batch * c.h * c.w * c.inC);
           const dy = randomValues(2, c.batch * oh * ow * c.outC);
@@ -73,22 +79,25 @@ describe('native filter gradient', () => {
             shared,
             'filterGradient',
             { inputs: [x, dy], outputs: [c.k * c.k * c.inC * c.outC] },
-            [
-              c.batch,
-              c.h,
-              c.w,
-              c.inC,
-              oh,
-              ow,
-              c.outC,
-              c.k,
-              c.k,
-              c.stride,
-              c.stride,
-              c.pad,
-              c.pad,
-              block,
-            ],
+            {
+              args: [
+                c.batch,
+                c.h,
+                c.w,
+                c.inC,
+                oh,
+                ow,
+                c.outC,
+                c.k,
+                c.k,
+                c.stride,
+                c.stride,
+                c.pad,
+                c.pad,
+                block,
+              ],
+              parts,
+            },
           );
           expect(untouched).toBe(true);
           expect(relativeError(outputs[0] as Float32Array, reference(c, x, dy))).toBeLessThan(1e-5);

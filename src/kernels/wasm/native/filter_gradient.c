@@ -15,6 +15,7 @@
  * Blocking: the output pixels are visited in chunks of a few rows that fit in the L2 cache; within a
  * chunk, every tap and every register tile of dw (4 input channels x 8 output channels, 8 SIMD
  * accumulators) walks the chunk's pixels once, with the accumulators in registers throughout.
+ * Threads share it by rows of dw (see filter_gradient below).
  *
  * No static data: the module imports the backend's memory and must not write anywhere but dw (the
  * loader gives it a stack of its own, which this code does not use).
@@ -101,10 +102,11 @@ INLINE void tap_tiles(float *dw, int co, const Rect *r, const int MR, int c0) {
   for (; o < co; o++) tile_scalar(dw, co, r, c0, o, MR);
 }
 
-static void tap(float *dw, int ci, int co, const Rect *r) {
-  int c = 0;
-  for (; c + 4 <= ci; c += 4) tap_tiles(dw, co, r, 4, c);
-  switch (ci - c) {
+/* Input channels [c0, c1) of one tap's block of dw, over one rectangle: 4 at a time, then the rest. */
+static void tap(float *dw, int co, const Rect *r, int c0, int c1) {
+  int c = c0;
+  for (; c + 4 <= c1; c += 4) tap_tiles(dw, co, r, 4, c);
+  switch (c1 - c) {
     case 3: tap_tiles(dw, co, r, 3, c); break;
     case 2: tap_tiles(dw, co, r, 2, c); break;
     case 1: tap_tiles(dw, co, r, 1, c); break;
@@ -125,18 +127,36 @@ static int end_inside(int offset, int stride, int size, int n) {
   return end < n ? end : n;
 }
 
+/* Input channels [*c0, *c1) of tap t among the units [begin, end) of (tap, group of 4 channels). */
+INLINE void owned(int t, int groups, int ci, int begin, int end, int *c0, int *c1) {
+  const int first = begin > t * groups ? begin - t * groups : 0;
+  const int last = end < (t + 1) * groups ? end - t * groups : groups;
+  *c0 = first * 4;
+  *c1 = last * 4 < ci ? last * 4 : ci;
+}
+
 /*
  * dw (kh * kw * ci * co floats) = the filter gradient. A block of output pixels holds about `budget`
  * floats of x and dy together: whole rows where a row is shorter, otherwise part of a row.
+ *
+ * Part `part` of `parts` (threads sharing the work) computes its share of dw's rows: the units of
+ * (tap, group of 4 input channels), kh * kw * ceil(ci / 4) of them, are dealt out in contiguous
+ * ranges, so parts write disjoint rows of dw and each sums the whole batch for its own.
  */
 EXPORT("filterGradient")
 void filter_gradient(const float *x, const float *dy, float *dw, int batch, int h, int w, int ci,
                      int oh, int ow, int co, int kh, int kw, int sh, int sw, int top, int left,
-                     int budget) {
-  const int taps = kh * kw;
+                     int budget, int part, int parts) {
+  const int taps = kh * kw, groups = (ci + 3) / 4;
+  const int unit_begin = (int)((long long)taps * groups * part / parts);
+  const int unit_end = (int)((long long)taps * groups * (part + 1) / parts);
+  for (int t = unit_begin / groups; t < taps && t * groups < unit_end; t++) {
+    int c0, c1;
+    owned(t, groups, ci, unit_begin, unit_end, &c0, &c1);
+    for (int k = c0 * co; k < c1 * co; k++) dw[t * ci * co + k] = 0.0f;
+  }
   int chunk = budget / (ci + co);
   if (chunk < 8) chunk = 8;
-  for (int k = 0; k < taps * ci * co; k++) dw[k] = 0.0f;
   const int rows_per_block = chunk >= ow ? chunk / ow : 1;
   const int cols_per_block = chunk >= ow ? ow : chunk;
   for (int bi = 0; bi < batch; bi++) {
@@ -144,28 +164,30 @@ void filter_gradient(const float *x, const float *dy, float *dw, int batch, int 
       const int y1 = y0 + rows_per_block < oh ? y0 + rows_per_block : oh;
       for (int x0 = 0; x0 < ow; x0 += cols_per_block) {
         const int x1 = x0 + cols_per_block < ow ? x0 + cols_per_block : ow;
-        for (int i = 0; i < kh; i++) {
+        for (int t = unit_begin / groups; t < taps && t * groups < unit_end; t++) {
+          int c0, c1;
+          owned(t, groups, ci, unit_begin, unit_end, &c0, &c1);
+          if (c0 >= c1) continue;
+          const int i = t / kw, j = t % kw;
           int ya = first_inside(i - top, sh, oh), yb = end_inside(i - top, sh, h, oh);
           if (ya < y0) ya = y0;
           if (yb > y1) yb = y1;
           if (ya >= yb) continue;
-          for (int j = 0; j < kw; j++) {
-            int xa = first_inside(j - left, sw, ow), xb = end_inside(j - left, sw, w, ow);
-            if (xa < x0) xa = x0;
-            if (xb > x1) xb = x1;
-            if (xa >= xb) continue;
-            const Rect r = {
-                .a = x + ((bi * h + ya * sh + i - top) * w + xa * sw + j - left) * ci,
-                .b = dy + ((bi * oh + ya) * ow + xa) * co,
-                .rows = yb - ya,
-                .cols = xb - xa,
-                .a_row = sh * w * ci,
-                .a_col = sw * ci,
-                .b_row = ow * co,
-                .b_col = co,
-            };
-            tap(dw + (i * kw + j) * ci * co, ci, co, &r);
-          }
+          int xa = first_inside(j - left, sw, ow), xb = end_inside(j - left, sw, w, ow);
+          if (xa < x0) xa = x0;
+          if (xb > x1) xb = x1;
+          if (xa >= xb) continue;
+          const Rect r = {
+              .a = x + ((bi * h + ya * sh + i - top) * w + xa * sw + j - left) * ci,
+              .b = dy + ((bi * oh + ya) * ow + xa) * co,
+              .rows = yb - ya,
+              .cols = xb - xa,
+              .a_row = sh * w * ci,
+              .a_col = sw * ci,
+              .b_row = ow * co,
+              .b_col = co,
+          };
+          tap(dw + t * ci * co, co, &r, c0, c1);
         }
       }
     }

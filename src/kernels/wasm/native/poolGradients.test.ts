@@ -47,8 +47,8 @@ const POOLS: Pool[] = [
 
 describe('native pooling gradients', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
-    for (const p of POOLS) {
-      it(`${name}: max pooling ${p.shape.join('x')}, ${p.size}x${p.size} stride ${p.stride} pad ${p.pad}, ties included`, () => {
+    for (const [p, parts] of POOLS.flatMap((p) => [1, 3].map((parts) => [p, parts] as const))) {
+      it(`${name}: max pooling ${p.shape.join('x')}, ${p.size}x${p.size} stride ${p.stride} pad ${p.pad}, ties included, ${parts} part${parts > 1 ? 's' : ''}`, () => {
         const [batch, h, w, depth] = p.shape;
         const [oh, ow] = [pooled(h, p), pooled(w, p)];
         // Small integers: many windows hold their maximum twice.
@@ -61,7 +61,10 @@ describe('native pooling gradients', () => {
           shared,
           'maxPoolGradient',
           { inputs: [x, dy], outputs: [x.length] },
-          [batch, h, w, depth, oh, ow, p.size, p.size, p.stride, p.stride, p.pad, p.pad],
+          {
+            args: [batch, h, w, depth, oh, ow, p.size, p.size, p.stride, p.stride, p.pad, p.pad],
+            parts,
+          },
         );
         expect(untouched).toBe(true);
         const expected = maxPoolReference(p, x, dy);
@@ -69,7 +72,7 @@ describe('native pooling gradients', () => {
       });
     }
 
-    it(`${name}: nearest-resize gradient, 5x4 -> 9x7, each output pixel back to its source`, () => {
+    it(`${name}: nearest-resize gradient, 5x4 -> 9x7, each output pixel back to its source, 2 parts`, () => {
       const [batch, h, w, depth, oh, ow] = [2, 5, 4, 3, 9, 7];
       const source = (size: number, outSize: number) =>
         Int32Array.from({ length: outSize }, (_, i) => Math.floor((i * size) / outSize));
@@ -80,7 +83,7 @@ describe('native pooling gradients', () => {
         shared,
         'resizeNearestGradient',
         { inputs: [dy, rows, cols], outputs: [batch * h * w * depth] },
-        [batch, h, w, depth, oh, ow],
+        { args: [batch, h, w, depth, oh, ow], parts: 2 },
       );
       expect(untouched).toBe(true);
       const expected = new Float64Array(batch * h * w * depth);

@@ -3,8 +3,18 @@
  * (see filter_gradient.c for how these modules are built and loaded). tfjs-backend-wasm's own
  * MaxPoolGrad and ResizeNearestNeighborGrad took 135 and 80-120 ms of a 2.5 s SegNet step; both are
  * scatter-adds over memory that these do in one pass. Channels last throughout.
+ *
+ * Part `part` of `parts` (threads sharing the work, see threads.ts) takes its share of the
+ * channels, [c0, c1), everywhere: channels never mix, so parts write disjoint parts of dx even
+ * where pooling windows overlap.
  */
 #define EXPORT(name) __attribute__((export_name(name)))
+
+/* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
+static void share(int total, int part, int parts, int *begin, int *end) {
+  *begin = (int)((long long)total * part / parts);
+  *end = (int)((long long)total * (part + 1) / parts);
+}
 
 /*
  * dx = the max-pooling gradient: each output pixel's gradient goes, channel by channel, to the
@@ -13,8 +23,12 @@
  */
 EXPORT("maxPoolGradient")
 void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, int h, int w, int depth,
-                       int oh, int ow, int fh, int fw, int sh, int sw, int top, int left) {
-  for (int k = 0; k < batch * h * w * depth; k++) dx[k] = 0.0f;
+                       int oh, int ow, int fh, int fw, int sh, int sw, int top, int left,
+                       int part, int parts) {
+  int c0, c1;
+  share(depth, part, parts, &c0, &c1);
+  for (int p = 0; p < batch * h * w; p++)
+    for (int c = c0; c < c1; c++) dx[p * depth + c] = 0.0f;
   for (int b = 0; b < batch; b++) {
     const float *image = x + b * h * w * depth;
     float *gradient = dx + b * h * w * depth;
@@ -25,7 +39,7 @@ void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, in
         const int x0 = ox * sw - left;
         const int xa = x0 < 0 ? 0 : x0, xb = x0 + fw < w ? x0 + fw : w;
         const float *g = dy + ((b * oh + oy) * ow + ox) * depth;
-        for (int c = 0; c < depth; c++) {
+        for (int c = c0; c < c1; c++) {
           float best = -__builtin_inff();
           int at = -1;
           for (int y = ya; y < yb; y++) {
@@ -51,15 +65,18 @@ void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, in
  */
 EXPORT("resizeNearestGradient")
 void resize_nearest_gradient(const float *dy, const int *rows, const int *cols, float *dx, int batch,
-                             int h, int w, int depth, int oh, int ow) {
-  for (int k = 0; k < batch * h * w * depth; k++) dx[k] = 0.0f;
+                             int h, int w, int depth, int oh, int ow, int part, int parts) {
+  int c0, c1;
+  share(depth, part, parts, &c0, &c1);
+  for (int p = 0; p < batch * h * w; p++)
+    for (int c = c0; c < c1; c++) dx[p * depth + c] = 0.0f;
   for (int b = 0; b < batch; b++) {
     for (int oy = 0; oy < oh; oy++) {
       float *row = dx + (b * h + rows[oy]) * w * depth;
       const float *g = dy + (b * oh + oy) * ow * depth;
       for (int ox = 0; ox < ow; ox++, g += depth) {
         float *to = row + cols[ox] * depth;
-        for (int c = 0; c < depth; c++) to[c] += g[c];
+        for (int c = c0; c < c1; c++) to[c] += g[c];
       }
     }
   }

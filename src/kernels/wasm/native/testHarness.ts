@@ -31,16 +31,28 @@ export interface Buffers {
   outputs: number[];
 }
 
-/**
- * Calls `name` with the byte addresses of the inputs then the outputs, then `args`. Returns the
- * outputs and whether everything outside them is as it was.
- */
+export interface Call {
+  /**
+   * The arguments: the byte addresses of the inputs then the outputs followed by these, or a
+   * function of those addresses (for a kernel that takes them in another order).
+   */
+  args: number[] | ((at: number[]) => number[]);
+  /**
+   * Runs the kernel as this many parts, one after another in reverse order (the last two
+   * arguments are `part, parts`), as threads share it; absent: a kernel without parts.
+   */
+  parts?: number;
+  /** Called first, with the module's functions and the addresses (a packing step, say). */
+  prepare?: (run: (name: string, ...args: number[]) => void, at: number[]) => void;
+}
+
+/** Calls `name` as `call` says. Returns the outputs and whether everything outside them is as it was. */
 export function runNative(
   build: string,
   shared: boolean,
   name: string,
   { inputs, outputs }: Buffers,
-  args: number[],
+  call: Call,
 ): { outputs: Float32Array[]; untouched: boolean } {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared });
   const bytes = Uint8Array.from(Buffer.from(build, 'base64'));
@@ -64,7 +76,12 @@ export function runNative(
     if (input instanceof Int32Array) ints.set(input, offsets[i]);
     else if (input) heap.set(input, offsets[i]);
   });
-  kernel(...offsets.map((o, i) => (i < inputs.length && !inputs[i] ? 0 : o * 4)), ...args);
+  const addresses = offsets.map((o, i) => (i < inputs.length && !inputs[i] ? 0 : o * 4));
+  call.prepare?.((f, ...a) => (instance.exports[f] as (...a: number[]) => void)(...a), addresses);
+  const args =
+    typeof call.args === 'function' ? call.args(addresses) : [...addresses, ...call.args];
+  if (call.parts === undefined) kernel(...args);
+  else for (let part = call.parts - 1; part >= 0; part--) kernel(...args, part, call.parts);
   const outputOffsets = offsets.slice(inputs.length);
   let untouched = inputs.every((input, i) => {
     if (!input) return true;

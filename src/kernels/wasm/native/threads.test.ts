@@ -1,0 +1,126 @@
+/**
+ * The kernels on real threads (Node's worker_threads, as the browser's workers): a call split over
+ * a caller and two helpers gives exactly what one thread gives, a part that fails makes the call
+ * throw, and the pool goes on serving after it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomValues } from '../../testValues.ts';
+import * as conv2dBuilds from './conv2d.wasm.ts';
+import * as filterBuilds from './filterGradient.wasm.ts';
+import { spawnNodeThread } from './testThread.ts';
+import { relaxedSimdRuns } from './testHarness.ts';
+import type { NativeBuilds } from './module.ts';
+import { KernelThreads } from './threads.ts';
+
+const STACK = 64 * 1024;
+const compile = (builds: NativeBuilds) =>
+  new WebAssembly.Module(
+    Buffer.from(relaxedSimdRuns(builds) ? builds.relaxedSimdShared : builds.simdShared, 'base64'),
+  );
+
+describe('kernel threads', () => {
+  const memory = new WebAssembly.Memory({ initial: 1024, maximum: 65536, shared: true });
+  const modules = [compile(conv2dBuilds), compile(filterBuilds)];
+  let stackTop = 0;
+  const allocateStack = () => (stackTop += STACK);
+  const local = modules.map((module) => {
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    (instance.exports.__stack_pointer as WebAssembly.Global).value = allocateStack();
+    return instance.exports as Record<string, (...args: number[]) => void>;
+  });
+  const [conv2d, filterGradient] = local as [
+    Record<string, (...args: number[]) => void>,
+    Record<string, (...args: number[]) => void>,
+  ];
+  const heap = new Float32Array(memory.buffer);
+  let pool: KernelThreads;
+
+  beforeAll(async () => {
+    pool = await KernelThreads.start({
+      memory,
+      modules,
+      threads: 3,
+      allocateStack,
+      spawn: spawnNodeThread,
+    });
+  });
+  afterAll(() => pool.stop());
+
+  /** Floats from byte 1 MB up, well above the stacks. */
+  const X = 1 << 18;
+
+  it('starts two helpers', () => {
+    expect(pool.threads).toBe(3);
+  });
+
+  it('splits a filter gradient over three threads, bit for bit as one thread computes it', () => {
+    const [batch, h, w, ci, co, k] = [2, 12, 10, 7, 12, 3];
+    const x = randomValues(1, batch * h * w * ci);
+    const dy = randomValues(2, batch * h * w * co);
+    const [xAt, dyAt, one, three] = [X, X + x.length, X + x.length + dy.length, X + 2e5];
+    heap.set(x, xAt);
+    heap.set(dy, dyAt);
+    const args = (out: number) => [xAt * 4, dyAt * 4, out * 4, batch, h, w, ci, h, w, co, k, k];
+    const rest = [1, 1, 1, 1, 16384];
+    filterGradient.filterGradient?.(...args(one), ...rest, 0, 1);
+    const calls = pool.parallelCalls;
+    pool.run(
+      modules[1] as WebAssembly.Module,
+      'filterGradient',
+      [...args(three), ...rest],
+      3,
+      (...a) => filterGradient.filterGradient?.(...a),
+    );
+    expect(pool.parallelCalls).toBe(calls + 1);
+    const size = k * k * ci * co;
+    expect(heap.slice(three, three + size)).toEqual(heap.slice(one, one + size));
+    expect(heap.slice(one, one + size).some((v) => v !== 0)).toBe(true);
+  });
+
+  it('splits a convolution by rows the same way', () => {
+    const [batch, h, w, ci, co, k] = [3, 9, 11, 5, 10, 3];
+    const x = randomValues(3, batch * h * w * ci);
+    const kernel = randomValues(4, k * k * ci * co);
+    const [xAt, kAt, packed, one, two] = [X, X + 1e4, X + 2e4, X + 3e4, X + 5e4];
+    heap.set(x, xAt);
+    heap.set(kernel, kAt);
+    conv2d.conv2dPack?.(kAt * 4, packed * 4, ci, co, k, k, 0);
+    const args = (out: number) => [xAt * 4, packed * 4, 0, out * 4, batch, h, w, ci, h, w, co];
+    const rest = [k, k, 1, 1, 1];
+    conv2d.conv2d?.(...args(one), ...rest, 0, 1);
+    pool.run(modules[0] as WebAssembly.Module, 'conv2d', [...args(two), ...rest], 2, (...a) =>
+      conv2d.conv2d?.(...a),
+    );
+    const size = batch * h * w * co;
+    expect(heap.slice(two, two + size)).toEqual(heap.slice(one, one + size));
+  });
+
+  it('throws when a part fails, and serves the next call', () => {
+    const outOfMemory = memory.buffer.byteLength + 4096;
+    const args = [X * 4, X * 4, outOfMemory, 1, 8, 8, 4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 16384];
+    expect(() =>
+      pool.run(modules[1] as WebAssembly.Module, 'filterGradient', args, 3, () => undefined),
+    ).toThrow(/filterGradient failed on 2 kernel thread/);
+    expect(() =>
+      pool.run(modules[1] as WebAssembly.Module, 'noSuchKernel', args, 3, () => undefined),
+    ).toThrow(/no function noSuchKernel/);
+    const fine = [X * 4, X * 4, (X + 4e4) * 4, 1, 8, 8, 4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 16384];
+    expect(() =>
+      pool.run(modules[1] as WebAssembly.Module, 'filterGradient', fine, 3, (...a) =>
+        filterGradient.filterGradient?.(...a),
+      ),
+    ).not.toThrow();
+  });
+
+  it('refuses memory that threads cannot share', async () => {
+    await expect(
+      KernelThreads.start({
+        memory: new WebAssembly.Memory({ initial: 1 }),
+        modules,
+        threads: 2,
+        allocateStack,
+        spawn: spawnNodeThread,
+      }),
+    ).rejects.toThrow(/not shared/);
+  });
+});
