@@ -133,6 +133,8 @@ test('after one visit the app opens its dataset, runs and trains with the networ
   // The cached responses carry the isolation headers: threads still run.
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
   await expect(page.getByTestId('adapter')).toContainText('threaded build');
+  // The kernel threads' worker came from the cache too: they started.
+  await expect(page.getByTestId('adapter')).not.toContainText('one thread:');
   await page.screenshot({ path: testInfo.outputPath('offline.png') });
 
   // The compute worker answers, and SegNet trains an epoch, all offline.

@@ -44,15 +44,32 @@ for (const backend of ['cpu', 'webgl', 'wasm'] as const) {
   });
 }
 
-test('the page is cross-origin isolated, so WebAssembly runs the threaded SIMD build of XNNPACK, and the project’s kernels use relaxed SIMD', async ({
+test('the page is cross-origin isolated, so WebAssembly runs the threaded SIMD build of XNNPACK, and the project’s kernels use relaxed SIMD on every core', async ({
   page,
 }) => {
   await page.goto('/?backend=wasm');
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
   await expect(page.getByTestId('backend')).toHaveText('wasm');
   await expect(page.getByTestId('adapter')).toContainText(
-    /XNNPACK, SIMD \+ own kernels, relaxed SIMD, threaded build, \d+ threads?/,
+    `XNNPACK (SIMD, threaded build, 1 thread) + own kernels (relaxed SIMD, ${cores} thread`,
   );
+  await expect(page.getByTestId('adapter')).not.toContainText('one thread:');
+});
+
+test('?threads= sets the WebAssembly kernel threads, and the backend check passes on them', async ({
+  page,
+}) => {
+  for (const threads of ['3 threads', '1 thread']) {
+    await page.goto(`/?backend=wasm&threads=${threads.split(' ')[0]}`);
+    await expect(page.getByTestId('adapter')).toContainText(
+      `own kernels (relaxed SIMD, ${threads})`,
+    );
+    await page.getByTestId('backend-check').click();
+    await expect(page.getByTestId('backend-check-result')).toHaveAttribute('data-backend', 'wasm');
+  }
+  await page.goto('/?threads=zero');
+  await expect(page.getByTestId('runtime-error')).toContainText('Unknown thread count "zero"');
 });
 
 test('an unknown ?backend= is reported to the person, not swallowed', async ({ page }) => {

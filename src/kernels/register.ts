@@ -5,7 +5,10 @@
  *   convolutions (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling and
  *   nearest-resize gradients (wasm/poolGradients.ts); an Identity that shares memory rather than
  *   copying every tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading
- *   axes as one average pooling (wasm/leadingReduction.ts);
+ *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the channel split of a
+ *   concatenation's gradient and large elementwise products, sums and differences
+ *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
+ *   (wasm/native/threads.ts);
  * - webgpu: Conv2DBackpropFilter as one matrix product per filter tap (webgpu/filterGradient.ts),
  *   instead of the backend's one thread per filter weight, on a hardware GPU;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
@@ -17,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad } from './batchNormGrad.ts';
 import { setLeanGradients } from './leanGradients.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
+import * as channels from './wasm/channels.ts';
 import { forwardConv2d } from './wasm/conv2d.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop.ts';
 import { identity } from './wasm/identity.ts';
@@ -56,6 +60,11 @@ const WRAPPERS: {
   { kernelName: tf.Sum, backendName: 'wasm', wrap: (own) => leadingReduction('Sum', own) },
   { kernelName: tf.Mean, backendName: 'wasm', wrap: (own) => leadingReduction('Mean', own) },
   { kernelName: tf.Conv2D, backendName: 'wasm', wrap: forwardConv2d },
+  { kernelName: tf.FusedBatchNorm, backendName: 'wasm', wrap: channels.fusedBatchNorm },
+  { kernelName: tf.SplitV, backendName: 'wasm', wrap: channels.splitV },
+  { kernelName: tf.Multiply, backendName: 'wasm', wrap: channels.binary('Multiply') },
+  { kernelName: tf.Add, backendName: 'wasm', wrap: channels.binary('Add') },
+  { kernelName: tf.Sub, backendName: 'wasm', wrap: channels.binary('Sub') },
   { kernelName: tf.FusedConv2D, backendName: 'wasm', wrap: forwardConv2d },
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', wrap: wasmPool.maxPoolGrad },
   {

@@ -11,7 +11,7 @@ describe('selectBackend', () => {
     expect(info.backend).toBe('wasm');
     expect(info.forced).toBe(false);
     expect(info.adapter).toMatch(
-      /^XNNPACK, SIMD \+ own kernels, relaxed SIMD, 1 thread \(the page is not cross-origin isolated\)$/,
+      /^XNNPACK \(SIMD, 1 thread\) \+ own kernels \(relaxed SIMD, 1 thread\) \(the page is not cross-origin isolated\)$/,
     );
     expect(info.attempts.map((a) => [a.backend, a.ok])).toEqual([
       ['webgpu', false],

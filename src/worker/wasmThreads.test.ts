@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { wasmThreadCount, withReportedCores } from './wasmThreads.ts';
+import { wasmThreadCount } from './wasmThreads.ts';
 
 /** A navigator like a browser's: the core count a getter of its prototype. */
 function fakeNavigator(cores: number): Navigator {
@@ -19,20 +19,5 @@ describe('wasmThreadCount', () => {
     expect(wasmThreadCount()).toBe(8);
     expect(wasmThreadCount(12)).toBe(8);
     expect(wasmThreadCount(0)).toBe(8);
-  });
-});
-
-describe('withReportedCores', () => {
-  it('reports the count while the start runs, and the real one after, even if it fails', async () => {
-    vi.stubGlobal('navigator', fakeNavigator(2));
-    const seen = await withReportedCores(4, () =>
-      Promise.resolve(globalThis.navigator.hardwareConcurrency),
-    );
-    expect(seen).toBe(4);
-    expect(globalThis.navigator.hardwareConcurrency).toBe(2);
-    await expect(withReportedCores(6, () => Promise.reject(new Error('no wasm')))).rejects.toThrow(
-      'no wasm',
-    );
-    expect(globalThis.navigator.hardwareConcurrency).toBe(2);
   });
 });

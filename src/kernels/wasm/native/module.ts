@@ -8,13 +8,14 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as channels from './channels.wasm.ts';
 import * as conv2d from './conv2d.wasm.ts';
 import * as filterGradient from './filterGradient.wasm.ts';
 import * as probe from './poolGradients.wasm.ts';
 import { canBlock, KernelThreads, spawnBrowserThread, type SpawnThread } from './threads.ts';
 
 /** Every kernel module, for the helper threads to load (all of them, before any is used). */
-const KERNEL_MODULES = [conv2d, filterGradient, probe];
+const KERNEL_MODULES = [channels, conv2d, filterGradient, probe];
 
 /** The four builds of a module, as the generated *.wasm.ts files export them (base64). */
 export interface NativeBuilds {
@@ -214,14 +215,27 @@ export function address(backend: BackendWasm, info: tf.TensorInfo): number {
 }
 
 /** Runs `use` with `values` copied into the backend's memory, at the address it is given. */
-export function withInts<T>(backend: BackendWasm, values: number[], use: (at: number) => T): T {
+function withValues<T>(
+  backend: BackendWasm,
+  values: number[],
+  View: Int32ArrayConstructor | Float32ArrayConstructor,
+  use: (at: number) => T,
+): T {
   const module = emscripten(backend);
   const at = module._malloc(values.length * 4);
   try {
     // A view made now: the malloc may have grown the memory, detaching older views.
-    new Int32Array(memoryOf(module).buffer).set(values, at / 4);
+    new View(memoryOf(module).buffer).set(values, at / 4);
     return use(at);
   } finally {
     module._free(at);
   }
 }
+
+/** Runs `use` with `values` copied into the backend's memory as ints, at the address it is given. */
+export const withInts = <T>(backend: BackendWasm, values: number[], use: (at: number) => T): T =>
+  withValues(backend, values, Int32Array, use);
+
+/** The same with floats. */
+export const withFloats = <T>(backend: BackendWasm, values: number[], use: (at: number) => T): T =>
+  withValues(backend, values, Float32Array, use);

@@ -42,6 +42,11 @@ export interface Call {
    * arguments are `part, parts`), as threads share it; absent: a kernel without parts.
    */
   parts?: number;
+  /**
+   * An Int32Array input (its index) to fill with the outputs' byte addresses before the call, for
+   * a kernel that writes to several outputs listed in memory.
+   */
+  targets?: number;
   /** Called first, with the module's functions and the addresses (a packing step, say). */
   prepare?: (run: (name: string, ...args: number[]) => void, at: number[]) => void;
 }
@@ -77,6 +82,11 @@ export function runNative(
     else if (input) heap.set(input, offsets[i]);
   });
   const addresses = offsets.map((o, i) => (i < inputs.length && !inputs[i] ? 0 : o * 4));
+  if (call.targets !== undefined) {
+    const targets = inputs[call.targets] as Int32Array;
+    targets.set(addresses.slice(inputs.length));
+    ints.set(targets, offsets[call.targets]);
+  }
   call.prepare?.((f, ...a) => (instance.exports[f] as (...a: number[]) => void)(...a), addresses);
   const args =
     typeof call.args === 'function' ? call.args(addresses) : [...addresses, ...call.args];
