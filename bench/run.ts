@@ -29,7 +29,8 @@
  * (timed steps after a warm-up; 3, 1 with --quick), --step-timeout=S (per backend and model:
  * 240, 90 with --quick; a software GPU needs minutes per step, so those end as timed out),
  * --step-profile (one more step under tf.profile: the slowest kernels, on WebGPU by GPU time),
- * --step-threads=1,2 (WebAssembly and PyTorch at each count; 1 and every core by default).
+ * --step-threads=1,2 (WebAssembly and PyTorch at each count; 1 and every core by default, every
+ * core only with --quick).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -55,7 +56,12 @@
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKENDS, isBackendName, type BackendName } from '../src/pipeline/backends.ts';
+import {
+  BACKENDS,
+  isBackendName,
+  MAX_WASM_THREADS,
+  type BackendName,
+} from '../src/pipeline/backends.ts';
 import { describeMachine, startEnvironment, stopEnvironment } from './browser.ts';
 import { benchChoice, choiceMarkdown, isChoiceFailure } from './choice.ts';
 import {
@@ -217,12 +223,14 @@ const stepOptions: StepBenchOptions = {
   steps: count('step-steps', quick ? 1 : 3, 1),
   timeoutMs: count('step-timeout', quick ? 90 : 240, 1) * 1000,
   profile: flag('step-profile'),
-  threads: (option('step-threads') ?? [...new Set([1, allCores()])].join(','))
+  threads: (
+    option('step-threads') ?? [...new Set(quick ? [allCores()] : [1, allCores()])].join(',')
+  )
     .split(',')
     .map((t) => {
       const n = Number(t);
-      if (!Number.isInteger(n) || n < 1 || n > 8)
-        throw new Error(`--step-threads takes 1 to 8 (got ${t})`);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS)
+        throw new Error(`--step-threads takes 1 to ${MAX_WASM_THREADS} (got ${t})`);
       return n;
     }),
 };

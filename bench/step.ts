@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { BackendName } from '../src/pipeline/backends.ts';
+import { MAX_WASM_THREADS, type BackendName } from '../src/pipeline/backends.ts';
 import { stats } from './browser.ts';
 import { benchPage, runPage } from './common/driver.ts';
 import type {
@@ -74,8 +74,8 @@ function spread(values: number[]): Spread {
   return { median, min, max };
 }
 
-/** Every core, up to the WebAssembly backend's 8 (src/worker/wasmThreads.ts). */
-export const allCores = () => Math.max(1, Math.min(8, cpus().length));
+/** Every core, up to the WebAssembly backend's most (src/worker/wasmThreads.ts). */
+export const allCores = () => Math.max(1, Math.min(MAX_WASM_THREADS, cpus().length));
 
 /**
  * PyTorch is the baseline, not a contender that may run out of time: --step-timeout (cut short for

@@ -49,7 +49,7 @@ test('the page is cross-origin isolated, so WebAssembly runs the threaded SIMD b
 }) => {
   await page.goto('/?backend=wasm');
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
-  const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+  const cores = await page.evaluate(() => Math.min(16, navigator.hardwareConcurrency));
   await expect(page.getByTestId('backend')).toHaveText('wasm');
   await expect(page.getByTestId('adapter')).toContainText(
     `XNNPACK (SIMD, threaded build, 1 thread) + own kernels (relaxed SIMD, ${cores} thread`,

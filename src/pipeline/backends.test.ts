@@ -15,16 +15,16 @@ describe('backendChoiceFromSearch', () => {
 });
 
 describe('threadsFromSearch', () => {
-  it('reads a thread count of 1 to 8, and nothing when absent', () => {
+  it('reads a thread count of 1 to 16, and nothing when absent', () => {
     expect(threadsFromSearch('?threads=2')).toBe(2);
-    expect(threadsFromSearch('?backend=wasm&threads=8')).toBe(8);
+    expect(threadsFromSearch('?backend=wasm&threads=16')).toBe(16);
     expect(threadsFromSearch('')).toBeUndefined();
     expect(threadsFromSearch('?threads=')).toBeUndefined();
   });
 
-  it.each(['0', '9', '1.5', 'all'])('refuses ?threads=%s, naming it', (value) => {
+  it.each(['0', '17', '1.5', 'all'])('refuses ?threads=%s, naming it', (value) => {
     expect(() => threadsFromSearch(`?threads=${value}`)).toThrow(
-      `Unknown thread count "${value}" in the address (?threads=). Use 1 to 8.`,
+      `Unknown thread count "${value}" in the address (?threads=). Use 1 to 16.`,
     );
   });
 });

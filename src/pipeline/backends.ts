@@ -29,16 +29,21 @@ export function backendChoiceFromSearch(search: string): BackendChoice {
   );
 }
 
+/** The most threads the WebAssembly backend trains on (src/worker/wasmThreads.ts). */
+export const MAX_WASM_THREADS = 16;
+
 /**
  * Reads `?threads=` from a query string: how many threads the WebAssembly backend trains on (1 to
- * 8; absent, every logical core). An invalid value is an error the person sees.
+ * MAX_WASM_THREADS; absent, every logical core). An invalid value is an error the person sees.
  */
 export function threadsFromSearch(search: string): number | undefined {
   const value = new URLSearchParams(search).get('threads');
   if (value === null || value === '') return undefined;
   const threads = Number(value);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    throw new Error(`Unknown thread count "${value}" in the address (?threads=). Use 1 to 8.`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new Error(
+      `Unknown thread count "${value}" in the address (?threads=). Use 1 to ${MAX_WASM_THREADS}.`,
+    );
   }
   return threads;
 }

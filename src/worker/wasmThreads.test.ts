@@ -11,13 +11,14 @@ function fakeNavigator(cores: number): Navigator {
 afterEach(() => vi.unstubAllGlobals());
 
 describe('wasmThreadCount', () => {
-  it('takes every logical core, up to 8, unless asked for a count', () => {
+  it('takes every logical core, up to 16, unless asked for a count', () => {
     vi.stubGlobal('navigator', fakeNavigator(2));
     expect(wasmThreadCount()).toBe(2);
     expect(wasmThreadCount(1)).toBe(1);
     vi.stubGlobal('navigator', fakeNavigator(32));
-    expect(wasmThreadCount()).toBe(8);
-    expect(wasmThreadCount(12)).toBe(8);
-    expect(wasmThreadCount(0)).toBe(8);
+    expect(wasmThreadCount()).toBe(16);
+    expect(wasmThreadCount(12)).toBe(12);
+    expect(wasmThreadCount(40)).toBe(16);
+    expect(wasmThreadCount(0)).toBe(16);
   });
 });
