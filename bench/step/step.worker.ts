@@ -9,6 +9,7 @@ import { buildDenseNet } from '../../src/models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../../src/models/densenetConfig.ts';
 import { buildSegNet, SEGNET_SEED } from '../../src/models/segnet.ts';
 import { selectBackend } from '../../src/worker/backend.ts';
+import { adam } from '../../src/training/adam.ts';
 import '../../src/worker/wasmFiles.ts';
 import { progress, sendRound, serveBenchmark } from '../common/worker.ts';
 import type { KernelTime, StepRunOptions, StepRunResult } from './protocol.ts';
@@ -56,7 +57,8 @@ async function run(options: StepRunOptions): Promise<StepRunResult> {
   const info = await selectBackend(options.backend, { wasmThreads: options.threads });
   progress(`${info.backend} (${info.adapter}): building ${options.model}`);
   const { model, loss } = build(options);
-  const optimizer = tf.train.adam(1e-3);
+  // The app's Adam: one kernel call per step on WebAssembly (src/training/adam.ts).
+  const optimizer = adam(1e-3);
   model.compile({ optimizer, loss });
   const { inputSize: size, batchSize: batch } = options;
   const xs = tf.randomUniform([batch, size, size, 3]);

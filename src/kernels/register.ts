@@ -8,7 +8,8 @@
  *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the channel split of a
  *   concatenation's gradient and large elementwise products, sums and differences
  *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
- *   (wasm/native/threads.ts);
+ *   (wasm/native/threads.ts); and Adam's update of every variable as one kernel (wasm/adam.ts,
+ *   for training/adam.ts);
  * - webgpu: Conv2DBackpropFilter as one matrix product per filter tap (webgpu/filterGradient.ts),
  *   instead of the backend's one thread per filter weight, on a hardware GPU;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
@@ -18,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad } from './batchNormGrad.ts';
+import { FUSED_ADAM, fusedAdam } from './wasm/adam.ts';
 import { setLeanGradients } from './leanGradients.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import * as channels from './wasm/channels.ts';
@@ -43,6 +45,11 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: tf.Identity,
     backendName: 'wasm',
     kernelFunc: identity as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: FUSED_ADAM,
+    backendName: 'wasm',
+    kernelFunc: fusedAdam as unknown as tf.KernelFunc,
   },
   {
     kernelName: tf.ResizeNearestNeighborGrad,

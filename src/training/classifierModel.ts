@@ -9,6 +9,7 @@ import { copyWeightsByName } from '../models/importWeights.ts';
 import type { ClassifierTraining } from '../pipeline/presets.ts';
 import { loadPretrained } from '../runs/pretrained.ts';
 import type { ClassifierConfig } from './classifierConfig.ts';
+import { adam } from './adam.ts';
 
 /** Categorical cross-entropy with a weight per true class (Keras' class_weight). */
 export function weightedCrossEntropy(weights: number[]) {
@@ -25,7 +26,7 @@ export function compileClassifier(
   training: ClassifierTraining,
   weights: number[] | null,
 ): tf.Optimizer {
-  const optimizer = tf.train.adam(training.learningRate);
+  const optimizer = adam(training.learningRate);
   model.compile({
     optimizer,
     loss: weights ? weightedCrossEntropy(weights) : 'categoricalCrossentropy',

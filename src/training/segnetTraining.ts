@@ -33,6 +33,7 @@ import {
 import { diceCoefficient, diceLoss, jaccardIndex } from './segmentationLoss.ts';
 import { newRunRecord, resumableRun, runSession, type TrainingProgress } from './session.ts';
 import { loadDataset, segmentationKeys } from '../loader/trainingData.ts';
+import { adam } from './adam.ts';
 
 export type SegNetRun = RunRecord<SegNetTraining>;
 export type SegNetProgress = TrainingProgress<SegNetTraining>;
@@ -46,7 +47,7 @@ export interface TrainSegNetParams {
 export function compileSegNet(model: tf.LayersModel, training: SegNetTraining): tf.Optimizer {
   const optimizer =
     training.optimizer === 'adam'
-      ? tf.train.adam(training.learningRate)
+      ? adam(training.learningRate)
       : tf.train.momentum(training.learningRate, training.momentum);
   model.compile({ optimizer, loss: diceLoss, metrics: [diceCoefficient, jaccardIndex] });
   return optimizer;

@@ -12,7 +12,13 @@ const sources = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.c'))
 
 describe('WebAssembly kernel builds', () => {
   it('finds the kernels', () => {
-    expect(sources).toEqual(['channels.c', 'conv2d.c', 'filter_gradient.c', 'pool_gradients.c']);
+    expect(sources).toEqual([
+      'adam.c',
+      'channels.c',
+      'conv2d.c',
+      'filter_gradient.c',
+      'pool_gradients.c',
+    ]);
   });
 
   it.each(sources)(

@@ -15,6 +15,9 @@
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
+/* tfjs rounds every product before a sum: no contraction into fused multiply-adds here. */
+#pragma clang fp contract(off)
+
 /* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
 static void share(int total, int part, int parts, int *begin, int *end) {
   *begin = (int)((long long)total * part / parts);

@@ -8,6 +8,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as adam from './adam.wasm.ts';
 import * as channels from './channels.wasm.ts';
 import * as conv2d from './conv2d.wasm.ts';
 import * as filterGradient from './filterGradient.wasm.ts';
@@ -15,7 +16,7 @@ import * as probe from './poolGradients.wasm.ts';
 import { canBlock, KernelThreads, spawnBrowserThread, type SpawnThread } from './threads.ts';
 
 /** Every kernel module, for the helper threads to load (all of them, before any is used). */
-const KERNEL_MODULES = [channels, conv2d, filterGradient, probe];
+const KERNEL_MODULES = [adam, channels, conv2d, filterGradient, probe];
 
 /** The four builds of a module, as the generated *.wasm.ts files export them (base64). */
 export interface NativeBuilds {

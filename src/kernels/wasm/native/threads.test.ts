@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomValues } from '../../testValues.ts';
+import * as adamBuilds from './adam.wasm.ts';
 import * as conv2dBuilds from './conv2d.wasm.ts';
 import * as filterBuilds from './filterGradient.wasm.ts';
 import { spawnNodeThread } from './testThread.ts';
@@ -20,7 +21,7 @@ const compile = (builds: NativeBuilds) =>
 
 describe('kernel threads', () => {
   const memory = new WebAssembly.Memory({ initial: 1024, maximum: 65536, shared: true });
-  const modules = [compile(conv2dBuilds), compile(filterBuilds)];
+  const modules = [compile(conv2dBuilds), compile(filterBuilds), compile(adamBuilds)];
   let stackTop = 0;
   const allocateStack = () => (stackTop += STACK);
   const local = modules.map((module) => {
@@ -28,7 +29,8 @@ describe('kernel threads', () => {
     (instance.exports.__stack_pointer as WebAssembly.Global).value = allocateStack();
     return instance.exports as Record<string, (...args: number[]) => void>;
   });
-  const [conv2d, filterGradient] = local as [
+  const [conv2d, filterGradient, adam] = local as [
+    Record<string, (...args: number[]) => void>,
     Record<string, (...args: number[]) => void>,
     Record<string, (...args: number[]) => void>,
   ];
@@ -93,6 +95,42 @@ describe('kernel threads', () => {
     );
     const size = batch * h * w * co;
     expect(heap.slice(two, two + size)).toEqual(heap.slice(one, one + size));
+  });
+
+  it('splits Adam over variables of any size, the parts crossing from one to the next', () => {
+    const sizes = [5, 1, 11, 40];
+    const ints = new Int32Array(memory.buffer);
+    // value, m, v, gradient for each variable, then two sets of outputs.
+    let at = X;
+    const place = (values: Float32Array) => {
+      heap.set(values, at);
+      at += values.length;
+      return (at - values.length) * 4;
+    };
+    const inputs = sizes.map((size, k) =>
+      [1, 2, 3, 4].map((seed) => place(randomValues(10 * k + seed, size).map(Math.abs))),
+    );
+    const outputs = [0, 1].map(() =>
+      sizes.map((size) => [0, 1, 2].map(() => place(new Float32Array(size)))),
+    );
+    const tables = outputs.map((out) => {
+      const table = sizes.flatMap((size, k) => [...(inputs[k] ?? []), ...(out[k] ?? []), size]);
+      return place(new Float32Array(Int32Array.from(table).buffer));
+    });
+    const scalars = place(Float32Array.of(0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -0.01));
+    expect(ints[(tables[0] as number) / 4 + 7]).toBe(5);
+    adam.adam?.(tables[0] as number, sizes.length, scalars, 0, 1);
+    pool.run(
+      modules[2] as WebAssembly.Module,
+      'adam',
+      [tables[1] as number, sizes.length, scalars],
+      3,
+      (...a) => adam.adam?.(...a),
+    );
+    const total = sizes.reduce((a, b) => a + b, 0) * 3;
+    const [one = 0, three = 0] = outputs.map((out) => (out[0]?.[0] as number) / 4);
+    expect(heap.slice(three, three + total)).toEqual(heap.slice(one, one + total));
+    expect(heap.slice(one, one + total).every(Number.isFinite)).toBe(true);
   });
 
   it('throws when a part fails, and serves the next call', () => {
