@@ -22,7 +22,8 @@ import type {
 } from './step/protocol.ts';
 import { errorText } from '../src/lib/errorText.ts';
 
-const PYTHON = '/usr/bin/python3';
+/** The Python with torch: Debian's python3-torch here; `PYTHON=python3` where torch is elsewhere. */
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 export const PYTORCH_TARGET = 0.5;
 /** WebAssembly at 2 threads against 1. */
 export const THREADS_TARGET = 1.7;
