@@ -11,7 +11,7 @@ import * as filterBuilds from './filterGradient.wasm.ts';
 import { spawnNodeThread } from './testThread.ts';
 import { relaxedSimdRuns } from './testHarness.ts';
 import type { NativeBuilds } from './module.ts';
-import { KernelThreads } from './threads.ts';
+import { KernelThreads, type ThreadHandle } from './threads.ts';
 
 const STACK = 64 * 1024;
 const compile = (builds: NativeBuilds) =>
@@ -148,6 +148,28 @@ describe('kernel threads', () => {
         filterGradient.filterGradient?.(...a),
       ),
     ).not.toThrow();
+  });
+
+  it('counts a helper that stops answering as lost: the call throws, the pool runs on one thread', async () => {
+    let helper: ThreadHandle | undefined;
+    const lone = await KernelThreads.start({
+      memory,
+      modules,
+      threads: 2,
+      allocateStack,
+      spawn: () => (helper = spawnNodeThread()),
+      partTimeoutMs: 500,
+    });
+    expect(lone.threads).toBe(2);
+    // Its worker stopped from outside, as a browser may stop one.
+    await helper?.terminate();
+    const fine = [X * 4, X * 4, (X + 4e4) * 4, 1, 8, 8, 4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 16384];
+    expect(() =>
+      lone.run(modules[1] as WebAssembly.Module, 'filterGradient', fine, 2, (...a) =>
+        filterGradient.filterGradient?.(...a),
+      ),
+    ).toThrow(/1 kernel thread\(s\) did not finish within 0.5 s/);
+    expect(lone.threads).toBe(1);
   });
 
   it('refuses memory that threads cannot share', async () => {

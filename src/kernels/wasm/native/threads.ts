@@ -62,20 +62,31 @@ export interface StartOptions {
   spawn: SpawnThread;
   /** How long the helpers may take to start. */
   timeoutMs?: number;
+  /**
+   * How long a call may wait for its helpers' parts before the pool counts a helper as lost (a
+   * worker the browser stopped, say): the call throws and later calls run on one thread.
+   */
+  partTimeoutMs?: number;
 }
+
+/** A helper's part of one call taking longer than this means it is gone, not slow. */
+const PART_TIMEOUT_MS = 120_000;
 
 export class KernelThreads {
   private calls = 0;
+  private lost = false;
 
   private constructor(
     private readonly control: Int32Array,
     private readonly helpers: ThreadHandle[],
     private readonly modules: WebAssembly.Module[],
+    private readonly partTimeoutMs: number,
   ) {}
 
   /** Starts `threads - 1` helpers and resolves once every one is serving calls. */
   static async start(options: StartOptions): Promise<KernelThreads> {
     const { memory, modules, threads, allocateStack, spawn, timeoutMs = 20_000 } = options;
+    const partTimeoutMs = options.partTimeoutMs ?? PART_TIMEOUT_MS;
     if (!(memory.buffer instanceof SharedArrayBuffer)) {
       throw new Error('the kernels’ memory is not shared (the page is not cross-origin isolated)');
     }
@@ -108,12 +119,12 @@ export class KernelThreads {
       for (const thread of helpers) void thread.terminate();
       throw error;
     }
-    return new KernelThreads(control, helpers, modules);
+    return new KernelThreads(control, helpers, modules, partTimeoutMs);
   }
 
-  /** Threads in all, the caller's included. */
+  /** Threads in all, the caller's included: 1 once a helper was lost. */
   get threads(): number {
-    return this.helpers.length + 1;
+    return this.lost ? 1 : this.helpers.length + 1;
   }
 
   /** Calls split over several threads so far (for the tests and the benchmark). */
@@ -152,8 +163,17 @@ export class KernelThreads {
     } catch (e) {
       error = e;
     }
+    const deadline = performance.now() + this.partTimeoutMs;
     for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
-      Atomics.wait(control, PENDING, pending);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.lost = true;
+        this.stop();
+        throw new Error(
+          `${name}: ${pending} kernel thread(s) did not finish within ${this.partTimeoutMs / 1000} s; the kernels go on on one thread`,
+        );
+      }
+      Atomics.wait(control, PENDING, pending, left);
     }
     if (error !== undefined) throw error;
     const failed = Atomics.exchange(control, FAILED, 0);
@@ -162,6 +182,5 @@ export class KernelThreads {
 
   stop(): void {
     for (const thread of this.helpers) void thread.terminate();
-    this.helpers.length = 0;
   }
 }
