@@ -8,8 +8,9 @@
  *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the channel split of a
  *   concatenation's gradient and large elementwise products, sums and differences
  *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
- *   (wasm/native/threads.ts); and Adam's update of every variable as one kernel (wasm/adam.ts,
- *   for training/adam.ts);
+ *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward
+ *   (wasm/batchNormTraining.ts, for models/batchNorm.ts); and Adam's update of every variable as
+ *   one kernel (wasm/adam.ts, for training/adam.ts);
  * - webgpu: Conv2DBackpropFilter as one matrix product per filter tap (webgpu/filterGradient.ts),
  *   instead of the backend's one thread per filter weight, on a hardware GPU;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
@@ -20,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad } from './batchNormGrad.ts';
 import { FUSED_ADAM, fusedAdam } from './wasm/adam.ts';
+import * as bnTraining from './wasm/batchNormTraining.ts';
 import { setLeanGradients } from './leanGradients.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import * as channels from './wasm/channels.ts';
@@ -45,6 +47,16 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: tf.Identity,
     backendName: 'wasm',
     kernelFunc: identity as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: bnTraining.BATCH_NORM_TRAINING,
+    backendName: 'wasm',
+    kernelFunc: bnTraining.batchNormTrainingKernel as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: bnTraining.BATCH_NORM_TRAINING_GRAD,
+    backendName: 'wasm',
+    kernelFunc: bnTraining.batchNormTrainingGradKernel as unknown as tf.KernelFunc,
   },
   {
     kernelName: FUSED_ADAM,
@@ -99,5 +111,6 @@ export function registerTrainingKernels(): void {
     tf.registerKernel(config);
   }
   tf.registerGradient(batchNormGrad);
+  tf.registerGradient(bnTraining.batchNormTrainingGradient);
   setLeanGradients();
 }

@@ -18,6 +18,7 @@
  * Pure: builds and returns the model; compiling and fitting live in src/training.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batchNorm.ts';
 import {
   DENSENET_121_BACKBONE,
   DENSENET_QUICK,
@@ -185,7 +186,7 @@ function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[
 
 function batchNorm(x: tf.SymbolicTensor, name: string, config: DenseNetConfig) {
   const momentum = config.batchNormMomentum ?? 0.99;
-  return apply(tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum, name }), x);
+  return apply(batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum, name }), x);
 }
 
 function relu(x: tf.SymbolicTensor, name: string) {

@@ -10,6 +10,7 @@
  * and fitting live in src/training.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from './batchNorm.ts';
 import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from './segnetConfig.ts';
 
 export { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig };
@@ -57,9 +58,7 @@ function convBnRelu(
   const conv = tf.layers
     .conv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_conv` })
     .apply(x) as tf.SymbolicTensor;
-  const bn = tf.layers
-    .batchNormalization({ name: `${name}_bn`, momentum })
-    .apply(conv) as tf.SymbolicTensor;
+  const bn = batchNormalization({ name: `${name}_bn`, momentum }).apply(conv) as tf.SymbolicTensor;
   return tf.layers
     .activation({ activation: 'relu', name: `${name}_relu` })
     .apply(bn) as tf.SymbolicTensor;

@@ -122,3 +122,105 @@ void elementwise(const float *a, const float *b, float *out, int n, int period, 
     apply(a + at, period ? b : b + at, out + at, length, op);
   }
 }
+
+/* Channels at a time whose sums a part keeps in doubles on its stack. */
+#define CHANNEL_BLOCK 256
+
+/*
+ * The batch's mean and variance per channel, as batch norm in training takes them: the mean, then
+ * the mean of the squared deviations from it (the variance of the batch, not an estimate). Sums in
+ * doubles. Part `part` of `parts` takes its share of the channels.
+ */
+EXPORT("channelMoments")
+void channel_moments(const float *x, float *mean, float *variance, int pixels, int channels,
+                     int part, int parts) {
+  int c_begin, c_end;
+  share(channels, part, parts, &c_begin, &c_end);
+  double sum[CHANNEL_BLOCK];
+  for (int c0 = c_begin; c0 < c_end; c0 += CHANNEL_BLOCK) {
+    const int width = c_end - c0 < CHANNEL_BLOCK ? c_end - c0 : CHANNEL_BLOCK;
+    for (int c = 0; c < width; c++) sum[c] = 0.0;
+    for (int p = 0; p < pixels; p++) {
+      const float *row = x + (long)p * channels + c0;
+      for (int c = 0; c < width; c++) sum[c] += row[c];
+    }
+    for (int c = 0; c < width; c++) mean[c0 + c] = (float)(sum[c] / pixels);
+    for (int c = 0; c < width; c++) sum[c] = 0.0;
+    for (int p = 0; p < pixels; p++) {
+      const float *row = x + (long)p * channels + c0;
+      for (int c = 0; c < width; c++) {
+        const float d = row[c] - mean[c0 + c];
+        sum[c] += (double)(d * d);
+      }
+    }
+    for (int c = 0; c < width; c++) variance[c0 + c] = (float)(sum[c] / pixels);
+  }
+}
+
+/*
+ * The sums batch norm's gradient needs, per channel: dbeta = sum of dy, and dgamma = sum of
+ * dy * (x - mean) / sqrt(variance + epsilon). Parts share the channels.
+ */
+EXPORT("channelGradientSums")
+void channel_gradient_sums(const float *x, const float *dy, const float *mean,
+                           const float *variance, const float *epsilon, float *dbeta,
+                           float *dgamma, int pixels, int channels, int part, int parts) {
+  int c_begin, c_end;
+  share(channels, part, parts, &c_begin, &c_end);
+  double sum_dy[CHANNEL_BLOCK], sum_dy_x[CHANNEL_BLOCK];
+  for (int c0 = c_begin; c0 < c_end; c0 += CHANNEL_BLOCK) {
+    const int width = c_end - c0 < CHANNEL_BLOCK ? c_end - c0 : CHANNEL_BLOCK;
+    for (int c = 0; c < width; c++) sum_dy[c] = sum_dy_x[c] = 0.0;
+    for (int p = 0; p < pixels; p++) {
+      const float *xs = x + (long)p * channels + c0, *gs = dy + (long)p * channels + c0;
+      for (int c = 0; c < width; c++) {
+        sum_dy[c] += gs[c];
+        sum_dy_x[c] += (double)gs[c] * (double)(xs[c] - mean[c0 + c]);
+      }
+    }
+    for (int c = 0; c < width; c++) {
+      dbeta[c0 + c] = (float)sum_dy[c];
+      dgamma[c0 + c] = (float)(sum_dy_x[c] / __builtin_sqrt((double)variance[c0 + c] + *epsilon));
+    }
+  }
+}
+
+/*
+ * coefficients (3 * channels floats) of batch norm's input gradient, dx = a * dy + b * x + d per
+ * channel, from channelGradientSums' sums: with r = 1 / sqrt(variance + epsilon) and n pixels,
+ * dx = gamma * r * (dy - dbeta / n - (x - mean) * r * dgamma / n). One thread.
+ */
+EXPORT("batchNormGradientCoefficients")
+void batch_norm_gradient_coefficients(const float *mean, const float *variance,
+                                      const float *gamma, const float *epsilon,
+                                      const float *dbeta, const float *dgamma, float *coefficients,
+                                      int pixels, int channels) {
+  for (int c = 0; c < channels; c++) {
+    const double r = 1.0 / __builtin_sqrt((double)variance[c] + *epsilon);
+    const double g = gamma ? gamma[c] : 1.0;
+    const double b = -g * r * r * dgamma[c] / pixels;
+    coefficients[c] = (float)(g * r);
+    coefficients[channels + c] = (float)b;
+    coefficients[2 * channels + c] = (float)(-g * r * dbeta[c] / pixels - b * mean[c]);
+  }
+}
+
+/* dx = a * dy + b * x + d per channel (batchNormGradientCoefficients). Parts share the pixels. */
+EXPORT("batchNormInputGradient")
+void batch_norm_input_gradient(const float *x, const float *dy, const float *coefficients,
+                               float *dx, int pixels, int channels, int part, int parts) {
+  int begin, end;
+  share(pixels, part, parts, &begin, &end);
+  const float *a = coefficients, *b = coefficients + channels, *d = coefficients + 2 * channels;
+  for (int p = begin; p < end; p++) {
+    const float *xs = x + (long)p * channels, *gs = dy + (long)p * channels;
+    float *out = dx + (long)p * channels;
+    int c = 0;
+    for (; c + 4 <= channels; c += 4) {
+      const v128_t u = wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(gs + c));
+      const v128_t v = wasm_f32x4_mul(wasm_v128_load(b + c), wasm_v128_load(xs + c));
+      wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_add(u, v), wasm_v128_load(d + c)));
+    }
+    for (; c < channels; c++) out[c] = a[c] * gs[c] + b[c] * xs[c] + d[c];
+  }
+}

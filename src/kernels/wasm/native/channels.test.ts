@@ -102,6 +102,100 @@ describe('native channel kernels', () => {
         });
       });
 
+      it(title('batch moments, gradient sums and input gradient per channel'), () => {
+        const x = randomValues(11, pixels * channels).map((v) => 2 * v + 1);
+        const dy = randomValues(12, pixels * channels);
+        const gamma = randomValues(13, channels);
+        const moments = runNative(
+          build,
+          shared,
+          'channelMoments',
+          { inputs: [x], outputs: [channels, channels] },
+          { args: [pixels, channels], parts },
+        );
+        expect(moments.untouched).toBe(true);
+        const [mean, variance] = moments.outputs as [Float32Array, Float32Array];
+        const column = (values: Float32Array, c: number) =>
+          Array.from({ length: pixels }, (_, p) => values[p * channels + c] as number);
+        const average = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+        for (let c = 0; c < channels; c++) {
+          const m = average(column(x, c));
+          expect(mean[c]).toBeCloseTo(m, 5);
+          expect(variance[c]).toBeCloseTo(average(column(x, c).map((v) => (v - m) ** 2)), 5);
+        }
+        const epsilon = Float32Array.of(1e-3);
+        const gradient = runNative(
+          build,
+          shared,
+          'batchNormInputGradient',
+          {
+            inputs: [x, dy, mean, variance, gamma, epsilon],
+            outputs: [channels, channels, 3 * channels, pixels * channels],
+          },
+          {
+            prepare: (run, [xAt, dyAt, m, v, g, e, dbeta, dgamma, coefficients]) => {
+              for (let part = 0; part < parts; part++) {
+                run(
+                  'channelGradientSums',
+                  xAt ?? 0,
+                  dyAt ?? 0,
+                  m ?? 0,
+                  v ?? 0,
+                  e ?? 0,
+                  dbeta ?? 0,
+                  dgamma ?? 0,
+                  pixels,
+                  channels,
+                  part,
+                  parts,
+                );
+              }
+              run(
+                'batchNormGradientCoefficients',
+                m ?? 0,
+                v ?? 0,
+                g ?? 0,
+                e ?? 0,
+                dbeta ?? 0,
+                dgamma ?? 0,
+                coefficients ?? 0,
+                pixels,
+                channels,
+              );
+            },
+            args: ([xAt, dyAt, , , , , , , coefficients, dx]) => [
+              xAt ?? 0,
+              dyAt ?? 0,
+              coefficients ?? 0,
+              dx ?? 0,
+              pixels,
+              channels,
+            ],
+            parts,
+          },
+        );
+        expect(gradient.untouched).toBe(true);
+        const [dbeta, dgamma, , dx] = gradient.outputs as Float32Array[];
+        const expected = new Float64Array(pixels * channels);
+        for (let c = 0; c < channels; c++) {
+          const r = 1 / Math.sqrt((variance[c] as number) + 1e-3);
+          const xhat = column(x, c).map((v) => (v - (mean[c] as number)) * r);
+          const g = column(dy, c);
+          const sumDy = g.reduce((a, b) => a + b, 0);
+          const sumDyXhat = g.reduce((a, b, p) => a + b * (xhat[p] as number), 0);
+          expect(dbeta?.[c]).toBeCloseTo(sumDy, 4);
+          expect(dgamma?.[c]).toBeCloseTo(sumDyXhat, 4);
+          for (let p = 0; p < pixels; p++) {
+            expected[p * channels + c] =
+              ((gamma[c] as number) *
+                r *
+                (pixels * (g[p] as number) - sumDy - (xhat[p] as number) * sumDyXhat)) /
+              pixels;
+          }
+        }
+        expect(relativeError(dx as Float32Array, expected)).toBeLessThan(1e-5);
+      });
+
       for (const [op, symbol] of [
         [0, '*'],
         [1, '+'],

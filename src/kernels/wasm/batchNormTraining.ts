@@ -1,0 +1,159 @@
+/**
+ * Batch norm in training as two kernels on the wasm backend (native/channels.c, shared over the
+ * kernel threads): the batch's statistics with the normalisation, and the whole gradient. tfjs
+ * builds the same from small operations (the moments: a Cast, two Means, a Sub and a Square; the
+ * normalisation; and the gradients of each: about 20 kernels a layer, forward and backward), each
+ * on one thread with its JavaScript around it. Used by the models' batch-norm layer
+ * (src/models/batchNorm.ts) on the wasm backend.
+ *
+ *   y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, mean and variance over all but the
+ *   last axis (the batch's own variance, as tfjs.moments gives it);
+ *   dx = gamma * r * (dy - sum(dy) / n - (x - mean) * r * sum(dy * (x - mean) * r) / n),
+ *   dgamma = sum(dy * (x - mean) * r), dbeta = sum(dy), with r = 1 / sqrt(variance + epsilon).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as builds from './native/channels.wasm.ts';
+import { address, nativeFunction, nativeKernel, nativeSimd, withFloats } from './native/module.ts';
+
+export const BATCH_NORM_TRAINING = 'LesionLabBatchNormTraining';
+export const BATCH_NORM_TRAINING_GRAD = 'LesionLabBatchNormTrainingGrad';
+
+interface Args {
+  inputs: unknown;
+  backend: unknown;
+  attrs: unknown;
+}
+
+const shapeOf = (x: tf.TensorInfo) => {
+  const channels = x.shape.at(-1) ?? 0;
+  return { channels, pixels: tf.util.sizeFromShape(x.shape) / channels };
+};
+
+/** Inputs x, gamma, beta; attrs epsilon. Outputs y, mean, variance. */
+export function batchNormTrainingKernel({ inputs, backend: own, attrs }: Args): tf.TensorInfo[] {
+  const backend = own as BackendWasm;
+  const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+  const { epsilon } = attrs as { epsilon: number };
+  const { channels, pixels } = shapeOf(x as tf.TensorInfo);
+  const at = (info: tf.TensorInfo | undefined) => (info ? address(backend, info) : 0);
+  const mean = backend.makeOutput([channels], 'float32');
+  const variance = backend.makeOutput([channels], 'float32');
+  const y = backend.makeOutput((x as tf.TensorInfo).shape, 'float32');
+  const coefficients = backend.makeOutput([2 * channels], 'float32');
+  const size = pixels * channels;
+  nativeKernel(
+    backend,
+    builds,
+    'channelMoments',
+  )([at(x), at(mean), at(variance), pixels, channels], 2 * size);
+  withFloats(backend, [epsilon], (e) =>
+    nativeFunction(backend, builds, 'batchNormCoefficients')(
+      at(mean),
+      at(variance),
+      at(gamma),
+      at(beta),
+      e,
+      at(coefficients),
+      channels,
+    ),
+  );
+  nativeKernel(
+    backend,
+    builds,
+    'scaleShift',
+  )([at(x), at(coefficients), at(y), pixels, channels], 2 * size);
+  backend.disposeData(coefficients.dataId);
+  return [y, mean, variance];
+}
+
+/** Inputs x, dy, mean, variance, gamma; attrs epsilon. Outputs dx, dgamma, dbeta. */
+export function batchNormTrainingGradKernel({
+  inputs,
+  backend: own,
+  attrs,
+}: Args): tf.TensorInfo[] {
+  const backend = own as BackendWasm;
+  const { x, dy, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
+  const { epsilon } = attrs as { epsilon: number };
+  const { channels, pixels } = shapeOf(x as tf.TensorInfo);
+  const at = (info: tf.TensorInfo | undefined) => (info ? address(backend, info) : 0);
+  const dx = backend.makeOutput((x as tf.TensorInfo).shape, 'float32');
+  const dgamma = backend.makeOutput([channels], 'float32');
+  const dbeta = backend.makeOutput([channels], 'float32');
+  const coefficients = backend.makeOutput([3 * channels], 'float32');
+  const size = pixels * channels;
+  withFloats(backend, [epsilon], (e) => {
+    nativeKernel(
+      backend,
+      builds,
+      'channelGradientSums',
+    )(
+      [at(x), at(dy), at(mean), at(variance), e, at(dbeta), at(dgamma), pixels, channels],
+      2 * size,
+    );
+    nativeFunction(backend, builds, 'batchNormGradientCoefficients')(
+      at(mean),
+      at(variance),
+      at(gamma),
+      e,
+      at(dbeta),
+      at(dgamma),
+      at(coefficients),
+      pixels,
+      channels,
+    );
+  });
+  nativeKernel(
+    backend,
+    builds,
+    'batchNormInputGradient',
+  )([at(x), at(dy), at(coefficients), at(dx), pixels, channels], 3 * size);
+  backend.disposeData(coefficients.dataId);
+  return [dx, dgamma, dbeta];
+}
+
+/** The gradient of the training kernel: one call of the gradient kernel for all three. */
+export const batchNormTrainingGradient: tf.GradConfig = {
+  kernelName: BATCH_NORM_TRAINING,
+  inputsToSave: ['x', 'gamma'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [dy] = dys as tf.Tensor[];
+    const [x, gamma, mean, variance] = saved;
+    // Computed at once, not in the closures: tfjs runs each closure in a scope of its own, which
+    // would free the other two results.
+    const [dx, dgamma, dbeta] = tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_TRAINING_GRAD,
+        { x, dy, mean, variance, gamma } as tf.NamedTensorMap,
+        attrs as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    return {
+      x: () => dx as tf.Tensor,
+      gamma: () => dgamma as tf.Tensor,
+      beta: () => dbeta as tf.Tensor,
+    };
+  },
+};
+
+/** Whether batch norm in training takes these kernels: the wasm backend, with them registered. */
+export const batchNormTrainingRuns = (): boolean =>
+  tf.getBackend() === 'wasm' &&
+  tf.getKernel(BATCH_NORM_TRAINING, 'wasm') !== undefined &&
+  nativeSimd() !== null;
+
+/** y, and the batch's mean and variance per channel (the last axis), of x in training. */
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma, beta }, { epsilon }) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
+}
