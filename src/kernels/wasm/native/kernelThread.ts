@@ -22,6 +22,9 @@ export const ARGUMENTS = 8;
 export const MAX_ARGUMENTS = 32;
 export const CONTROL_INTS = ARGUMENTS + MAX_ARGUMENTS;
 
+/** How long a thread sleeps before it looks again, whether or not it was woken. */
+export const WAIT_SLICE_MS = 20;
+
 /** A function's number in a call: its module's index in the list, then its export's index. */
 export const FUNCTIONS_PER_MODULE = 256;
 
@@ -57,7 +60,12 @@ export function serveKernelThread(init: KernelThreadInit): void {
   Atomics.add(control, READY, 1);
   Atomics.notify(control, READY);
   for (;;) {
-    Atomics.wait(control, GENERATION, seen);
+    // Waits in slices, looking at the generation between them: a wake-up lost while the thread
+    // was interrupted (Chromium once left a helper asleep on a call it had been woken for, and
+    // the caller waiting on it, mid-training) costs one slice instead of the run.
+    while (Atomics.load(control, GENERATION) === seen) {
+      Atomics.wait(control, GENERATION, seen, WAIT_SLICE_MS);
+    }
     seen = Atomics.load(control, GENERATION);
     const parts = control[PARTS] ?? 1;
     if (init.index < parts) {

@@ -22,6 +22,7 @@ import {
   PENDING,
   READY,
   exportedFunctions,
+  WAIT_SLICE_MS,
   type KernelThreadInit,
 } from './kernelThread.ts';
 
@@ -64,13 +65,14 @@ export interface StartOptions {
   timeoutMs?: number;
   /**
    * How long a call may wait for its helpers' parts before the pool counts a helper as lost (a
-   * worker the browser stopped, say): the call throws and later calls run on one thread.
+   * worker the browser stopped, say): the call runs the parts here, and later calls run on one
+   * thread.
    */
   partTimeoutMs?: number;
 }
 
 /** A helper's part of one call taking longer than this means it is gone, not slow. */
-const PART_TIMEOUT_MS = 120_000;
+const PART_TIMEOUT_MS = 30_000;
 
 export class KernelThreads {
   private calls = 0;
@@ -167,13 +169,17 @@ export class KernelThreads {
     for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
       const left = deadline - performance.now();
       if (left <= 0) {
+        // A helper stopped answering: the pool is given up, and the parts that may be missing
+        // are run here (each part writes only its own share, the same values whoever runs it).
         this.lost = true;
         this.stop();
-        throw new Error(
-          `${name}: ${pending} kernel thread(s) did not finish within ${this.partTimeoutMs / 1000} s; the kernels go on on one thread`,
+        console.error(
+          `${name}: ${pending} kernel thread(s) did not answer in ${this.partTimeoutMs / 1000} s; the WebAssembly kernels go on on one thread`,
         );
+        for (let part = 1; part < parts; part++) local(...args, part, parts);
+        break;
       }
-      Atomics.wait(control, PENDING, pending, left);
+      Atomics.wait(control, PENDING, pending, Math.min(left, WAIT_SLICE_MS));
     }
     if (error !== undefined) throw error;
     const failed = Atomics.exchange(control, FAILED, 0);
