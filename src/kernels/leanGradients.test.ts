@@ -72,36 +72,54 @@ describe('lean backward pass', () => {
     x.dispose();
   });
 
-  it('trains DenseNet as the stock pass does, in less memory', async () => {
-    await tf.setBackend('wasm');
+  // On cpu, batch norm is tfjs's small operations, whose saved tensors the lean pass frees early;
+  // on wasm it is the project's two kernels (models/batchNorm.ts), which save less to begin with.
+  it('trains DenseNet as the stock pass does, in less memory; less still with the fused batch norm', async () => {
+    await tf.setBackend('cpu');
     const size = DENSENET_QUICK.inputSize;
     const xs = tf.tensor(randomValues(3, 4 * size * size * 3), [4, size, size, 3]);
     const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3);
     const reference = buildDenseNet({ ...DENSENET_QUICK, dropout: 0 });
     const initial = reference.getWeights().map((w) => w.clone());
     reference.dispose();
-    const train = async (lean: boolean) => {
+    const initialValues = await Promise.all(
+      initial.map(async (w) => (await w.data()) as Float32Array),
+    );
+    const train = async (backend: string, lean: boolean) => {
+      await tf.setBackend(backend);
       setLeanGradients(lean);
+      const [x, y] = [xs.clone(), ys.clone()];
       const model = buildDenseNet({ ...DENSENET_QUICK, dropout: 0 });
       model.setWeights(initial);
       model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-      await model.trainOnBatch(xs, ys);
+      await model.trainOnBatch(x, y);
       const tensors = tf.memory().numTensors;
       const { peakBytes } = await tf.profile(async () => {
-        await model.trainOnBatch(xs, ys);
+        await model.trainOnBatch(x, y);
       });
       expect(tf.memory().numTensors).toBe(tensors);
       const weights = await values(model.getWeights().map((w) => w.clone()));
       model.optimizer.dispose();
       model.dispose();
+      tf.dispose([x, y]);
       return { peakBytes, weights };
     };
-    const stock = await train(false);
-    const lean = await train(true);
+    const stock = await train('cpu', false);
+    const lean = await train('cpu', true);
+    const fused = await train('wasm', true);
     lean.weights.forEach((w, i) =>
       expect(relativeError(w, stock.weights[i] as Float32Array)).toBeLessThan(1e-5),
     );
+    // Across backends Adam's first steps amplify rounding (a near-zero gradient still moves its
+    // weight by the learning rate), so the fused run is checked for training at all here; its
+    // batch norm against tfjs's in models/batchNorm.test.ts.
+    expect(fused.weights.every((w) => w.every(Number.isFinite))).toBe(true);
+    expect(
+      fused.weights.some((w, i) => relativeError(w, initialValues[i] as Float32Array) > 0),
+    ).toBe(true);
     expect(lean.peakBytes).toBeLessThan(stock.peakBytes * 0.8);
+    expect(fused.peakBytes).toBeLessThan(lean.peakBytes * 0.8);
+    await tf.setBackend('cpu');
     tf.dispose([xs, ys, ...initial]);
   });
 });
