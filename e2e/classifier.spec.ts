@@ -86,15 +86,18 @@ test('the classifier learns melanoma in both modes, and an exported model import
 
   // Export: model.json and its weights, in tfjs Layers format.
   const downloads: string[] = [];
+  const saved: Promise<void>[] = [];
   page.on('download', (download) => {
     const path = testInfo.outputPath(download.suggestedFilename());
     downloads.push(path);
-    void download.saveAs(path);
+    saved.push(download.saveAs(path));
   });
   await tuned.getByTestId('export-run').click();
   await expect.poll(() => downloads.length).toBe(2);
+  // Both files written before they are read (a busy machine once read one before it was there).
+  await Promise.all(saved);
   const json = downloads.find((d) => d.endsWith('.json')) as string;
-  await expect.poll(() => readFileSync(json, 'utf8').length).toBeGreaterThan(0);
+  expect(readFileSync(json, 'utf8').length).toBeGreaterThan(0);
   const exported = JSON.parse(readFileSync(json, 'utf8')) as {
     format: string;
     weightsManifest: { paths: string[] }[];
