@@ -39,11 +39,22 @@ export interface KernelThreadInit {
   index: number;
 }
 
-/** The functions a module exports, in the order both sides number them. */
-export const exportedFunctions = (module: WebAssembly.Module): string[] =>
-  WebAssembly.Module.exports(module)
-    .filter((e) => e.kind === 'function')
-    .map((e) => e.name);
+const functionNames = new WeakMap<WebAssembly.Module, string[]>();
+
+/**
+ * The functions a module exports, in the order both sides number them; read once per module (the
+ * caller looks a name up on every call).
+ */
+export function exportedFunctions(module: WebAssembly.Module): string[] {
+  let names = functionNames.get(module);
+  if (!names) {
+    names = WebAssembly.Module.exports(module)
+      .filter((e) => e.kind === 'function')
+      .map((e) => e.name);
+    functionNames.set(module, names);
+  }
+  return names;
+}
 
 /** Serves calls until the thread is terminated. */
 export function serveKernelThread(init: KernelThreadInit): void {
