@@ -169,6 +169,14 @@ async function evaluationFigures(page: Page, split: 'val' | 'test'): Promise<Eva
       if ((tta && !hasTta) || (calibrated && !hasCalibration)) continue;
       const figures: Record<string, number | null> = {};
       for (const id of EVALUATION_IDS) figures[id] = await valueOf(page.getByTestId(id));
+      // The class biases against nevus (melanoma, keratosis), where the calibration has them.
+      const shown = page.getByTestId('class-biases');
+      const biases = (await shown.count())
+        ? ((await shown.first().getAttribute('data-value')) ?? '')
+        : '';
+      const [nevus, melanoma, keratosis] = biases ? biases.split(',').map(Number) : [];
+      figures['bias-melanoma'] = melanoma === undefined ? null : melanoma - (nevus ?? 0);
+      figures['bias-keratosis'] = keratosis === undefined ? null : keratosis - (nevus ?? 0);
       settings.push({ tta, calibrated, figures });
     }
   }
@@ -303,14 +311,14 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
       `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
       `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}.`,
       '',
-      '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | biases (mel, SK) | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const split of ['val', 'test'] as const) {
       for (const s of f.evaluation[split] ?? []) {
         const v = s.figures;
         lines.push(
-          `| ${split} | ${s.tta ? 'yes' : 'no'} | ${s.calibrated ? 'yes' : 'no'} | ${cell(v['auc-melanoma'])} | ${cell(v['melanoma-ap'])} | ${cell(v['ece'])} | ${cell(v['temperature'], 2)} | ${cell(v['auc-mean'])} | ${cell(v['f1-melanoma'])} | ${cell(v['accuracy'])} | ${cell(v['lesion-auc-melanoma'])} | ${cell(v['lesion-count'], 0)} |`,
+          `| ${split} | ${s.tta ? 'yes' : 'no'} | ${s.calibrated ? 'yes' : 'no'} | ${cell(v['auc-melanoma'])} | ${cell(v['melanoma-ap'])} | ${cell(v['ece'])} | ${cell(v['temperature'], 2)} | ${v['bias-melanoma'] === null || v['bias-melanoma'] === undefined ? '–' : `${cell(v['bias-melanoma'], 2)}, ${cell(v['bias-keratosis'], 2)}`} | ${cell(v['auc-mean'])} | ${cell(v['f1-melanoma'])} | ${cell(v['accuracy'])} | ${cell(v['lesion-auc-melanoma'])} | ${cell(v['lesion-count'], 0)} |`,
         );
       }
     }

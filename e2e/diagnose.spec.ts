@@ -69,9 +69,11 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   );
   await expect(page.getByTestId('diagnose-overlay')).toBeVisible();
   await expect(page.getByTestId('diagnose-timings')).toContainText('800x600');
-  // The score is the mean over 8 flips and rotations, calibrated with the temperature the run
-  // fitted on validation when it trained; the one-view score is shown beside it.
-  await expect(page.getByTestId('diagnose-tta')).toContainText(/calibrated \(T = \d/);
+  // The score is the mean over 8 flips and rotations, calibrated with the temperature and class
+  // biases the run fitted on validation when it trained; the one-view score is shown beside it.
+  await expect(page.getByTestId('diagnose-tta')).toContainText(
+    /calibrated \(T = \d\.\d\d; biases against nevus: melanoma [−+]\d/,
+  );
   const plain = Number(
     await page.getByTestId('diagnose-plain-melanoma').getAttribute('data-value'),
   );

@@ -45,8 +45,8 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
     timeout: 120_000,
   });
   await expect(page.getByTestId('roc-chart')).toBeVisible();
-  // Test-time augmentation and calibration: both predictions were made, a temperature was fitted
-  // on this (validation) split, and the figures follow the two switches.
+  // Test-time augmentation and calibration: both predictions were made, a temperature and class
+  // biases were fitted on this (validation) split, and the figures follow the two switches.
   await expect(page.getByTestId('eval-tta')).toBeEnabled();
   await expect(page.getByTestId('eval-calibrated')).toBeChecked();
   const plainAuc = await value(page, 'auc-melanoma-plain');
@@ -57,6 +57,13 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
   expect(await value(page, 'auc-melanoma')).toBe(ttaAuc);
   const temperature = await value(page, 'temperature');
   expect(temperature).toBeGreaterThan(0);
+  // Every class is in the demo's validation split, so a bias was fitted for each (nevus's is 0).
+  const biases = (await page.getByTestId('class-biases').getAttribute('data-value'))
+    ?.split(',')
+    .map(Number);
+  expect(biases).toHaveLength(3);
+  expect(biases?.[0]).toBe(0);
+  expect(biases?.every(Number.isFinite)).toBe(true);
   const [ece, eceBefore] = [await value(page, 'ece'), await value(page, 'ece-uncalibrated')];
   for (const figure of [ece, eceBefore, await value(page, 'melanoma-ap')]) {
     expect(figure).toBeGreaterThanOrEqual(0);
@@ -117,6 +124,7 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
     true,
     temperature,
   ]);
+  expect(metrics.val.class_biases).toEqual(biases);
   expect(metrics.val.ece).toBe(ece);
   expect(metrics.val.confusion).toEqual(matrix);
   expect(metrics.val.threshold).toBeCloseTo(threshold, 10);

@@ -3,7 +3,7 @@
  * the stored size, SegNet mask with the largest component and its holes filled, masked image,
  * classifier), with a Grad-CAM map of the melanoma class over the photo and the time of each step.
  * The classifier sees the masked photo in its 8 flips and rotations (test-time augmentation, as the
- * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's temperature. The
+ * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's calibration. The
  * identity view's plain probabilities come along, and Grad-CAM is of that view. The models stay
  * loaded between photos: the first photo compiles the shaders, the next are fast.
  */
@@ -13,7 +13,7 @@ import { MELANOMA } from '../dataset/types.ts';
 import { applyMask, predictMasks } from '../masking/apply.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { dihedralBatch, ttaOfBatch } from '../evaluation/tta.ts';
-import { applyTemperature } from '../metrics/calibration.ts';
+import { applyCalibration, calibratorOf, type Calibrator } from '../metrics/calibration.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import { gradCam, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
@@ -47,21 +47,24 @@ export interface DiagnoseResult {
   heatPositive: boolean;
   /**
    * What the app shows, in CLASSES order (nevus, melanoma, seborrheic keratosis): the mean over the
-   * 8 flips and rotations, calibrated with `temperature`.
+   * 8 flips and rotations, calibrated with `calibration`.
    */
   probabilities: number[];
   /** The shown melanoma probability. */
   melanoma: number;
   /** The identity view's probabilities, uncalibrated (what the model gives the photo as it is). */
   plainProbabilities: number[];
-  /** The temperature applied: 1 when the run has none for its best checkpoint. */
-  temperature: number;
   /**
-   * What the temperature was fitted on (the run's validation predictions): the views' mean (an
-   * evaluation made them), one view (training, before any evaluation; TTA is then calibrated
-   * with it), or nothing (1).
+   * The calibration applied (temperature and class biases): the identity (T 1, no biases) when
+   * the run has none for its best checkpoint.
    */
-  temperatureFrom: 'tta' | 'plain' | null;
+  calibration: Calibrator;
+  /**
+   * What the calibration was fitted on (the run's validation predictions): the views' mean (an
+   * evaluation made them), one view (training, before any evaluation; TTA is then calibrated
+   * with it), or nothing (the identity).
+   */
+  calibrationFrom: 'tta' | 'plain' | null;
   /** The probabilities are averaged over the 8 dihedral views. */
   tta: true;
   timings: { step: string; ms: number }[];
@@ -120,16 +123,19 @@ async function modelFor(
   return { ...next, run };
 }
 
-/** The run's temperature for its best checkpoint: of the views' mean, else of one view, else 1. */
-export function runTemperature(
+/**
+ * The run's calibration for its best checkpoint: of the views' mean, else of one view, else the
+ * identity.
+ */
+export function runCalibration(
   run: RunRecord,
-): Pick<DiagnoseResult, 'temperature' | 'temperatureFrom'> {
-  const calibration = run.calibration?.epoch === run.bestEpoch ? run.calibration : undefined;
-  if (calibration?.ttaTemperature !== undefined) {
-    return { temperature: calibration.ttaTemperature, temperatureFrom: 'tta' };
-  }
-  if (calibration) return { temperature: calibration.temperature, temperatureFrom: 'plain' };
-  return { temperature: 1, temperatureFrom: null };
+): Pick<DiagnoseResult, 'calibration' | 'calibrationFrom'> {
+  const fitted = run.calibration?.epoch === run.bestEpoch ? run.calibration : undefined;
+  const tta = calibratorOf(fitted, true);
+  if (tta) return { calibration: tta, calibrationFrom: 'tta' };
+  const plain = calibratorOf(fitted, false);
+  if (plain) return { calibration: plain, calibrationFrom: 'plain' };
+  return { calibration: { temperature: 1 }, calibrationFrom: null };
 }
 
 function releaseModel(kind: ModelKind): void {
@@ -214,8 +220,8 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
       };
     },
   );
-  const calibration = runTemperature(classifier.run);
-  const probabilities = Array.from(applyTemperature(mean, calibration.temperature));
+  const calibration = runCalibration(classifier.run);
+  const probabilities = Array.from(applyCalibration(mean, calibration.calibration));
   return {
     width: photo.width,
     height: photo.height,

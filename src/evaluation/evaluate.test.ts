@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
 import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
-import { TEMPERATURE_RANGE, fitTemperature } from '../metrics/calibration.ts';
+import { TEMPERATURE_RANGE, fitCalibration } from '../metrics/calibration.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
 import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
 import { saveModel } from '../runs/saveModel.ts';
@@ -139,21 +139,27 @@ describe('evaluateClassifier', () => {
     expect(test.groups).toEqual(test.keys.map((k) => groups[k]));
     expect(test.groups?.filter((g) => g !== '')).toHaveLength(4);
 
-    // The validation evaluation was stored on the way, and its predictions made the temperatures.
+    // The validation evaluation was stored on the way, and its predictions made the calibrations.
     const val = await loadEvaluation(RUN, 'val');
     expect(val).toMatchObject({ split: 'val', epoch: 2, unlabeled: 0 });
     expect(val?.groups).toEqual(['', '', '', '', '', '']);
-    const temperature = fitTemperature(val?.labels ?? [], val?.probabilities ?? []);
-    const ttaTemperature = fitTemperature(val?.labels ?? [], val?.ttaProbabilities ?? []);
-    expect(test.calibration).toEqual({ temperature, ttaTemperature });
-    expect(val?.calibration).toEqual({ temperature, ttaTemperature });
-    for (const t of [temperature, ttaTemperature]) {
+    const plain = fitCalibration(val?.labels ?? [], val?.probabilities ?? []);
+    const views = fitCalibration(val?.labels ?? [], val?.ttaProbabilities ?? []);
+    const expected = {
+      temperature: plain.temperature,
+      ...(plain.biases ? { biases: plain.biases } : {}),
+      ttaTemperature: views.temperature,
+      ...(views.biases ? { ttaBiases: views.biases } : {}),
+    };
+    expect(test.calibration).toEqual(expected);
+    expect(val?.calibration).toEqual(expected);
+    for (const t of [plain.temperature, views.temperature]) {
       expect(t).toBeGreaterThanOrEqual(TEMPERATURE_RANGE[0]);
       expect(t).toBeLessThanOrEqual(TEMPERATURE_RANGE[1]);
     }
     // The run keeps them for Diagnose, replacing training's plain one; the rest of it as it was.
     const run = await loadRun(RUN);
-    expect(run?.calibration).toEqual({ temperature, ttaTemperature, epoch: 2 });
+    expect(run?.calibration).toEqual({ ...expected, epoch: 2 });
     expect(run).toMatchObject({ status: 'finished', bestEpoch: 2, epochsDone: 3 });
     expect(await loadEvaluation(RUN, 'test')).toMatchObject({ calibration: test.calibration });
   }, 60_000);

@@ -2,7 +2,7 @@
  * Evaluates a classifier run in the compute worker: its best checkpoint predicts every labelled
  * image of the chosen split from the masked images (as it trained), each as stored and averaged
  * over its 8 flips and rotations (tta.ts), and the predictions are stored with the run (record.ts).
- * Temperatures are fitted on the validation split's predictions of the same checkpoint (the test
+ * Calibrations (temperature and class biases) are fitted on the validation split's predictions of the same checkpoint (the test
  * split reuses the stored validation evaluation, or predicts that split too) and kept in the
  * record and on the run, where Diagnose finds them. Metrics are computed from the predictions on
  * the page (src/metrics), so moving the threshold never predicts again.
@@ -73,7 +73,7 @@ export async function evaluateClassifier(
         : `The ${inSplit.length} images of the ${SPLIT_LABELS[split].toLowerCase()} split have no labels: add the ISIC label file (Part 3 ground truth) for them.`,
     );
   }
-  // The temperatures need the validation split's predictions by this checkpoint: the test split
+  // The calibrations need the validation split's predictions by this checkpoint: the test split
   // reuses the stored ones when they are of this epoch, dataset and masks, else predicts them too.
   const storedVal = split === 'test' ? await reusableValidation(runId, epoch, masking) : undefined;
   const valRows =
@@ -150,7 +150,7 @@ const isStale = (run: { datasetId: string; datasetRevision: number }, dataset: D
   run.datasetId !== dataset.manifest.datasetId || run.datasetRevision !== dataset.manifest.revision;
 
 /**
- * The record of one split's predictions. Its temperatures are fitted on its own predictions when
+ * The record of one split's predictions. Its calibrations are fitted on its own predictions when
  * it is the validation split, else on `val`'s; none without validation labels.
  */
 function evaluationRecord(
@@ -199,7 +199,7 @@ function evaluationRecord(
 }
 
 /**
- * The run keeps the evaluation's temperatures for Diagnose, read afresh so nothing else of the
+ * The run keeps the evaluation's calibrations for Diagnose, read afresh so nothing else of the
  * record is overwritten; a run whose best checkpoint moved on meanwhile keeps its own.
  */
 async function calibrateRun(
@@ -211,6 +211,6 @@ async function calibrateRun(
   if (!run || run.bestEpoch !== epoch) return;
   await guardQuota(
     () => saveRun({ ...run, calibration: { ...calibration, epoch } }),
-    'The temperatures were not kept with the run (its predictions are stored). Free space, then evaluate again.',
+    'The calibration was not kept with the run (its predictions are stored). Free space, then evaluate again.',
   );
 }

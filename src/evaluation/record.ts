@@ -41,9 +41,10 @@ export interface EvaluationRecord {
    */
   ttaProbabilities?: Float32Array;
   /**
-   * Temperatures (src/metrics/calibration.ts) fitted on the validation split's predictions by the
-   * same checkpoint: `temperature` on `probabilities`, `ttaTemperature` on `ttaProbabilities`.
-   * Apply them with applyTemperature; absent in older records.
+   * Calibrations (src/metrics/calibration.ts) fitted on the validation split's predictions by the
+   * same checkpoint: `temperature` and `biases` on `probabilities`, `ttaTemperature` and
+   * `ttaBiases` on `ttaProbabilities` (temperatures alone in records from before the biases).
+   * Apply them with applyCalibration (calibratorOf picks one); absent in older records.
    */
   calibration?: EvaluationCalibration;
   /**
@@ -55,7 +56,7 @@ export interface EvaluationRecord {
   unlabeled: number;
 }
 
-/** The temperatures fitted on the validation split (src/metrics/calibration.ts). */
+/** The calibrations fitted on the validation split (src/metrics/calibration.ts). */
 export type EvaluationCalibration = Temperatures;
 
 export const evaluationKey = (runId: string, split: EvalSplit) => `${runId}/eval/${split}`;

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../lib/random.ts';
-import { applyTemperature } from './calibration.ts';
+import { applyCalibration } from './calibration.ts';
 import { topLabelReliability } from './reliability.ts';
 import {
   metricsJson,
@@ -76,6 +76,7 @@ describe('splitMetrics', () => {
       // (0.5), two melanomas at 0.4 (1.2), rest at 0.3 (0.3): 3 / 7.
       melanoma_ece: expect.closeTo(3 / 7, 6),
       temperature: null,
+      class_biases: null,
       calibrated: false,
       tta: false,
       messages: [],
@@ -91,21 +92,30 @@ describe('splitMetrics', () => {
     expect(low.melanoma_auc).toBe(0.75);
   });
 
-  it('reports the ECE before and after the temperature, and how the probabilities were made', () => {
-    const tempered = applyTemperature(VAL.probabilities, 2);
+  it('reports the ECE before and after calibration, and how the probabilities were made', () => {
+    const tempered = applyCalibration(VAL.probabilities, { temperature: 2 });
     const m = splitMetrics({
       ...VAL,
       probabilities: tempered,
-      view: { tta: true, temperature: 2, uncalibrated: VAL.probabilities },
+      view: { tta: true, calibration: { temperature: 2 }, uncalibrated: VAL.probabilities },
     });
-    expect(m).toMatchObject({ temperature: 2, calibrated: true, tta: true });
+    expect(m).toMatchObject({ temperature: 2, class_biases: null, calibrated: true, tta: true });
     expect(m.ece_uncalibrated).toBe(splitMetrics(VAL).ece);
     expect(m.ece).toBe(topLabelReliability(VAL.labels, tempered).ece);
     expect(m.ece).not.toBeCloseTo(m.ece_uncalibrated ?? 0, 3);
-    // A temperature never changes which class is most probable.
+    // A temperature alone never changes which class is most probable.
     expect(m.confusion).toEqual(splitMetrics(VAL).confusion);
-    // TTA alone, no temperature: the uncalibrated ECE is the ECE.
-    const tta = splitMetrics({ ...VAL, view: { tta: true, temperature: null } });
+    // With class biases it can, and metrics.json names them.
+    const calibration = { temperature: 2, biases: [0, -3, 0] };
+    const biased = splitMetrics({
+      ...VAL,
+      probabilities: applyCalibration(VAL.probabilities, calibration),
+      view: { tta: false, calibration, uncalibrated: VAL.probabilities },
+    });
+    expect(biased).toMatchObject({ temperature: 2, class_biases: [0, -3, 0], calibrated: true });
+    expect(biased.confusion).not.toEqual(splitMetrics(VAL).confusion);
+    // TTA alone, no calibration: the uncalibrated ECE is the ECE.
+    const tta = splitMetrics({ ...VAL, view: { tta: true, calibration: null } });
     expect(tta).toMatchObject({ tta: true, calibrated: false, temperature: null });
     expect(tta.ece_uncalibrated).toBe(tta.ece);
   });
@@ -211,6 +221,7 @@ describe('splitMetrics', () => {
       'ece_uncalibrated',
       'melanoma_ece',
       'temperature',
+      'class_biases',
       'calibrated',
       'tta',
       'messages',

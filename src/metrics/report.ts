@@ -2,12 +2,13 @@
  * The Evaluation stage's figures of one split, as `metrics.json` holds them (docs/formats.md, Exports):
  * one-vs-rest AUCs of melanoma and seborrheic keratosis, their mean (the ISIC 2017 Task 3 score),
  * melanoma F1 at the threshold, argmax accuracy, both confusion matrices, melanoma average
- * precision, the calibration error before and after temperature scaling, and the melanoma figures
+ * precision, the calibration error before and after calibration, and the melanoma figures
  * per lesion where a lesion has several images. Undefined figures are null, each with a sentence in
  * `messages` saying why. Pure TypeScript, no tfjs.
  */
 import { CLASSES, type Split, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { bootstrapAuc, type BootstrapOptions, type ConfidenceInterval } from './bootstrap.ts';
+import type { Calibrator } from './calibration.ts';
 import {
   argmaxAccuracy,
   binaryConfusion,
@@ -47,9 +48,9 @@ export interface EvalPredictions {
 export interface ProbabilityOrigin {
   /** The mean over 8 flips and 90° rotations of each image, rather than the image alone. */
   tta: boolean;
-  /** The temperature the probabilities were scaled with (calibration.ts); null: none. */
-  temperature: number | null;
-  /** The same predictions before the temperature; needed only when `temperature` is not null. */
+  /** The calibration applied to the probabilities (calibration.ts); null: none. */
+  calibration: Calibrator | null;
+  /** The same predictions before calibration; needed only when `calibration` is not null. */
   uncalibrated?: ArrayLike<number>;
 }
 
@@ -82,12 +83,17 @@ export interface SplitMetrics {
   melanoma_ap: number | null;
   /** Top-label expected calibration error (15 bins) of the probabilities these figures use. */
   ece: number | null;
-  /** The same before temperature scaling; equal to `ece` when no temperature was applied. */
+  /** The same before calibration; equal to `ece` when none was applied. */
   ece_uncalibrated: number | null;
   /** Melanoma-vs-rest calibration error of `p_melanoma` (15 bins), of the same probabilities. */
   melanoma_ece: number | null;
   /** The temperature applied to the probabilities; null when none was (`calibrated` false). */
   temperature: number | null;
+  /**
+   * The per-class biases applied after the temperature, in class order (calibration.ts); null
+   * when uncalibrated or calibrated by a temperature alone (records from before the biases).
+   */
+  class_biases: number[] | null;
   calibrated: boolean;
   /** The probabilities average 8 flips and rotations of each image. */
   tta: boolean;
@@ -200,16 +206,17 @@ export function splitMetrics(p: EvalPredictions, options: MetricsOptions = {}): 
 
 /** The calibration errors and how the probabilities were made, as `metrics.json` writes them. */
 function calibrationFigures(p: EvalPredictions) {
-  const temperature = p.view?.temperature ?? null;
-  const uncalibrated = (temperature !== null && p.view?.uncalibrated) || p.probabilities;
+  const calibration = p.view?.calibration ?? null;
+  const uncalibrated = (calibration !== null && p.view?.uncalibrated) || p.probabilities;
   const ece = topLabelReliability(p.labels, p.probabilities).ece;
   return {
     ece,
     ece_uncalibrated:
       uncalibrated === p.probabilities ? ece : topLabelReliability(p.labels, uncalibrated).ece,
     melanoma_ece: classReliability(p.labels, p.probabilities, MELANOMA).ece,
-    temperature,
-    calibrated: temperature !== null,
+    temperature: calibration?.temperature ?? null,
+    class_biases: calibration?.biases ? [...calibration.biases] : null,
+    calibrated: calibration !== null,
     tta: p.view?.tta ?? false,
   };
 }

@@ -6,6 +6,7 @@
  * checkpoints (checkpoint.ts).
  */
 import { del, get, getMany, keys, set } from 'idb-keyval';
+import type { Temperatures } from '../metrics/calibration.ts';
 import type { PresetName } from '../pipeline/presets.ts';
 import { store } from '../storage/stores.ts';
 
@@ -72,19 +73,20 @@ export interface RunRecord<Config = unknown> {
    */
   checkpoints?: CheckpointSlots;
   /**
-   * A classifier's temperatures (src/metrics/calibration.ts) for the best checkpoint, fitted on the
+   * A classifier's calibrations (src/metrics/calibration.ts) for the best checkpoint, fitted on the
    * validation split: the plain one when a best epoch is stored (or a model imported), both once
    * an evaluation predicted the views too. Diagnose calibrates with them. Absent before either.
    */
   calibration?: RunCalibration;
 }
 
-/** Temperatures fitted on the validation predictions of one epoch's checkpoint. */
-export interface RunCalibration {
-  /** Fitted on the plain (identity view) probabilities. */
-  temperature: number;
-  /** Fitted on the mean over the 8 flips and rotations; absent until an evaluation made them. */
-  ttaTemperature?: number;
+/**
+ * Calibrations fitted on the validation predictions of one epoch's checkpoint: `temperature` and
+ * `biases` on the plain (identity view) probabilities, `ttaTemperature` and `ttaBiases` on the
+ * mean over the 8 flips and rotations (absent until an evaluation made them). Records from before
+ * the biases have temperatures alone.
+ */
+export interface RunCalibration extends Temperatures {
   /** The epoch whose checkpoint made the predictions. */
   epoch: number;
 }

@@ -8,7 +8,7 @@ import { loadModel } from '../runs/checkpoint.ts';
 import type { ClassifierProgress } from './classifierConfig.ts';
 import { trainClassifier } from './classifierTraining.ts';
 import type { StoredPredictions } from './classifierValidation.ts';
-import { fitTemperature } from '../metrics/calibration.ts';
+import { fitCalibration } from '../metrics/calibration.ts';
 import { loadRun, loadRunState, predictionsKey, CLASSIFIER_METRICS } from '../runs/runs.ts';
 
 const SIZE = 32;
@@ -106,9 +106,9 @@ describe('trainClassifier', () => {
     expect(predictions?.keys).toHaveLength(9);
     expect(predictions?.labels.slice(0, 3)).toEqual([0, 0, 0]);
     expect(predictions?.probabilities).toHaveLength(27);
-    // The best epoch's temperature, fitted on those predictions, is stored with the run.
+    // The best epoch's calibration, fitted on those predictions, is stored with the run.
     const calibration = (p: StoredPredictions | undefined) => ({
-      temperature: fitTemperature(p?.labels ?? [], p?.probabilities ?? []),
+      ...fitCalibration(p?.labels ?? [], p?.probabilities ?? []),
       epoch: p?.epoch,
     });
     expect(stopped.calibration).toEqual(calibration(predictions));

@@ -153,20 +153,21 @@ export function classifierFigures({ labels, probabilities }: Predictions): Valid
 }
 
 /**
- * The plain temperature fitted on `predictions` of the checkpoint of `epoch` (no TTA: training
- * validates one view); undefined without labels or when the fit is not a number (a diverged model).
+ * The plain calibration (temperature and class biases) fitted on `predictions` of the checkpoint
+ * of `epoch` (no TTA: training validates one view); undefined without labels or when the fit is
+ * not a number (a diverged model).
  */
 export function plainCalibration(
   { labels, probabilities }: Predictions,
   epoch: number,
 ): RunCalibration | undefined {
   const fitted = fitTemperatures({ labels, probabilities });
-  return fitted ? { temperature: fitted.temperature, epoch } : undefined;
+  return fitted ? { ...fitted, epoch } : undefined;
 }
 
 /**
  * A training run's validation for the session: `validate` predicts the split and computes its
- * figures; `onBest` fits the temperature of a new best epoch on those predictions (stored with the
+ * figures; `onBest` fits the calibration of a new best epoch on those predictions (stored with the
  * run record and its checkpoint); `afterEpoch` stores the predictions when the epoch is the best so
  * far, so the ones shown are the best checkpoint's (the model evaluation and export use).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSchedule } from './format.ts';
+import { describeCalibration, describeSchedule } from './format.ts';
 
 describe('describeSchedule', () => {
   it('says nothing for a constant rate without decay', () => {
@@ -16,5 +16,14 @@ describe('describeSchedule', () => {
       'warm-up 0.5 epochs, then cosine down to 2%',
     );
     expect(describeSchedule({ ...cosine, warmupEpochs: 0 }, undefined)).toBe('cosine down to 1%');
+  });
+});
+
+describe('describeCalibration', () => {
+  it('gives the temperature, and each bias against the first class where there are biases', () => {
+    expect(describeCalibration({ temperature: 1.114 })).toBe('T = 1.11');
+    expect(describeCalibration({ temperature: 0.9, biases: [0.5, -1.12, 0.75] })).toBe(
+      'T = 0.90; biases against nevus: melanoma −1.62, seborrheic keratosis +0.25',
+    );
   });
 });

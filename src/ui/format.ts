@@ -1,4 +1,6 @@
 /** Numbers and durations as the page writes them. */
+import { CLASSES, CLASS_LABELS } from '../dataset/types.ts';
+import type { Calibrator } from '../metrics/calibration.ts';
 import type { LearningRateSchedule } from '../training/schedule.ts';
 
 export function duration(seconds: number): string {
@@ -43,4 +45,20 @@ export function describeSchedule(
   }
   if (weightDecay) parts.push(`weight decay ${weightDecay}`);
   return parts.join(', ');
+}
+
+/**
+ * A calibration in words: its temperature and, where it has them, each class's bias against the
+ * first class's (only the differences matter), e.g. "T = 1.11; biases against nevus: melanoma
+ * −1.62, seborrheic keratosis −1.80".
+ */
+export function describeCalibration({ temperature, biases }: Calibrator): string {
+  const t = `T = ${temperature.toFixed(2)}`;
+  if (!biases) return t;
+  const first = biases[0] ?? 0;
+  const signed = (v: number) => (v < 0 ? `−${(-v).toFixed(2)}` : `+${v.toFixed(2)}`);
+  const others = CLASSES.slice(1).map(
+    (cls, i) => `${CLASS_LABELS[cls].toLowerCase()} ${signed((biases[i + 1] ?? 0) - first)}`,
+  );
+  return `${t}; biases against ${CLASS_LABELS[CLASSES[0]].toLowerCase()}: ${others.join(', ')}`;
 }

@@ -2,20 +2,24 @@ import { useMemo, useState, type DragEvent } from 'react';
 import { CLASSES, CLASS_LABELS, MELANOMA } from '../../dataset/types.ts';
 import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.ts';
 import { binaryConfusion, sensitivity, specificity } from '../../metrics/classification.ts';
-import { applyTemperature } from '../../metrics/calibration.ts';
+import { applyCalibration, type Calibrator } from '../../metrics/calibration.ts';
 import { classScores } from '../../metrics/report.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
-import { score, when } from '../format.ts';
+import { describeCalibration, score, when } from '../format.ts';
 import { PhotoViews } from './PhotoViews.tsx';
 import { useLoaded } from '../common/useLoaded.ts';
 
 /**
  * The validation sensitivity and specificity of a run at a threshold, if it was evaluated there:
- * of the scores as Diagnose gives them (the views' mean at `temperature`) where the record has
+ * of the scores as Diagnose gives them (the views' mean with `calibration`) where the record has
  * them, else of its plain scores.
  */
-function useOperatingPoint(runId: string | undefined, threshold: number, temperature: number) {
+function useOperatingPoint(
+  runId: string | undefined,
+  threshold: number,
+  calibration: Calibrator | undefined,
+) {
   const { value: record } = useLoaded(
     async (): Promise<EvaluationRecord | null> =>
       runId ? ((await loadEvaluation(runId, 'val')) ?? null) : null,
@@ -27,14 +31,14 @@ function useOperatingPoint(runId: string | undefined, threshold: number, tempera
       record.labels.map((l) => l === MELANOMA),
       classScores(
         record.ttaProbabilities
-          ? applyTemperature(record.ttaProbabilities, temperature)
+          ? applyCalibration(record.ttaProbabilities, calibration ?? { temperature: 1 })
           : record.probabilities,
         MELANOMA,
       ),
       threshold,
     );
     return { sensitivity: sensitivity(confusion), specificity: specificity(confusion) };
-  }, [record, threshold, temperature]);
+  }, [record, threshold, calibration]);
 }
 
 /** Stage 6: one lesion photo in; mask, class probabilities, melanoma score and Grad-CAM out. */
@@ -51,7 +55,7 @@ export function DiagnoseStage() {
   const operating = useOperatingPoint(
     result?.models.classifier.runId,
     threshold,
-    result?.temperature ?? 1,
+    result?.calibration,
   );
   const images = result ? diagnoseImages() : null;
   const running = status === 'running';
@@ -132,9 +136,9 @@ export function DiagnoseStage() {
             </dl>
             <p className="muted" data-testid="diagnose-tta">
               Averaged over 8 flips and rotations,{' '}
-              {result.temperatureFrom
-                ? `calibrated (T = ${result.temperature.toFixed(2)}${result.temperatureFrom === 'plain' ? ', fitted on one view: evaluate the run for the views’ own' : ''})`
-                : 'not calibrated (the run has no temperature yet)'}
+              {result.calibrationFrom
+                ? `calibrated (${describeCalibration(result.calibration)}${result.calibrationFrom === 'plain' ? ', fitted on one view: evaluate the run for the views’ own' : ''})`
+                : 'not calibrated (the run has no calibration yet)'}
               ; one view, uncalibrated: melanoma{' '}
               <span
                 data-testid="diagnose-plain-melanoma"

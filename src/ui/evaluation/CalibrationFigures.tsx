@@ -1,12 +1,13 @@
 /**
  * The figures beyond the ROC: melanoma average precision, the calibration error before and after
- * temperature scaling, the temperature, the melanoma figures per lesion where lesions have several
+ * calibration, the temperature and class biases, the melanoma figures per lesion where lesions have several
  * images, and their charts (precision-recall and reliability, loaded with recharts on first use).
  */
 import { Suspense, lazy } from 'react';
 import { MELANOMA } from '../../dataset/types.ts';
 import type { LesionMetrics, SplitMetrics } from '../../metrics/report.ts';
 import { Figure } from '../common/Figure.tsx';
+import { describeCalibration } from '../format.ts';
 import type { useMetrics } from './useMetrics.ts';
 
 const PrChart = lazy(() => import('./PrChart.tsx').then((m) => ({ default: m.PrChart })));
@@ -35,12 +36,23 @@ export function CalibrationFigures({ metrics }: { metrics: SplitMetrics }) {
           missing="undefined"
         />
         <Figure id="temperature" label="Temperature T" value={metrics.temperature} missing="none" />
+        <dt>Class biases</dt>
+        <dd data-testid="class-biases" data-value={metrics.class_biases?.join(',') ?? ''}>
+          {metrics.class_biases
+            ? describeCalibration({ temperature: 1, biases: metrics.class_biases }).replace(
+                /^T = [^;]*; /,
+                '',
+              )
+            : 'none'}
+        </dd>
       </dl>
       <p className="muted figure-note">
         Average precision: how many of the images called melanoma are melanoma, averaged over every
         threshold (1 is perfect; a model that guesses gets the share of melanomas). Calibration
         error: the gap between how sure the model is and how often it is right, averaged over 15
-        bins of confidence (0 is perfect).
+        bins of confidence (0 is perfect). Calibration divides the log-probabilities by the
+        temperature and adds a bias per class, all fitted on the validation split: the biases undo
+        the equal class shares the model was trained on.
       </p>
       {metrics.per_lesion && <LesionFigures lesions={metrics.per_lesion} />}
     </>
@@ -90,7 +102,7 @@ export function CalibrationCharts({ figures }: { figures: Metrics }) {
         <ReliabilityChart
           before={reliability.before}
           after={reliability.after}
-          temperature={view.fitted}
+          calibration={view.fitted}
         />
       </Suspense>
     </div>

@@ -88,7 +88,7 @@ interface ResultsProps {
 /**
  * The probabilities shown: TTA or plain, calibrated or not, as ticked; by default TTA where it does
  * not lower the melanoma AUC of the validation split (read when the test split is shown; TTA stays
- * on while that read runs or where there is none) and calibrated where a temperature was fitted.
+ * on while that read runs or where there is none) and calibrated where a calibration was fitted.
  */
 function useProbabilityView(record: EvaluationRecord) {
   const tta = useAppStore((s) => s.evaluation.tta);
@@ -117,7 +117,7 @@ function Results({ record, threshold, compare, compareRunId, others, onCompare }
   const { view, aucs } = useProbabilityView(record);
   const figures = useMetrics(record, threshold, view);
   const rocRef = useRef<HTMLDivElement>(null);
-  // The compared run in the same view where it has one (its own temperatures), else plain.
+  // The compared run in the same view where it has one (its own calibration), else plain.
   const compareView = useMemo(
     () =>
       compare

@@ -36,7 +36,7 @@ export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsPr
           disabled={!view.canCalibrate}
           onChange={(e) => setChoice({ calibrated: e.target.checked })}
         />{' '}
-        Calibrated (temperature scaling on validation)
+        Calibrated (temperature and class biases fitted on validation)
       </label>
       <p className="muted">
         {view.canTta ? (
@@ -49,19 +49,21 @@ export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsPr
         )}
         {view.canCalibrate ? (
           <>
-            Calibration divides the log-probabilities by one number, the temperature T, fitted on
-            the validation split, so that a score of 0.8 is right about 8 times in 10. It never
-            changes which class is most probable.
+            Calibration divides the log-probabilities by one number, the temperature T, and adds a
+            bias per class, all fitted on the validation split, so that a score of 0.8 is right
+            about 8 times in 10. The model learned from classes shown equally often, so it
+            overstates the rare ones; the biases restore each class&apos;s real share, and so can
+            change which class is most probable.
           </>
         ) : view.tta ? (
-          <>No temperature was fitted for the averaged predictions.</>
+          <>No calibration was fitted for the averaged predictions.</>
         ) : (
-          <>No temperature was fitted for these predictions: evaluate again to fit one.</>
+          <>No calibration was fitted for these predictions: evaluate again to fit one.</>
         )}
         {view.calibrated && split === 'val' && (
           <>
             {' '}
-            On this split the temperature was fitted on these same images, so the calibration looks
+            On this split the calibration was fitted on these same images, so the calibration looks
             better here than it would on new images.
           </>
         )}
@@ -76,7 +78,7 @@ export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsPr
           <strong data-testid="auc-melanoma-tta" data-value={aucs.tta ?? ''}>
             {score(aucs.tta)}
           </strong>
-          {view.calibrated ? ' (both calibrated where a temperature was fitted)' : ''}.
+          {view.calibrated ? ' (both calibrated where a calibration was fitted)' : ''}.
         </p>
       )}
     </div>

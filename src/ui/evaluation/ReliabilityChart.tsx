@@ -1,12 +1,13 @@
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from 'recharts';
+import type { Calibrator } from '../../metrics/calibration.ts';
 import type { Reliability } from '../../metrics/reliability.ts';
 
 interface ReliabilityChartProps {
-  /** The shown view (plain or TTA) before any temperature. */
+  /** The shown view (plain or TTA) before calibration. */
   before: Reliability;
-  /** The same with the fitted temperature; null when none was fitted. */
+  /** The same with the fitted calibration; null when none was fitted. */
   after: Reliability | null;
-  temperature: number | null;
+  calibration: Calibrator | null;
 }
 
 const SIZE = 380;
@@ -18,7 +19,7 @@ const ece = (r: Reliability) => (r.ece === null ? 'ECE undefined' : `ECE ${r.ece
  * that class was right, before and after calibration, against the diagonal a calibrated model
  * follows. Empty bins have no bar; the tooltip gives each bin's images and mean confidence.
  */
-export function ReliabilityChart({ before, after, temperature }: ReliabilityChartProps) {
+export function ReliabilityChart({ before, after, calibration }: ReliabilityChartProps) {
   const data = before.bins.map((bin, k) => ({
     label: ((bin.low + bin.high) / 2).toFixed(2),
     ideal: (bin.low + bin.high) / 2,
@@ -30,8 +31,8 @@ export function ReliabilityChart({ before, after, temperature }: ReliabilityChar
     afterConfidence: after?.bins[k]?.confidence ?? null,
   }));
   const afterName =
-    after && temperature !== null
-      ? `after calibration, T = ${temperature.toFixed(2)} (${ece(after)})`
+    after && calibration
+      ? `after calibration, T = ${calibration.temperature.toFixed(2)}${calibration.biases ? ' and class biases' : ''} (${ece(after)})`
       : '';
   return (
     <figure

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { applyTemperature } from '../../metrics/calibration.ts';
+import { applyCalibration } from '../../metrics/calibration.ts';
 import {
   asPredictions,
   melanomaAucs,
@@ -32,7 +32,7 @@ const old: EvaluationRecord = {
 const full: EvaluationRecord = {
   ...old,
   ttaProbabilities: TTA,
-  calibration: { temperature: 2, ttaTemperature: 0.5 },
+  calibration: { temperature: 2, biases: [0, -1, -1], ttaTemperature: 0.5, ttaBiases: [0, -2, 1] },
   groups: ['IL_1', 'IL_1', '', ''],
 };
 const none = { tta: null, calibrated: null };
@@ -49,29 +49,44 @@ describe('ttaByDefault', () => {
 });
 
 describe('probabilityView', () => {
-  it('by default shows TTA tempered with the TTA temperature', () => {
+  const ttaCalibration = { temperature: 0.5, biases: [0, -2, 1] };
+  const plainCalibration = { temperature: 2, biases: [0, -1, -1] };
+
+  it('by default shows TTA calibrated with the TTA calibration', () => {
     const view = probabilityView(full, none, true);
     expect(view).toMatchObject({
       tta: true,
       calibrated: true,
-      temperature: 0.5,
-      fitted: 0.5,
+      calibration: ttaCalibration,
+      fitted: ttaCalibration,
       canTta: true,
       canCalibrate: true,
     });
     expect(view.uncalibrated).toBe(TTA);
-    expect(view.probabilities).toEqual(applyTemperature(TTA, 0.5));
-    expect(view.tempered).toBe(view.probabilities);
+    expect(view.probabilities).toEqual(applyCalibration(TTA, ttaCalibration));
+    expect(view.calibratedProbabilities).toBe(view.probabilities);
   });
 
-  it('follows the boxes: plain with its own temperature, or uncalibrated', () => {
+  it('follows the boxes: plain with its own calibration, or uncalibrated', () => {
     const plain = probabilityView(full, { tta: false, calibrated: null }, true);
-    expect(plain).toMatchObject({ tta: false, temperature: 2 });
-    expect(plain.probabilities).toEqual(applyTemperature(PLAIN, 2));
+    expect(plain).toMatchObject({ tta: false, calibration: plainCalibration });
+    expect(plain.probabilities).toEqual(applyCalibration(PLAIN, plainCalibration));
     const raw = probabilityView(full, { tta: true, calibrated: false }, false);
-    expect(raw).toMatchObject({ tta: true, calibrated: false, temperature: null, fitted: 0.5 });
+    expect(raw).toMatchObject({
+      tta: true,
+      calibrated: false,
+      calibration: null,
+      fitted: ttaCalibration,
+    });
     expect(raw.probabilities).toBe(TTA);
-    expect(raw.tempered).toEqual(applyTemperature(TTA, 0.5));
+    expect(raw.calibratedProbabilities).toEqual(applyCalibration(TTA, ttaCalibration));
+  });
+
+  it('calibrates records from before the biases with their temperature alone', () => {
+    const older = { ...full, calibration: { temperature: 2, ttaTemperature: 0.5 } };
+    const view = probabilityView(older, none, true);
+    expect(view.calibration).toEqual({ temperature: 0.5 });
+    expect(view.probabilities).toEqual(applyCalibration(TTA, { temperature: 0.5 }));
   });
 
   it('offers only what the record holds', () => {
@@ -79,13 +94,13 @@ describe('probabilityView', () => {
     expect(view).toMatchObject({ tta: false, calibrated: false, canTta: false });
     expect(view.canCalibrate).toBe(false);
     expect(view.probabilities).toBe(PLAIN);
-    // A temperature for the plain predictions only: TTA cannot be calibrated.
+    // A calibration for the plain predictions only: TTA cannot be calibrated.
     const plainOnly = { ...full, calibration: { temperature: 2 } };
     expect(probabilityView(plainOnly, none, true)).toMatchObject({
       tta: true,
       calibrated: false,
       canCalibrate: false,
-      temperature: null,
+      calibration: null,
     });
     expect(plainView(full)).toMatchObject({ tta: false, calibrated: false, probabilities: PLAIN });
   });
@@ -97,8 +112,12 @@ describe('asPredictions and melanomaAucs', () => {
     const predictions = asPredictions(full, view);
     expect(predictions.probabilities).toBe(view.probabilities);
     expect(predictions.groups).toEqual(['IL_1', 'IL_1', '', '']);
-    expect(predictions.view).toEqual({ tta: true, temperature: 0.5, uncalibrated: TTA });
-    expect(asPredictions(old).view).toEqual({ tta: false, temperature: null, uncalibrated: PLAIN });
+    expect(predictions.view).toEqual({
+      tta: true,
+      calibration: { temperature: 0.5, biases: [0, -2, 1] },
+      uncalibrated: TTA,
+    });
+    expect(asPredictions(old).view).toEqual({ tta: false, calibration: null, uncalibrated: PLAIN });
   });
 
   it('gives the melanoma AUC with and without TTA, or null without TTA', () => {

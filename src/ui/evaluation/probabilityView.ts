@@ -1,12 +1,12 @@
 /**
  * Which probabilities the Evaluation stage shows and exports: the plain predictions or their mean
- * over 8 flips and 90° rotations (test-time augmentation, TTA), each as stored or tempered with the
- * temperature fitted on the validation split (src/metrics/calibration.ts). Every figure, chart and
- * export of the stage reads the one view chosen here.
+ * over 8 flips and 90° rotations (test-time augmentation, TTA), each as stored or calibrated with
+ * the temperature and class biases fitted on the validation split (src/metrics/calibration.ts).
+ * Every figure, chart and export of the stage reads the one view chosen here.
  */
 import { MELANOMA } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
-import { applyTemperature } from '../../metrics/calibration.ts';
+import { applyCalibration, calibratorOf, type Calibrator } from '../../metrics/calibration.ts';
 import { classScores, type EvalPredictions } from '../../metrics/report.ts';
 import { rocAuc } from '../../metrics/roc.ts';
 
@@ -19,30 +19,23 @@ export interface ProbabilityChoice {
 export interface ProbabilityView {
   /** What the figures use: `keys.length * 3` probabilities in CLASSES order. */
   probabilities: Float32Array;
-  /** The same view (TTA or plain) before any temperature. */
+  /** The same view (TTA or plain) before calibration. */
   uncalibrated: Float32Array;
-  /** The same view with its fitted temperature, applied or not; null when none was fitted. */
-  tempered: Float32Array | null;
-  /** The temperature fitted for this view (`ttaTemperature` for TTA); null when none was. */
-  fitted: number | null;
+  /** The same view with its fitted calibration, applied or not; null when none was fitted. */
+  calibratedProbabilities: Float32Array | null;
+  /** The calibration fitted for this view (the TTA one for TTA); null when none was. */
+  fitted: Calibrator | null;
   tta: boolean;
   calibrated: boolean;
-  /** The temperature applied to `probabilities`; null when uncalibrated. */
-  temperature: number | null;
+  /** The calibration applied to `probabilities`; null when uncalibrated. */
+  calibration: Calibrator | null;
   /** The record holds TTA predictions. */
   canTta: boolean;
-  /** A temperature was fitted for this view (plain or TTA). */
+  /** A calibration was fitted for this view (plain or TTA). */
   canCalibrate: boolean;
 }
 
-/** The temperature fitted on the validation split for the plain or the TTA predictions. */
-export function fittedTemperature(record: EvaluationRecord, tta: boolean): number | null {
-  const calibration = record.calibration;
-  if (!calibration) return null;
-  return (tta ? calibration.ttaTemperature : calibration.temperature) ?? null;
-}
-
-/** Melanoma-vs-rest AUC of a record's plain or TTA predictions (a temperature can move it a little). */
+/** Melanoma-vs-rest AUC of a record's plain or TTA predictions (calibration can move it a little). */
 function melanomaAuc(record: EvaluationRecord, probabilities: ArrayLike<number>): number | null {
   return rocAuc(
     record.labels.map((label) => label === MELANOMA),
@@ -68,7 +61,7 @@ export function ttaByDefault(
 
 /**
  * The view of `record` for a choice: TTA where the record has it and the choice (or, when null,
- * `ttaDefault`) says so; calibrated where a temperature was fitted for that view and the choice does
+ * `ttaDefault`) says so; calibrated where a calibration was fitted for that view and the choice does
  * not say no (calibrated by default).
  */
 export function probabilityView(
@@ -79,23 +72,23 @@ export function probabilityView(
   const canTta = record.ttaProbabilities !== undefined;
   const tta = canTta && (choice.tta ?? ttaDefault);
   const uncalibrated = (tta && record.ttaProbabilities) || record.probabilities;
-  const fitted = fittedTemperature(record, tta);
-  const tempered = fitted === null ? null : applyTemperature(uncalibrated, fitted);
-  const calibrated = tempered !== null && (choice.calibrated ?? true);
+  const fitted = calibratorOf(record.calibration, tta);
+  const calibratedProbabilities = fitted && applyCalibration(uncalibrated, fitted);
+  const calibrated = calibratedProbabilities !== null && (choice.calibrated ?? true);
   return {
-    probabilities: calibrated && tempered ? tempered : uncalibrated,
+    probabilities: (calibrated && calibratedProbabilities) || uncalibrated,
     uncalibrated,
-    tempered,
+    calibratedProbabilities,
     fitted,
     tta,
     calibrated,
-    temperature: calibrated ? fitted : null,
+    calibration: calibrated ? fitted : null,
     canTta,
     canCalibrate: fitted !== null,
   };
 }
 
-/** The plain predictions as stored: no TTA, no temperature. */
+/** The plain predictions as stored: no TTA, no calibration. */
 export const plainView = (record: EvaluationRecord) =>
   probabilityView(record, { tta: false, calibrated: false }, false);
 
@@ -113,7 +106,7 @@ export function asPredictions(
     ...(record.licences ? { licences: record.licences } : {}),
     ...(record.attributions ? { attributions: record.attributions } : {}),
     ...(record.groups ? { groups: record.groups } : {}),
-    view: { tta: view.tta, temperature: view.temperature, uncalibrated: view.uncalibrated },
+    view: { tta: view.tta, calibration: view.calibration, uncalibrated: view.uncalibrated },
   };
 }
 

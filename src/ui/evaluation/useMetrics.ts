@@ -43,10 +43,12 @@ function fixedFigures(predictions: EvalPredictions, view: ProbabilityView) {
           classScores(probabilities, MELANOMA),
         )
       : null,
-    /** Reliability of the view before and (where a temperature was fitted) after calibration. */
+    /** Reliability of the view before and (where a calibration was fitted) after calibration. */
     reliability: {
       before: topLabelReliability(labels, view.uncalibrated),
-      after: view.tempered ? topLabelReliability(labels, view.tempered) : null,
+      after: view.calibratedProbabilities
+        ? topLabelReliability(labels, view.calibratedProbabilities)
+        : null,
     },
   };
 }
