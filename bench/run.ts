@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|choice|scale|weights|quality]`:
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|kernels|choice|scale|weights|quality]`:
  * runs every benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
@@ -31,6 +31,11 @@
  * --step-profile (one more step under tf.profile: the slowest kernels, on WebGPU by GPU time),
  * --step-threads=1,2 (WebAssembly and PyTorch at each count; 1 and every core by default, every
  * core only with --quick).
+ *
+ * The kernels benchmark (bench/kernels.ts) times every convolution shape of the seed SegNet and
+ * DenseNet-121 on WebGPU with tfjs's kernel and the app's own: --kernels-batch=N (2),
+ * --kernels-scale=F (the input as a share of the model's own: 0.25), --kernels-full (batch 16,
+ * full size: for a real GPU), --kernels-repeats=N (3, 1 with --quick; --quick a few shapes).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -89,6 +94,7 @@ import { benchQuality, qualityMarkdown, qualityOptionsFrom } from './quality.ts'
 import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
+import { benchKernels, kernelsMarkdown, type KernelBenchOptions } from './kernels.ts';
 import { allCores, benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
 import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 
@@ -124,6 +130,7 @@ const BENCHMARKS = [
   'densenet',
   'diagnose',
   'step',
+  'kernels',
   'choice',
   'scale',
   'weights',
@@ -343,6 +350,16 @@ async function runIngest(): Promise<IngestFigure[]> {
 
 const qualityOptions = qualityOptionsFrom(option, quick);
 
+// A software GPU times the models' shapes at batch 2 and a quarter of their input in minutes;
+// --kernels-full is batch 16 at their own size, for a real GPU.
+const kernelsFull = flag('kernels-full');
+const kernelOptions: KernelBenchOptions = {
+  batch: count('kernels-batch', kernelsFull ? 16 : 2, 1),
+  scale: kernelsFull ? 1 : Number(option('kernels-scale') ?? 0.25),
+  repeats: count('kernels-repeats', quick ? 1 : 3, 1),
+  quick,
+};
+
 async function main(): Promise<void> {
   try {
     await benchmarks();
@@ -370,6 +387,7 @@ async function benchmarks(): Promise<void> {
   const densenet = await timed('densenet', () => benchDenseNet(densenetOptions));
   const diagnose = await timed('diagnose', () => benchDiagnose(diagnoseOptions));
   const step = await timed('step', () => benchStep(stepOptions));
+  const kernels = await timed('kernels', () => benchKernels(kernelOptions));
   const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
   const scale = await timed('scale', () => benchScale(scaleOptions));
   const weights = await timed('weights', benchWeights);
@@ -388,6 +406,7 @@ async function benchmarks(): Promise<void> {
     ...(densenet ? { densenet: { options: densenetOptions, figures: densenet } } : {}),
     ...(diagnose ? { diagnose: { options: diagnoseOptions, figures: diagnose } } : {}),
     ...(step ? { step: { options: stepOptions, figures: step } } : {}),
+    ...(kernels ? { kernels } : {}),
     ...(choice ? { choice } : {}),
     ...(scale ? { scale: { options: scaleOptions, figures: scale } } : {}),
     ...(weights ? { weights } : {}),
@@ -406,6 +425,7 @@ async function benchmarks(): Promise<void> {
     ...(densenet ? densenetMarkdown(densenetOptions, densenet) : []),
     ...(diagnose ? diagnoseMarkdown(diagnoseOptions, diagnose) : []),
     ...(step ? stepMarkdown(stepOptions, step) : []),
+    ...(kernels ? kernelsMarkdown(kernelOptions, kernels) : []),
     ...(choice ? choiceMarkdown(choice) : []),
     ...(scale ? scaleMarkdown(scale) : []),
     ...(weights ? weightsMarkdown(weights) : []),

@@ -15,7 +15,8 @@ import type { EpochTiming } from './protocol.ts';
 import { errorText } from '../../src/lib/errorText.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const PORT = 4176;
+/** BENCH_PORT moves it, for a second benchmark while one runs. */
+const PORT = Number(process.env.BENCH_PORT ?? 4176);
 /** Every benchmark page, so that one dependency scan (and cache) serves them all. */
 const PAGES = [
   'index.html',
@@ -25,6 +26,7 @@ const PAGES = [
   'bench/diagnose/index.html',
   'bench/step/index.html',
   'bench/choice/index.html',
+  'bench/kernels/index.html',
 ];
 
 /** Epochs after the first (warm-up: shader compilation, first allocations) are timed. */

@@ -11,8 +11,9 @@
  *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward
  *   (wasm/batchNormTraining.ts, for models/batchNorm.ts); and Adam's update of every variable as
  *   one kernel (wasm/adam.ts, for training/adam.ts);
- * - webgpu: Conv2DBackpropFilter as one matrix product per filter tap (webgpu/filterGradient.ts),
- *   instead of the backend's one thread per filter weight, on a hardware GPU;
+ * - webgpu: Conv2DBackpropFilter as one tiled implicit matrix product in WGSL of our own, split
+ *   over K (webgpu/filterGradientGemm.ts), instead of the backend's one thread per filter weight,
+ *   on a hardware GPU;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
  *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
@@ -30,7 +31,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop
 import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
 import * as wasmPool from './wasm/poolGradients.ts';
-import { filterGradientOnGpu } from './webgpu/filterGradient.ts';
+import { filterGradientOnGpu } from './webgpu/filterGradientGemm.ts';
 
 const KERNELS: tf.KernelConfig[] = [
   {

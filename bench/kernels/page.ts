@@ -1,0 +1,133 @@
+/**
+ * The WebGPU kernels' page (served by Vite's dev server): `window.checkKernels(cases)` runs the
+ * app's own kernels on the page's WebGPU adapter and measures each against the float64 reference
+ * (src/kernels/convReference.ts), for e2e/webgpuKernels.spec.ts; `window.timeKernels(cases)` times
+ * them against tfjs-backend-webgpu's own kernels on the same inputs, for bench/kernels.ts. Runs on
+ * the page's main thread, where WebGPU is; nothing is registered into tfjs, so tfjs's kernels
+ * are its own.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import {
+  convInfo,
+  filterGradientReference,
+  type ConvCase,
+} from '../../src/kernels/convReference.ts';
+import { randomValues, relativeError } from '../../src/kernels/testValues.ts';
+import { filterGradientGemm } from '../../src/kernels/webgpu/filterGradientGemm.ts';
+import type { KernelCheck, KernelTiming } from './protocol.ts';
+
+declare global {
+  interface Window {
+    checkKernels: (cases: ConvCase[]) => Promise<KernelCheck[]>;
+    timeKernels: (cases: ConvCase[], repeats: number) => Promise<KernelTiming[]>;
+  }
+}
+
+async function webgpu(): Promise<tf.KernelBackend> {
+  if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu')))
+    throw new Error('This browser gives the page no WebGPU backend');
+  await tf.ready();
+  return tf.backend();
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function inputs(c: ConvCase) {
+  const info = convInfo(c);
+  const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const x = randomValues(1, size(c.xShape));
+  const dy = randomValues(2, size(dyShape));
+  return { x, dy, dyShape, attrs: attrsOf(c) };
+}
+
+const attrsOf = (c: ConvCase) =>
+  ({
+    strides: c.stride,
+    pad: c.pad,
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+    filterShape: c.filterShape,
+  }) as unknown as tf.NamedAttrMap;
+
+type Kernel = (args: Parameters<tf.KernelFunc>[0]) => ReturnType<tf.KernelFunc>;
+
+function tfjsKernel(): Kernel {
+  const kernel = tf.getKernel(tf.Conv2DBackpropFilter, 'webgpu');
+  if (!kernel) throw new Error('tfjs-backend-webgpu has no Conv2DBackpropFilter');
+  return kernel.kernelFunc;
+}
+
+async function run(kernel: Kernel, x: tf.Tensor, dy: tf.Tensor, attrs: tf.NamedAttrMap) {
+  const info = kernel({ inputs: { x, dy }, backend: tf.backend(), attrs }) as tf.TensorInfo;
+  const out = tf.engine().makeTensorFromTensorInfo(info);
+  const values = (await out.data()) as Float32Array;
+  out.dispose();
+  return values;
+}
+
+window.checkKernels = async (cases) => {
+  const backend = await webgpu();
+  const checks: KernelCheck[] = [];
+  for (const c of cases) {
+    const { x, dy, dyShape, attrs } = inputs(c);
+    const xt = tf.tensor4d(x, c.xShape);
+    const dyt = tf.tensor(dy, dyShape);
+    const before = backend.numDataIds();
+    const reference = filterGradientReference(c, x, dy);
+    const own = await run(filterGradientGemm, xt, dyt, attrs);
+    checks.push({
+      op: 'conv2dBackpropFilter',
+      case: c,
+      error: relativeError(own, reference),
+      tfjsError: relativeError(await run(tfjsKernel(), xt, dyt, attrs), reference),
+      left: backend.numDataIds() - before,
+    });
+    tf.dispose([xt, dyt]);
+  }
+  return checks;
+};
+
+/** Milliseconds per call: `repeats` calls queued back to back, then one read to drain the queue. */
+async function timed(
+  kernel: Kernel,
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  attrs: tf.NamedAttrMap,
+  repeats: number,
+) {
+  await run(kernel, x, dy, attrs); // compiles the shaders
+  const start = performance.now();
+  let last: tf.TensorInfo | undefined;
+  for (let i = 0; i < repeats; i++) {
+    if (last) tf.backend().disposeData(last.dataId);
+    last = kernel({ inputs: { x, dy }, backend: tf.backend(), attrs }) as tf.TensorInfo;
+  }
+  if (last) {
+    const out = tf.engine().makeTensorFromTensorInfo(last);
+    await out.data();
+    out.dispose();
+  }
+  return (performance.now() - start) / repeats;
+}
+
+window.timeKernels = async (cases, repeats) => {
+  await webgpu();
+  const timings: KernelTiming[] = [];
+  for (const c of cases) {
+    const { x, dy, dyShape, attrs } = inputs(c);
+    const xt = tf.tensor4d(x, c.xShape);
+    const dyt = tf.tensor(dy, dyShape);
+    const info = convInfo(c);
+    const flops = 2 * size(c.filterShape) * info.batchSize * info.outHeight * info.outWidth;
+    for (const [impl, kernel] of [
+      ['tfjs', tfjsKernel()],
+      ['own', filterGradientGemm],
+    ] as const) {
+      const ms = await timed(kernel, xt, dyt, attrs, repeats);
+      timings.push({ op: 'conv2dBackpropFilter', case: c, impl, ms, gflops: flops / ms / 1e6 });
+    }
+    tf.dispose([xt, dyt]);
+  }
+  return timings;
+};

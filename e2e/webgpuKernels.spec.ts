@@ -1,0 +1,56 @@
+import type { ViteDevServer } from 'vite';
+import type { ConvCase } from '../src/kernels/convReference.ts';
+import type { KernelCheck } from '../bench/kernels/protocol.ts';
+import { expect, test } from './fixtures.ts';
+import { startDevServer } from './support/devServer.ts';
+
+const PAGE = 'bench/kernels/index.html';
+const PORT = 4178;
+// The page comes from a dev server of its own: that is the origin the guards hold it to.
+test.use({ baseURL: `http://localhost:${PORT}` });
+
+/**
+ * The app's convolution shapes at small sizes (SegNet 3x3 same; DenseNet's 7x7 stride-2 stem,
+ * 1x1 bottlenecks and 3x3 growth layers, the transition's 1x1), and awkward ones: batch 1,
+ * channels and sizes that are not multiples of the 64-wide tile or of 4, stride 2 with valid
+ * padding, the 2x2 pooling-sized filter, and a K long enough to be split in slices.
+ */
+const CASES: ConvCase[] = [
+  { xShape: [2, 24, 24, 3], filterShape: [3, 3, 3, 8], stride: 1, pad: 'same' },
+  { xShape: [2, 12, 12, 16], filterShape: [3, 3, 16, 16], stride: 1, pad: 'same' },
+  { xShape: [2, 32, 32, 3], filterShape: [7, 7, 3, 64], stride: 2, pad: 'same' },
+  { xShape: [2, 8, 8, 96], filterShape: [1, 1, 96, 128], stride: 1, pad: 'same' },
+  { xShape: [2, 8, 8, 128], filterShape: [3, 3, 128, 32], stride: 1, pad: 'same' },
+  { xShape: [1, 13, 13, 5], filterShape: [3, 3, 5, 70], stride: 2, pad: 'valid' },
+  { xShape: [1, 9, 11, 7], filterShape: [2, 2, 7, 3], stride: 2, pad: 'valid' },
+  { xShape: [3, 10, 10, 1], filterShape: [5, 5, 1, 1], stride: 1, pad: 'same' },
+  { xShape: [4, 40, 40, 3], filterShape: [3, 3, 3, 8], stride: 1, pad: 'same' },
+];
+
+let dev: ViteDevServer | undefined;
+
+test.beforeAll(async () => {
+  dev = await startDevServer(PORT, [PAGE]);
+});
+
+test.afterAll(async () => {
+  await dev?.close();
+});
+
+test('the own WebGPU filter gradient equals the float64 reference on every shape, and frees what it made', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  await page.goto(`/${PAGE}`);
+  const checks = (await page.evaluate(
+    `window.checkKernels(${JSON.stringify(CASES)})`,
+  )) as KernelCheck[];
+  expect(checks).toHaveLength(CASES.length);
+  const worst = Math.max(...checks.map((c) => c.error));
+  console.log(`own conv2dBackpropFilter: largest relative error ${worst.toExponential(2)}`);
+  for (const check of checks) {
+    const name = `${JSON.stringify(check.case)}: ${check.error}, tfjs ${check.tfjsError}`;
+    expect(check.error, name).toBeLessThanOrEqual(1e-4);
+    expect(check.left, name).toBe(0);
+  }
+});

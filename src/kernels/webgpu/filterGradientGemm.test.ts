@@ -1,0 +1,63 @@
+import type * as tf from '@tensorflow/tfjs';
+import { describe, expect, it, vi } from 'vitest';
+import { DEPTH, filterGradientOnGpu, gemmPlan, isSoftwareAdapter } from './filterGradientGemm.ts';
+
+describe('gemmPlan', () => {
+  it('splits a long K over slices of whole depths, covering it once', () => {
+    // The seed SegNet's first layer at batch 16: 27 x 16 weights, 640,000 positions.
+    const first = gemmPlan(27, 16, 640_000);
+    expect(first.slices).toBeGreaterThan(100);
+    expect(first.slice % DEPTH).toBe(0);
+    expect(first.slices * first.slice).toBeGreaterThanOrEqual(640_000);
+    expect((first.slices - 1) * first.slice).toBeLessThan(640_000);
+  });
+
+  it('sizes each thread’s block to dW, so a narrow dW wastes no threads', () => {
+    // 27 rows: 2 per thread (32); 16 columns: 1 per thread.
+    expect(gemmPlan(27, 16, 640_000)).toMatchObject({ rows: 2, cols: 1 });
+    expect(gemmPlan(1152, 32, 1000)).toMatchObject({ rows: 4, cols: 2 });
+    expect(gemmPlan(8, 70, 1000)).toMatchObject({ rows: 1, cols: 4 });
+  });
+
+  it('keeps one slice for a short K or when the tiles alone fill the GPU', () => {
+    expect(gemmPlan(27, 16, 300)).toMatchObject({ slices: 1, slice: 304 });
+    // 1152 x 1024 weights are 18 x 16 = 288 tiles of 64 x 64: two slices at most.
+    expect(gemmPlan(1152, 1024, 100_000).slices).toBeLessThanOrEqual(2);
+  });
+
+  it('never makes a slice shorter than 256 positions', () => {
+    expect(gemmPlan(9, 8, 4096)).toMatchObject({ slices: 16, slice: 256 });
+  });
+
+  it('tells a software adapter by its architecture', () => {
+    expect(isSoftwareAdapter({ adapterInfo: { architecture: 'swiftshader' } })).toBe(true);
+    expect(isSoftwareAdapter({ adapterInfo: { architecture: 'hopper' } })).toBe(false);
+    expect(isSoftwareAdapter({})).toBe(false);
+  });
+});
+
+// The kernel itself runs only in a browser with WebGPU: e2e/webgpuKernels.spec.ts checks it
+// against the float64 reference.
+describe("WebGPU's filter gradient", () => {
+  it("keeps the backend's own kernel on SwiftShader and runs the tiled product on a GPU", () => {
+    const own = vi.fn(
+      () => ({ dataId: {}, shape: [1, 1, 1, 1], dtype: 'float32' }) as tf.TensorInfo,
+    );
+    const kernel = filterGradientOnGpu(own);
+    const x = { dataId: {}, shape: [1, 4, 4, 1], dtype: 'float32' } as tf.TensorInfo;
+    const runWebGPUProgram = vi.fn(() => {
+      throw new Error('no GPU in Node');
+    });
+    const args = (architecture: string) => ({
+      inputs: { x, dy: x },
+      backend: { adapterInfo: { architecture }, runWebGPUProgram } as unknown as tf.KernelBackend,
+      attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [1, 1, 1, 1] },
+    });
+    kernel(args('swiftshader'));
+    expect(own).toHaveBeenCalledTimes(1);
+    expect(runWebGPUProgram).not.toHaveBeenCalled();
+    expect(() => kernel(args('hopper'))).toThrow('no GPU in Node');
+    expect(own).toHaveBeenCalledTimes(1);
+    expect(runWebGPUProgram).toHaveBeenCalledTimes(1);
+  });
+});
