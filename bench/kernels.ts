@@ -6,10 +6,18 @@
  * needs minutes for the models' real sizes, so by default the shapes keep their channels and
  * filters at a smaller batch and input (`--kernels-batch`, `--kernels-scale`); `--kernels-full`
  * times them at batch 16 and the models' own input sizes, as on a real GPU (scripts/device-bench).
+ * Where PyTorch sees a CUDA GPU (the lent device), its cuDNN kernels are timed on the same shapes
+ * (bench/pytorch/kernels.py), with TF32 off and on.
  */
+
+/** The Python with torch: Debian's python3-torch here; `PYTHON=python3` where torch is elsewhere. */
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chromium } from '@playwright/test';
-import type { ConvCase } from '../src/kernels/convReference.ts';
+import { errorText } from '../src/lib/errorText.ts';
+import { convInfo, type ConvCase } from '../src/kernels/convReference.ts';
 import { buildDenseNet } from '../src/models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../src/models/densenetConfig.ts';
 import { buildSegNet } from '../src/models/segnet.ts';
@@ -31,7 +39,15 @@ export interface KernelBenchOptions {
 export interface KernelFigure extends KernelTiming {
   model: 'segnet' | 'densenet121';
   shape: string;
-  backend: 'webgpu';
+  backend: 'webgpu' | 'cuda';
+}
+
+export interface KernelResults {
+  figures: KernelFigure[];
+  /** Why PyTorch was not timed (no CUDA GPU, no torch); absent when it was. */
+  pytorch?: string;
+  /** PyTorch's version and GPU, when it was timed. */
+  pytorchDevice?: string;
 }
 
 /** Each distinct Conv2D of a model: input shape at `batch`, filter, stride, padding. */
@@ -83,7 +99,72 @@ function modelCases(options: KernelBenchOptions) {
 const describe = (c: ConvCase) =>
   `${c.filterShape[0]}x${c.filterShape[1]} ${c.filterShape[2]}→${c.filterShape[3]} over ${c.xShape.join('x')}, stride ${c.stride}, ${c.pad}`;
 
-export async function benchKernels(options: KernelBenchOptions): Promise<KernelFigure[]> {
+/** cuDNN's filter gradient on the same shapes, where PyTorch has a CUDA GPU. */
+function pytorchTimings(
+  cases: { model: KernelFigure['model']; c: ConvCase }[],
+  repeats: number,
+): Omit<KernelResults, 'figures'> & { figures: KernelFigure[] } {
+  const input = cases.map(({ c }) => {
+    const { padInfo } = convInfo(c);
+    return {
+      x: c.xShape,
+      filter: c.filterShape,
+      stride: c.stride,
+      pads: [padInfo.top, padInfo.bottom, padInfo.left, padInfo.right],
+    };
+  });
+  try {
+    const output = execFileSync(
+      PYTHON,
+      [
+        join(import.meta.dirname, 'pytorch', 'kernels.py'),
+        '--repeats',
+        String(Math.max(repeats, 5)),
+      ],
+      { input: JSON.stringify(input), encoding: 'utf8', timeout: 1_200_000 },
+    );
+    const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as {
+      error?: string;
+      torch?: string;
+      device?: string;
+      timings?: { case: number; tf32: boolean; ms: number }[];
+    };
+    if (result.error || !result.timings)
+      return { figures: [], pytorch: result.error ?? 'no timings' };
+    const figures = result.timings.map((t): KernelFigure => {
+      const { model, c } = cases[t.case] as (typeof cases)[number];
+      return {
+        op: 'conv2dBackpropFilter',
+        case: c,
+        impl: t.tf32 ? 'pytorch-tf32' : 'pytorch',
+        ms: t.ms,
+        gflops: flopsOf(c) / t.ms / 1e6,
+        model,
+        shape: describe(c),
+        backend: 'cuda',
+      };
+    });
+    return { figures, pytorchDevice: `PyTorch ${result.torch} on ${result.device}` };
+  } catch (error) {
+    const text = errorText(error);
+    return {
+      figures: [],
+      pytorch: /No module named 'torch'|ENOENT/.test(text)
+        ? `${PYTHON} has no torch`
+        : (text.split('\n')[0] ?? text),
+    };
+  }
+}
+
+/** Multiply-adds times two of the filter gradient. */
+const flopsOf = (c: ConvCase) => {
+  const info = convInfo(c);
+  return (
+    2 * c.filterShape.reduce((a, b) => a * b, 1) * info.batchSize * info.outHeight * info.outWidth
+  );
+};
+
+export async function benchKernels(options: KernelBenchOptions): Promise<KernelResults> {
   await tf.setBackend('cpu');
   const cases = modelCases(options);
   const browser = await chromium.launch(LAUNCH_OPTIONS);
@@ -108,31 +189,47 @@ export async function benchKernels(options: KernelBenchOptions): Promise<KernelF
   } finally {
     await browser.close();
   }
-  return figures;
+  const all = (['segnet', 'densenet121'] as const).flatMap((model) =>
+    cases[model].map((c) => ({ model, c })),
+  );
+  const torch = pytorchTimings(all, options.repeats);
+  console.log(`  PyTorch: ${torch.pytorchDevice ?? torch.pytorch}`);
+  return { ...torch, figures: [...figures, ...torch.figures] };
 }
 
-export function kernelsMarkdown(options: KernelBenchOptions, figures: KernelFigure[]): string[] {
+export function kernelsMarkdown(options: KernelBenchOptions, results: KernelResults): string[] {
+  const { figures } = results;
   const lines = [
     `## WebGPU convolution kernels (batch ${options.batch}, inputs at ${options.scale} of the models' own size)`,
     '',
-    '| model | op | shape | tfjs ms | own ms | tfjs GFLOP/s | own GFLOP/s | own ÷ tfjs time |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `PyTorch (cuDNN): ${results.pytorchDevice ?? `not timed: ${results.pytorch}`}.`,
+    '',
+    '| model | op | shape | tfjs ms | own ms | PyTorch ms (TF32) | tfjs GFLOP/s | own GFLOP/s | own ÷ tfjs time | own ÷ PyTorch time |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const own = figures.filter((f) => f.impl === 'own');
   let slower = 0;
+  let behindTorch = 0;
   for (const o of own) {
-    const t = figures.find(
-      (f) => f.impl === 'tfjs' && f.model === o.model && f.op === o.op && f.shape === o.shape,
-    );
+    const of = (impl: KernelFigure['impl']) =>
+      figures.find(
+        (f) => f.impl === impl && f.model === o.model && f.op === o.op && f.shape === o.shape,
+      );
+    const [t, torch, tf32] = [of('tfjs'), of('pytorch'), of('pytorch-tf32')];
     const ratio = t ? o.ms / t.ms : NaN;
+    const torchRatio = torch ? o.ms / torch.ms : NaN;
     if (!(ratio <= 1)) slower++;
+    if (torchRatio > 2) behindTorch++;
     lines.push(
-      `| ${o.model} | ${o.op} | ${o.shape} | ${figure(t?.ms ?? NaN)} | ${figure(o.ms)} | ${figure(t?.gflops ?? NaN)} | ${figure(o.gflops)} | ${figure(ratio)} |`,
+      `| ${o.model} | ${o.op} | ${o.shape} | ${figure(t?.ms ?? NaN)} | ${figure(o.ms)} | ${torch ? `${figure(torch.ms)} (${figure(tf32?.ms ?? NaN)})` : '–'} | ${figure(t?.gflops ?? NaN)} | ${figure(o.gflops)} | ${figure(ratio)} | ${figure(torchRatio)} |`,
     );
   }
   lines.push(
     '',
-    `Target: the own kernel at least as fast as tfjs's on every shape: ${slower === 0 ? 'met' : `**not met** on ${slower} of ${own.length}`}.`,
+    `Targets: the own kernel at least as fast as tfjs's on every shape: ${slower === 0 ? 'met' : `**not met** on ${slower} of ${own.length}`}` +
+      (results.pytorchDevice
+        ? `; at most twice cuDNN's fp32 time on every shape: ${behindTorch === 0 ? 'met' : `**not met** on ${behindTorch} of ${own.length}`}.`
+        : '.'),
     '',
   );
   return lines;

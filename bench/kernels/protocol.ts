@@ -2,8 +2,11 @@
 import type { ConvCase } from '../../src/kernels/convReference.ts';
 
 export type KernelOp = 'conv2dBackpropFilter';
-/** tfjs-backend-webgpu's kernel, or the app's own (src/kernels/webgpu/filterGradientGemm.ts). */
-export type KernelImpl = 'tfjs' | 'own';
+/**
+ * tfjs-backend-webgpu's kernel, the app's own (src/kernels/webgpu/filterGradientGemm.ts), or
+ * PyTorch's on a CUDA GPU (cuDNN; bench/pytorch/kernels.py), in fp32 or with TF32.
+ */
+export type KernelImpl = 'tfjs' | 'own' | 'pytorch' | 'pytorch-tf32';
 
 export interface KernelCheck {
   op: KernelOp;
