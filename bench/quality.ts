@@ -267,6 +267,10 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
       await waitForState(page, 'diagnose-status', 10, 'Diagnose');
       diagnose = { photo, melanoma: (await valueOf(page.getByTestId('melanoma-score'))) ?? NaN };
     });
+    await page
+      .getByRole('heading', { level: 2, name: 'Diagnose' })
+      .locator('xpath=ancestor::section[1]')
+      .screenshot({ path: join(DATA, `quality-${preset}-diagnose.png`) });
     return {
       preset,
       backend: options.backend,
