@@ -1,7 +1,7 @@
 /**
- * The convolution kernels on WebGPU (`npm run bench -- --only=kernels`): every distinct
+ * The convolution kernels on the GPU backends (`npm run bench -- --only=kernels`): every distinct
  * convolution shape of the seed SegNet and DenseNet-121, read off the models the app builds, timed
- * on the machine's WebGPU adapter with tfjs-backend-webgpu's kernel and with the app's own
+ * on the machine's WebGPU and WebGL with tfjs's kernel and with the app's own
  * (bench/kernels/page.ts), in milliseconds per call and GFLOP/s. A software adapter (SwiftShader)
  * needs minutes for the models' real sizes, so by default the shapes keep their channels and
  * filters at a smaller batch and input (`--kernels-batch`, `--kernels-scale`); `--kernels-full`
@@ -24,9 +24,10 @@ import { buildSegNet } from '../src/models/segnet.ts';
 import { SEGNET_SEED } from '../src/models/segnetConfig.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { benchPage, figure } from './common/driver.ts';
-import type { KernelTiming } from './kernels/protocol.ts';
+import type { GpuBackend, KernelTiming } from './kernels/protocol.ts';
 
 export interface KernelBenchOptions {
+  backends: GpuBackend[];
   batch: number;
   /** Input edge as a share of each model's own (1: 200 px SegNet, 224 px DenseNet-121). */
   scale: number;
@@ -39,7 +40,6 @@ export interface KernelBenchOptions {
 export interface KernelFigure extends KernelTiming {
   model: 'segnet' | 'densenet121';
   shape: string;
-  backend: 'webgpu' | 'cuda';
 }
 
 export interface KernelResults {
@@ -172,17 +172,19 @@ export async function benchKernels(options: KernelBenchOptions): Promise<KernelR
   try {
     const page = await browser.newPage();
     await page.goto(await benchPage('bench/kernels/index.html'));
-    for (const model of ['segnet', 'densenet121'] as const) {
-      for (const c of cases[model]) {
-        const timings = (await page.evaluate(
-          `window.timeKernels(${JSON.stringify([c])}, ${options.repeats})`,
-        )) as KernelTiming[];
-        for (const t of timings) {
-          const row: KernelFigure = { ...t, model, shape: describe(c), backend: 'webgpu' };
-          console.log(
-            `  ${model} ${row.shape}: ${row.impl} ${figure(row.ms)} ms, ${figure(row.gflops)} GFLOP/s`,
-          );
-          figures.push(row);
+    for (const backend of options.backends) {
+      for (const model of ['segnet', 'densenet121'] as const) {
+        for (const c of cases[model]) {
+          const timings = (await page.evaluate(
+            `window.timeKernels(${JSON.stringify([c])}, '${backend}', ${options.repeats})`,
+          )) as KernelTiming[];
+          for (const t of timings) {
+            const row: KernelFigure = { ...t, model, shape: describe(c) };
+            console.log(
+              `  ${backend} ${model} ${row.shape}: ${row.impl} ${figure(row.ms)} ms, ${figure(row.gflops)} GFLOP/s`,
+            );
+            figures.push(row);
+          }
         }
       }
     }
@@ -200,37 +202,48 @@ export async function benchKernels(options: KernelBenchOptions): Promise<KernelR
 export function kernelsMarkdown(options: KernelBenchOptions, results: KernelResults): string[] {
   const { figures } = results;
   const lines = [
-    `## WebGPU convolution kernels (batch ${options.batch}, inputs at ${options.scale} of the models' own size)`,
+    `## GPU convolution kernels (batch ${options.batch}, inputs at ${options.scale} of the models' own size)`,
     '',
     `PyTorch (cuDNN): ${results.pytorchDevice ?? `not timed: ${results.pytorch}`}.`,
     '',
-    '| model | op | shape | tfjs ms | own ms | PyTorch ms (TF32) | tfjs GFLOP/s | own GFLOP/s | own ÷ tfjs time | own ÷ PyTorch time |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| backend | model | op | shape | tfjs ms | own ms | PyTorch ms (TF32) | tfjs GFLOP/s | own GFLOP/s | own ÷ tfjs time | own ÷ PyTorch time |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const own = figures.filter((f) => f.impl === 'own');
-  let slower = 0;
+  const slower: Record<string, number> = {};
   let behindTorch = 0;
   for (const o of own) {
-    const of = (impl: KernelFigure['impl']) =>
+    const of = (impl: KernelFigure['impl'], backend: KernelFigure['backend'] = o.backend) =>
       figures.find(
-        (f) => f.impl === impl && f.model === o.model && f.op === o.op && f.shape === o.shape,
+        (f) =>
+          f.impl === impl &&
+          f.backend === backend &&
+          f.model === o.model &&
+          f.op === o.op &&
+          f.shape === o.shape,
       );
-    const [t, torch, tf32] = [of('tfjs'), of('pytorch'), of('pytorch-tf32')];
+    const [t, torch, tf32] = [of('tfjs'), of('pytorch', 'cuda'), of('pytorch-tf32', 'cuda')];
     const ratio = t ? o.ms / t.ms : NaN;
     const torchRatio = torch ? o.ms / torch.ms : NaN;
-    if (!(ratio <= 1)) slower++;
-    if (torchRatio > 2) behindTorch++;
+    if (!(ratio <= 1)) slower[o.backend] = (slower[o.backend] ?? 0) + 1;
+    if (o.backend === 'webgpu' && torchRatio > 2) behindTorch++;
     lines.push(
-      `| ${o.model} | ${o.op} | ${o.shape} | ${figure(t?.ms ?? NaN)} | ${figure(o.ms)} | ${torch ? `${figure(torch.ms)} (${figure(tf32?.ms ?? NaN)})` : '–'} | ${figure(t?.gflops ?? NaN)} | ${figure(o.gflops)} | ${figure(ratio)} | ${figure(torchRatio)} |`,
+      `| ${o.backend} | ${o.model} | ${o.op} | ${o.shape} | ${figure(t?.ms ?? NaN)} | ${figure(o.ms)} | ${torch ? `${figure(torch.ms)} (${figure(tf32?.ms ?? NaN)})` : '–'} | ${figure(t?.gflops ?? NaN)} | ${figure(o.gflops)} | ${figure(ratio)} | ${figure(torchRatio)} |`,
     );
   }
-  lines.push(
-    '',
-    `Targets: the own kernel at least as fast as tfjs's on every shape: ${slower === 0 ? 'met' : `**not met** on ${slower} of ${own.length}`}` +
-      (results.pytorchDevice
-        ? `; at most twice cuDNN's fp32 time on every shape: ${behindTorch === 0 ? 'met' : `**not met** on ${behindTorch} of ${own.length}`}.`
-        : '.'),
-    '',
-  );
+  lines.push('');
+  for (const backend of options.backends) {
+    const count = own.filter((o) => o.backend === backend).length;
+    const n = slower[backend] ?? 0;
+    lines.push(
+      `Target (${backend}): the own kernel at least as fast as tfjs's on every shape: ${n === 0 ? 'met' : `**not met** on ${n} of ${count}`}.`,
+    );
+  }
+  if (results.pytorchDevice) {
+    lines.push(
+      `Target (webgpu): at most twice cuDNN's fp32 time on every shape: ${behindTorch === 0 ? 'met' : `**not met** on ${behindTorch}`}.`,
+    );
+  }
+  lines.push('');
   return lines;
 }

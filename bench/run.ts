@@ -33,7 +33,8 @@
  * core only with --quick).
  *
  * The kernels benchmark (bench/kernels.ts) times every convolution shape of the seed SegNet and
- * DenseNet-121 on WebGPU with tfjs's kernel and the app's own: --kernels-batch=N (2),
+ * DenseNet-121 on WebGPU and WebGL with tfjs's filter gradient and the app's own, and with cuDNN's
+ * where PyTorch has CUDA: --kernels-backends=webgpu,webgl, --kernels-batch=N (2),
  * --kernels-scale=F (the input as a share of the model's own: 0.25), --kernels-full (batch 16,
  * full size: for a real GPU), --kernels-repeats=N (3, 1 with --quick; --quick a few shapes).
  *
@@ -354,6 +355,11 @@ const qualityOptions = qualityOptionsFrom(option, quick);
 // --kernels-full is batch 16 at their own size, for a real GPU.
 const kernelsFull = flag('kernels-full');
 const kernelOptions: KernelBenchOptions = {
+  backends: (option('kernels-backends') ?? 'webgpu,webgl').split(',').map((name) => {
+    if (name !== 'webgpu' && name !== 'webgl')
+      throw new Error(`--kernels-backends takes webgpu, webgl (got ${name})`);
+    return name;
+  }),
   batch: count('kernels-batch', kernelsFull ? 16 : 2, 1),
   scale: kernelsFull ? 1 : Number(option('kernels-scale') ?? 0.25),
   repeats: count('kernels-repeats', quick ? 1 : 3, 1),

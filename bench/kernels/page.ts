@@ -1,10 +1,11 @@
 /**
- * The WebGPU kernels' page (served by Vite's dev server): `window.checkKernels(cases)` runs the
- * app's own kernels on the page's WebGPU adapter and measures each against the float64 reference
- * (src/kernels/convReference.ts), for e2e/webgpuKernels.spec.ts; `window.timeKernels(cases)` times
- * them against tfjs-backend-webgpu's own kernels on the same inputs, for bench/kernels.ts. Runs on
- * the page's main thread, where WebGPU is; nothing is registered into tfjs, so tfjs's kernels
- * are its own.
+ * The GPU kernels' page (served by Vite's dev server): `window.checkKernels(cases, backend)` runs
+ * the app's own filter gradient for WebGPU (src/kernels/webgpu/filterGradientGemm.ts) or WebGL
+ * (src/kernels/webgl/filterGradient.ts) on the page's adapter and measures it against the float64
+ * reference (src/kernels/convReference.ts), for e2e/gpuKernels.spec.ts; `window.timeKernels(cases,
+ * backend, repeats)` times it against tfjs's own kernel of that backend on the same inputs, for
+ * bench/kernels.ts. Runs on the page's main thread, where WebGPU and WebGL are; nothing is
+ * registered into tfjs, so tfjs's kernels are its own.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -14,19 +15,31 @@ import {
   type ConvCase,
 } from '../../src/kernels/convReference.ts';
 import { randomValues, relativeError } from '../../src/kernels/testValues.ts';
+import { filterGradientByTaps } from '../../src/kernels/webgl/filterGradient.ts';
 import { filterGradientGemm } from '../../src/kernels/webgpu/filterGradientGemm.ts';
-import type { KernelCheck, KernelTiming } from './protocol.ts';
+import type { GpuBackend, KernelCheck, KernelTiming } from './protocol.ts';
 
 declare global {
   interface Window {
-    checkKernels: (cases: ConvCase[]) => Promise<KernelCheck[]>;
-    timeKernels: (cases: ConvCase[], repeats: number) => Promise<KernelTiming[]>;
+    checkKernels: (cases: ConvCase[], backend: GpuBackend) => Promise<KernelCheck[]>;
+    timeKernels: (
+      cases: ConvCase[],
+      backend: GpuBackend,
+      repeats: number,
+    ) => Promise<KernelTiming[]>;
   }
 }
 
-async function webgpu(): Promise<tf.KernelBackend> {
-  if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu')))
-    throw new Error('This browser gives the page no WebGPU backend');
+type Kernel = (args: Parameters<tf.KernelFunc>[0]) => ReturnType<tf.KernelFunc>;
+
+const OWN: Record<GpuBackend, Kernel> = {
+  webgpu: filterGradientGemm,
+  webgl: filterGradientByTaps('webgl'),
+};
+
+async function use(backend: GpuBackend): Promise<tf.KernelBackend> {
+  if (tf.getBackend() !== backend && !(await tf.setBackend(backend)))
+    throw new Error(`This browser gives the page no ${backend} backend`);
   await tf.ready();
   return tf.backend();
 }
@@ -38,23 +51,19 @@ function inputs(c: ConvCase) {
   const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   const x = randomValues(1, size(c.xShape));
   const dy = randomValues(2, size(dyShape));
-  return { x, dy, dyShape, attrs: attrsOf(c) };
-}
-
-const attrsOf = (c: ConvCase) =>
-  ({
+  const attrs = {
     strides: c.stride,
     pad: c.pad,
     dataFormat: 'NHWC',
     dimRoundingMode: undefined,
     filterShape: c.filterShape,
-  }) as unknown as tf.NamedAttrMap;
+  } as unknown as tf.NamedAttrMap;
+  return { x, dy, dyShape, attrs };
+}
 
-type Kernel = (args: Parameters<tf.KernelFunc>[0]) => ReturnType<tf.KernelFunc>;
-
-function tfjsKernel(): Kernel {
-  const kernel = tf.getKernel(tf.Conv2DBackpropFilter, 'webgpu');
-  if (!kernel) throw new Error('tfjs-backend-webgpu has no Conv2DBackpropFilter');
+function tfjsKernel(backend: GpuBackend): Kernel {
+  const kernel = tf.getKernel(tf.Conv2DBackpropFilter, backend);
+  if (!kernel) throw new Error(`tfjs's ${backend} backend has no Conv2DBackpropFilter`);
   return kernel.kernelFunc;
 }
 
@@ -66,21 +75,22 @@ async function run(kernel: Kernel, x: tf.Tensor, dy: tf.Tensor, attrs: tf.NamedA
   return values;
 }
 
-window.checkKernels = async (cases) => {
-  const backend = await webgpu();
+window.checkKernels = async (cases, name) => {
+  const backend = await use(name);
   const checks: KernelCheck[] = [];
   for (const c of cases) {
     const { x, dy, dyShape, attrs } = inputs(c);
     const xt = tf.tensor4d(x, c.xShape);
     const dyt = tf.tensor(dy, dyShape);
     const before = backend.numDataIds();
+    const own = await run(OWN[name], xt, dyt, attrs);
     const reference = filterGradientReference(c, x, dy);
-    const own = await run(filterGradientGemm, xt, dyt, attrs);
     checks.push({
       op: 'conv2dBackpropFilter',
+      backend: name,
       case: c,
       error: relativeError(own, reference),
-      tfjsError: relativeError(await run(tfjsKernel(), xt, dyt, attrs), reference),
+      tfjsError: relativeError(await run(tfjsKernel(name), xt, dyt, attrs), reference),
       left: backend.numDataIds() - before,
     });
     tf.dispose([xt, dyt]);
@@ -111,8 +121,8 @@ async function timed(
   return (performance.now() - start) / repeats;
 }
 
-window.timeKernels = async (cases, repeats) => {
-  await webgpu();
+window.timeKernels = async (cases, name, repeats) => {
+  await use(name);
   const timings: KernelTiming[] = [];
   for (const c of cases) {
     const { x, dy, dyShape, attrs } = inputs(c);
@@ -121,11 +131,18 @@ window.timeKernels = async (cases, repeats) => {
     const info = convInfo(c);
     const flops = 2 * size(c.filterShape) * info.batchSize * info.outHeight * info.outWidth;
     for (const [impl, kernel] of [
-      ['tfjs', tfjsKernel()],
-      ['own', filterGradientGemm],
+      ['tfjs', tfjsKernel(name)],
+      ['own', OWN[name]],
     ] as const) {
       const ms = await timed(kernel, xt, dyt, attrs, repeats);
-      timings.push({ op: 'conv2dBackpropFilter', case: c, impl, ms, gflops: flops / ms / 1e6 });
+      timings.push({
+        op: 'conv2dBackpropFilter',
+        backend: name,
+        case: c,
+        impl,
+        ms,
+        gflops: flops / ms / 1e6,
+      });
     }
     tf.dispose([xt, dyt]);
   }

@@ -2,18 +2,22 @@
 import type { ConvCase } from '../../src/kernels/convReference.ts';
 
 export type KernelOp = 'conv2dBackpropFilter';
+/** The tfjs backends with an own filter gradient. */
+export type GpuBackend = 'webgpu' | 'webgl';
 /**
- * tfjs-backend-webgpu's kernel, the app's own (src/kernels/webgpu/filterGradientGemm.ts), or
- * PyTorch's on a CUDA GPU (cuDNN; bench/pytorch/kernels.py), in fp32 or with TF32.
+ * tfjs's kernel of the backend, the app's own (src/kernels/webgpu/filterGradientGemm.ts,
+ * src/kernels/webgl/filterGradient.ts), or PyTorch's on a CUDA GPU (cuDNN;
+ * bench/pytorch/kernels.py), in fp32 or with TF32.
  */
 export type KernelImpl = 'tfjs' | 'own' | 'pytorch' | 'pytorch-tf32';
 
 export interface KernelCheck {
   op: KernelOp;
+  backend: GpuBackend;
   case: ConvCase;
   /** The own kernel's largest error relative to the float64 reference's largest magnitude. */
   error: number;
-  /** tfjs-backend-webgpu's kernel's, for comparison. */
+  /** tfjs's kernel's on the same backend, for comparison. */
   tfjsError: number;
   /** Backend buffers the own kernel left behind besides its output (0: it freed all it made). */
   left: number;
@@ -21,6 +25,7 @@ export interface KernelCheck {
 
 export interface KernelTiming {
   op: KernelOp;
+  backend: GpuBackend | 'cuda';
   case: ConvCase;
   impl: KernelImpl;
   ms: number;

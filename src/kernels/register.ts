@@ -14,6 +14,8 @@
  * - webgpu: Conv2DBackpropFilter as one tiled implicit matrix product in WGSL of our own, split
  *   over K (webgpu/filterGradientGemm.ts), instead of the backend's one thread per filter weight,
  *   on a hardware GPU;
+ * - webgl: Conv2DBackpropFilter as one matrix product per filter tap with the long sum split into
+ *   groups of output rows (webgl/filterGradient.ts), but over small feature maps;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
  *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
@@ -31,6 +33,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm/conv2dBackprop
 import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
 import * as wasmPool from './wasm/poolGradients.ts';
+import { filterGradientOnWebgl } from './webgl/filterGradient.ts';
 import { filterGradientOnGpu } from './webgpu/filterGradientGemm.ts';
 
 const KERNELS: tf.KernelConfig[] = [
@@ -93,6 +96,7 @@ const WRAPPERS: {
     wrap: wasmPool.resizeNearestNeighborGrad,
   },
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgpu', wrap: filterGradientOnGpu },
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgl', wrap: filterGradientOnWebgl },
 ];
 const wrapped = new WeakSet<tf.KernelFunc>();
 

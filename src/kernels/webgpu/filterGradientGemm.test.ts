@@ -36,7 +36,7 @@ describe('gemmPlan', () => {
   });
 });
 
-// The kernel itself runs only in a browser with WebGPU: e2e/webgpuKernels.spec.ts checks it
+// The kernel itself runs only in a browser with WebGPU: e2e/gpuKernels.spec.ts checks it
 // against the float64 reference.
 describe("WebGPU's filter gradient", () => {
   it("keeps the backend's own kernel on SwiftShader and runs the tiled product on a GPU", () => {

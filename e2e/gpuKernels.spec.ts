@@ -13,7 +13,8 @@ test.use({ baseURL: `http://localhost:${PORT}` });
  * The app's convolution shapes at small sizes (SegNet 3x3 same; DenseNet's 7x7 stride-2 stem,
  * 1x1 bottlenecks and 3x3 growth layers, the transition's 1x1), and awkward ones: batch 1,
  * channels and sizes that are not multiples of the 64-wide tile or of 4, stride 2 with valid
- * padding, the 2x2 pooling-sized filter, and a K long enough to be split in slices.
+ * padding, the 2x2 pooling-sized filter, and a K long enough to be split in slices (WebGPU) and
+ * output rows in groups (WebGL).
  */
 const CASES: ConvCase[] = [
   { xShape: [2, 24, 24, 3], filterShape: [3, 3, 3, 8], stride: 1, pad: 'same' },
@@ -37,20 +38,24 @@ test.afterAll(async () => {
   await dev?.close();
 });
 
-test('the own WebGPU filter gradient equals the float64 reference on every shape, and frees what it made', async ({
-  page,
-}) => {
-  test.setTimeout(240_000);
-  await page.goto(`/${PAGE}`);
-  const checks = (await page.evaluate(
-    `window.checkKernels(${JSON.stringify(CASES)})`,
-  )) as KernelCheck[];
-  expect(checks).toHaveLength(CASES.length);
-  const worst = Math.max(...checks.map((c) => c.error));
-  console.log(`own conv2dBackpropFilter: largest relative error ${worst.toExponential(2)}`);
-  for (const check of checks) {
-    const name = `${JSON.stringify(check.case)}: ${check.error}, tfjs ${check.tfjsError}`;
-    expect(check.error, name).toBeLessThanOrEqual(1e-4);
-    expect(check.left, name).toBe(0);
-  }
-});
+for (const backend of ['webgpu', 'webgl'] as const) {
+  test(`the own ${backend} filter gradient equals the float64 reference on every shape, and frees what it made`, async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    await page.goto(`/${PAGE}`);
+    const checks = (await page.evaluate(
+      `window.checkKernels(${JSON.stringify(CASES)}, '${backend}')`,
+    )) as KernelCheck[];
+    expect(checks).toHaveLength(CASES.length);
+    const worst = Math.max(...checks.map((c) => c.error));
+    console.log(
+      `own ${backend} conv2dBackpropFilter: largest relative error ${worst.toExponential(2)}`,
+    );
+    for (const check of checks) {
+      const name = `${JSON.stringify(check.case)}: own ${check.error}, tfjs ${check.tfjsError}`;
+      expect(check.error, name).toBeLessThanOrEqual(1e-4);
+      expect(check.left, name).toBe(0);
+    }
+  });
+}
