@@ -48,17 +48,20 @@ export function describeSchedule(
 }
 
 /**
- * A calibration in words: its temperature and, where it has them, each class's bias against the
- * first class's (only the differences matter), e.g. "T = 1.11; biases against nevus: melanoma
- * −1.62, seborrheic keratosis −1.80".
+ * Class biases in words, each against the first class's (only the differences matter), e.g.
+ * "biases against nevus: melanoma −1.62, seborrheic keratosis +0.25".
  */
-export function describeCalibration({ temperature, biases }: Calibrator): string {
-  const t = `T = ${temperature.toFixed(2)}`;
-  if (!biases) return t;
+export function describeBiases(biases: readonly number[]): string {
   const first = biases[0] ?? 0;
   const signed = (v: number) => (v < 0 ? `−${(-v).toFixed(2)}` : `+${v.toFixed(2)}`);
   const others = CLASSES.slice(1).map(
     (cls, i) => `${CLASS_LABELS[cls].toLowerCase()} ${signed((biases[i + 1] ?? 0) - first)}`,
   );
-  return `${t}; biases against ${CLASS_LABELS[CLASSES[0]].toLowerCase()}: ${others.join(', ')}`;
+  return `biases against ${CLASS_LABELS[CLASSES[0]].toLowerCase()}: ${others.join(', ')}`;
+}
+
+/** A calibration in words: its temperature and, where it has them, its class biases. */
+export function describeCalibration({ temperature, biases }: Calibrator): string {
+  const t = `T = ${temperature.toFixed(2)}`;
+  return biases ? `${t}; ${describeBiases(biases)}` : t;
 }

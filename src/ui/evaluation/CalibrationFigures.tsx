@@ -7,7 +7,7 @@ import { Suspense, lazy } from 'react';
 import { MELANOMA } from '../../dataset/types.ts';
 import type { LesionMetrics, SplitMetrics } from '../../metrics/report.ts';
 import { Figure } from '../common/Figure.tsx';
-import { describeCalibration } from '../format.ts';
+import { describeBiases } from '../format.ts';
 import type { useMetrics } from './useMetrics.ts';
 
 const PrChart = lazy(() => import('./PrChart.tsx').then((m) => ({ default: m.PrChart })));
@@ -36,15 +36,6 @@ export function CalibrationFigures({ metrics }: { metrics: SplitMetrics }) {
           missing="undefined"
         />
         <Figure id="temperature" label="Temperature T" value={metrics.temperature} missing="none" />
-        <dt>Class biases</dt>
-        <dd data-testid="class-biases" data-value={metrics.class_biases?.join(',') ?? ''}>
-          {metrics.class_biases
-            ? describeCalibration({ temperature: 1, biases: metrics.class_biases }).replace(
-                /^T = [^;]*; /,
-                '',
-              )
-            : 'none'}
-        </dd>
       </dl>
       <p className="muted figure-note">
         Average precision: how many of the images called melanoma are melanoma, averaged over every
@@ -52,7 +43,12 @@ export function CalibrationFigures({ metrics }: { metrics: SplitMetrics }) {
         error: the gap between how sure the model is and how often it is right, averaged over 15
         bins of confidence (0 is perfect). Calibration divides the log-probabilities by the
         temperature and adds a bias per class, all fitted on the validation split: the biases undo
-        the equal class shares the model was trained on.
+        the equal class shares the model was trained on.{' '}
+        <span data-testid="class-biases" data-value={metrics.class_biases?.join(',') ?? ''}>
+          {metrics.class_biases
+            ? `Class ${describeBiases(metrics.class_biases)}.`
+            : 'No class biases are applied.'}
+        </span>
       </p>
       {metrics.per_lesion && <LesionFigures lesions={metrics.per_lesion} />}
     </>
