@@ -10,13 +10,12 @@
  * (bench/pytorch/kernels.py), with TF32 off and on.
  */
 
-/** The Python with torch: Debian's python3-torch here; `PYTHON=python3` where torch is elsewhere. */
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chromium } from '@playwright/test';
 import { errorText } from '../src/lib/errorText.ts';
+import { PYTHON, pytorchFailure } from './pytorch/python.ts';
 import { convInfo, type ConvCase } from '../src/kernels/convReference.ts';
 import { buildDenseNet } from '../src/models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../src/models/densenetConfig.ts';
@@ -146,13 +145,7 @@ function pytorchTimings(
     });
     return { figures, pytorchDevice: `PyTorch ${result.torch} on ${result.device}` };
   } catch (error) {
-    const text = errorText(error);
-    return {
-      figures: [],
-      pytorch: /No module named 'torch'|ENOENT/.test(text)
-        ? `${PYTHON} has no torch`
-        : (text.split('\n')[0] ?? text),
-    };
+    return { figures: [], pytorch: pytorchFailure(errorText(error)) };
   }
 }
 

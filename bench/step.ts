@@ -20,10 +20,9 @@ import type {
   StepRunOptions,
   StepRunResult,
 } from './step/protocol.ts';
+import { PYTHON, pytorchFailure } from './pytorch/python.ts';
 import { errorText } from '../src/lib/errorText.ts';
 
-/** The Python with torch: Debian's python3-torch here; `PYTHON=python3` where torch is elsewhere. */
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 export const PYTORCH_TARGET = 0.5;
 /** WebAssembly at 2 threads against 1. */
 export const THREADS_TARGET = 1.7;
@@ -131,16 +130,7 @@ function pytorch(model: StepModel, threads: number, options: StepBenchOptions): 
       steps: result.stepSeconds.length,
     };
   } catch (error) {
-    const text = errorText(error);
-    const missing = /No module named 'torch'|ENOENT/.test(text);
-    return {
-      ...base,
-      detail: 'PyTorch',
-      steps: 0,
-      error: missing
-        ? `${PYTHON} has no torch (apt-get install python3-torch)`
-        : text.split('\n')[0],
-    };
+    return { ...base, detail: 'PyTorch', steps: 0, error: pytorchFailure(errorText(error)) };
   }
 }
 

@@ -2,7 +2,7 @@ import type { ViteDevServer } from 'vite';
 import type { ConvCase } from '../src/kernels/convReference.ts';
 import type { KernelCheck } from '../bench/kernels/protocol.ts';
 import { expect, test } from './fixtures.ts';
-import { startDevServer } from './support/devServer.ts';
+import { startDevServer } from '../scripts/devServer.ts';
 
 const PAGE = 'bench/kernels/index.html';
 const PORT = 4178;
@@ -31,7 +31,11 @@ const CASES: ConvCase[] = [
 let dev: ViteDevServer | undefined;
 
 test.beforeAll(async () => {
-  dev = await startDevServer(PORT, [PAGE]);
+  dev = await startDevServer({
+    port: PORT,
+    pages: [PAGE],
+    cacheDir: 'node_modules/.vite-e2e',
+  });
 });
 
 test.afterAll(async () => {

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from '@playwright/test';
-import { createServer, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
+import { startDevServer } from '../../scripts/devServer.ts';
 import { LAUNCH_OPTIONS } from '../browser.ts';
 import type { EpochTiming } from './protocol.ts';
 import { errorText } from '../../src/lib/errorText.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 /** BENCH_PORT moves it, for a second benchmark while one runs. */
 const PORT = Number(process.env.BENCH_PORT ?? 4176);
 /** Every benchmark page, so that one dependency scan (and cache) serves them all. */
@@ -72,30 +72,6 @@ export function ratioText(ratio: number): string {
   return `${ratio.toFixed(2)} (${verdict} ≥ ${TARGET_RATIO})`;
 }
 
-/** The app's vite.config.ts (defines, worker format, isolation headers) on a port of its own. */
-async function startBenchServer(): Promise<ViteDevServer> {
-  // Without watching or reloading, with a dependency cache of its own beside the app's.
-  const server = await createServer({
-    root: ROOT,
-    cacheDir: join(import.meta.dirname, '..', '.data', 'vite'),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { port: PORT, strictPort: true, hmr: false, watch: null },
-    optimizeDeps: {
-      entries: PAGES,
-      // Found up front, so the dev server never re-optimises (and reloads) while a worker runs.
-      include: [
-        '@tensorflow/tfjs',
-        '@tensorflow/tfjs-backend-webgpu',
-        '@tensorflow/tfjs-backend-wasm',
-        'idb-keyval',
-      ],
-    },
-  });
-  await server.listen();
-  return server;
-}
-
 let server: Promise<ViteDevServer> | undefined;
 
 /**
@@ -110,7 +86,11 @@ export async function benchPage(path: string): Promise<string> {
 
 /** Starts the dev server, unless it runs already (run.ts starts it before timing a benchmark). */
 export async function openBenchServer(): Promise<void> {
-  server ??= startBenchServer();
+  server ??= startDevServer({
+    port: PORT,
+    pages: PAGES,
+    cacheDir: join(import.meta.dirname, '..', '.data', 'vite'),
+  });
   await server;
 }
 
