@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chromium } from '@playwright/test';
 import { errorText } from '../src/lib/errorText.ts';
 import { PYTHON, pytorchFailure } from './pytorch/python.ts';
-import { convInfo, type ConvCase } from '../src/kernels/convReference.ts';
+import { convInfo, filterGradientFlops, type ConvCase } from '../src/kernels/convReference.ts';
 import { buildDenseNet } from '../src/models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../src/models/densenetConfig.ts';
 import { buildSegNet } from '../src/models/segnet.ts';
@@ -137,7 +137,7 @@ function pytorchTimings(
         case: c,
         impl: t.tf32 ? 'pytorch-tf32' : 'pytorch',
         ms: t.ms,
-        gflops: flopsOf(c) / t.ms / 1e6,
+        gflops: filterGradientFlops(c) / t.ms / 1e6,
         model,
         shape: describe(c),
         backend: 'cuda',
@@ -148,14 +148,6 @@ function pytorchTimings(
     return { figures: [], pytorch: pytorchFailure(errorText(error)) };
   }
 }
-
-/** Multiply-adds times two of the filter gradient. */
-const flopsOf = (c: ConvCase) => {
-  const info = convInfo(c);
-  return (
-    2 * c.filterShape.reduce((a, b) => a * b, 1) * info.batchSize * info.outHeight * info.outWidth
-  );
-};
 
 export async function benchKernels(options: KernelBenchOptions): Promise<KernelResults> {
   await tf.setBackend('cpu');

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {
   convInfo,
+  filterGradientFlops,
   filterGradientReference,
   type ConvCase,
 } from '../../src/kernels/convReference.ts';
@@ -128,8 +129,7 @@ window.timeKernels = async (cases, name, repeats) => {
     const { x, dy, dyShape, attrs } = inputs(c);
     const xt = tf.tensor4d(x, c.xShape);
     const dyt = tf.tensor(dy, dyShape);
-    const info = convInfo(c);
-    const flops = 2 * size(c.filterShape) * info.batchSize * info.outHeight * info.outWidth;
+    const flops = filterGradientFlops(c);
     for (const [impl, kernel] of [
       ['tfjs', tfjsKernel(name)],
       ['own', OWN[name]],

@@ -54,3 +54,9 @@ export function filterGradientReference(
   }
   return dw;
 }
+
+/** Floating-point operations of the filter gradient: two per multiply-add. */
+export function filterGradientFlops(c: ConvCase): number {
+  const { batchSize, outHeight, outWidth } = convInfo(c);
+  return 2 * c.filterShape.reduce((a, b) => a * b, 1) * batchSize * outHeight * outWidth;
+}
