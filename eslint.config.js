@@ -83,7 +83,7 @@ export default tseslint.config(
               { group: ['@tensorflow/*'], message: 'tfjs lives in the workers only.' },
               {
                 regex: [
-                  `^${up}(worker|training|kernels|loader|diagnose)/`,
+                  `^${up}(worker|training|engine|kernels|loader|diagnose)/`,
                   `^${up}models/(?!\\w+Config\\.ts$)`,
                   `^${up}(masking/apply|evaluation/(evaluate|tta)|runs/(checkpoint|exchange|pretrained|saveModel))\\.ts$`,
                 ].join('|'),
@@ -101,7 +101,7 @@ export default tseslint.config(
     // The pipeline: what each stage does, run by the workers and tested directly. It never reaches
     // back up into the worker entries, the page's handles, the store or the UI.
     files: [
-      'src/{dataset,loader,training,runs,models,kernels,metrics,masking,evaluation,diagnose,backup,storage,pipeline}/**',
+      'src/{dataset,loader,training,engine,runs,models,kernels,metrics,masking,evaluation,diagnose,backup,storage,pipeline}/**',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -58,6 +58,12 @@ describe('the lint refuses imports across the layers', () => {
       /runs in a worker/,
     ],
     ['src/Planted.tsx', "import { diagnose } from './diagnose/diagnose.ts';", /runs in a worker/],
+    [
+      'src/ui/training/Planted.tsx',
+      "import { TrainingEngine } from '../../engine/trainingEngine.ts';",
+      /runs in a worker/,
+    ],
+    ['src/engine/planted.ts', "import { useStore } from '../store/index.ts';", /the UI/],
   ])('%s: %s', async (file, code, reason) => {
     const messages = await refused(file, code);
     expect(messages).toHaveLength(1);

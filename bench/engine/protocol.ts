@@ -1,0 +1,61 @@
+/** What the training engine's page (bench/engine/page.ts) is asked and answers. */
+import type { SegNetConfig } from '../../src/models/segnetConfig.ts';
+
+export interface EngineCase {
+  model: SegNetConfig;
+  optimizer: 'sgd-momentum' | 'adam';
+  learningRate: number;
+  momentum: number;
+  batch: number;
+  /** Steps of the loss-curve comparison (the first included). */
+  steps: number;
+  /** Seed of the batches. */
+  seed: number;
+}
+
+export interface TensorError {
+  name: string;
+  /** Largest absolute difference over the largest magnitude of tfjs's tensor. */
+  relative: number;
+  /** Largest absolute difference. */
+  absolute: number;
+  /** Largest magnitude of tfjs's tensor. */
+  scale: number;
+}
+
+export interface EngineCheck {
+  case: EngineCase;
+  /**
+   * Activations on the other side of ReLU's kink in the first step: a pre-activation within
+   * rounding of zero that one side computes just above and the other just below. Its gradient
+   * then differs by that element's whole contribution, which no rounding tolerance covers.
+   */
+  reluFlips: number;
+  /**
+   * The same over the later steps, each against tfjs's forward pass with tfjs's weights: a flip
+   * perturbs the later weights a little, and the perturbed ones cross more.
+   */
+  laterReluFlips: number;
+  /** The first step's loss, engine and tfjs. */
+  loss: [number, number];
+  /** Every weight's gradient in the first step. */
+  gradients: TensorError[];
+  /** Every weight (moving statistics included) after the first step. */
+  afterStep: TensorError[];
+  /** Every weight after all the steps. */
+  afterSteps: TensorError[];
+  /** The loss of every step, engine and tfjs. */
+  curve: [number, number][];
+  /** Created and done per engine step after the first, over the later steps. */
+  perStep: {
+    buffers: number;
+    bindGroups: number;
+    pipelines: number;
+    shaderModules: number;
+    submits: number;
+    mapAsync: number;
+  };
+  dispatchesPerStep: number;
+  /** A checkpoint of the engine's model, loaded by tfjs: largest difference of its predictions. */
+  checkpointError: number;
+}
