@@ -1,7 +1,8 @@
 /**
  * The Segmentation and Masking stages on the real WebGPU backend (SwiftShader here), with the quick
- * preset on the bundled synthetic demo dataset: a SegNet learns, stops, survives reloads, resumes
- * with its curves, and its masks are applied to every image.
+ * preset on the bundled synthetic demo dataset: a SegNet learns (through the app's WebGPU training
+ * engine), stops, survives reloads, resumes with its curves, and its masks are applied to every
+ * image.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
@@ -32,6 +33,10 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   // Train two epochs, then stop: the run keeps exactly its finished epochs.
   await page.getByTestId('train-segnet').click();
   await expect(status).toHaveAttribute('data-state', 'running');
+  // On WebGPU the app's own training engine trains it (src/engine), not tfjs.
+  await expect(page.getByTestId('training-engine')).toContainText('the WebGPU engine', {
+    timeout: 120_000,
+  });
   await expect.poll(() => epochsCharted(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
   await page.getByTestId('stop-training').click();
   await expect(status).toHaveAttribute('data-state', 'idle', { timeout: 120_000 });

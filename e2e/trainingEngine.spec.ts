@@ -31,6 +31,7 @@ const CASES: EngineCase[] = [
     batch: 3,
     steps: 30,
     seed: 11,
+    weights: 'shared',
   },
   {
     model: SEGNET_QUICK,
@@ -40,6 +41,7 @@ const CASES: EngineCase[] = [
     batch: 4,
     steps: 30,
     seed: 11,
+    weights: 'checkpoint',
   },
 ];
 
@@ -56,7 +58,7 @@ const describe = (e: TensorError) =>
   `${e.name}: ${e.relative.toExponential(2)} relative (${e.absolute.toExponential(2)} of ${e.scale.toExponential(2)})`;
 
 for (const c of CASES) {
-  test(`the WebGPU training engine trains the ${c.model.inputSize} px SegNet with ${c.optimizer} as tfjs does, creating nothing per step`, async ({
+  test(`the WebGPU training engine trains the ${c.model.inputSize} px SegNet with ${c.optimizer} (weights ${c.weights}) as tfjs does, creating nothing per step`, async ({
     page,
   }) => {
     test.setTimeout(300_000);

@@ -113,12 +113,32 @@ async function countReluFlips(
   return flips;
 }
 
+/** A copy of `source` saved and loaded back, as a resumed run loads its checkpoint. */
+async function loadedCopy(c: EngineCase, source: tf.LayersModel) {
+  const artifacts = await saveToMemory(source);
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const training = { optimizer: c.optimizer, learningRate: c.learningRate, momentum: c.momentum };
+  return { model: loaded, optimizer: compileSegNet(loaded, training as SegNetTraining) };
+}
+
+async function saveToMemory(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return artifacts as tf.io.ModelArtifacts;
+}
+
 window.checkEngine = async (c) => {
   await useWebgpu();
   const size = c.model.inputSize;
   const reference = model(c);
   const weights = reference.model.getWeights();
-  const engineSide = model(c, weights);
+  const engineSide =
+    c.weights === 'checkpoint' ? await loadedCopy(c, reference.model) : model(c, weights);
   const gradientSide = model(c, weights);
   const batches = Array.from({ length: Math.min(c.steps, 4) }, (_, i) =>
     batchOf(c.seed + i, c.batch, size),
@@ -205,14 +225,7 @@ window.checkEngine = async (c) => {
     const afterSteps = await weightErrors(reference.model, engineSide.model);
 
     // A checkpoint of the engine's model, loaded by tfjs, predicts as the engine's model does.
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await engineSide.model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await saveToMemory(engineSide.model)));
     const [p1, p2] = [engineSide.model.predict(first.x), loaded.predict(first.x)] as tf.Tensor[];
     const checkpointError = compare(
       'prediction',

@@ -11,6 +11,12 @@ export interface EngineCase {
   steps: number;
   /** Seed of the batches. */
   seed: number;
+  /**
+   * How the engine's model gets the reference's weights: `shared`, set from them (sharing their
+   * buffers until tfjs or the engine writes); `checkpoint`, loaded from a saved copy (held on
+   * the CPU until first used, as a resumed run's are).
+   */
+  weights: 'shared' | 'checkpoint';
 }
 
 export interface TensorError {

@@ -31,6 +31,16 @@ export function webgpuBackend(): WebGPUBackend | null {
   return tf.backend() as unknown as WebGPUBackend;
 }
 
+/** The adapter and browser the engine runs on, in words: what its self-check is kept under. */
+export function adapterKey(backend: WebGPUBackend): string {
+  const info = backend.adapterInfo as unknown as { vendor?: string; architecture?: string };
+  return [
+    info.vendor || 'unknown vendor',
+    info.architecture || 'unknown architecture',
+    globalThis.navigator?.userAgent ?? '',
+  ].join(' · ');
+}
+
 /** Submits the work `backend` has recorded and not submitted yet. */
 export function flushTfjs(backend: WebGPUBackend): void {
   const pending = backend as unknown as { commandEncoder: GPUCommandEncoder | null };
@@ -39,7 +49,8 @@ export function flushTfjs(backend: WebGPUBackend): void {
   backend.submitQueue();
 }
 
-export const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+/** Storage that copies may read and write (a function: GPUBufferUsage exists in browsers only). */
+const storage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** A recorded dispatch: replayed every step with its pipeline and bind group, made once. */
 export interface Dispatch {

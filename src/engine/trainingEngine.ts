@@ -160,7 +160,8 @@ export class TrainingEngine {
    */
   async step(x: tf.Tensor, y: tf.Tensor): Promise<number> {
     const slot = this.stepIndex % LOSS_SLOTS;
-    this.submit(x, y, slot);
+    const powers = await this.adamPowers();
+    this.submit(x, y, slot, powers);
     const staging = this.parts.buffers.staging;
     // Slots are 8 bytes apart, as mapAsync's offsets must be.
     await staging.mapAsync(GPUMapMode.READ, bytes(2 * slot), 8);
@@ -200,7 +201,7 @@ export class TrainingEngine {
     }
   }
 
-  private submit(x: tf.Tensor, y: tf.Tensor, slot: number): void {
+  private submit(x: tf.Tensor, y: tf.Tensor, slot: number, powers: [number, number] | null): void {
     const { gpu, graph, buffers, dispatches, mirrors } = this.parts;
     const [batch, h, w] = graph.input;
     const expect = (t: tf.Tensor, channels: number, what: string) => {
@@ -214,7 +215,7 @@ export class TrainingEngine {
     expect(x, graph.input[3], 'images');
     expect(y, 1, 'masks');
     const { device, counters } = gpu;
-    const hyper = this.parts.state.hyper(this.adamPowers());
+    const hyper = this.parts.state.hyper(powers);
     device.queue.writeBuffer(
       buffers.optimizerUniforms,
       0,
@@ -227,20 +228,24 @@ export class TrainingEngine {
     );
     // Variables tfjs replaced since the last step (or never seen) are copied in.
     const changed = mirrors.filter((mirror) => mirror.variable().dataId !== mirror.dataId);
-    for (const mirror of changed) gpu.ownBuffer(mirror.variable());
+    // Each gets a buffer of its own, on the GPU (tfjs records the upload of one it holds on the
+    // CPU, a loaded checkpoint's, and the flush below submits it before the step reads it).
+    const sources = changed.map((mirror) => {
+      gpu.ownBuffer(mirror.variable());
+      return gpu.bufferOf(mirror.variable());
+    });
     // tfjs's pending work (the batch, any variable it wrote) runs before the step.
     gpu.flushTfjs();
     const encoder = device.createCommandEncoder({ label: 'training step' });
     gpu.copyTensor(encoder, x, buffers.input);
     gpu.copyTensor(encoder, y, buffers.target);
     counters.copies += 2;
-    for (const mirror of changed) {
-      const variable = mirror.variable();
-      const from = gpu.bufferOf(variable);
+    changed.forEach((mirror, i) => {
+      const from = sources[i] as GPUBuffer;
       encoder.copyBufferToBuffer(from, 0, mirror.flat, bytes(mirror.offset), bytes(mirror.size));
-      mirror.dataId = variable.dataId;
+      mirror.dataId = mirror.variable().dataId;
       counters.copies++;
-    }
+    });
     const pass = encoder.beginComputePass({ label: 'training step' });
     for (const d of dispatches) {
       pass.setPipeline(d.pipeline);
@@ -269,12 +274,18 @@ export class TrainingEngine {
     this.stepIndex++;
   }
 
-  /** Adam's β powers before this step, read from tfjs only when tfjs replaced them. */
-  private adamPowers(): [number, number] | null {
+  /**
+   * Adam's β powers before this step, read from tfjs only when tfjs replaced them (a restored
+   * optimizer). Read asynchronously: tfjs's synchronous read on WebGPU goes through a canvas, after
+   * which Chromium refuses the engine's mapAsync in a worker.
+   */
+  private async adamPowers(): Promise<[number, number] | null> {
     const variables = this.parts.state.betaPowers();
     if (!variables) return null;
     if (variables[0].dataId !== this.powersId || this.powers === null) {
-      this.powers = [variables[0].dataSync()[0] as number, variables[1].dataSync()[0] as number];
+      const [p1, p2] = await Promise.all(variables.map((v) => v.data()));
+      this.powers = [p1?.[0] as number, p2?.[0] as number];
+      this.powersId = variables[0].dataId;
     }
     return this.powers;
   }

@@ -29,6 +29,20 @@ export function backendChoiceFromSearch(search: string): BackendChoice {
   );
 }
 
+/**
+ * Which engine trains on WebGPU: the app's own (src/engine) where it runs the model and its
+ * self-check passes, or tfjs's kernels and optimizer (`?engine=tfjs`).
+ */
+export type EngineChoice = 'auto' | 'tfjs';
+
+/** Reads `?engine=` from a query string (absent or `auto`: the engine where it can). */
+export function engineChoiceFromSearch(search: string): EngineChoice {
+  const value = new URLSearchParams(search).get('engine');
+  if (value === null || value === '' || value === 'auto') return 'auto';
+  if (value === 'tfjs') return 'tfjs';
+  throw new Error(`Unknown engine "${value}" in the address (?engine=). Use auto or tfjs.`);
+}
+
 /** The most threads the WebAssembly backend trains on (src/worker/wasmThreads.ts). */
 export const MAX_WASM_THREADS = 16;
 

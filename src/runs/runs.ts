@@ -43,6 +43,11 @@ export interface RunRecord<Config = unknown> {
   seed: number;
   /** The backend of the latest session of the run (a resumed run may change it). */
   backend: string;
+  /**
+   * What trained in the latest session, in words: the WebGPU engine (src/engine) or tfjs, and why
+   * tfjs where the engine could not. Absent in runs stored before the engine.
+   */
+  engine?: string;
   /** The dataset the run trained on, to tell a stale model. */
   datasetId: string;
   datasetRevision: number;

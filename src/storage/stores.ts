@@ -83,7 +83,8 @@ export const STORES = {
   backendTimings: {
     database: `${STORE_PREFIX}/backend-timings`,
     objectStore: 'timings',
-    holds: 'work and device → images per second of each backend (measured again if lost)',
+    holds:
+      "work and device → images per second of each backend (measured again if lost); `engine-check:` adapter and app version → the training engine's self-check on that adapter",
     backedUp: false,
   },
 } as const satisfies Record<string, StoreInfo>;

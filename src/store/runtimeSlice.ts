@@ -2,8 +2,10 @@
 import type { StateCreator } from 'zustand';
 import {
   backendChoiceFromSearch,
+  engineChoiceFromSearch,
   threadsFromSearch,
   type BackendChoice,
+  type EngineChoice,
 } from '../pipeline/backends.ts';
 import {
   cachedMeasurement,
@@ -33,6 +35,8 @@ export interface RuntimeSlice {
     };
     /** 'auto': train on the backend measured fastest; else the one the person forced. */
     preference: BackendChoice;
+    /** 'auto': the WebGPU training engine where it runs; 'tfjs': tfjs always (`?engine=tfjs`). */
+    engine: EngineChoice;
     /** The latest backend timing (see src/client/backendChoice.ts). */
     measurement: {
       state: 'idle' | 'running' | 'done' | 'error';
@@ -112,6 +116,7 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       error: null,
       check: { state: 'idle', result: null, error: null },
       preference: 'auto',
+      engine: 'auto',
       measurement: NO_MEASUREMENT,
       jobs: [],
     },
@@ -131,11 +136,12 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
       if (client) return;
       try {
         const choice = backendChoiceFromSearch(search);
+        const engine = engineChoiceFromSearch(search);
         threads = threadsFromSearch(search);
         client = computeClient((failure) =>
           setRuntime({ status: 'error', error: failure.message }),
         );
-        setRuntime({ preference: choice });
+        setRuntime({ preference: choice, engine });
         // Start on the backend this device measured fastest for the preset's SegNet, if it did.
         const timed =
           choice === 'auto'

@@ -192,7 +192,11 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
             );
             patch(kind, { preparing: null });
             return kind === 'segnet'
-              ? await compute().call('trainSegNet', { preset, ...resume }, onProgress(kind))
+              ? await compute().call(
+                  'trainSegNet',
+                  { preset, engine: get().runtime.engine, ...resume },
+                  onProgress(kind),
+                )
               : await compute().call(
                   'trainClassifier',
                   { preset, choices, pretrained: withWeights, ...resume },

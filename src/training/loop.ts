@@ -58,6 +58,11 @@ export interface LoopOptions {
    * and weight decay (schedule.ts).
    */
   beforeStep?: (step: number) => void;
+  /**
+   * One training step on a prepared batch, resolving to its loss: the WebGPU engine's
+   * (src/engine) where it trains the model, `model.trainOnBatch` if unset.
+   */
+  trainStep?: (x: tf.Tensor4D, y: tf.Tensor) => Promise<number>;
   /** Validation loss and metrics after each epoch; `evaluate` (the model's own metrics) if unset. */
   validate?: (model: tf.LayersModel, plan: BatchPlan) => Promise<Validation>;
   onBatch?: (progress: BatchProgress) => void;
@@ -140,7 +145,9 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       if (!y) throw new Error('Training batches need targets');
       options.beforeStep?.(step);
       const prepared = options.prepare?.(batch.x, y, step++) ?? { x: batch.x, y };
-      const training = model.trainOnBatch(prepared.x, prepared.y);
+      const training = options.trainStep
+        ? options.trainStep(prepared.x, prepared.y)
+        : model.trainOnBatch(prepared.x, prepared.y);
       const following = epochBatches.next();
       try {
         const result = await training;

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { dice } from '../metrics/segmentation.ts';
 import { buildSegNet } from '../models/segnet.ts';
-import type { BackendName } from '../pipeline/backends.ts';
+import type { BackendName, EngineChoice } from '../pipeline/backends.ts';
+import { chooseEngine } from '../engine/engineChoice.ts';
 import { PRESET_TABLE, type PresetName, type SegNetTraining } from '../pipeline/presets.ts';
 import type { StopSignal } from '../lib/jobs.ts';
 import { augmentPair } from '../loader/augment.ts';
@@ -40,6 +41,8 @@ export type SegNetProgress = TrainingProgress<SegNetTraining>;
 
 export interface TrainSegNetParams {
   preset: PresetName;
+  /** `tfjs` trains through tfjs even where the WebGPU engine could (`?engine=tfjs`). */
+  engine?: EngineChoice;
   /** Continue this run from its last finished epoch instead of starting a new one. */
   resumeRunId?: string;
 }
@@ -98,8 +101,18 @@ export async function trainSegNet(
     ? await loadModel('segnet', run.id, 'latest')
     : buildSegNet(training.model);
   const optimizer = compileSegNet(model, training);
+  let engine: Awaited<ReturnType<typeof chooseEngine>>['engine'] = null;
   try {
     if (params.resumeRunId) await restoreOptimizer(optimizer, run.id);
+    const chosen = await chooseEngine(
+      model,
+      optimizer,
+      training.batchSize,
+      backend,
+      params.engine ?? 'auto',
+    );
+    engine = chosen.engine;
+    run.engine = chosen.description;
     const source = segmentationSource(training.model.inputSize);
     const inOrder = (keyList: string[]) => inOrderPlan(keyList, training.batchSize, source);
     const first = firstStep(run.epochsDone, keys.train.length, training.batchSize);
@@ -126,6 +139,7 @@ export async function trainSegNet(
           val: inOrder(keys.val),
           prepare: segnetAugmentation(training.augment, run.seed, first),
           ...(beforeStep ? { beforeStep } : {}),
+          ...(engine ? { trainStep: engine.step.bind(engine) } : {}),
         },
         afterEpoch: (figures) =>
           savePreviews(model, run.id, figures.epoch, inOrder(keys.val.slice(0, PREVIEW_COUNT))),
@@ -135,6 +149,7 @@ export async function trainSegNet(
       signal,
     );
   } finally {
+    engine?.dispose();
     model.dispose();
     optimizer.dispose();
   }

@@ -94,7 +94,10 @@ export interface Session<Config> {
   patience: number;
   /** The batch size, so that an out-of-memory message can suggest a smaller one. */
   batchSize: number;
-  loop: Pick<LoopOptions, 'train' | 'val' | 'prepare' | 'beforeStep' | 'monitor' | 'validate'>;
+  loop: Pick<
+    LoopOptions,
+    'train' | 'val' | 'prepare' | 'beforeStep' | 'trainStep' | 'monitor' | 'validate'
+  >;
   /**
    * The model each checkpoint saves, brought up to date with the trained one (a frozen backbone's
    * classifier saves backbone and head together); the trained model itself if unset.

@@ -76,6 +76,11 @@ export function TrainStatus({ kind, trainLabel, blocked }: TrainStatusProps) {
                 ? `, ${duration(batch.secondsLeft + (run.config.epochs - batch.epoch - 1) * (run.history.at(-1)?.seconds ?? 0))} at most for the rest of the run`
                 : ''}
             </span>
+            {run?.engine && (
+              <span className="muted" data-testid="training-engine">
+                Trained by {run.engine}.
+              </span>
+            )}
           </>
         )}
         {running && !batch && preparing && (
