@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|kernels|choice|scale|weights|quality]`:
+ * `npm run bench -- [--quick] [--seed] [--only=ingest|segnet|densenet|diagnose|step|kernels|engine|choice|scale|weights|quality]`:
  * runs every benchmark in headless Chromium and writes bench/results/latest.json and latest.md
  * (latest-<only>.* with --only), and prints the seconds each benchmark took. `--quick` is a smoke
  * version (smaller sizes, one run). The ingest benchmark builds the app only when dist/ is older
@@ -37,6 +37,10 @@
  * where PyTorch has CUDA: --kernels-backends=webgpu,webgl, --kernels-batch=N (2),
  * --kernels-scale=F (the input as a share of the model's own: 0.25), --kernels-full (batch 16,
  * full size: for a real GPU), --kernels-repeats=N (3, 1 with --quick; --quick a few shapes).
+ *
+ * The engine benchmark (bench/engine.ts) trains each preset's SegNet a few steps through the WebGPU
+ * training engine and through tfjs: --engine-steps=N (5, 2 with --quick; --quick the quick SegNet
+ * only), --engine-full (the seed SegNet at 200 px and batch 16 instead of 96 px and batch 4).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -96,6 +100,7 @@ import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { benchSegNet, isFailure, segnetMarkdown, type SegNetBenchOptions } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchKernels, kernelsMarkdown, type KernelBenchOptions } from './kernels.ts';
+import { benchEngine, engineMarkdown, type EngineBenchOptions } from './engine.ts';
 import { allCores, benchStep, isStepFailure, stepMarkdown, type StepBenchOptions } from './step.ts';
 import { STEP_MODELS, type StepModel } from './step/protocol.ts';
 
@@ -132,6 +137,7 @@ const BENCHMARKS = [
   'diagnose',
   'step',
   'kernels',
+  'engine',
   'choice',
   'scale',
   'weights',
@@ -352,6 +358,13 @@ async function runIngest(): Promise<IngestFigure[]> {
 const qualityOptions = qualityOptionsFrom(option, quick);
 
 // A software GPU times the models' shapes at batch 2 and a quarter of their input in minutes;
+// --engine-full: the seed SegNet at its own 200 px and batch 16, for a real GPU.
+const engineOptions: EngineBenchOptions = {
+  full: flag('engine-full'),
+  steps: count('engine-steps', quick ? 2 : 5, 1),
+  quick,
+};
+
 // --kernels-full is batch 16 at their own size, for a real GPU.
 const kernelsFull = flag('kernels-full');
 const kernelOptions: KernelBenchOptions = {
@@ -394,6 +407,7 @@ async function benchmarks(): Promise<void> {
   const diagnose = await timed('diagnose', () => benchDiagnose(diagnoseOptions));
   const step = await timed('step', () => benchStep(stepOptions));
   const kernels = await timed('kernels', () => benchKernels(kernelOptions));
+  const engine = await timed('engine', () => benchEngine(engineOptions));
   const choice = await timed('choice', () => benchChoice(choiceWorks(segnet, densenet)));
   const scale = await timed('scale', () => benchScale(scaleOptions));
   const weights = await timed('weights', benchWeights);
@@ -413,6 +427,7 @@ async function benchmarks(): Promise<void> {
     ...(diagnose ? { diagnose: { options: diagnoseOptions, figures: diagnose } } : {}),
     ...(step ? { step: { options: stepOptions, figures: step } } : {}),
     ...(kernels ? { kernels } : {}),
+    ...(engine ? { engine: engine.rows, engineNotRun: engine.notRun } : {}),
     ...(choice ? { choice } : {}),
     ...(scale ? { scale: { options: scaleOptions, figures: scale } } : {}),
     ...(weights ? { weights } : {}),
@@ -432,6 +447,7 @@ async function benchmarks(): Promise<void> {
     ...(diagnose ? diagnoseMarkdown(diagnoseOptions, diagnose) : []),
     ...(step ? stepMarkdown(stepOptions, step) : []),
     ...(kernels ? kernelsMarkdown(kernelOptions, kernels) : []),
+    ...(engine ? engineMarkdown(engineOptions, engine) : []),
     ...(choice ? choiceMarkdown(choice) : []),
     ...(scale ? scaleMarkdown(scale) : []),
     ...(weights ? weightsMarkdown(weights) : []),

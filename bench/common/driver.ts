@@ -27,6 +27,7 @@ const PAGES = [
   'bench/step/index.html',
   'bench/choice/index.html',
   'bench/kernels/index.html',
+  'bench/engine/index.html',
 ];
 
 /** Epochs after the first (warm-up: shader compilation, first allocations) are timed. */

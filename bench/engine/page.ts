@@ -14,11 +14,18 @@ import { buildSegNet } from '../../src/models/segnet.ts';
 import type { SegNetTraining } from '../../src/pipeline/presets.ts';
 import { diceLoss } from '../../src/training/segmentationLoss.ts';
 import { compileSegNet } from '../../src/training/segnetTraining.ts';
-import type { EngineCase, EngineCheck, TensorError } from './protocol.ts';
+import type {
+  EngineCase,
+  EngineCheck,
+  EngineTiming,
+  EngineTimingCase,
+  TensorError,
+} from './protocol.ts';
 
 declare global {
   interface Window {
     checkEngine: (c: EngineCase) => Promise<EngineCheck>;
+    timeEngine: (c: EngineTimingCase) => Promise<EngineTiming>;
   }
 }
 
@@ -258,5 +265,83 @@ window.checkEngine = async (c) => {
     }
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     tf.dispose(weights);
+  }
+};
+
+/**
+ * Times `steps` training steps of a SegNet on one engine, after one that compiles, counting what
+ * the device is asked to create and run per step (tfjs's work and the engine's alike).
+ */
+window.timeEngine = async (c) => {
+  await useWebgpu();
+  const backend = webgpuBackend() as WebGPUBackend;
+  const device = backend.device;
+  const size = c.segnet.inputSize;
+  const side = model({ ...c, model: c.segnet, steps: c.steps, seed: 1, weights: 'shared' });
+  const { x, y } = batchOf(5, c.batch, size);
+  const engine =
+    c.engine === 'fused' ? await TrainingEngine.compile(side.model, side.optimizer, c.batch) : null;
+  const step = async () => {
+    if (engine) await engine.step(x, y);
+    else await side.model.trainOnBatch(x, y);
+  };
+  const counts = { dispatches: 0, submits: 0, buffers: 0, bindGroups: 0 };
+  let lastSubmit = 0;
+  const originals = {
+    dispatch: GPUComputePassEncoder.prototype.dispatchWorkgroups,
+    submit: device.queue.submit,
+    createBuffer: device.createBuffer,
+    createBindGroup: device.createBindGroup,
+  };
+  try {
+    await step();
+    flushTfjs(backend);
+    GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
+      counts.dispatches++;
+      return originals.dispatch.apply(this, args);
+    };
+    device.queue.submit = function (...args) {
+      counts.submits++;
+      lastSubmit = performance.now();
+      return originals.submit.apply(this, args);
+    };
+    device.createBuffer = function (...args) {
+      counts.buffers++;
+      return originals.createBuffer.apply(this, args);
+    };
+    device.createBindGroup = function (...args) {
+      counts.bindGroups++;
+      return originals.createBindGroup.apply(this, args);
+    };
+    let encodeMs = 0;
+    const started = performance.now();
+    for (let s = 0; s < c.steps; s++) {
+      const stepStart = performance.now();
+      await step();
+      encodeMs += lastSubmit - stepStart;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      model: c.model,
+      backend: 'webgpu',
+      engine: c.engine,
+      batch: c.batch,
+      size,
+      imagesPerSecond: (c.batch * c.steps) / seconds,
+      dispatchesPerStep: counts.dispatches / c.steps,
+      submitsPerStep: counts.submits / c.steps,
+      buffersCreatedPerStep: counts.buffers / c.steps,
+      bindGroupsCreatedPerStep: counts.bindGroups / c.steps,
+      encodeMsPerStep: encodeMs / c.steps,
+    };
+  } finally {
+    GPUComputePassEncoder.prototype.dispatchWorkgroups = originals.dispatch;
+    device.queue.submit = originals.submit;
+    device.createBuffer = originals.createBuffer;
+    device.createBindGroup = originals.createBindGroup;
+    engine?.dispose();
+    side.model.dispose();
+    side.optimizer.dispose();
+    tf.dispose([x, y]);
   }
 };

@@ -65,3 +65,33 @@ export interface EngineCheck {
   /** A checkpoint of the engine's model, loaded by tfjs: largest difference of its predictions. */
   checkpointError: number;
 }
+
+/** One row of the engine benchmark: a model trained a few steps on one engine. */
+export interface EngineTimingCase {
+  /** What the model is, in words (e.g. "seed SegNet at 96 px"). */
+  model: string;
+  segnet: SegNetConfig;
+  optimizer: 'sgd-momentum' | 'adam';
+  learningRate: number;
+  momentum: number;
+  batch: number;
+  engine: 'fused' | 'tfjs';
+  /** Timed steps, after one that compiles. */
+  steps: number;
+}
+
+export interface EngineTiming {
+  model: string;
+  backend: 'webgpu';
+  engine: 'fused' | 'tfjs';
+  batch: number;
+  /** Input edge in pixels. */
+  size: number;
+  imagesPerSecond: number;
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  buffersCreatedPerStep: number;
+  bindGroupsCreatedPerStep: number;
+  /** JavaScript time from the step's start to its last submit: encoding, not the GPU's work. */
+  encodeMsPerStep: number;
+}

@@ -1,0 +1,101 @@
+/**
+ * The WebGPU training engine against tfjs's training step (`npm run bench -- --only=engine`): the
+ * SegNet of each preset trained a few steps through each, on the machine's WebGPU adapter
+ * (bench/engine/page.ts), in images per second, with the dispatches, submits, buffers and bind
+ * groups each step asks of the device and the JavaScript time it takes to encode. A software
+ * adapter (SwiftShader) needs minutes for the seed SegNet's tfjs step at its own 200 px and batch
+ * 16, so by default the seed SegNet runs at 96 px and batch 4, and the table says so;
+ * `--engine-full` runs it at its own size, as on a real GPU (scripts/device-bench).
+ */
+import { chromium } from '@playwright/test';
+import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
+import { LAUNCH_OPTIONS } from './browser.ts';
+import { benchPage, figure } from './common/driver.ts';
+import type { EngineTiming, EngineTimingCase } from './engine/protocol.ts';
+
+export interface EngineBenchOptions {
+  /** The seed SegNet at its own size and batch (a real GPU). */
+  full: boolean;
+  /** Timed steps per row, after one that compiles. */
+  steps: number;
+  quick: boolean;
+}
+
+export interface EngineResults {
+  rows: EngineTiming[];
+  /** Models the engine does not train yet, and why. */
+  notRun: string[];
+}
+
+function cases(options: EngineBenchOptions): Omit<EngineTimingCase, 'engine' | 'steps'>[] {
+  const row = (preset: PresetName, model: string, batch: number, inputSize?: number) => {
+    const training = PRESET_TABLE[preset].segnet;
+    return {
+      model,
+      segnet: { ...training.model, ...(inputSize ? { inputSize } : {}) },
+      optimizer: training.optimizer,
+      learningRate: training.learningRate,
+      momentum: training.momentum,
+      batch,
+    };
+  };
+  if (options.quick) return [row('quick', 'quick SegNet (24 px)', 16)];
+  return [
+    options.full
+      ? row('seed', 'seed SegNet (200 px)', 16)
+      : row('seed', 'seed SegNet at 96 px (200 px on a real GPU)', 4, 96),
+    row('cpu', 'cpu-preset SegNet (64 px)', 16),
+    row('quick', 'quick SegNet (24 px)', 16),
+  ];
+}
+
+export async function benchEngine(options: EngineBenchOptions): Promise<EngineResults> {
+  const browser = await chromium.launch(LAUNCH_OPTIONS);
+  const rows: EngineTiming[] = [];
+  try {
+    const page = await browser.newPage();
+    await page.goto(await benchPage('bench/engine/index.html'));
+    for (const c of cases(options)) {
+      for (const engine of ['fused', 'tfjs'] as const) {
+        const timing = (await page.evaluate(
+          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps })})`,
+        )) as EngineTiming;
+        console.log(
+          `  ${timing.model} batch ${timing.batch}, ${engine}: ${figure(timing.imagesPerSecond)} images/s, ${figure(timing.dispatchesPerStep)} dispatches, ${figure(timing.submitsPerStep)} submits, ${figure(timing.buffersCreatedPerStep)} buffers and ${figure(timing.bindGroupsCreatedPerStep)} bind groups made, ${figure(timing.encodeMsPerStep)} ms encoding a step`,
+        );
+        rows.push(timing);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return {
+    rows,
+    notRun: [
+      "DenseNet-121 and the quick DenseNet (fine-tune and frozen head): the engine reads chains of convolutions only, not DenseNet's concatenations and strided stem yet",
+    ],
+  };
+}
+
+export function engineMarkdown(options: EngineBenchOptions, results: EngineResults): string[] {
+  const lines = [
+    `## WebGPU training engine against tfjs (${options.steps} steps a row)`,
+    '',
+    '| model | batch | engine | images/s | fused ÷ tfjs | dispatches a step | submits a step | buffers made a step | bind groups made a step | encode ms a step |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of results.rows) {
+    const tfjs = results.rows.find(
+      (r) => r.model === row.model && r.batch === row.batch && r.engine === 'tfjs',
+    );
+    const ratio =
+      row.engine === 'fused' && tfjs
+        ? `${figure(row.imagesPerSecond / tfjs.imagesPerSecond)}x`
+        : '';
+    lines.push(
+      `| ${row.model} | ${row.batch} | ${row.engine} | ${figure(row.imagesPerSecond)} | ${ratio} | ${figure(row.dispatchesPerStep)} | ${figure(row.submitsPerStep)} | ${figure(row.buffersCreatedPerStep)} | ${figure(row.bindGroupsCreatedPerStep)} | ${figure(row.encodeMsPerStep)} |`,
+    );
+  }
+  lines.push('', ...results.notRun.map((line) => `Not run: ${line}.`), '');
+  return lines;
+}
