@@ -91,7 +91,13 @@ for (const c of CASES) {
     // normalisation makes noise a full step), differently in each. Batch norm cancels them.
     const afterStep = worst(check.afterStep.filter((e) => !beforeBatchNorm(e.name)));
     console.log(`largest weight error after one step: ${describe(afterStep)}`);
-    expect(afterStep.relative, describe(afterStep)).toBeLessThanOrEqual(1e-4);
+    if (c.optimizer === 'sgd-momentum') {
+      expect(afterStep.relative, describe(afterStep)).toBeLessThanOrEqual(1e-4);
+    } else {
+      // Adam's first step is lr · g / (|g| + ε): a gradient near ε (1e-7) turns a rounding
+      // difference δ of g into up to lr · δ / ε of the step. Measured up to 0.009 lr; held to 0.05 lr.
+      expect(afterStep.absolute, describe(afterStep)).toBeLessThanOrEqual(0.05 * c.learningRate);
+    }
     if (c.optimizer === 'sgd-momentum') {
       const weightScale = Math.max(...check.afterStep.map((e) => e.scale));
       for (const e of check.afterStep.filter((e) => beforeBatchNorm(e.name)))
