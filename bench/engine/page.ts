@@ -254,7 +254,7 @@ window.checkEngine = async (c) => {
       perStep: Object.fromEntries(
         Object.entries(counts).map(([k, v]) => [k, v / later]),
       ) as EngineCheck['perStep'],
-      dispatchesPerStep: engine.figures.dispatches,
+      dispatchesPerStep: engine.dispatchesPerStep,
       checkpointError,
     };
   } finally {

@@ -47,6 +47,6 @@ export async function chooseEngine(
   }
   return {
     engine,
-    description: `the WebGPU engine (${engine.figures.dispatches} dispatches and 1 submit a step)`,
+    description: `the WebGPU engine (${engine.dispatchesPerStep} dispatches and 1 submit a step)`,
   };
 }

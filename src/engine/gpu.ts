@@ -1,29 +1,11 @@
 /**
  * The engine's access to WebGPU: tfjs's own device (so the engine and tfjs share buffers and one
  * queue), and everything the engine creates — buffers, uniform blocks, pipelines, bind groups —
- * made here and counted, so that a test can hold the steady state to "nothing created per step".
+ * made here, once, when a step is compiled.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { UniformLayout } from './kernels/uniforms.ts';
-
-export interface Counters {
-  buffers: number;
-  bindGroups: number;
-  pipelines: number;
-  submits: number;
-  dispatches: number;
-  copies: number;
-}
-
-export const zeroCounters = (): Counters => ({
-  buffers: 0,
-  bindGroups: 0,
-  pipelines: 0,
-  submits: 0,
-  dispatches: 0,
-  copies: 0,
-});
 
 /** tfjs's WebGPU backend, when it is the one running. */
 export function webgpuBackend(): WebGPUBackend | null {
@@ -61,7 +43,6 @@ export interface Dispatch {
 }
 
 export class Gpu {
-  readonly counters = zeroCounters();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly owned: GPUBuffer[] = [];
 
@@ -77,7 +58,6 @@ export class Gpu {
       size: Math.max(16, Math.ceil((floats * 4) / 16) * 16),
       usage,
     });
-    this.counters.buffers++;
     this.owned.push(buffer);
     return buffer;
   }
@@ -118,7 +98,6 @@ export class Gpu {
           .join('; ')}`,
       );
     }
-    this.counters.pipelines++;
     return this.device.createComputePipelineAsync({
       label,
       layout: 'auto',
@@ -140,7 +119,6 @@ export class Gpu {
       layout: pipeline.getBindGroupLayout(0),
       entries: [uniforms, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    this.counters.bindGroups++;
     return { label, pipeline, bindGroup, workgroups };
   }
 

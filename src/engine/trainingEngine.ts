@@ -24,7 +24,7 @@ import {
   type Graph,
   type ResampleOp,
 } from './graph.ts';
-import { Gpu, webgpuBackend, type Counters, type Dispatch } from './gpu.ts';
+import { Gpu, webgpuBackend, type Dispatch } from './gpu.ts';
 import {
   GEMM_UNIFORMS,
   gemmShader,
@@ -59,15 +59,6 @@ import { optimizerKind, OptimizerState } from './optimizerState.ts';
 /** Why the engine does not train a model (it then trains through tfjs). */
 export class EngineUnavailable extends Error {}
 
-export interface EngineFigures {
-  /** Dispatches in one step. */
-  dispatches: number;
-  /** Buffer copies in one step (the batch in, the weights and state out, the loss). */
-  copies: number;
-  /** Bytes of GPU memory the engine holds. */
-  bytes: number;
-}
-
 /** A variable tfjs owns, mirrored at `offset` in one of the engine's flat buffers. */
 interface Mirror {
   variable: () => tf.Variable;
@@ -77,7 +68,7 @@ interface Mirror {
   dataId: object | null;
 }
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const size = (shape: readonly number[]) => tf.util.sizeFromShape(shape as number[]);
 const bytes = (floats: number) => floats * 4;
 
 /** Losses held on the GPU before the oldest slot is overwritten. */
@@ -104,26 +95,18 @@ interface Parts {
     optimizerUniforms: GPUBuffer;
     diceUniforms: GPUBuffer;
   };
-  bytes: number;
 }
 
 export class TrainingEngine {
-  readonly figures: EngineFigures;
   private stepIndex = 0;
   private powers: [number, number] | null = null;
   private powersId: object | null = null;
 
-  private constructor(private readonly parts: Parts) {
-    this.figures = {
-      dispatches: parts.dispatches.length,
-      copies: 2 + 2 * parts.mirrors.length + 1,
-      bytes: parts.bytes,
-    };
-  }
+  private constructor(private readonly parts: Parts) {}
 
-  /** Everything the engine created and did, since it was compiled. */
-  get counters(): Counters {
-    return this.parts.gpu.counters;
+  /** Dispatches in one step. */
+  get dispatchesPerStep(): number {
+    return this.parts.dispatches.length;
   }
 
   /**
@@ -214,7 +197,7 @@ export class TrainingEngine {
     };
     expect(x, graph.input[3], 'images');
     expect(y, 1, 'masks');
-    const { device, counters } = gpu;
+    const { device } = gpu;
     const hyper = this.parts.state.hyper(powers);
     device.queue.writeBuffer(
       buffers.optimizerUniforms,
@@ -239,12 +222,10 @@ export class TrainingEngine {
     const encoder = device.createCommandEncoder({ label: 'training step' });
     gpu.copyTensor(encoder, x, buffers.input);
     gpu.copyTensor(encoder, y, buffers.target);
-    counters.copies += 2;
     changed.forEach((mirror, i) => {
       const from = sources[i] as GPUBuffer;
       encoder.copyBufferToBuffer(from, 0, mirror.flat, bytes(mirror.offset), bytes(mirror.size));
       mirror.dataId = mirror.variable().dataId;
-      counters.copies++;
     });
     const pass = encoder.beginComputePass({ label: 'training step' });
     for (const d of dispatches) {
@@ -253,7 +234,6 @@ export class TrainingEngine {
       pass.dispatchWorkgroups(...d.workgroups);
     }
     pass.end();
-    counters.dispatches += dispatches.length;
     for (const mirror of mirrors) {
       const variable = mirror.variable();
       encoder.copyBufferToBuffer(
@@ -266,9 +246,7 @@ export class TrainingEngine {
       gpu.forgetReadBack(variable);
     }
     encoder.copyBufferToBuffer(buffers.loss, bytes(2 * slot), buffers.staging, bytes(2 * slot), 8);
-    counters.copies += mirrors.length + 1;
     device.queue.submit([encoder.finish()]);
-    counters.submits++;
     this.advanceAdamPowers();
     this.parts.state.countStep();
     this.stepIndex++;
@@ -319,11 +297,7 @@ async function build(
   graph: Graph,
   state: OptimizerState,
 ): Promise<Parts> {
-  let engineBytes = 0;
-  const buffer = (floats: number, label: string) => {
-    engineBytes += bytes(floats);
-    return gpu.buffer(floats, label);
-  };
+  const buffer = (floats: number, label: string) => gpu.buffer(floats, label);
 
   // Flat parameters, gradients and optimizer state, in the model's weight order.
   const offsets = new Map<tf.LayerVariable, number>();
@@ -648,6 +622,5 @@ async function build(
     paramCount,
     outputs,
     buffers: { input, target, gradients: grads, loss, staging, optimizerUniforms, diceUniforms },
-    bytes: engineBytes,
   };
 }
