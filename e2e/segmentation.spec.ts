@@ -19,6 +19,9 @@ async function openWithDemo(page: Page): Promise<void> {
   await expect(page.getByTestId('ingest-status')).toHaveAttribute('data-state', 'done');
 }
 
+/** What the training status says when the app's WebGPU engine trains. */
+const ENGINE = /^Trained by the WebGPU engine \(\d+ dispatches and 1 submit a step\)\.$/;
+
 const epochsCharted = async (page: Page) =>
   Number(await page.getByTestId('segnet-charts').getAttribute('data-epochs'));
 
@@ -34,9 +37,8 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   await page.getByTestId('train-segnet').click();
   await expect(status).toHaveAttribute('data-state', 'running');
   // On WebGPU the app's own training engine trains it (src/engine), not tfjs.
-  await expect(page.getByTestId('training-engine')).toContainText('the WebGPU engine', {
-    timeout: 120_000,
-  });
+  // (Not "tfjs (the WebGPU engine's self-check failed …)": the engine itself.)
+  await expect(page.getByTestId('training-engine')).toHaveText(ENGINE, { timeout: 120_000 });
   await expect.poll(() => epochsCharted(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(2);
   await page.getByTestId('stop-training').click();
   await expect(status).toHaveAttribute('data-state', 'idle', { timeout: 120_000 });
@@ -103,8 +105,42 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   await expect(maskStatus).toContainText('with ground-truth masks');
   await expect(page.getByTestId('mask-scores')).toHaveCount(0);
 
+  // The classifier on WebGPU trains through the engine too (its DenseNet, fine-tuned) for two
+  // epochs.
+  await page.getByTestId('classifier-mode').selectOption('fine-tune');
+  await page.getByTestId('classifier-epochs').fill('2');
+  await page.getByTestId('train-classifier').click();
+  const classifierStatus = page.getByTestId('classifier-status');
+  await expect(classifierStatus.getByTestId('training-engine')).toContainText('the WebGPU engine', {
+    timeout: 120_000,
+  });
+  // The Performance panel says so, with the step's dispatches (the engine's: under 200).
+  await page.getByTestId('perf-panel').locator('summary').click();
+  await expect(page.getByTestId('engine')).toHaveText('fused');
+  await expect
+    .poll(async () => Number(await page.getByTestId('perf-dispatches').getAttribute('data-value')))
+    .toBeGreaterThan(0);
+  const fused = Number(await page.getByTestId('perf-dispatches').getAttribute('data-value'));
+  expect(fused).toBeLessThan(200);
+  await expect(classifierStatus).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
+  await expect(page.getByTestId('classifier-charts')).toHaveAttribute('data-epochs', '2');
+
+  // Switched to tfjs in the panel, the next run trains through tfjs, with many more dispatches.
+  await page.getByTestId('engine-preference').selectOption('tfjs');
+  await page.getByTestId('classifier-epochs').fill('1');
+  await page.getByTestId('train-classifier').click();
+  await expect(classifierStatus.getByTestId('training-engine')).toContainText('tfjs (as asked', {
+    timeout: 120_000,
+  });
+  await expect(page.getByTestId('engine')).toHaveText('tfjs');
+  await expect
+    .poll(async () => Number(await page.getByTestId('perf-dispatches').getAttribute('data-value')))
+    .toBeGreaterThan(5 * fused);
+  await page.getByTestId('perf-panel').locator('summary').click();
+  await expect(classifierStatus).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
+
   // Deleting the run removes it from the list and from the mask sources.
-  await page.getByTestId('delete-run').click();
+  await run.getByTestId('delete-run').click();
   await page.getByTestId('confirm-delete-run').click();
   await expect(run).toHaveCount(0);
   await expect(page.getByTestId('mask-source').locator('option')).toHaveText([

@@ -1,8 +1,19 @@
 import type { ViteDevServer } from 'vite';
-import type { EngineCase, EngineCheck, TensorError } from '../bench/engine/protocol.ts';
+import type {
+  DropoutCheck,
+  EngineCase,
+  EngineCheck,
+  TensorError,
+} from '../bench/engine/protocol.ts';
 import { expect, test } from './fixtures.ts';
 import { startDevServer } from '../scripts/devServer.ts';
+import type { SelfCheck } from '../src/engine/selfCheck.ts';
 import { SEGNET_QUICK } from '../src/models/segnetConfig.ts';
+import {
+  DENSENET_QUICK,
+  describeDenseNet,
+  type DenseNetConfig,
+} from '../src/models/densenetConfig.ts';
 
 const PAGE = 'bench/engine/index.html';
 const PORT = 4180;
@@ -22,9 +33,19 @@ test.afterAll(async () => {
 /** A SegNet at 16 px: two blocks, two convolutions in the first. */
 const SEGNET_16 = { inputSize: 16, encoder: [[8, 8], [16]], batchNormMomentum: 0.9 };
 
+/** A DenseNet at 32 px: two dense blocks of two conv blocks, growth 4, no dropout. */
+const DENSENET_32: DenseNetConfig = {
+  ...DENSENET_QUICK,
+  blocks: [2, 2],
+  growthRate: 4,
+  initialFilters: 8,
+  dropout: 0,
+  batchNormMomentum: 0.9,
+};
+
 const CASES: EngineCase[] = [
   {
-    model: SEGNET_16,
+    network: { kind: 'segnet', config: SEGNET_16 },
     optimizer: 'sgd-momentum',
     learningRate: 0.02,
     momentum: 0.9,
@@ -34,7 +55,7 @@ const CASES: EngineCase[] = [
     weights: 'shared',
   },
   {
-    model: SEGNET_QUICK,
+    network: { kind: 'segnet', config: SEGNET_QUICK },
     optimizer: 'adam',
     learningRate: 3e-3,
     momentum: 0,
@@ -43,14 +64,72 @@ const CASES: EngineCase[] = [
     seed: 11,
     weights: 'checkpoint',
   },
+  {
+    network: { kind: 'densenet', config: DENSENET_32, classWeights: null },
+    optimizer: 'sgd-momentum',
+    learningRate: 0.05,
+    momentum: 0.9,
+    batch: 4,
+    steps: 30,
+    seed: 11,
+    weights: 'shared',
+  },
+  {
+    // The quick preset's DenseNet with colour constancy in front (the cpu preset's), dropout off
+    // so that both sides compute the same function.
+    network: {
+      kind: 'densenet',
+      config: { ...DENSENET_QUICK, dropout: 0, colorConstancy: true },
+      classWeights: [0.6, 2.5, 1.4],
+    },
+    // Adam moves every weight by about lr a step whatever its gradient, so the stem's batch-norm
+    // scale, whose gradient is rounding noise (zeroByBatchNorm), steps by ±lr on that noise's sign
+    // on each side: a small lr keeps the two runs' activations together (at 1e-3 two runs in three
+    // parted at ReLU's kinks, one in two at 2e-4).
+    optimizer: 'adam',
+    learningRate: 1e-4,
+    momentum: 0,
+    batch: 4,
+    steps: 30,
+    seed: 11,
+    weights: 'checkpoint',
+  },
+  {
+    // A frozen run's head: flatten, dense 1024 with ReLU, dense softmax, on backbone features.
+    network: {
+      kind: 'densenet',
+      config: { ...DENSENET_QUICK, head: 'seed', dropout: 0 },
+      classWeights: [1, 3, 2],
+      part: 'head',
+    },
+    optimizer: 'sgd-momentum',
+    learningRate: 0.01,
+    momentum: 0.9,
+    batch: 8,
+    steps: 30,
+    seed: 11,
+    weights: 'shared',
+  },
 ];
 
+const title = (c: EngineCase) =>
+  c.network.kind === 'segnet'
+    ? `the ${c.network.config.inputSize} px SegNet`
+    : `${c.network.part === 'head' ? "a frozen run's head of " : ''}${describeDenseNet(c.network.config)}${c.network.config.colorConstancy ? ' with colour constancy' : ''}${c.network.classWeights ? ', classes weighted' : ''}`;
+
 /**
- * A convolution's bias followed by batch norm has a gradient of exactly zero (the normalisation
- * takes the mean out), which float32 computes as rounding noise of about 1e-8 in tfjs and in the
- * engine alike: those are held to the model's gradient scale, not to their own.
+ * Weights whose gradient batch norm makes exactly zero, which float32 computes as rounding noise
+ * (about 1e-8) in tfjs and in the engine alike: those are held to the model's gradient scale, not
+ * to their own.
+ * - A convolution's bias followed by batch norm: the normalisation takes the mean out.
+ * - DenseNet's stem batch-norm scale at initialisation: every path from it reaches only batch
+ *   norms, through ReLU, max pooling and linear maps, so scaling it (with β = 0) scales their
+ *   inputs alone, which they normalise away.
  */
-const beforeBatchNorm = (name: string) => /_conv\/bias/.test(name);
+const zeroByBatchNorm = (name: string) => /_conv\/bias|^conv1\/bn\/gamma/.test(name);
+
+/** tfjs's Adam epsilon, the app's. */
+const ADAM_EPSILON = 1e-7;
 
 const worst = (errors: TensorError[]) => errors.reduce((a, b) => (b.relative > a.relative ? b : a));
 
@@ -58,17 +137,30 @@ const describe = (e: TensorError) =>
   `${e.name}: ${e.relative.toExponential(2)} relative (${e.absolute.toExponential(2)} of ${e.scale.toExponential(2)})`;
 
 for (const c of CASES) {
-  test(`the WebGPU training engine trains the ${c.model.inputSize} px SegNet with ${c.optimizer} (weights ${c.weights}) as tfjs does, creating nothing per step`, async ({
+  test(`the WebGPU training engine trains ${title(c)} with ${c.optimizer} (weights ${c.weights}) as tfjs does, creating nothing per step`, async ({
     page,
   }) => {
     test.setTimeout(300_000);
     await page.goto(`/${PAGE}`);
     // Rounding may put a pre-activation on the other side of ReLU's kink in one of the two (see
     // EngineCheck.reluFlips): such a run compares two different functions, and is run again with
-    // other weights and batches.
+    // other weights and batches. So is one whose later steps crossed kinks and parted: a deep
+    // network's training amplifies such a crossing (measured: a DenseNet's curves within 3e-7 to
+    // 5e-6 in most runs, 0.15 apart after 33,160 crossings in one). A fault in the engine parts
+    // the curves in every run.
+    const parted = (k: EngineCheck) =>
+      k.laterReluFlips > 0 && Math.max(...k.curve.map(([e, t]) => Math.abs(e - t))) > 1e-3;
     let check: EngineCheck | undefined;
-    for (let attempt = 0; attempt < 3 && (!check || check.reluFlips > 0); attempt++) {
-      if (check) console.log(`${check.reluFlips} activations crossed ReLU's kink: run again`);
+    for (
+      let attempt = 0;
+      attempt < 4 && (!check || check.reluFlips > 0 || parted(check));
+      attempt++
+    ) {
+      if (check) {
+        console.log(
+          `${check.reluFlips} activations crossed ReLU's kink in the first step, ${check.laterReluFlips} in the later ones: run again`,
+        );
+      }
       const run = { ...c, seed: c.seed + 100 * attempt };
       check = (await page.evaluate(`window.checkEngine(${JSON.stringify(run)})`)) as EngineCheck;
     }
@@ -79,8 +171,8 @@ for (const c of CASES) {
     expect(Math.abs(engineLoss - tfjsLoss) / tfjsLoss).toBeLessThanOrEqual(1e-4);
 
     const scale = Math.max(...check.gradients.map((g) => g.scale));
-    const gradients = check.gradients.filter((g) => !beforeBatchNorm(g.name));
-    const noise = check.gradients.filter((g) => beforeBatchNorm(g.name));
+    const gradients = check.gradients.filter((g) => !zeroByBatchNorm(g.name));
+    const noise = check.gradients.filter((g) => zeroByBatchNorm(g.name));
     const gradient = worst(gradients);
     console.log(`largest gradient error: ${describe(gradient)}`);
     expect(gradients.length).toBeGreaterThan(0);
@@ -89,18 +181,25 @@ for (const c of CASES) {
 
     // Those biases move by their noise: SGD by lr times it, Adam by up to ±lr a step (its
     // normalisation makes noise a full step), differently in each. Batch norm cancels them.
-    const afterStep = worst(check.afterStep.filter((e) => !beforeBatchNorm(e.name)));
+    const afterStep = worst(check.afterStep.filter((e) => !zeroByBatchNorm(e.name)));
     console.log(`largest weight error after one step: ${describe(afterStep)}`);
     if (c.optimizer === 'sgd-momentum') {
       expect(afterStep.relative, describe(afterStep)).toBeLessThanOrEqual(1e-4);
     } else {
       // Adam's first step is lr · g / (|g| + ε): a gradient near ε (1e-7) turns a rounding
-      // difference δ of g into up to lr · δ / ε of the step. Measured up to 0.009 lr; held to 0.05 lr.
-      expect(afterStep.absolute, describe(afterStep)).toBeLessThanOrEqual(0.05 * c.learningRate);
+      // difference δ of g into up to lr · δ / ε of the step. Each weight is held to 0.05 lr plus
+      // that amplification of its own gradient's measured difference (the moving statistics,
+      // which have none, to 0.05 lr).
+      const base = (name: string) => name.replace(/_\d+$/, '');
+      const gradientError = new Map(check.gradients.map((g) => [base(g.name), g.absolute]));
+      for (const e of check.afterStep.filter((e) => !zeroByBatchNorm(e.name))) {
+        const amplified = ((gradientError.get(base(e.name)) ?? 0) / ADAM_EPSILON) * c.learningRate;
+        expect(e.absolute, describe(e)).toBeLessThanOrEqual(0.05 * c.learningRate + amplified);
+      }
     }
     if (c.optimizer === 'sgd-momentum') {
       const weightScale = Math.max(...check.afterStep.map((e) => e.scale));
-      for (const e of check.afterStep.filter((e) => beforeBatchNorm(e.name)))
+      for (const e of check.afterStep.filter((e) => zeroByBatchNorm(e.name)))
         expect(e.absolute, describe(e)).toBeLessThanOrEqual(1e-4 * weightScale);
     }
 
@@ -121,10 +220,14 @@ for (const c of CASES) {
     const moving = check.afterSteps.filter((e) => /moving_(mean|variance)/.test(e.name));
     const layers = check.gradients.filter((g) => /bn\/gamma/.test(g.name)).length;
     expect(moving).toHaveLength(2 * layers);
-    const statistics = worst(moving);
-    console.log(`largest moving-statistics error after ${c.steps} steps: ${describe(statistics)}`);
-    if (c.optimizer === 'sgd-momentum')
-      expect(statistics.relative, describe(statistics)).toBeLessThanOrEqual(1e-4);
+    if (layers > 0) {
+      const statistics = worst(moving);
+      console.log(
+        `largest moving-statistics error after ${c.steps} steps: ${describe(statistics)}`,
+      );
+      if (c.optimizer === 'sgd-momentum')
+        expect(statistics.relative, describe(statistics)).toBeLessThanOrEqual(1e-4);
+    }
 
     console.log(
       `per step: ${JSON.stringify(check.perStep)}, ${check.dispatchesPerStep} dispatches`,
@@ -140,3 +243,27 @@ for (const c of CASES) {
     expect(check.checkpointError).toBeLessThanOrEqual(1e-6);
   });
 }
+
+test("the engine's dropout drops its rate of the head's inputs, scales the rest, and draws a new mask each step", async ({
+  page,
+}) => {
+  await page.goto(`/${PAGE}`);
+  const check = (await page.evaluate('window.checkDropout(0.4)')) as DropoutCheck;
+  console.log(`dropout: ${JSON.stringify(check)}`);
+  // 2 steps of 16 images x 32 features: 1,024 draws, so the share is within 0.06 of 0.4 (4 sigma).
+  expect(Math.abs(check.dropped - 0.4)).toBeLessThanOrEqual(0.06);
+  expect(check.scaleError).toBeLessThanOrEqual(1e-6);
+  // Two masks drawn independently at 0.4 differ at 2 · 0.4 · 0.6 = 48% of the elements.
+  expect(check.changed).toBeGreaterThan(0.3);
+});
+
+test("the engine's self-check passes on this adapter, labels cast from integers included", async ({
+  page,
+}) => {
+  await page.goto(`/${PAGE}`);
+  // Its DenseNet probe's labels come from tf.oneHot(...).toFloat(), whose storage stays int32.
+  const check = (await page.evaluate('window.selfCheck()')) as SelfCheck;
+  console.log(`self-check: ${check.detail}`);
+  expect(check.passed, check.detail).toBe(true);
+  expect(check.detail).toMatch(/SegNet.*DenseNet/);
+});

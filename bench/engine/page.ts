@@ -1,20 +1,19 @@
 /**
  * The training engine's page (served by Vite's dev server): `window.checkEngine(case)` trains one
- * SegNet through the engine (src/engine) and an identical one through tfjs on the page's WebGPU
+ * network through the engine (src/engine) and an identical one through tfjs on the page's WebGPU
  * adapter, and reports how far apart their losses, gradients, weights and checkpoints are and what
  * the engine created per step, for e2e/trainingEngine.spec.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { TrainingEngine } from '../../src/engine/trainingEngine.ts';
+import { runSelfCheck, type SelfCheck } from '../../src/engine/selfCheck.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flushTfjs, webgpuBackend } from '../../src/engine/gpu.ts';
-import { Random } from '../../src/lib/random.ts';
-import { buildSegNet } from '../../src/models/segnet.ts';
-import type { SegNetTraining } from '../../src/pipeline/presets.ts';
-import { diceLoss } from '../../src/training/segmentationLoss.ts';
-import { compileSegNet } from '../../src/training/segnetTraining.ts';
+import { batchOf, buildNetwork, compileNetwork, type Side } from './networks.ts';
+import { DENSENET_QUICK } from '../../src/models/densenetConfig.ts';
 import type {
+  DropoutCheck,
   EngineCase,
   EngineCheck,
   EngineTiming,
@@ -26,6 +25,8 @@ declare global {
   interface Window {
     checkEngine: (c: EngineCase) => Promise<EngineCheck>;
     timeEngine: (c: EngineTimingCase) => Promise<EngineTiming>;
+    checkDropout: (rate: number) => Promise<DropoutCheck>;
+    selfCheck: () => Promise<SelfCheck>;
   }
 }
 
@@ -34,26 +35,6 @@ async function useWebgpu(): Promise<void> {
     throw new Error('This browser gives the page no WebGPU backend');
   }
   await tf.ready();
-}
-
-/** Images in 0..1 and masks of a disc per image, as GPU tensors. */
-function batchOf(seed: number, batch: number, size: number): { x: tf.Tensor4D; y: tf.Tensor4D } {
-  const random = new Random(seed);
-  const images = Float32Array.from({ length: batch * size * size * 3 }, () => random.uniform(0, 1));
-  const masks = new Float32Array(batch * size * size);
-  for (let b = 0; b < batch; b++) {
-    const cy = random.uniform(0.3, 0.7) * size;
-    const cx = random.uniform(0.3, 0.7) * size;
-    const r = random.uniform(0.15, 0.35) * size;
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++)
-        masks[(b * size + y) * size + x] = (y - cy) ** 2 + (x - cx) ** 2 < r * r ? 1 : 0;
-  }
-  // Through a kernel, so that both live in GPU buffers as a real batch does.
-  return tf.tidy(() => ({
-    x: tf.mul(tf.tensor4d(images, [batch, size, size, 3]), 1),
-    y: tf.mul(tf.tensor4d(masks, [batch, size, size, 1]), 1),
-  }));
 }
 
 function compare(
@@ -83,18 +64,10 @@ async function weightErrors(a: tf.LayersModel, b: tf.LayersModel): Promise<Tenso
   );
 }
 
-function model(
-  c: EngineCase,
-  weights?: tf.Tensor[],
-): { model: tf.LayersModel; optimizer: tf.Optimizer } {
-  const built = buildSegNet(c.model);
+function model(c: EngineCase, weights?: tf.Tensor[]): Side {
+  const built = buildNetwork(c.network);
   if (weights) built.setWeights(weights);
-  const training = {
-    optimizer: c.optimizer,
-    learningRate: c.learningRate,
-    momentum: c.momentum,
-  } as SegNetTraining;
-  return { model: built, optimizer: compileSegNet(built, training) };
+  return compileNetwork(built, c.network, c);
 }
 
 /** Activations that are zero on one side and not on the other, over every ReLU of the step. */
@@ -103,7 +76,12 @@ async function countReluFlips(
   engine: TrainingEngine,
   x: tf.Tensor,
 ): Promise<number> {
-  const relus = m.layers.filter((l) => l.name.endsWith('_relu'));
+  const relus = m.layers.filter(
+    (l) =>
+      l.name.endsWith('relu') &&
+      l.inboundNodes[0]?.inboundLayers[0]?.getClassName() === 'BatchNormalization',
+  );
+  if (relus.length === 0) return 0;
   const probe = tf.model({
     inputs: m.inputs,
     outputs: relus.map((l) => l.output as tf.SymbolicTensor),
@@ -112,7 +90,7 @@ async function countReluFlips(
   let flips = 0;
   for (const [i, layer] of relus.entries()) {
     const tfjs = await (outputs[i] as tf.Tensor).data();
-    const own = await engine.output(layer.name.replace(/_relu$/, '_bn'));
+    const own = await engine.output(layer.name.replace(/relu$/, 'bn'));
     for (let k = 0; k < tfjs.length; k++)
       if ((tfjs[k] as number) > 0 !== (own[k] as number) > 0) flips++;
   }
@@ -121,12 +99,15 @@ async function countReluFlips(
 }
 
 /** A copy of `source` saved and loaded back, as a resumed run loads its checkpoint. */
-async function loadedCopy(c: EngineCase, source: tf.LayersModel) {
+async function loadedCopy(c: EngineCase, source: tf.LayersModel): Promise<Side> {
   const artifacts = await saveToMemory(source);
   const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  const training = { optimizer: c.optimizer, learningRate: c.learningRate, momentum: c.momentum };
-  return { model: loaded, optimizer: compileSegNet(loaded, training as SegNetTraining) };
+  return compileNetwork(loaded, c.network, c);
 }
+
+/** The loss of trainOnBatch's answer (the loss alone, or with the metrics). */
+const lossOf = (result: number | number[]) =>
+  (Array.isArray(result) ? result[0] : result) as number;
 
 async function saveToMemory(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let artifacts: tf.io.ModelArtifacts | undefined;
@@ -141,21 +122,30 @@ async function saveToMemory(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
 
 window.checkEngine = async (c) => {
   await useWebgpu();
-  const size = c.model.inputSize;
   const reference = model(c);
   const weights = reference.model.getWeights();
   const engineSide =
     c.weights === 'checkpoint' ? await loadedCopy(c, reference.model) : model(c, weights);
   const gradientSide = model(c, weights);
   const batches = Array.from({ length: Math.min(c.steps, 4) }, (_, i) =>
-    batchOf(c.seed + i, c.batch, size),
+    batchOf(c.network, reference.model, c.seed + i, c.batch),
   );
-  const engine = await TrainingEngine.compile(engineSide.model, engineSide.optimizer, c.batch);
+  const classWeights = c.network.kind === 'densenet' ? c.network.classWeights : null;
+  const engine = await TrainingEngine.compile(
+    engineSide.model,
+    engineSide.optimizer,
+    c.batch,
+    classWeights,
+  );
   try {
-    const first = batches[0] as { x: tf.Tensor4D; y: tf.Tensor4D };
+    const first = batches[0] as { x: tf.Tensor4D; y: tf.Tensor };
     // tfjs's gradients on a third copy (its forward pass moves the batch-norm statistics).
     const { grads } = tf.variableGrads(
-      () => diceLoss(first.y, gradientSide.model.apply(first.x, { training: true }) as tf.Tensor),
+      () =>
+        gradientSide.loss(
+          first.y,
+          gradientSide.model.apply(first.x, { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
       gradientSide.model.trainableWeights.map((w) => w.read() as tf.Variable),
     );
     const engineLoss = await engine.step(first.x, first.y);
@@ -172,8 +162,8 @@ window.checkEngine = async (c) => {
     tf.dispose(Object.values(grads));
     const reluFlips = await countReluFlips(gradientSide.model, engine, first.x);
     let laterReluFlips = 0;
-    const tfjsLoss = (await reference.model.trainOnBatch(first.x, first.y)) as number[];
-    const curve: [number, number][] = [[engineLoss, tfjsLoss[0] as number]];
+    const tfjsLoss = lossOf(await reference.model.trainOnBatch(first.x, first.y));
+    const curve: [number, number][] = [[engineLoss, tfjsLoss]];
     const afterStep = await weightErrors(reference.model, engineSide.model);
 
     // Later steps: the engine's alone are counted.
@@ -212,7 +202,7 @@ window.checkEngine = async (c) => {
     ];
     try {
       for (let s = 1; s < c.steps; s++) {
-        const { x, y } = batches[s % batches.length] as { x: tf.Tensor4D; y: tf.Tensor4D };
+        const { x, y } = batches[s % batches.length] as { x: tf.Tensor4D; y: tf.Tensor };
         // What tfjs recorded and did not submit yet is submitted before counting.
         flushTfjs(webgpuBackend() as WebGPUBackend);
         counting = true;
@@ -221,8 +211,7 @@ window.checkEngine = async (c) => {
         // The step's ReLU sides, against tfjs's forward pass with the same weights.
         gradientSide.model.setWeights(reference.model.getWeights());
         laterReluFlips += await countReluFlips(gradientSide.model, engine, x);
-        const t = (await reference.model.trainOnBatch(x, y)) as number[];
-        curve.push([e, t[0] as number]);
+        curve.push([e, lossOf(await reference.model.trainOnBatch(x, y))]);
       }
     } finally {
       counting = false;
@@ -246,7 +235,7 @@ window.checkEngine = async (c) => {
       case: c,
       reluFlips,
       laterReluFlips,
-      loss: [engineLoss, tfjsLoss[0] as number],
+      loss: [engineLoss, tfjsLoss],
       gradients,
       afterStep,
       afterSteps,
@@ -269,18 +258,21 @@ window.checkEngine = async (c) => {
 };
 
 /**
- * Times `steps` training steps of a SegNet on one engine, after one that compiles, counting what
+ * Times `steps` training steps of a network on one engine, after one that compiles, counting what
  * the device is asked to create and run per step (tfjs's work and the engine's alike).
  */
 window.timeEngine = async (c) => {
   await useWebgpu();
   const backend = webgpuBackend() as WebGPUBackend;
   const device = backend.device;
-  const size = c.segnet.inputSize;
-  const side = model({ ...c, model: c.segnet, steps: c.steps, seed: 1, weights: 'shared' });
-  const { x, y } = batchOf(5, c.batch, size);
+  const side = model({ ...c, steps: c.steps, seed: 1, weights: 'shared' });
+  const size = side.model.inputs[0]?.shape[1] as number;
+  const { x, y } = batchOf(c.network, side.model, 5, c.batch);
+  const classWeights = c.network.kind === 'densenet' ? c.network.classWeights : null;
   const engine =
-    c.engine === 'fused' ? await TrainingEngine.compile(side.model, side.optimizer, c.batch) : null;
+    c.engine === 'fused'
+      ? await TrainingEngine.compile(side.model, side.optimizer, c.batch, classWeights)
+      : null;
   const step = async () => {
     if (engine) await engine.step(x, y);
     else await side.model.trainOnBatch(x, y);
@@ -344,4 +336,58 @@ window.timeEngine = async (c) => {
     side.optimizer.dispose();
     tf.dispose([x, y]);
   }
+};
+
+/**
+ * Trains the quick DenseNet two steps through the engine with dropout at `rate` in its head and
+ * reads what the dropout made of its input (the pooled features) in each.
+ */
+window.checkDropout = async (rate) => {
+  await useWebgpu();
+  const network = {
+    kind: 'densenet' as const,
+    config: { ...DENSENET_QUICK, dropout: rate },
+    classWeights: null,
+  };
+  const side = compileNetwork(buildNetwork(network), network, {
+    optimizer: 'sgd-momentum',
+    learningRate: 0.01,
+    momentum: 0.9,
+  });
+  const engine = await TrainingEngine.compile(side.model, side.optimizer, 16);
+  const { x, y } = batchOf(network, side.model, 3, 16);
+  try {
+    const kept: boolean[][] = [];
+    let dropped = 0;
+    let nonzero = 0;
+    let scaleError = 0;
+    for (let step = 0; step < 2; step++) {
+      await engine.step(x, y);
+      const pooled = await engine.output('avg_pool');
+      const out = await engine.output('head_dropout');
+      const scale = Math.max(...pooled.map(Math.abs));
+      kept.push(Array.from(out, (v) => v !== 0));
+      pooled.forEach((p, i) => {
+        if (p === 0) return;
+        nonzero++;
+        const o = out[i] as number;
+        if (o === 0) dropped++;
+        else scaleError = Math.max(scaleError, Math.abs(o - p / (1 - rate)) / scale);
+      });
+    }
+    const [first, second] = kept as [boolean[], boolean[]];
+    const changed = first.filter((k, i) => k !== second[i]).length / first.length;
+    return { rate, dropped: dropped / nonzero, scaleError, changed };
+  } finally {
+    engine.dispose();
+    side.model.dispose();
+    side.optimizer.dispose();
+    tf.dispose([x, y]);
+  }
+};
+
+/** The engine's self-check, as the app runs it before training on an adapter. */
+window.selfCheck = async () => {
+  await useWebgpu();
+  return runSelfCheck();
 };

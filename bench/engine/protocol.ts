@@ -1,8 +1,23 @@
 /** What the training engine's page (bench/engine/page.ts) is asked and answers. */
+import type { DenseNetConfig } from '../../src/models/densenetConfig.ts';
 import type { SegNetConfig } from '../../src/models/segnetConfig.ts';
 
+/**
+ * What is trained: a SegNet on masks (the Dice loss), or a DenseNet classifier on one-hot labels
+ * (the cross-entropy, weighted per class when `classWeights` is set), whole or, with `part`
+ * 'head', a frozen run's head alone on backbone features.
+ */
+export type Network =
+  | { kind: 'segnet'; config: SegNetConfig }
+  | {
+      kind: 'densenet';
+      config: DenseNetConfig;
+      classWeights: number[] | null;
+      part?: 'whole' | 'head';
+    };
+
 export interface EngineCase {
-  model: SegNetConfig;
+  network: Network;
   optimizer: 'sgd-momentum' | 'adam';
   learningRate: number;
   momentum: number;
@@ -70,7 +85,7 @@ export interface EngineCheck {
 export interface EngineTimingCase {
   /** What the model is, in words (e.g. "seed SegNet at 96 px"). */
   model: string;
-  segnet: SegNetConfig;
+  network: Network;
   optimizer: 'sgd-momentum' | 'adam';
   learningRate: number;
   momentum: number;
@@ -85,7 +100,7 @@ export interface EngineTiming {
   backend: 'webgpu';
   engine: 'fused' | 'tfjs';
   batch: number;
-  /** Input edge in pixels. */
+  /** Input edge in pixels (of the features, for a frozen head). */
   size: number;
   imagesPerSecond: number;
   dispatchesPerStep: number;
@@ -94,4 +109,15 @@ export interface EngineTiming {
   bindGroupsCreatedPerStep: number;
   /** JavaScript time from the step's start to its last submit: encoding, not the GPU's work. */
   encodeMsPerStep: number;
+}
+
+/** What `checkDropout` measures of the engine's dropout in a classifier's head. */
+export interface DropoutCheck {
+  rate: number;
+  /** Share of the dropout's outputs that are zero where its input is not. */
+  dropped: number;
+  /** Largest |kept - input / (1 - rate)| over the kept outputs, relative to the largest input. */
+  scaleError: number;
+  /** Share of the elements whose kept-or-dropped state differs between two steps. */
+  changed: number;
 }

@@ -22,12 +22,15 @@ export async function chooseEngine(
   batch: number,
   backend: BackendName,
   choice: EngineChoice,
+  classWeights: number[] | null = null,
 ): Promise<EngineInUse> {
   if (backend !== 'webgpu') return { engine: null, description: 'tfjs' };
-  if (choice === 'tfjs') return { engine: null, description: 'tfjs (asked for with ?engine=tfjs)' };
+  if (choice === 'tfjs') {
+    return { engine: null, description: 'tfjs (as asked: ?engine=tfjs or the Performance panel)' };
+  }
   let engine: TrainingEngine;
   try {
-    engine = await TrainingEngine.compile(model, optimizer, batch);
+    engine = await TrainingEngine.compile(model, optimizer, batch, classWeights);
   } catch (error) {
     if (error instanceof EngineUnavailable) {
       return { engine: null, description: `tfjs (${error.message})` };

@@ -135,6 +135,11 @@ export class Gpu {
     encoder.copyBufferToBuffer(this.bufferOf(tensor), 0, target, 0, tensor.size * 4);
   }
 
+  /** Whether the values behind `tensor` are stored as float32 (a cast may keep int32 storage). */
+  storesFloat32(tensor: tf.Tensor): boolean {
+    return this.backend.tensorMap.get(tensor.dataId).dtype === 'float32';
+  }
+
   /** The GPU buffer behind a tfjs tensor on this backend, uploaded first if it is on the CPU. */
   bufferOf(tensor: tf.Tensor): GPUBuffer {
     this.backend.uploadToGPU(tensor.dataId);

@@ -17,84 +17,20 @@
  * A model the engine does not run (graph.ts says why) gets `null`, and trains through tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  readGraph,
-  type BatchNormReluOp,
-  type ConvOp,
-  type Graph,
-  type ResampleOp,
-} from './graph.ts';
-import { Gpu, webgpuBackend, type Dispatch } from './gpu.ts';
-import {
-  GEMM_UNIFORMS,
-  gemmShader,
-  gemmSizes,
-  gemmUniforms,
-  gemmWorkgroups,
-  planGemm,
-  SUM_SLICES_SHADER,
-  SUM_SLICES_UNIFORMS,
-  type Epilogue,
-  type GemmKind,
-} from './kernels/gemm.ts';
-import {
-  BATCH_NORM_UNIFORMS,
-  BN_GRADIENT_SUMS_SHADER,
-  BN_INPUT_GRADIENT_SHADER,
-  BN_NORMALIZE_SHADER,
-  BN_STATISTICS_SHADER,
-} from './kernels/batchNorm.ts';
-import {
-  MAX_POOL_GRADIENT_SHADER,
-  MAX_POOL_SHADER,
-  RESAMPLE_UNIFORMS,
-  UPSAMPLE_GRADIENT_SHADER,
-  UPSAMPLE_SHADER,
-} from './kernels/resample.ts';
-import { DICE_GRADIENT_SHADER, DICE_SUMS_SHADER, DICE_UNIFORMS } from './kernels/diceLoss.ts';
-import { ADAM_SHADER, OPTIMIZER_UNIFORMS, SGD_MOMENTUM_SHADER } from './kernels/optimizers.ts';
-import { groupsFor } from './kernels/uniforms.ts';
+import type { Graph } from './graph.ts';
+import { readGraph } from './graphReader.ts';
+import { Gpu, webgpuBackend } from './gpu.ts';
+import { OPTIMIZER_UNIFORMS } from './kernels/optimizers.ts';
 import { optimizerKind, OptimizerState } from './optimizerState.ts';
+import { bytes, EngineUnavailable, LOSS_SLOTS, recordStep, type RecordedStep } from './record.ts';
 
-/** Why the engine does not train a model (it then trains through tfjs). */
-export class EngineUnavailable extends Error {}
+export { EngineUnavailable };
 
-/** A variable tfjs owns, mirrored at `offset` in one of the engine's flat buffers. */
-interface Mirror {
-  variable: () => tf.Variable;
-  flat: GPUBuffer;
-  offset: number;
-  size: number;
-  dataId: object | null;
-}
-
-const size = (shape: readonly number[]) => tf.util.sizeFromShape(shape as number[]);
-const bytes = (floats: number) => floats * 4;
-
-/** Losses held on the GPU before the oldest slot is overwritten. */
-const LOSS_SLOTS = 64;
-
-/** What `build` makes for the engine. */
-interface Parts {
+/** What the engine holds: its GPU access, what it trains, and the recorded step. */
+interface Parts extends RecordedStep {
   gpu: Gpu;
   graph: Graph;
   state: OptimizerState;
-  dispatches: Dispatch[];
-  mirrors: Mirror[];
-  /** Each weight's name, offset and size in the flat buffers. */
-  layout: { name: string; offset: number; size: number }[];
-  paramCount: number;
-  /** Each operation's output in the last step, by layer name. */
-  outputs: Map<string, { buffer: GPUBuffer; floats: number }>;
-  buffers: {
-    input: GPUBuffer;
-    target: GPUBuffer;
-    gradients: GPUBuffer;
-    loss: GPUBuffer;
-    staging: GPUBuffer;
-    optimizerUniforms: GPUBuffer;
-    diceUniforms: GPUBuffer;
-  };
 }
 
 export class TrainingEngine {
@@ -111,12 +47,15 @@ export class TrainingEngine {
 
   /**
    * Compiles `model`'s training step at batch size `batch` with `optimizer`'s update, on the
-   * WebGPU backend tfjs runs now. Throws EngineUnavailable when the engine cannot train it.
+   * WebGPU backend tfjs runs now; a softmax classifier's cross-entropy is weighted per true class
+   * by `classWeights` (unweighted when null). Throws EngineUnavailable when the engine cannot
+   * train it.
    */
   static async compile(
     model: tf.LayersModel,
     optimizer: tf.Optimizer,
     batch: number,
+    classWeights: number[] | null = null,
   ): Promise<TrainingEngine> {
     const backend = webgpuBackend();
     if (!backend) throw new EngineUnavailable('the engine runs on WebGPU only');
@@ -129,7 +68,27 @@ export class TrainingEngine {
     const gpu = new Gpu(backend);
     try {
       const state = new OptimizerState(kind, optimizer, model.trainableWeights);
-      return new TrainingEngine(await build(gpu, model, graph, state));
+      // Its buffers are made here: one that does not fit in GPU memory, or a kernel the adapter
+      // refuses, is said here, and tfjs trains instead.
+      gpu.device.pushErrorScope('validation');
+      gpu.device.pushErrorScope('out-of-memory');
+      const recording = recordStep(gpu, model, graph, state, classWeights).then(
+        (recorded) => ({ recorded, error: null }),
+        (error: unknown) => ({ recorded: null, error }),
+      );
+      const { recorded, error } = await recording;
+      const outOfMemory = await gpu.device.popErrorScope();
+      const invalid = await gpu.device.popErrorScope();
+      if (outOfMemory) {
+        throw new EngineUnavailable(
+          `the engine's buffers for this model at batch ${batch} do not fit in GPU memory (${outOfMemory.message})`,
+        );
+      }
+      if (invalid) {
+        throw new EngineUnavailable(`this adapter refused the engine's step (${invalid.message})`);
+      }
+      if (!recorded) throw error;
+      return new TrainingEngine({ ...recorded, gpu, graph, state });
     } catch (error) {
       gpu.destroy();
       throw error;
@@ -137,20 +96,36 @@ export class TrainingEngine {
   }
 
   /**
-   * One training step on a batch of images [batch, h, w, 3] and masks [batch, h, w, 1] (float32
-   * tensors on this backend): encodes and submits it, and resolves to its loss once the GPU has
-   * run it.
+   * One training step on a batch of inputs [batch, h, w, channels] and targets (masks
+   * [batch, h, w, 1] or one-hot labels [batch, classes]; float32 tensors on this backend): encodes
+   * and submits it, and resolves to its loss once the GPU has run it.
    */
   async step(x: tf.Tensor, y: tf.Tensor): Promise<number> {
     const slot = this.stepIndex % LOSS_SLOTS;
     const powers = await this.adamPowers();
-    this.submit(x, y, slot, powers);
+    const [xs, ys] = await Promise.all([x, y].map((t) => this.floats(t)));
+    try {
+      this.submit(xs as tf.Tensor, ys as tf.Tensor, slot, powers);
+    } finally {
+      if (xs !== x) xs?.dispose();
+      if (ys !== y) ys?.dispose();
+    }
     const staging = this.parts.buffers.staging;
     // Slots are 8 bytes apart, as mapAsync's offsets must be.
     await staging.mapAsync(GPUMapMode.READ, bytes(2 * slot), 8);
     const loss = new Float32Array(staging.getMappedRange(bytes(2 * slot), 8))[0] as number;
     staging.unmap();
     return loss;
+  }
+
+  /**
+   * `t`, or a float32 copy of it where its storage is not float32: tfjs casts int32 to float32
+   * without a copy (a one-hot label from `tf.oneHot(...).toFloat()`), so its buffer holds integers
+   * a kernel would read as tiny floats.
+   */
+  private async floats(t: tf.Tensor): Promise<tf.Tensor> {
+    if (this.parts.gpu.storesFloat32(t)) return t;
+    return tf.tensor(await t.data(), t.shape, 'float32');
   }
 
   /** The last step's gradients by weight name (for the checks; reads the GPU back). */
@@ -184,19 +159,27 @@ export class TrainingEngine {
     }
   }
 
-  private submit(x: tf.Tensor, y: tf.Tensor, slot: number, powers: [number, number] | null): void {
-    const { gpu, graph, buffers, dispatches, mirrors } = this.parts;
-    const [batch, h, w] = graph.input;
-    const expect = (t: tf.Tensor, channels: number, what: string) => {
-      const want = [batch, h, w, channels];
+  private submit(
+    images: tf.Tensor,
+    targets: tf.Tensor,
+    slot: number,
+    powers: [number, number] | null,
+  ): void {
+    const { graph } = this.parts;
+    const expect = (t: tf.Tensor, want: number[], what: string) => {
       if (t.dtype !== 'float32' || t.shape.join() !== want.join()) {
         throw new Error(
           `The training engine was compiled for ${what} of float32 ${JSON.stringify(want)}, not ${t.dtype} ${JSON.stringify(t.shape)}`,
         );
       }
     };
-    expect(x, graph.input[3], 'images');
-    expect(y, 1, 'masks');
+    expect(images, graph.input.shape, 'inputs');
+    expect(targets, graph.target, 'targets');
+    this.encode(images, targets, slot, powers);
+  }
+
+  private encode(x: tf.Tensor, y: tf.Tensor, slot: number, powers: [number, number] | null): void {
+    const { gpu, buffers, dispatches, mirrors } = this.parts;
     const { device } = gpu;
     const hyper = this.parts.state.hyper(powers);
     device.queue.writeBuffer(
@@ -204,11 +187,9 @@ export class TrainingEngine {
       0,
       OPTIMIZER_UNIFORMS.pack({ count: this.parts.paramCount, ...hyper }),
     );
-    device.queue.writeBuffer(
-      buffers.diceUniforms,
-      0,
-      DICE_UNIFORMS.pack({ batch, pixels: h * w, lossOffset: 2 * slot }),
-    );
+    for (const block of this.parts.perStep) {
+      device.queue.writeBuffer(block.buffer, 0, block.pack(this.stepIndex, slot));
+    }
     // Variables tfjs replaced since the last step (or never seen) are copied in.
     const changed = mirrors.filter((mirror) => mirror.variable().dataId !== mirror.dataId);
     // Each gets a buffer of its own, on the GPU (tfjs records the upload of one it holds on the
@@ -288,339 +269,4 @@ export class TrainingEngine {
   dispose(): void {
     this.parts.gpu.destroy();
   }
-}
-
-/** Records the step's dispatches and makes its buffers. */
-async function build(
-  gpu: Gpu,
-  model: tf.LayersModel,
-  graph: Graph,
-  state: OptimizerState,
-): Promise<Parts> {
-  const buffer = (floats: number, label: string) => gpu.buffer(floats, label);
-
-  // Flat parameters, gradients and optimizer state, in the model's weight order.
-  const offsets = new Map<tf.LayerVariable, number>();
-  let paramCount = 0;
-  for (const weight of model.weights) {
-    offsets.set(weight, paramCount);
-    paramCount += size(weight.shape as number[]);
-  }
-  const params = buffer(paramCount, 'parameters');
-  const grads = buffer(paramCount, 'gradients');
-  const stateBuffers =
-    state.kind === 'adam'
-      ? [buffer(paramCount, 'first moments'), buffer(paramCount, 'second moments')]
-      : [buffer(paramCount, 'momentum accumulations')];
-  const offset = (weight: tf.LayerVariable) => offsets.get(weight) as number;
-
-  const mirrors: Mirror[] = model.weights.map((weight) => ({
-    variable: () => weight.read() as tf.Variable,
-    flat: params,
-    offset: offset(weight),
-    size: size(weight.shape as number[]),
-    dataId: null,
-  }));
-  const slots = state.slots();
-  model.trainableWeights.forEach((weight, i) => {
-    (slots[i] ?? []).forEach((variable, s) =>
-      mirrors.push({
-        variable: () => variable,
-        flat: stateBuffers[s] as GPUBuffer,
-        offset: offset(weight),
-        size: size(weight.shape as number[]),
-        dataId: null,
-      }),
-    );
-  });
-
-  const [batch, height, width, channels] = graph.input;
-  const input = buffer(batch * height * width * channels, 'images');
-  const target = buffer(batch * height * width, 'masks');
-  const loss = buffer(2 * LOSS_SLOTS, 'losses');
-  const staging = gpu.buffer(
-    2 * LOSS_SLOTS,
-    'losses read back',
-    GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  );
-
-  // Batch-norm statistics: mean and inverse standard deviation per channel, per layer.
-  const statsOffsets = new Map<BatchNormReluOp, number>();
-  let statsCount = 0;
-  for (const op of graph.ops) {
-    if (op.kind !== 'batchNormRelu') continue;
-    statsOffsets.set(op, statsCount);
-    statsCount += 2 * op.channels;
-  }
-  const stats = buffer(statsCount, 'batch-norm statistics');
-
-  // The split-K scratch, shared by every filter gradient.
-  let scratch = 0;
-  for (const op of graph.ops) {
-    if (op.kind !== 'conv') continue;
-    const sizes = gemmSizes('filterGradient', op.geometry, true);
-    const plan = planGemm('filterGradient', sizes.m, sizes.n, sizes.r);
-    if (plan.slices > 1) scratch = Math.max(scratch, plan.slices * sizes.m * sizes.n);
-  }
-  const partials = buffer(scratch, 'filter-gradient slices');
-
-  const forward: Promise<Dispatch>[] = [];
-  const backward: Promise<Dispatch>[] = [];
-
-  const gemm = (
-    kind: GemmKind,
-    op: ConvOp,
-    epilogue: Epilogue,
-    a: GPUBuffer,
-    b: GPUBuffer,
-    out: GPUBuffer,
-    list: Promise<Dispatch>[],
-  ) => {
-    const sizes = gemmSizes(kind, op.geometry, true);
-    const plan = planGemm(kind, sizes.m, sizes.n, sizes.r);
-    const sliced = kind === 'filterGradient' && plan.slices > 1;
-    const uniforms = gemmUniforms(op.geometry, sizes, plan, {
-      kernelOffset: offset(op.kernel),
-      biasOffset: offset(op.bias),
-      outOffset: kind === 'filterGradient' && !sliced ? offset(op.kernel) : 0,
-      biasRow: kind === 'filterGradient' ? sizes.m - 1 : -1,
-    });
-    list.push(
-      gpu.dispatch(
-        `${kind} ${op.name}`,
-        gemmShader(kind, plan, epilogue),
-        gpu.uniforms(GEMM_UNIFORMS, uniforms, `${kind} ${op.name}`),
-        [a, b, sliced ? partials : out],
-        gemmWorkgroups(plan, sizes.m, sizes.n),
-      ),
-    );
-    if (sliced) {
-      const count = sizes.m * sizes.n;
-      list.push(
-        gpu.dispatch(
-          `sumSlices ${op.name}`,
-          SUM_SLICES_SHADER,
-          gpu.uniforms(
-            SUM_SLICES_UNIFORMS,
-            { size: count, slices: plan.slices, outOffset: offset(op.kernel) },
-            `sum ${op.name}`,
-          ),
-          [partials, out],
-          [groupsFor(count), 1, 1],
-        ),
-      );
-    }
-  };
-
-  const bnUniforms = (op: BatchNormReluOp) =>
-    gpu.uniforms(
-      BATCH_NORM_UNIFORMS,
-      {
-        positions: op.positions,
-        channels: op.channels,
-        statsOffset: statsOffsets.get(op) as number,
-        gammaOffset: offset(op.gamma),
-        betaOffset: offset(op.beta),
-        meanOffset: offset(op.movingMean),
-        varianceOffset: offset(op.movingVariance),
-        momentum: op.momentum,
-        epsilon: op.epsilon,
-      },
-      op.name,
-    );
-  const resampleUniforms = (op: ResampleOp, count: number) =>
-    gpu.uniforms(
-      RESAMPLE_UNIFORMS,
-      { count, height: op.large[1], width: op.large[2], channels: op.large[3] },
-      op.name,
-    );
-
-  // Forward: each op's output, and what the backward pass needs of it.
-  interface Saved {
-    op: ConvOp | BatchNormReluOp | ResampleOp;
-    input: GPUBuffer;
-    output: GPUBuffer;
-    /** A batch norm's uniforms, shared by its four dispatches. */
-    uniforms?: GPUBuffer;
-  }
-  const saved: Saved[] = [];
-  const outputs = new Map<string, { buffer: GPUBuffer; floats: number }>();
-  let current = input;
-  for (const op of graph.ops) {
-    if (op.kind === 'conv') {
-      const g = op.geometry;
-      const out = buffer(g.batch * g.outH * g.outW * g.outC, `${op.name} output`);
-      gemm(
-        'forward',
-        op,
-        op.activation === 'sigmoid' ? 'biasSigmoid' : 'bias',
-        current,
-        params,
-        out,
-        forward,
-      );
-      saved.push({ op, input: current, output: out });
-      current = out;
-    } else if (op.kind === 'batchNormRelu') {
-      const out = buffer(op.positions * op.channels, `${op.name} output`);
-      const uniforms = bnUniforms(op);
-      forward.push(
-        gpu.dispatch(
-          `bnStatistics ${op.name}`,
-          BN_STATISTICS_SHADER,
-          uniforms,
-          [current, params, stats],
-          [op.channels, 1, 1],
-        ),
-        gpu.dispatch(
-          `bnNormalize ${op.name}`,
-          BN_NORMALIZE_SHADER,
-          uniforms,
-          [current, params, stats, out],
-          [groupsFor(op.positions * op.channels), 1, 1],
-        ),
-      );
-      saved.push({ op, input: current, output: out, uniforms });
-      outputs.set(op.name, { buffer: out, floats: op.positions * op.channels });
-      current = out;
-    } else {
-      const large = size(op.large);
-      const out = buffer(op.kind === 'maxPool' ? large / 4 : large, `${op.name} output`);
-      forward.push(
-        gpu.dispatch(
-          `${op.kind} ${op.name}`,
-          op.kind === 'maxPool' ? MAX_POOL_SHADER : UPSAMPLE_SHADER,
-          resampleUniforms(op, large),
-          [current, out],
-          [groupsFor(op.kind === 'maxPool' ? large / 4 : large), 1, 1],
-        ),
-      );
-      saved.push({ op, input: current, output: out });
-      current = out;
-    }
-  }
-  const predicted = current;
-
-  // Gradients: buffers from a pool, back in it once their last reader is recorded.
-  const free: { buffer: GPUBuffer; floats: number }[] = [];
-  const acquire = (floats: number, label: string) => {
-    free.sort((a, b) => a.floats - b.floats);
-    const index = free.findIndex((f) => f.floats >= floats);
-    if (index >= 0) return free.splice(index, 1)[0] as { buffer: GPUBuffer; floats: number };
-    return { buffer: buffer(floats, label), floats };
-  };
-  const release = (gradient: { buffer: GPUBuffer; floats: number }) => free.push(gradient);
-
-  // Loss: the per-image sums, then the logits' gradient and the loss.
-  const pixels = batch * height * width;
-  const diceSums = buffer(2 * batch, 'dice sums');
-  const diceUniforms = gpu.uniforms(
-    DICE_UNIFORMS,
-    { batch, pixels: height * width, lossOffset: 0 },
-    'dice',
-  );
-  let gradient = acquire(pixels, 'gradients');
-  backward.push(
-    gpu.dispatch(
-      'diceSums',
-      DICE_SUMS_SHADER,
-      diceUniforms,
-      [target, predicted, diceSums],
-      [batch, 1, 1],
-    ),
-    gpu.dispatch(
-      'diceGradient',
-      DICE_GRADIENT_SHADER,
-      diceUniforms,
-      [target, predicted, diceSums, gradient.buffer, loss],
-      [groupsFor(pixels), 1, 1],
-    ),
-  );
-
-  for (let i = saved.length - 1; i >= 0; i--) {
-    const { op, input: opInput, output, uniforms } = saved[i] as Saved;
-    if (op.kind === 'conv') {
-      gemm('filterGradient', op, 'store', opInput, gradient.buffer, grads, backward);
-      if (i === 0) break;
-      const g = op.geometry;
-      const next = acquire(g.batch * g.inH * g.inW * g.inC, 'gradients');
-      gemm('inputGradient', op, 'store', gradient.buffer, params, next.buffer, backward);
-      release(gradient);
-      gradient = next;
-    } else if (op.kind === 'batchNormRelu') {
-      const next = acquire(op.positions * op.channels, 'gradients');
-      const bn = uniforms as GPUBuffer;
-      backward.push(
-        gpu.dispatch(
-          `bnGradientSums ${op.name}`,
-          BN_GRADIENT_SUMS_SHADER,
-          bn,
-          [gradient.buffer, opInput, output, stats, grads],
-          [op.channels, 1, 1],
-        ),
-        gpu.dispatch(
-          `bnInputGradient ${op.name}`,
-          BN_INPUT_GRADIENT_SHADER,
-          bn,
-          [gradient.buffer, opInput, output, stats, params, grads, next.buffer],
-          [groupsFor(op.positions * op.channels), 1, 1],
-        ),
-      );
-      release(gradient);
-      gradient = next;
-    } else {
-      const large = size(op.large);
-      const inputFloats = op.kind === 'maxPool' ? large : large / 4;
-      const next = acquire(inputFloats, 'gradients');
-      backward.push(
-        op.kind === 'maxPool'
-          ? gpu.dispatch(
-              `maxPoolGradient ${op.name}`,
-              MAX_POOL_GRADIENT_SHADER,
-              resampleUniforms(op, large),
-              [opInput, output, gradient.buffer, next.buffer],
-              [groupsFor(large), 1, 1],
-            )
-          : gpu.dispatch(
-              `upsampleGradient ${op.name}`,
-              UPSAMPLE_GRADIENT_SHADER,
-              resampleUniforms(op, large),
-              [gradient.buffer, next.buffer],
-              [groupsFor(large / 4), 1, 1],
-            ),
-      );
-      release(gradient);
-      gradient = next;
-    }
-  }
-
-  const optimizerUniforms = gpu.uniforms(
-    OPTIMIZER_UNIFORMS,
-    { count: paramCount, ...state.hyper(null) },
-    'optimizer',
-  );
-  const update = gpu.dispatch(
-    'optimizer',
-    state.kind === 'adam' ? ADAM_SHADER : SGD_MOMENTUM_SHADER,
-    optimizerUniforms,
-    [params, grads, ...stateBuffers],
-    [groupsFor(paramCount), 1, 1],
-  );
-
-  const dispatches = await Promise.all([...forward, ...backward, update]);
-  return {
-    gpu,
-    graph,
-    state,
-    dispatches,
-    mirrors,
-    layout: model.weights.map((w) => ({
-      name: w.name,
-      offset: offset(w),
-      size: size(w.shape as number[]),
-    })),
-    paramCount,
-    outputs,
-    buffers: { input, target, gradients: grads, loss, staging, optimizerUniforms, diceUniforms },
-  };
 }

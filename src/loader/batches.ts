@@ -130,7 +130,13 @@ export function maskTensor(masks: Pixels[], inputSize: number) {
 
 /** Class indices → [b, classes] one-hot. */
 export function labelTensor(labels: number[], classes: number): tf.Tensor2D {
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D);
+  // Made here and uploaded: no kernel runs for it (the training loop counts a step's dispatches
+  // while the next batch is read).
+  const oneHot = new Float32Array(labels.length * classes);
+  labels.forEach((label, i) => {
+    if (Number.isInteger(label) && label >= 0 && label < classes) oneHot[i * classes + label] = 1;
+  });
+  return tf.tensor2d(oneHot, [labels.length, classes]);
 }
 
 /** Pixels at a size: a record as a batch needs it. */

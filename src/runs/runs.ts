@@ -48,6 +48,8 @@ export interface RunRecord<Config = unknown> {
    * tfjs where the engine could not. Absent in runs stored before the engine.
    */
   engine?: string;
+  /** Which trained it in the latest session: `fused` (the WebGPU engine) or `tfjs`. */
+  engineKind?: 'fused' | 'tfjs';
   /** The dataset the run trained on, to tell a stale model. */
   datasetId: string;
   datasetRevision: number;

@@ -64,6 +64,8 @@ export interface RuntimeSlice {
   ) => Promise<void>;
   /** Forces a backend (or 'auto') for this session and switches the worker to it. */
   setBackendPreference: (choice: BackendChoice) => Promise<void>;
+  /** Trains through the WebGPU engine where it runs ('auto') or through tfjs, from the next run. */
+  setEnginePreference: (choice: EngineChoice) => void;
   /** Forgets the stored timings: the next training measures again. */
   forgetBackendTimings: () => Promise<void>;
   /**
@@ -199,6 +201,8 @@ export const createRuntimeSlice: StateCreator<AppState, [], [], RuntimeSlice> = 
         setRuntime({ error: errorText(error) });
       }
     },
+
+    setEnginePreference: (choice) => setRuntime({ engine: choice }),
 
     forgetBackendTimings: async () => {
       await forgetMeasurements();

@@ -199,7 +199,13 @@ export const createTrainingSlice: StateCreator<AppState, [], [], TrainingSlice> 
                 )
               : await compute().call(
                   'trainClassifier',
-                  { preset, choices, pretrained: withWeights, ...resume },
+                  {
+                    preset,
+                    choices,
+                    pretrained: withWeights,
+                    engine: get().runtime.engine,
+                    ...resume,
+                  },
                   onProgress(kind),
                 );
           }),

@@ -4,6 +4,7 @@
  * from, and what made the masked images it trains on. The page imports the types only.
  */
 import type { MaskingSummary } from '../masking/summary.ts';
+import type { EngineChoice } from '../pipeline/backends.ts';
 import {
   PRESET_TABLE,
   type ClassifierChoices,
@@ -30,6 +31,8 @@ export interface TrainClassifierParams {
   choices?: Partial<ClassifierChoices>;
   /** Start the backbone from the ImageNet weights imported into this browser. */
   pretrained?: boolean;
+  /** `tfjs` trains through tfjs even where the WebGPU engine could (`?engine=tfjs`). */
+  engine?: EngineChoice;
   /** Continue this run from its last finished epoch instead of starting a new one. */
   resumeRunId?: string;
 }

@@ -11,6 +11,7 @@ import type { StopSignal } from '../lib/jobs.ts';
 import { inOrderPlan, maskedSource, shuffledPlan, type BatchSource } from '../loader/batches.ts';
 import { buildDenseNetParts } from '../models/densenet.ts';
 import type { BackendName } from '../pipeline/backends.ts';
+import { chooseEngine } from '../engine/engineChoice.ts';
 import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
 import { firstStep } from './augmentSeeds.ts';
 import {
@@ -53,10 +54,22 @@ export async function trainClassifier(
   const parts = config.mode === 'frozen' ? buildDenseNetParts(config.model) : null;
   const model = parts ? parts.head : full;
   const optimizer = compileClassifier(model, config, weights);
+  let engine: Awaited<ReturnType<typeof chooseEngine>>['engine'] = null;
   try {
     if (parts) loadParts(full, parts);
     checkBatchFits(model, config.batchSize);
     if (params.resumeRunId) await restoreOptimizer(optimizer, run.id);
+    const chosen = await chooseEngine(
+      model,
+      optimizer,
+      config.batchSize,
+      backend,
+      params.engine ?? 'auto',
+      weights,
+    );
+    engine = chosen.engine;
+    run.engine = chosen.description;
+    run.engineKind = engine ? 'fused' : 'tfjs';
     let source: BatchSource = maskedSource(config.model.inputSize, labels);
     let stop = signal;
     if (parts) {
@@ -100,6 +113,7 @@ export async function trainClassifier(
           monitor: MELANOMA_AUC,
           validate,
           ...(beforeStep ? { beforeStep } : {}),
+          ...(engine ? { trainStep: engine.step.bind(engine) } : {}),
           ...(parts
             ? {}
             : {
@@ -115,6 +129,7 @@ export async function trainClassifier(
       stop,
     );
   } finally {
+    engine?.dispose();
     full.dispose();
     parts?.backbone.dispose();
     parts?.head.dispose();

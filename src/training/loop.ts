@@ -6,6 +6,7 @@
  * batch, figures per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { countDispatches, dispatchesSoFar } from '../engine/dispatchCount.ts';
 import { disposeBatch, readEpoch, type BatchPlan } from '../loader/batches.ts';
 import type { EpochFigures } from '../runs/runs.ts';
 
@@ -19,6 +20,8 @@ export interface BatchProgress {
   secondsLeft: number;
   /** The worker's tensor memory after the batch (`tf.memory()`). */
   memory: MemoryFigures;
+  /** GPU dispatches the step recorded (WebGPU only): tfjs's, or the training engine's. */
+  dispatches?: number;
 }
 
 export interface MemoryFigures {
@@ -124,6 +127,7 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
   // Patience counts across a resume: the epochs already run since the best one.
   let sinceBest = bestEpoch === null ? 0 : start - 1 - bestEpoch;
   let step = 0;
+  const onWebgpu = tf.getBackend() === 'webgpu' && countDispatches();
 
   for (let epoch = start; epoch < start + options.epochs; epoch++) {
     const started = performance.now();
@@ -145,12 +149,15 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       if (!y) throw new Error('Training batches need targets');
       options.beforeStep?.(step);
       const prepared = options.prepare?.(batch.x, y, step++) ?? { x: batch.x, y };
+      const dispatchesBefore = onWebgpu ? dispatchesSoFar() : 0;
       const training = options.trainStep
         ? options.trainStep(prepared.x, prepared.y)
         : model.trainOnBatch(prepared.x, prepared.y);
       const following = epochBatches.next();
       try {
         const result = await training;
+        // The next batch's reading dispatches nothing (uploads only): these are the step's.
+        const dispatches = onWebgpu ? dispatchesSoFar() - dispatchesBefore : undefined;
         tf.dispose([batch.x, y, prepared.x, prepared.y]);
         const loss = Array.isArray(result) ? (result[0] as number) : result;
         if (!Number.isFinite(loss)) {
@@ -170,6 +177,7 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
           imagesPerSecond: images / seconds,
           secondsLeft: ((total - batches) * seconds) / batches,
           memory: memoryFigures(),
+          ...(dispatches !== undefined ? { dispatches } : {}),
         });
       } catch (error) {
         tf.dispose([batch.x, y, prepared.x, prepared.y]);

@@ -113,6 +113,7 @@ export async function trainSegNet(
     );
     engine = chosen.engine;
     run.engine = chosen.description;
+    run.engineKind = engine ? 'fused' : 'tfjs';
     const source = segmentationSource(training.model.inputSize);
     const inOrder = (keyList: string[]) => inOrderPlan(keyList, training.batchSize, source);
     const first = firstStep(run.epochsDone, keys.train.length, training.batchSize);

@@ -13,6 +13,10 @@
  *   through the batch statistics.
  *
  * The per-layer statistics (mean, then invStd, per channel) live in one buffer at `statsOffset`.
+ * The input may be a view of a wider buffer (a DenseNet layer reads the first channels of its
+ * block's buffer): positions `inStride` floats apart, channels from `inChannel`; its gradient is
+ * written in the same place, added to what is there when `accumulate` is 1 (the block's channels
+ * are read by every later layer, and each adds its share). The output is the layer's own.
  */
 import { gridStride, LANES, UniformLayout, WORKGROUP_SUM } from './uniforms.ts';
 
@@ -26,11 +30,15 @@ export const BATCH_NORM_UNIFORMS = new UniformLayout({
   varianceOffset: 'i32',
   momentum: 'f32',
   epsilon: 'f32',
+  inStride: 'i32',
+  inChannel: 'i32',
+  accumulate: 'i32',
 });
 
 const HEADER = `
 ${BATCH_NORM_UNIFORMS.wgsl}
-@group(0) @binding(0) var<uniform> u: Uniforms;`;
+@group(0) @binding(0) var<uniform> u: Uniforms;
+fn inIndex(p: i32, c: i32) -> i32 { return p * u.inStride + u.inChannel + c; }`;
 
 export const BN_STATISTICS_SHADER = `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -41,11 +49,11 @@ ${WORKGROUP_SUM}
 fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let c = i32(wid.x);
   var sum = 0.0;
-  for (var p = i32(lane); p < u.positions; p = p + ${LANES}) { sum = sum + x[p * u.channels + c]; }
+  for (var p = i32(lane); p < u.positions; p = p + ${LANES}) { sum = sum + x[inIndex(p, c)]; }
   let mean = workgroupSum(sum, lane) / f32(u.positions);
   var squares = 0.0;
   for (var p = i32(lane); p < u.positions; p = p + ${LANES}) {
-    let d = x[p * u.channels + c] - mean;
+    let d = x[inIndex(p, c)] - mean;
     squares = squares + d * d;
   }
   let variance = workgroupSum(squares, lane) / f32(u.positions);
@@ -69,7 +77,8 @@ export const BN_NORMALIZE_SHADER = `${HEADER}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>) {
   ${gridStride('u.positions * u.channels')}
     let c = i % u.channels;
-    let normalized = (x[i] - stats[u.statsOffset + c]) * stats[u.statsOffset + u.channels + c];
+    let xi = x[inIndex(i / u.channels, c)];
+    let normalized = (xi - stats[u.statsOffset + c]) * stats[u.statsOffset + u.channels + c];
     y[i] = max(normalized * params[u.gammaOffset + c] + params[u.betaOffset + c], 0.0);
   }
 }`;
@@ -92,7 +101,7 @@ fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: 
     let i = p * u.channels + c;
     let g = select(0.0, dy[i], y[i] > 0.0);
     sumG = sumG + g;
-    sumGx = sumGx + g * (x[i] - mean) * invStd;
+    sumGx = sumGx + g * (x[inIndex(p, c)] - mean) * invStd;
   }
   let totalG = workgroupSum(sumG, lane);
   let totalGx = workgroupSum(sumGx, lane);
@@ -114,11 +123,13 @@ export const BN_INPUT_GRADIENT_SHADER = `${HEADER}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>) {
   ${gridStride('u.positions * u.channels')}
     let c = i % u.channels;
+    let at = inIndex(i / u.channels, c);
     let invStd = stats[u.statsOffset + u.channels + c];
-    let normalized = (x[i] - stats[u.statsOffset + c]) * invStd;
+    let normalized = (x[at] - stats[u.statsOffset + c]) * invStd;
     let g = select(0.0, dy[i], y[i] > 0.0);
     let count = f32(u.positions);
     let scale = params[u.gammaOffset + c] * invStd / count;
-    dx[i] = scale * (count * g - grads[u.betaOffset + c] - normalized * grads[u.gammaOffset + c]);
+    let value = scale * (count * g - grads[u.betaOffset + c] - normalized * grads[u.gammaOffset + c]);
+    dx[at] = select(value, dx[at] + value, u.accumulate == 1);
   }
 }`;

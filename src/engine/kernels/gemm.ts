@@ -45,6 +45,13 @@ export const GEMM_UNIFORMS = new UniformLayout({
   outOffset: 'i32',
   /** The filter gradient's row of ones (the bias), or -1. */
   biasRow: 'i32',
+  /**
+   * The output's place in its buffer: positions `outStride` floats apart, channels from
+   * `outChannel` (a DenseNet layer's new channels in its block's buffer); outC and 0 when it has
+   * a buffer of its own. The output gradient is read in the same place.
+   */
+  outStride: 'i32',
+  outChannel: 'i32',
 });
 
 export type GemmUniforms = Parameters<typeof GEMM_UNIFORMS.pack>[0];
@@ -61,6 +68,10 @@ export interface ConvGeometry {
   kw: number;
   stride: number;
   pad: number;
+  /** Floats between output positions (outC unless the output is a view of a wider buffer). */
+  outStride: number;
+  /** The output's first channel in that buffer. */
+  outChannel: number;
 }
 
 const THREADS = 16;
@@ -109,7 +120,7 @@ fn loadA(m: i32, r: i32) -> f32 {
   let oy = iy + u.pad - ky;
   let ox = ix + u.pad - kx;
   if (oy < 0 || oy >= u.outH || ox < 0 || ox >= u.outW) { return 0.0; }
-  return srcA[((b * u.outH + oy) * u.outW + ox) * u.outC + co];
+  return srcA[((b * u.outH + oy) * u.outW + ox) * u.outStride + u.outChannel + co];
 }`,
   filterGradient: `
 fn loadA(m: i32, r: i32) -> f32 {
@@ -139,7 +150,7 @@ fn loadB(r: i32, n: i32) -> f32 {
   return srcB[u.kernelOffset + (tap * u.inC + n) * u.outC + co];
 }`,
   filterGradient: `
-fn loadB(r: i32, n: i32) -> f32 { return srcB[r * u.outC + n]; }`,
+fn loadB(r: i32, n: i32) -> f32 { return srcB[r * u.outStride + u.outChannel + n]; }`,
 };
 
 /** Which index of each operand is contiguous in memory, so that neighbouring threads read neighbours. */
@@ -149,7 +160,18 @@ const FAST: Record<GemmKind, { aAlongR: boolean; bAlongR: boolean }> = {
   filterGradient: { aAlongR: false, bAlongR: false },
 };
 
-export type Epilogue = 'bias' | 'biasSigmoid' | 'store';
+/**
+ * How C is written: the gradients (`store`, dense at outOffset, by slice), or a forward output at
+ * its place (outStride, outChannel) with the bias and an activation, or `plain` without a bias.
+ */
+export type Epilogue = 'store' | 'plain' | 'bias' | 'biasRelu' | 'biasSigmoid';
+
+const FORWARD_VALUE: Record<Exclude<Epilogue, 'store'>, string> = {
+  plain: 'sum',
+  bias: 'sum + srcB[u.biasOffset + n]',
+  biasRelu: 'max(sum + srcB[u.biasOffset + n], 0.0)',
+  biasSigmoid: '1.0 / (1.0 + exp(-1.0 * (sum + srcB[u.biasOffset + n])))',
+};
 
 /** The WGSL of one product kind, tile shape and epilogue. */
 export function gemmShader(kind: GemmKind, plan: GemmPlan, epilogue: Epilogue): string {
@@ -172,10 +194,8 @@ export function gemmShader(kind: GemmKind, plan: GemmPlan, epilogue: Epilogue): 
     }`;
   const write =
     epilogue === 'store'
-      ? `dst[u.outOffset + (i32(wid.z) * u.m + m) * u.n + n] = acc[i * ${plan.cols} + j];`
-      : epilogue === 'bias'
-        ? `dst[m * u.n + n] = acc[i * ${plan.cols} + j] + srcB[u.biasOffset + n];`
-        : `dst[m * u.n + n] = 1.0 / (1.0 + exp(-1.0 * (acc[i * ${plan.cols} + j] + srcB[u.biasOffset + n])));`;
+      ? `dst[u.outOffset + (i32(wid.z) * u.m + m) * u.n + n] = sum;`
+      : `dst[m * u.outStride + u.outChannel + n] = ${FORWARD_VALUE[epilogue]};`;
   return `
 ${GEMM_UNIFORMS.wgsl}
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -222,6 +242,7 @@ fn main(
     for (var j = 0; j < ${plan.cols}; j = j + 1) {
       let m = m0 + ty + ${THREADS} * i;
       let n = n0 + tx + ${THREADS} * j;
+      let sum = acc[i * ${plan.cols} + j];
       if (m < u.m && n < u.n) { ${write} }
     }
   }
@@ -256,6 +277,8 @@ export function gemmUniforms(
     biasOffset: offsets.biasOffset ?? 0,
     outOffset: offsets.outOffset ?? 0,
     biasRow: offsets.biasRow ?? -1,
+    outStride: g.outStride,
+    outChannel: g.outChannel,
   };
 }
 

@@ -1,4 +1,9 @@
-import { BACKENDS, BACKEND_LABELS, type BackendChoice } from '../../pipeline/backends.ts';
+import {
+  BACKENDS,
+  BACKEND_LABELS,
+  type BackendChoice,
+  type EngineChoice,
+} from '../../pipeline/backends.ts';
 import { tensorGrowth } from '../../runs/tensorGrowth.ts';
 import { backendLock } from '../../store/backendLock.ts';
 import { useAppStore } from '../../store/index.ts';
@@ -6,13 +11,15 @@ import { bytes, rate } from '../format.ts';
 
 /**
  * How fast training runs and what it holds: the backend and how it was chosen (timings per
- * backend, the person's override), the current run's images/s, the worker's tensor memory, and a
- * warning when tensors grow epoch over epoch.
+ * backend, the person's override), what trains on WebGPU (the app's engine or tfjs, with a switch)
+ * and the dispatches of the last step, the current run's images/s, the worker's tensor memory,
+ * and a warning when tensors grow epoch over epoch.
  */
 export function PerformancePanel() {
   const runtime = useAppStore((s) => s.runtime);
   const training = useAppStore((s) => s.training);
   const setPreference = useAppStore((s) => s.setBackendPreference);
+  const setEngine = useAppStore((s) => s.setEnginePreference);
   const forgetTimings = useAppStore((s) => s.forgetBackendTimings);
   const locked = useAppStore(backendLock);
   const { info, preference, measurement } = runtime;
@@ -52,6 +59,31 @@ export function PerformancePanel() {
               </option>
             ))}
           </select>
+        </dd>
+        <dt>
+          <label htmlFor="engine-preference">On WebGPU, train with</label>
+        </dt>
+        <dd>
+          <select
+            id="engine-preference"
+            data-testid="engine-preference"
+            value={runtime.engine}
+            disabled={latest !== undefined}
+            title={latest ? 'Applies from the next run.' : undefined}
+            onChange={(e) => setEngine(e.target.value as EngineChoice)}
+          >
+            <option value="auto">the app&apos;s engine, where it runs the model</option>
+            <option value="tfjs">tfjs</option>
+          </select>
+        </dd>
+        <dt>Trained by</dt>
+        <dd title={run?.engine}>
+          <span data-testid="engine">{run?.engineKind ?? '–'}</span>
+          {run?.engineKind === 'fused' && <span className="muted"> (the app&apos;s engine)</span>}
+        </dd>
+        <dt>Dispatches a step</dt>
+        <dd data-testid="perf-dispatches" data-value={batch?.dispatches ?? ''}>
+          {batch?.dispatches ?? '–'}
         </dd>
         <dt>This run</dt>
         <dd data-testid="perf-images-per-second" data-value={batch?.imagesPerSecond ?? ''}>
