@@ -22,6 +22,9 @@ export interface EngineBenchOptions {
   /** Timed steps per row, after one that compiles. */
   steps: number;
   quick: boolean;
+  /** Time the SegNet rows, the classifier rows. */
+  segnet: boolean;
+  classifier: boolean;
 }
 
 export interface EngineResults {
@@ -68,7 +71,15 @@ function classifierRow(
   };
 }
 
-function cases(options: EngineBenchOptions): Omit<EngineTimingCase, 'engine' | 'steps'>[] {
+type Row = Omit<EngineTimingCase, 'engine' | 'steps'>;
+
+function cases(options: EngineBenchOptions): Row[] {
+  return allCases(options).filter((row) =>
+    row.network.kind === 'segnet' ? options.segnet : options.classifier,
+  );
+}
+
+function allCases(options: EngineBenchOptions): Row[] {
   const quickDenseNet = classifierRow('quick', 'quick DenseNet, fine-tune (32 px)', 16);
   if (options.quick) return [segnetRow('quick', 'quick SegNet (24 px)', 16), quickDenseNet];
   const seedHead = classifierRow('seed', 'seed head on DenseNet-121 features (8 x 8 x 1024)', 32);

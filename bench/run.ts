@@ -38,9 +38,11 @@
  * --kernels-scale=F (the input as a share of the model's own: 0.25), --kernels-full (batch 16,
  * full size: for a real GPU), --kernels-repeats=N (3, 1 with --quick; --quick a few shapes).
  *
- * The engine benchmark (bench/engine.ts) trains each preset's SegNet a few steps through the WebGPU
- * training engine and through tfjs: --engine-steps=N (5, 2 with --quick; --quick the quick SegNet
- * only), --engine-full (the seed SegNet at 200 px and batch 16 instead of 96 px and batch 4).
+ * The engine benchmark (bench/engine.ts) trains each preset's SegNet and classifier a few steps
+ * through the WebGPU training engine and through tfjs: --engine-steps=N (5, 2 with --quick;
+ * --quick the quick SegNet and DenseNet only), --engine-full (the seed SegNet at 200 px and batch
+ * 16 instead of 96 px and batch 4, DenseNet-121 at 224 px and batch 8, 16, 32 instead of 64 px and
+ * batch 4), --engine-models=segnet or classifier (those rows only).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -357,12 +359,15 @@ async function runIngest(): Promise<IngestFigure[]> {
 
 const qualityOptions = qualityOptionsFrom(option, quick);
 
-// A software GPU times the models' shapes at batch 2 and a quarter of their input in minutes;
-// --engine-full: the seed SegNet at its own 200 px and batch 16, for a real GPU.
+// --engine-full: the seed SegNet and DenseNet-121 at their own sizes, for a real GPU;
+// --engine-models=segnet or classifier: those rows only.
+const engineModels = option('engine-models') ?? 'segnet,classifier';
 const engineOptions: EngineBenchOptions = {
   full: flag('engine-full'),
   steps: count('engine-steps', quick ? 2 : 5, 1),
   quick,
+  segnet: engineModels.includes('segnet'),
+  classifier: engineModels.includes('classifier'),
 };
 
 // --kernels-full is batch 16 at their own size, for a real GPU.
