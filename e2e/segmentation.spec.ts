@@ -122,6 +122,10 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
     .toBeGreaterThan(0);
   const fused = Number(await page.getByTestId('perf-dispatches').getAttribute('data-value'));
   expect(fused).toBeLessThan(200);
+  // Its own buffers count in the memory figure beside tfjs's tensors.
+  expect(
+    Number(await page.getByTestId('perf-memory').getAttribute('data-engine-bytes')),
+  ).toBeGreaterThan(100_000);
   await expect(classifierStatus).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
   await expect(page.getByTestId('classifier-charts')).toHaveAttribute('data-epochs', '2');
 

@@ -62,6 +62,11 @@ export class Gpu {
     return buffer;
   }
 
+  /** Bytes in the buffers the engine made (its activations, gradients, weights and state). */
+  get bytesHeld(): number {
+    return this.owned.reduce((sum, buffer) => sum + buffer.size, 0);
+  }
+
   /** A uniform buffer holding `values`, written once. */
   uniforms<Name extends string>(
     layout: UniformLayout<Name>,

@@ -40,6 +40,11 @@ export class TrainingEngine {
 
   private constructor(private readonly parts: Parts) {}
 
+  /** Bytes of GPU memory the engine holds beside tfjs's tensors. */
+  get bytes(): number {
+    return this.parts.gpu.bytesHeld;
+  }
+
   /** Dispatches in one step. */
   get dispatchesPerStep(): number {
     return this.parts.dispatches.length;

@@ -113,7 +113,7 @@ export async function trainClassifier(
           monitor: MELANOMA_AUC,
           validate,
           ...(beforeStep ? { beforeStep } : {}),
-          ...(engine ? { trainStep: engine.step.bind(engine) } : {}),
+          ...(engine ? { trainStep: engine.step.bind(engine), engineBytes: engine.bytes } : {}),
           ...(parts
             ? {}
             : {

@@ -29,6 +29,8 @@ export interface MemoryFigures {
   bytes: number;
   /** Bytes in GPU buffers (WebGPU, WebGL); absent on the CPU backends. */
   gpuBytes?: number;
+  /** Bytes the WebGPU training engine holds beside tfjs's tensors, when it trains. */
+  engineBytes?: number;
 }
 
 function memoryFigures(): MemoryFigures {
@@ -66,6 +68,8 @@ export interface LoopOptions {
    * (src/engine) where it trains the model, `model.trainOnBatch` if unset.
    */
   trainStep?: (x: tf.Tensor4D, y: tf.Tensor) => Promise<number>;
+  /** GPU memory `trainStep`'s engine holds beside tfjs's tensors (reported with them). */
+  engineBytes?: number;
   /** Validation loss and metrics after each epoch; `evaluate` (the model's own metrics) if unset. */
   validate?: (model: tf.LayersModel, plan: BatchPlan) => Promise<Validation>;
   onBatch?: (progress: BatchProgress) => void;
@@ -176,7 +180,10 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
           loss,
           imagesPerSecond: images / seconds,
           secondsLeft: ((total - batches) * seconds) / batches,
-          memory: memoryFigures(),
+          memory: {
+            ...memoryFigures(),
+            ...(options.engineBytes ? { engineBytes: options.engineBytes } : {}),
+          },
           ...(dispatches !== undefined ? { dispatches } : {}),
         });
       } catch (error) {

@@ -140,7 +140,7 @@ export async function trainSegNet(
           val: inOrder(keys.val),
           prepare: segnetAugmentation(training.augment, run.seed, first),
           ...(beforeStep ? { beforeStep } : {}),
-          ...(engine ? { trainStep: engine.step.bind(engine) } : {}),
+          ...(engine ? { trainStep: engine.step.bind(engine), engineBytes: engine.bytes } : {}),
         },
         afterEpoch: (figures) =>
           savePreviews(model, run.id, figures.epoch, inOrder(keys.val.slice(0, PREVIEW_COUNT))),

@@ -94,11 +94,19 @@ export function PerformancePanel() {
           {batch ? batch.memory.tensors : '–'}
         </dd>
         <dt>Tensor memory</dt>
-        <dd data-testid="perf-memory" data-value={batch?.memory.bytes ?? ''}>
+        <dd
+          data-testid="perf-memory"
+          data-value={batch?.memory.bytes ?? ''}
+          data-engine-bytes={batch?.memory.engineBytes ?? ''}
+        >
           {batch
             ? `${bytes(batch.memory.bytes)}${
                 batch.memory.gpuBytes !== undefined
                   ? ` (${bytes(batch.memory.gpuBytes)} in GPU buffers)`
+                  : ''
+              }${
+                batch.memory.engineBytes !== undefined
+                  ? `, and ${bytes(batch.memory.engineBytes)} in the training engine's buffers`
                   : ''
               }`
             : '–'}
