@@ -209,8 +209,11 @@ for (const c of CASES) {
     );
     expect(check.curve).toHaveLength(c.steps);
     expect(curve).toBeLessThanOrEqual(1e-3);
-    // It trained: the last losses are below the first.
-    expect(check.curve.at(-1)?.[0] as number).toBeLessThan(engineLoss);
+    // It trained: over the same four batches (the steps cycle through them), the last losses are
+    // below the first (one last loss alone can be a harder batch's at a small learning rate).
+    const mean = (losses: [number, number][]) =>
+      losses.reduce((sum, [e]) => sum + e, 0) / losses.length;
+    expect(mean(check.curve.slice(-4))).toBeLessThan(mean(check.curve.slice(0, 4)));
 
     // The moving statistics equal tfjs's after the first step (above, with every weight) and after
     // all steps under SGD. Under Adam they drift apart: a layer's moving mean follows its bias,
