@@ -91,66 +91,96 @@ export function planGemm(kind: GemmKind, m: number, n: number, r: number): GemmP
   return { ...plan, slices: 1, slice: Math.ceil(r / DEPTH) * DEPTH };
 }
 
-const A_LOADERS: Record<GemmKind, string> = {
-  forward: `
-fn loadA(m: i32, r: i32) -> f32 {
-  let ci = r % u.inC;
-  let tap = r / u.inC;
-  let kx = tap % u.kw;
-  let ky = tap / u.kw;
+/**
+ * How each operand's elements are found. A thread stages the same elements of a tile at every
+ * slab: the same m (or n) and r moved on by DEPTH. So what depends on m is worked out once
+ * (`fix`), and r is walked as mixed-radix digits (c0 fastest, radices `radix`) moved on by
+ * additions (`Walk`); the loop does no integer division, which a GPU does slowly and a software
+ * adapter (SwiftShader) lane by lane on the CPU.
+ */
+interface Operand {
+  /** The digits of r: c0 in [0, radix[0]), c1 in [0, radix[1]), c2 unbounded. */
+  radix: [string, string];
+  /** WGSL: `fn fixX(e: i32) -> Fixed` for m (A) or n (B), and `fn loadX(f: Fixed, w: Walk) -> f32`. */
+  code: string;
+}
+
+/** Radix of a digit that never carries (an operand that only needs r itself). */
+const NO_CARRY = '1073741824';
+
+const A_OPERANDS: Record<GemmKind, Operand> = {
+  // m = (b, oy, ox), r = (ky, kx, ci).
+  forward: {
+    radix: ['u.inC', 'u.kw'],
+    code: `
+fn fixA(m: i32) -> Fixed {
   let ox = m % u.outW;
   let rest = m / u.outW;
-  let oy = rest % u.outH;
-  let b = rest / u.outH;
-  let iy = oy * u.stride + ky - u.pad;
-  let ix = ox * u.stride + kx - u.pad;
+  return Fixed(m < u.m, (rest / u.outH) * u.inH, (rest % u.outH) * u.stride - u.pad, ox * u.stride - u.pad);
+}
+fn loadA(f: Fixed, w: Walk) -> f32 {
+  let iy = f.q + w.c2;
+  let ix = f.s + w.c1;
   if (iy < 0 || iy >= u.inH || ix < 0 || ix >= u.inW) { return 0.0; }
-  return srcA[((b * u.inH + iy) * u.inW + ix) * u.inC + ci];
+  return srcA[((f.p + iy) * u.inW + ix) * u.inC + w.c0];
 }`,
-  inputGradient: `
-fn loadA(m: i32, r: i32) -> f32 {
-  let co = r % u.outC;
-  let tap = r / u.outC;
-  let kx = tap % u.kw;
-  let ky = tap / u.kw;
+  },
+  // m = (b, iy, ix), r = (ky, kx, co).
+  inputGradient: {
+    radix: ['u.outC', 'u.kw'],
+    code: `
+fn fixA(m: i32) -> Fixed {
   let ix = m % u.inW;
   let rest = m / u.inW;
-  let iy = rest % u.inH;
-  let b = rest / u.inH;
-  let oy = iy + u.pad - ky;
-  let ox = ix + u.pad - kx;
+  return Fixed(m < u.m, (rest / u.inH) * u.outH, rest % u.inH + u.pad, ix + u.pad);
+}
+fn loadA(f: Fixed, w: Walk) -> f32 {
+  let oy = f.q - w.c2;
+  let ox = f.s - w.c1;
   if (oy < 0 || oy >= u.outH || ox < 0 || ox >= u.outW) { return 0.0; }
-  return srcA[((b * u.outH + oy) * u.outW + ox) * u.outStride + u.outChannel + co];
+  return srcA[((f.p + oy) * u.outW + ox) * u.outStride + u.outChannel + w.c0];
 }`,
-  filterGradient: `
-fn loadA(m: i32, r: i32) -> f32 {
-  if (m == u.biasRow) { return 1.0; }
-  let ci = m % u.inC;
+  },
+  // m = (ky, kx, ci), or the bias's row of ones (p = -1); r = (b, oy, ox).
+  filterGradient: {
+    radix: ['u.outW', 'u.outH'],
+    code: `
+fn fixA(m: i32) -> Fixed {
   let tap = m / u.inC;
-  let kx = tap % u.kw;
-  let ky = tap / u.kw;
-  let ox = r % u.outW;
-  let rest = r / u.outW;
-  let oy = rest % u.outH;
-  let b = rest / u.outH;
-  let iy = oy * u.stride + ky - u.pad;
-  let ix = ox * u.stride + kx - u.pad;
+  return Fixed(m < u.m, select(m % u.inC, -1, m == u.biasRow), tap / u.kw - u.pad, tap % u.kw - u.pad);
+}
+fn loadA(f: Fixed, w: Walk) -> f32 {
+  if (f.p < 0) { return 1.0; }
+  let iy = w.c1 * u.stride + f.q;
+  let ix = w.c0 * u.stride + f.s;
   if (iy < 0 || iy >= u.inH || ix < 0 || ix >= u.inW) { return 0.0; }
-  return srcA[((b * u.inH + iy) * u.inW + ix) * u.inC + ci];
+  return srcA[((w.c2 * u.inH + iy) * u.inW + ix) * u.inC + f.p];
 }`,
+  },
 };
 
-const B_LOADERS: Record<GemmKind, string> = {
-  forward: `
-fn loadB(r: i32, n: i32) -> f32 { return srcB[u.kernelOffset + r * u.outC + n]; }`,
-  inputGradient: `
-fn loadB(r: i32, n: i32) -> f32 {
-  let co = r % u.outC;
-  let tap = r / u.outC;
-  return srcB[u.kernelOffset + (tap * u.inC + n) * u.outC + co];
+const B_OPERANDS: Record<GemmKind, Operand> = {
+  forward: {
+    radix: [NO_CARRY, NO_CARRY],
+    code: `
+fn fixB(n: i32) -> Fixed { return Fixed(n < u.n, n, 0, 0); }
+fn loadB(f: Fixed, w: Walk) -> f32 { return srcB[u.kernelOffset + w.r * u.outC + f.p]; }`,
+  },
+  // r = (tap, co): the kernel transposed.
+  inputGradient: {
+    radix: ['u.outC', NO_CARRY],
+    code: `
+fn fixB(n: i32) -> Fixed { return Fixed(n < u.n, n, 0, 0); }
+fn loadB(f: Fixed, w: Walk) -> f32 {
+  return srcB[u.kernelOffset + (w.c1 * u.inC + f.p) * u.outC + w.c0];
 }`,
-  filterGradient: `
-fn loadB(r: i32, n: i32) -> f32 { return srcB[r * u.outStride + u.outChannel + n]; }`,
+  },
+  filterGradient: {
+    radix: [NO_CARRY, NO_CARRY],
+    code: `
+fn fixB(n: i32) -> Fixed { return Fixed(n < u.n, n, 0, 0); }
+fn loadB(f: Fixed, w: Walk) -> f32 { return srcB[w.r * u.outStride + u.outChannel + f.p]; }`,
+  },
 };
 
 /** Which index of each operand is contiguous in memory, so that neighbouring threads read neighbours. */
@@ -178,20 +208,48 @@ export function gemmShader(kind: GemmKind, plan: GemmPlan, epilogue: Epilogue): 
   const tm = THREADS * plan.rows;
   const tn = THREADS * plan.cols;
   const fast = FAST[kind];
-  const stage = (operand: 'A' | 'B', alongR: boolean, width: number, per: number) => `
-    for (var i = 0; i < ${per}; i = i + 1) {
-      let index = i32(lane) + ${THREADS * THREADS} * i;
-      let k = ${alongR ? `index % ${DEPTH}` : `index / ${width}`};
-      let e = ${alongR ? `index / ${DEPTH}` : `index % ${width}`};
-      let r = r0 + k;
-      var value = 0.0;
-      ${
-        operand === 'A'
-          ? `if (r < rEnd && m0 + e < u.m) { value = loadA(m0 + e, r); }`
-          : `if (r < rEnd && n0 + e < u.n) { value = loadB(r, n0 + e); }`
-      }
-      tile${operand}[k * ${width} + e] = value;
-    }`;
+  // Each thread stages `per` elements of an operand's slab: element i at (k, e) of the tile, the
+  // same at every slab, so its fixed part and its walk are set up before the loop.
+  const staged = (operand: 'A' | 'B', alongR: boolean, width: number, per: number) =>
+    Array.from({ length: per }, (_, i) => ({
+      name: `${operand}${i}`,
+      k: alongR
+        ? `(lane + ${THREADS * THREADS * i}) % ${DEPTH}`
+        : `(lane + ${THREADS * THREADS * i}) / ${width}`,
+      e: alongR
+        ? `(lane + ${THREADS * THREADS * i}) / ${DEPTH}`
+        : `(lane + ${THREADS * THREADS * i}) % ${width}`,
+      operand,
+      width,
+      radix: (operand === 'A' ? A_OPERANDS : B_OPERANDS)[kind].radix,
+    }));
+  const elements = [
+    ...staged('A', fast.aAlongR, tm, plan.rows),
+    ...staged('B', fast.bAlongR, tn, plan.cols),
+  ];
+  const setup = elements
+    .map(
+      ({ name, k, e, operand, radix }) => `
+  let k${name} = i32(${k});
+  let at${name} = k${name} * ${operand === 'A' ? tm : tn} + i32(${e});
+  let f${name} = fix${operand}(${operand === 'A' ? 'm0' : 'n0'} + i32(${e}));
+  var w${name} = walkFrom(rStart + k${name}, ${radix[0]}, ${radix[1]});`,
+    )
+    .join('');
+  const stage = elements
+    .map(
+      ({ name, operand, radix }) => `
+    var v${name} = 0.0;
+    if (f${name}.ok && w${name}.r < rEnd) { v${name} = load${operand}(f${name}, w${name}); }
+    tile${operand}[at${name}] = v${name};
+    w${name} = walkOn(w${name}, ${radix[0]}, ${radix[1]});`,
+    )
+    .join('');
+  // The register block is written out as scalars (acc0_0 ...), not arrays, so that no compiler
+  // keeps it in memory (SwiftShader's does not unroll the loops that index an array).
+  const rows = Array.from({ length: plan.rows }, (_, i) => i);
+  const cols = Array.from({ length: plan.cols }, (_, j) => j);
+  const pairs = rows.flatMap((i) => cols.map((j) => [i, j] as const));
   const write =
     epilogue === 'store'
       ? `dst[u.outOffset + (i32(wid.z) * u.m + m) * u.n + n] = sum;`
@@ -204,8 +262,25 @@ ${GEMM_UNIFORMS.wgsl}
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 var<workgroup> tileA: array<f32, ${DEPTH * tm}>;
 var<workgroup> tileB: array<f32, ${DEPTH * tn}>;
-${A_LOADERS[kind]}
-${B_LOADERS[kind]}
+
+/** What an operand's element needs of its m or n: whether it is in C, and three indices. */
+struct Fixed { ok: bool, p: i32, q: i32, s: i32 }
+/** r, and its mixed-radix digits. */
+struct Walk { r: i32, c0: i32, c1: i32, c2: i32 }
+
+fn walkFrom(r: i32, radix0: i32, radix1: i32) -> Walk {
+  let rest = r / radix0;
+  return Walk(r, r % radix0, rest % radix1, rest / radix1);
+}
+
+fn walkOn(w: Walk, radix0: i32, radix1: i32) -> Walk {
+  var v = Walk(w.r + ${DEPTH}, w.c0 + ${DEPTH}, w.c1, w.c2);
+  while (v.c0 >= radix0) { v.c0 = v.c0 - radix0; v.c1 = v.c1 + 1; }
+  while (v.c1 >= radix1) { v.c1 = v.c1 - radix1; v.c2 = v.c2 + 1; }
+  return v;
+}
+${A_OPERANDS[kind].code}
+${B_OPERANDS[kind].code}
 
 @compute @workgroup_size(${THREADS}, ${THREADS}, 1)
 fn main(
@@ -219,33 +294,28 @@ fn main(
   let n0 = i32(wid.x) * ${tn};
   let rStart = i32(wid.z) * u.slice;
   let rEnd = min(rStart + u.slice, u.r);
-  var acc: array<f32, ${plan.rows * plan.cols}>;
+  ${pairs.map(([i, j]) => `var acc${i}_${j} = 0.0;`).join('\n  ')}
+  ${setup}
   for (var s = 0; s < u.slice / ${DEPTH}; s = s + 1) {
-    let r0 = rStart + s * ${DEPTH};
-    ${stage('A', fast.aAlongR, tm, plan.rows)}
-    ${stage('B', fast.bAlongR, tn, plan.cols)}
+    ${stage}
     workgroupBarrier();
     for (var k = 0; k < ${DEPTH}; k = k + 1) {
-      var a: array<f32, ${plan.rows}>;
-      var b: array<f32, ${plan.cols}>;
-      for (var i = 0; i < ${plan.rows}; i = i + 1) { a[i] = tileA[k * ${tm} + ty + ${THREADS} * i]; }
-      for (var j = 0; j < ${plan.cols}; j = j + 1) { b[j] = tileB[k * ${tn} + tx + ${THREADS} * j]; }
-      for (var i = 0; i < ${plan.rows}; i = i + 1) {
-        for (var j = 0; j < ${plan.cols}; j = j + 1) {
-          acc[i * ${plan.cols} + j] = acc[i * ${plan.cols} + j] + a[i] * b[j];
-        }
-      }
+      ${rows.map((i) => `let a${i} = tileA[k * ${tm} + ty + ${THREADS * i}];`).join('\n      ')}
+      ${cols.map((j) => `let b${j} = tileB[k * ${tn} + tx + ${THREADS * j}];`).join('\n      ')}
+      ${pairs.map(([i, j]) => `acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`).join('\n      ')}
     }
     workgroupBarrier();
   }
-  for (var i = 0; i < ${plan.rows}; i = i + 1) {
-    for (var j = 0; j < ${plan.cols}; j = j + 1) {
-      let m = m0 + ty + ${THREADS} * i;
-      let n = n0 + tx + ${THREADS} * j;
-      let sum = acc[i * ${plan.cols} + j];
-      if (m < u.m && n < u.n) { ${write} }
-    }
-  }
+  ${pairs
+    .map(
+      ([i, j]) => `{
+    let m = m0 + ty + ${THREADS * i};
+    let n = n0 + tx + ${THREADS * j};
+    let sum = acc${i}_${j};
+    if (m < u.m && n < u.n) { ${write} }
+  }`,
+    )
+    .join('\n  ')}
 }`;
 }
 
