@@ -25,6 +25,8 @@ export interface EngineBenchOptions {
   /** Time the SegNet rows, the classifier rows. */
   segnet: boolean;
   classifier: boolean;
+  /** Time each row's kernels by kind (one more step, timestamp queries). */
+  profile: boolean;
 }
 
 export interface EngineResults {
@@ -115,11 +117,12 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineRe
     for (const c of cases(options)) {
       for (const engine of ['fused', 'tfjs'] as const) {
         const timing = (await page.evaluate(
-          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps })})`,
+          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps, profile: options.profile })})`,
         )) as EngineTiming;
         console.log(
           `  ${timing.model} batch ${timing.batch}, ${engine}: ${figure(timing.imagesPerSecond)} images/s, ${figure(timing.dispatchesPerStep)} dispatches, ${figure(timing.submitsPerStep)} submits, ${figure(timing.buffersCreatedPerStep)} buffers and ${figure(timing.bindGroupsCreatedPerStep)} bind groups made, ${figure(timing.encodeMsPerStep)} ms encoding a step`,
         );
+        if (timing.kernelMs) console.log(`    GPU ms a step: ${kernelLine(timing.kernelMs)}`);
         rows.push(timing);
       }
     }
@@ -154,5 +157,31 @@ export function engineMarkdown(options: EngineBenchOptions, results: EngineResul
     );
   }
   lines.push('', ...results.notRun.map((line) => `Not run: ${line}.`), '');
+  const profiled = results.rows.filter((row) => row.kernelMs);
+  if (profiled.length > 0) {
+    lines.push(
+      'GPU milliseconds of one step by kernel (timestamp queries, each kernel alone):',
+      '',
+    );
+    for (const row of profiled) {
+      lines.push(
+        `- ${row.model}, batch ${row.batch}, ${row.engine}: ${kernelLine(row.kernelMs ?? [])}`,
+      );
+    }
+    lines.push('');
+  }
   return lines;
+}
+
+/** The total, then the kernels that take 95% of it. */
+function kernelLine(kernelMs: [string, number][]): string {
+  const total = kernelMs.reduce((sum, [, ms]) => sum + ms, 0);
+  const shown: string[] = [];
+  let covered = 0;
+  for (const [kernel, ms] of kernelMs) {
+    if (covered >= 0.95 * total) break;
+    shown.push(`${kernel} ${figure(ms)}`);
+    covered += ms;
+  }
+  return `${figure(total)} in all; ${shown.join(', ')}`;
 }

@@ -3,11 +3,12 @@
  * 1024x768 JPEGs, against bare `createImageBitmap` decode + resize of the same files in the same
  * browser, and the peak memory of the page and its workers while the app ingests.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { generateIsic2017 } from '../scripts/synthetic-isic/isic2017.ts';
-import { stats, type Environment } from './browser.ts';
+import { startEnvironment, stats, stopEnvironment, type Environment } from './browser.ts';
 
 const DATA = join(import.meta.dirname, '.data');
 /** Distinct rendered photos; the folders repeat them under new ids (decoding cost is the same). */
@@ -161,4 +162,54 @@ export async function benchIngest(
     });
   }
   return figures;
+}
+
+export function ingestMarkdown(ingest: IngestFigure[] | undefined): string[] {
+  if (!ingest) return [];
+  const f = (n: number) => n.toFixed(1);
+  const rows = ingest.map(
+    (r) =>
+      `| ${r.images} | ${f(r.app.median)} (${f(r.app.min)}–${f(r.app.max)}) | ${f(r.baseline.median)} (${f(r.baseline.min)}–${f(r.baseline.max)}) | ${r.ratio.toFixed(2)} ${r.ratio >= 0.7 ? '(meets ≥ 0.7)' : '(misses ≥ 0.7)'} | ${r.peakMemoryMB.toFixed(0)} |`,
+  );
+  return [
+    '### Ingest, 1024x768 JPEGs → 256x256 stored (images/s, median and range)',
+    '',
+    '| images | app | bare createImageBitmap | ratio | peak memory, page + workers (MB) |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ];
+}
+
+/** The newest modification time under a path, in ms. */
+function newest(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** dist/ is missing or older than a source it is built from. */
+function buildIsStale(): boolean {
+  const root = join(import.meta.dirname, '..');
+  const built = join(root, 'dist', 'index.html');
+  if (!existsSync(built)) return true;
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
+  return sources.some((name) => {
+    const path = join(root, name);
+    return existsSync(path) && newest(path) > statSync(built).mtimeMs;
+  });
+}
+
+/** Builds the app when dist/ is stale, then ingests through it (one size and run with --quick). */
+export async function runIngest(quick: boolean): Promise<IngestFigure[]> {
+  if (buildIsStale()) {
+    console.log('Building the app…');
+    execSync('npm run build', { stdio: 'ignore' });
+  }
+  const env = await startEnvironment();
+  try {
+    return await benchIngest(env, quick ? [60] : [200, 800], quick ? 1 : 3);
+  } finally {
+    await stopEnvironment(env);
+  }
 }

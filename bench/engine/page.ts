@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { TrainingEngine } from '../../src/engine/trainingEngine.ts';
 import { runSelfCheck, type SelfCheck } from '../../src/engine/selfCheck.ts';
+import { timeByKernel } from '../../src/engine/profile.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flushTfjs, webgpuBackend } from '../../src/engine/gpu.ts';
 import { batchOf, buildNetwork, compileNetwork, type Side } from './networks.ts';
@@ -285,6 +286,12 @@ window.timeEngine = async (c) => {
     createBuffer: device.createBuffer,
     createBindGroup: device.createBindGroup,
   };
+  const restore = () => {
+    GPUComputePassEncoder.prototype.dispatchWorkgroups = originals.dispatch;
+    device.queue.submit = originals.submit;
+    device.createBuffer = originals.createBuffer;
+    device.createBindGroup = originals.createBindGroup;
+  };
   try {
     await step();
     flushTfjs(backend);
@@ -313,6 +320,8 @@ window.timeEngine = async (c) => {
       encodeMs += lastSubmit - stepStart;
     }
     const seconds = (performance.now() - started) / 1000;
+    restore();
+    const kernelMs = c.profile ? await timeKernels(engine, () => step()) : undefined;
     return {
       model: c.model,
       backend: 'webgpu',
@@ -325,18 +334,31 @@ window.timeEngine = async (c) => {
       buffersCreatedPerStep: counts.buffers / c.steps,
       bindGroupsCreatedPerStep: counts.bindGroups / c.steps,
       encodeMsPerStep: encodeMs / c.steps,
+      kernelMs,
     };
   } finally {
-    GPUComputePassEncoder.prototype.dispatchWorkgroups = originals.dispatch;
-    device.queue.submit = originals.submit;
-    device.createBuffer = originals.createBuffer;
-    device.createBindGroup = originals.createBindGroup;
+    restore();
     engine?.dispose();
     side.model.dispose();
     side.optimizer.dispose();
     tf.dispose([x, y]);
   }
 };
+
+/**
+ * GPU milliseconds of one step by kernel: the engine's dispatches timed one by one, or tfjs's
+ * kernels through tf.profile (its WebGPU backend times each program between timestamps).
+ */
+async function timeKernels(
+  engine: TrainingEngine | null,
+  step: () => Promise<void>,
+): Promise<[string, number][]> {
+  if (engine) return timeByKernel(await engine.timeDispatches());
+  const info = await tf.profile(step);
+  return timeByKernel(
+    info.kernels.map((k) => ({ label: k.name, ms: Number(k.kernelTimeMs) || 0 })),
+  );
+}
 
 /**
  * Trains the quick DenseNet two steps through the engine with dropout at `rate` in its head and

@@ -93,6 +93,8 @@ export interface EngineTimingCase {
   engine: 'fused' | 'tfjs';
   /** Timed steps, after one that compiles. */
   steps: number;
+  /** Time one more step's kernels by kind (EngineTiming.kernelMs). */
+  profile?: boolean;
 }
 
 export interface EngineTiming {
@@ -109,6 +111,11 @@ export interface EngineTiming {
   bindGroupsCreatedPerStep: number;
   /** JavaScript time from the step's start to its last submit: encoding, not the GPU's work. */
   encodeMsPerStep: number;
+  /**
+   * GPU milliseconds of one step by kernel, largest first, from timestamp queries (each kernel
+   * timed in a pass of its own), where the adapter has them and the case asked.
+   */
+  kernelMs?: [string, number][];
 }
 
 /** What `checkDropout` measures of the engine's dropout in a classifier's head. */

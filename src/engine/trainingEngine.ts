@@ -22,6 +22,7 @@ import { readGraph } from './graphReader.ts';
 import { Gpu, webgpuBackend } from './gpu.ts';
 import { OPTIMIZER_UNIFORMS } from './kernels/optimizers.ts';
 import { optimizerKind, OptimizerState } from './optimizerState.ts';
+import { timeDispatches, type DispatchTime } from './profile.ts';
 import { bytes, EngineUnavailable, LOSS_SLOTS, recordStep, type RecordedStep } from './record.ts';
 
 export { EngineUnavailable };
@@ -43,6 +44,14 @@ export class TrainingEngine {
   /** Bytes of GPU memory the engine holds beside tfjs's tensors. */
   get bytes(): number {
     return this.parts.gpu.bytesHeld;
+  }
+
+  /**
+   * GPU time of each of the step's dispatches, run once more on the last batch (for benchmarks:
+   * the weights take one more update; profile.ts).
+   */
+  timeDispatches(): Promise<DispatchTime[]> {
+    return timeDispatches(this.parts.gpu.device, this.parts.dispatches);
   }
 
   /** Dispatches in one step. */
