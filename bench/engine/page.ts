@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { TrainingEngine } from '../../src/engine/trainingEngine.ts';
 import { runSelfCheck, type SelfCheck } from '../../src/engine/selfCheck.ts';
-import { timeByKernel } from '../../src/engine/profile.ts';
+import { timeByKernel, type DispatchTime } from '../../src/engine/profile.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flushTfjs, webgpuBackend } from '../../src/engine/gpu.ts';
 import { batchOf, buildNetwork, compileNetwork, type Side } from './networks.ts';
@@ -137,6 +137,7 @@ window.checkEngine = async (c) => {
     engineSide.optimizer,
     c.batch,
     classWeights,
+    { gemmStyle: c.gemmStyle },
   );
   try {
     const first = batches[0] as { x: tf.Tensor4D; y: tf.Tensor };
@@ -272,7 +273,9 @@ window.timeEngine = async (c) => {
   const classWeights = c.network.kind === 'densenet' ? c.network.classWeights : null;
   const engine =
     c.engine === 'fused'
-      ? await TrainingEngine.compile(side.model, side.optimizer, c.batch, classWeights)
+      ? await TrainingEngine.compile(side.model, side.optimizer, c.batch, classWeights, {
+          gemmStyle: c.gemmStyle,
+        })
       : null;
   const step = async () => {
     if (engine) await engine.step(x, y);
@@ -321,7 +324,7 @@ window.timeEngine = async (c) => {
     }
     const seconds = (performance.now() - started) / 1000;
     restore();
-    const kernelMs = c.profile ? await timeKernels(engine, () => step()) : undefined;
+    const profile = c.profile ? await timeKernels(engine, () => step()) : undefined;
     return {
       model: c.model,
       backend: 'webgpu',
@@ -334,7 +337,7 @@ window.timeEngine = async (c) => {
       buffersCreatedPerStep: counts.buffers / c.steps,
       bindGroupsCreatedPerStep: counts.bindGroups / c.steps,
       encodeMsPerStep: encodeMs / c.steps,
-      kernelMs,
+      ...profile,
     };
   } finally {
     restore();
@@ -352,12 +355,18 @@ window.timeEngine = async (c) => {
 async function timeKernels(
   engine: TrainingEngine | null,
   step: () => Promise<void>,
-): Promise<[string, number][]> {
-  if (engine) return timeByKernel(await engine.timeDispatches());
-  const info = await tf.profile(step);
-  return timeByKernel(
-    info.kernels.map((k) => ({ label: k.name, ms: Number(k.kernelTimeMs) || 0 })),
-  );
+): Promise<{ kernelMs: [string, number][]; slowest: [string, number][] }> {
+  let times: DispatchTime[];
+  if (engine) times = await engine.timeDispatches();
+  else {
+    const info = await tf.profile(step);
+    times = info.kernels.map((k) => ({ label: k.name, ms: Number(k.kernelTimeMs) || 0 }));
+  }
+  const slowest = [...times].sort((a, b) => b.ms - a.ms).slice(0, 8);
+  return {
+    kernelMs: timeByKernel(times),
+    slowest: slowest.map(({ label, ms }): [string, number] => [label, ms]),
+  };
 }
 
 /**

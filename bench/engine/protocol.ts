@@ -1,6 +1,7 @@
 /** What the training engine's page (bench/engine/page.ts) is asked and answers. */
 import type { DenseNetConfig } from '../../src/models/densenetConfig.ts';
 import type { SegNetConfig } from '../../src/models/segnetConfig.ts';
+import type { GemmStyle } from '../../src/engine/kernels/gemm.ts';
 
 /**
  * What is trained: a SegNet on masks (the Dice loss), or a DenseNet classifier on one-hot labels
@@ -32,6 +33,8 @@ export interface EngineCase {
    * the CPU until first used, as a resumed run's are).
    */
   weights: 'shared' | 'checkpoint';
+  /** How the engine's products run; by default as suits the adapter (src/engine/kernels/gemm.ts). */
+  gemmStyle?: GemmStyle;
 }
 
 export interface TensorError {
@@ -93,6 +96,8 @@ export interface EngineTimingCase {
   engine: 'fused' | 'tfjs';
   /** Timed steps, after one that compiles. */
   steps: number;
+  /** How the engine's products run; by default as suits the adapter. */
+  gemmStyle?: GemmStyle;
   /** Time one more step's kernels by kind (EngineTiming.kernelMs). */
   profile?: boolean;
 }
@@ -116,6 +121,8 @@ export interface EngineTiming {
    * timed in a pass of its own), where the adapter has them and the case asked.
    */
   kernelMs?: [string, number][];
+  /** The same step's slowest dispatches (the engine's) or kernels (tfjs's), with their ms. */
+  slowest?: [string, number][];
 }
 
 /** What `checkDropout` measures of the engine's dropout in a classifier's head. */

@@ -9,7 +9,11 @@
  */
 import { dense, isPreprocess, type BatchNormReluOp, type Op, type View } from './graph.ts';
 import { batchNormUniforms } from './forward.ts';
-import { BN_GRADIENT_SUMS_SHADER, BN_INPUT_GRADIENT_SHADER } from './kernels/batchNorm.ts';
+import {
+  BN_GRADIENT_SUMS_SHADER,
+  BN_INPUT_GRADIENT_SHADER,
+  channelGroups,
+} from './kernels/batchNorm.ts';
 import {
   DROPOUT_SHADER,
   GLOBAL_POOL_GRADIENT_SHADER,
@@ -184,7 +188,7 @@ function batchNormBackward(
       BN_GRADIENT_SUMS_SHADER,
       uniforms,
       [dy, x, y, stats, grads],
-      [op.channels, 1, 1],
+      channelGroups(op.channels),
     ),
   );
   if (!dx) return;

@@ -14,6 +14,7 @@ import {
   BATCH_NORM_UNIFORMS,
   BN_NORMALIZE_SHADER,
   BN_STATISTICS_SHADER,
+  channelGroups,
 } from './kernels/batchNorm.ts';
 import type { Epilogue } from './kernels/gemm.ts';
 import {
@@ -149,7 +150,7 @@ function batchNorm(rec: Recording, op: BatchNormReluOp) {
       BN_STATISTICS_SHADER,
       uniforms,
       [x, params, stats],
-      [op.channels, 1, 1],
+      channelGroups(op.channels),
     ),
     gpu.dispatch(
       `bnNormalize ${op.name}`,

@@ -18,6 +18,7 @@ import {
   SUM_SLICES_UNIFORMS,
   type Epilogue,
   type GemmKind,
+  type GemmStyle,
 } from './kernels/gemm.ts';
 import { RESAMPLE_UNIFORMS } from './kernels/resample.ts';
 import { groupsFor } from './kernels/uniforms.ts';
@@ -83,6 +84,8 @@ export class Recording {
     readonly layout: FlatLayout,
     readonly params: GPUBuffer,
     readonly grads: GPUBuffer,
+    /** How the convolutions' products run (gemm.ts). */
+    readonly gemmStyle: GemmStyle,
   ) {
     let statsCount = 0;
     let scratch = 0;
@@ -130,7 +133,7 @@ export class Recording {
     list.push(
       gpu.dispatch(
         `${kind} ${op.name}`,
-        gemmShader(kind, plan, epilogue),
+        gemmShader(kind, plan, epilogue, this.gemmStyle),
         gpu.uniforms(GEMM_UNIFORMS, uniforms, `${kind} ${op.name}`),
         [operands.a, operands.b, sliced ? this.partials : operands.out],
         gemmWorkgroups(plan, sizes.m, sizes.n),

@@ -23,6 +23,13 @@ import { Gpu, webgpuBackend } from './gpu.ts';
 import { OPTIMIZER_UNIFORMS } from './kernels/optimizers.ts';
 import { optimizerKind, OptimizerState } from './optimizerState.ts';
 import { timeDispatches, type DispatchTime } from './profile.ts';
+import type { GemmStyle } from './kernels/gemm.ts';
+import { isSoftwareAdapter } from '../kernels/webgpu/filterGradientGemm.ts';
+
+export interface CompileOptions {
+  /** How the convolutions' products run; by default, as suits the adapter. */
+  gemmStyle?: GemmStyle;
+}
 import { bytes, EngineUnavailable, LOSS_SLOTS, recordStep, type RecordedStep } from './record.ts';
 
 export { EngineUnavailable };
@@ -63,13 +70,15 @@ export class TrainingEngine {
    * Compiles `model`'s training step at batch size `batch` with `optimizer`'s update, on the
    * WebGPU backend tfjs runs now; a softmax classifier's cross-entropy is weighted per true class
    * by `classWeights` (unweighted when null). Throws EngineUnavailable when the engine cannot
-   * train it.
+   * train it. Its products run `direct` on a software adapter and `tiled` on a GPU (gemm.ts)
+   * unless `options` says which.
    */
   static async compile(
     model: tf.LayersModel,
     optimizer: tf.Optimizer,
     batch: number,
     classWeights: number[] | null = null,
+    options: CompileOptions = {},
   ): Promise<TrainingEngine> {
     const backend = webgpuBackend();
     if (!backend) throw new EngineUnavailable('the engine runs on WebGPU only');
@@ -86,7 +95,8 @@ export class TrainingEngine {
       // refuses, is said here, and tfjs trains instead.
       gpu.device.pushErrorScope('validation');
       gpu.device.pushErrorScope('out-of-memory');
-      const recording = recordStep(gpu, model, graph, state, classWeights).then(
+      const style = options.gemmStyle ?? (isSoftwareAdapter(backend) ? 'direct' : 'tiled');
+      const recording = recordStep(gpu, model, graph, state, classWeights, style).then(
         (recorded) => ({ recorded, error: null }),
         (error: unknown) => ({ recorded: null, error }),
       );

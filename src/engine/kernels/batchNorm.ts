@@ -2,12 +2,12 @@
  * Batch normalisation in training, followed by ReLU, as the SegNet and DenseNet use it: four
  * dispatches a layer instead of tfjs's twenty-odd.
  *
- * - statistics (one workgroup per channel): the batch mean and biased variance over every
+ * - statistics (one workgroup per CHANNEL_GROUP channels): the batch mean and biased variance over every
  *   position (two passes over the channel, as tfjs's moments computes them), the inverse standard
  *   deviation for the passes after, and the moving mean and variance updated in place as Keras does
  *   (moving -= (moving - batch) · (1 - momentum)).
  * - normalize: y = max(0, (x - mean) · invStd · gamma + beta).
- * - gradient sums (one workgroup per channel): with g = dy where y > 0 (ReLU's gradient), Σ g and
+ * - gradient sums (one workgroup per CHANNEL_GROUP channels): with g = dy where y > 0 (ReLU's gradient), Σ g and
  *   Σ g · x̂, which are also beta's and gamma's gradients.
  * - input gradient: dx = gamma · invStd / P · (P · g - Σ g - x̂ · Σ g · x̂), batch norm's backward
  *   through the batch statistics.
@@ -17,8 +17,43 @@
  * block's buffer): positions `inStride` floats apart, channels from `inChannel`; its gradient is
  * written in the same place, added to what is there when `accumulate` is 1 (the block's channels
  * are read by every later layer, and each adds its share). The output is the layer's own.
+ *
+ * The two reductions give a workgroup CHANNEL_GROUP neighbouring channels and PHASES threads per
+ * channel, each summing every PHASES-th position: neighbouring threads read neighbouring channels
+ * of one position (next to each other in memory), and a layer needs channels / 8 workgroups, not
+ * one per channel. That matters most on a software adapter, which runs each workgroup's threads as
+ * coroutines that it sets up per workgroup.
  */
-import { gridStride, LANES, UniformLayout, WORKGROUP_SUM } from './uniforms.ts';
+import { gridStride, LANES, UniformLayout } from './uniforms.ts';
+
+/** Channels of one statistics or gradient-sums workgroup. */
+export const CHANNEL_GROUP = 8;
+/** Threads per channel in those workgroups. */
+const PHASES = LANES / CHANNEL_GROUP;
+
+/** Workgroups of the statistics and gradient-sums kernels for `channels` channels. */
+export const channelGroups = (channels: number): [number, number, number] => [
+  Math.ceil(channels / CHANNEL_GROUP),
+  1,
+  1,
+];
+
+/** The per-channel reductions' header: their channel `c`, phase, and the sum over the phases. */
+const CHANNEL_SUM = `
+var<workgroup> partial: array<f32, ${LANES}>;
+/** The sum of \`value\` over the threads of this thread's channel. */
+fn channelSum(value: f32, lid: vec3<u32>) -> f32 {
+  let at = lid.y * ${CHANNEL_GROUP}u + lid.x;
+  partial[at] = value;
+  workgroupBarrier();
+  for (var step = ${PHASES / 2}u; step > 0u; step = step >> 1u) {
+    if (lid.y < step) { partial[at] = partial[at] + partial[at + step * ${CHANNEL_GROUP}u]; }
+    workgroupBarrier();
+  }
+  let total = partial[lid.x];
+  workgroupBarrier();
+  return total;
+}`;
 
 export const BATCH_NORM_UNIFORMS = new UniformLayout({
   positions: 'i32',
@@ -44,20 +79,25 @@ export const BN_STATISTICS_SHADER = `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stats: array<f32>;
-${WORKGROUP_SUM}
-@compute @workgroup_size(${LANES})
-fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = i32(wid.x);
+${CHANNEL_SUM}
+@compute @workgroup_size(${CHANNEL_GROUP}, ${PHASES}, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let c = i32(wid.x * ${CHANNEL_GROUP}u + lid.x);
+  let valid = c < u.channels;
   var sum = 0.0;
-  for (var p = i32(lane); p < u.positions; p = p + ${LANES}) { sum = sum + x[inIndex(p, c)]; }
-  let mean = workgroupSum(sum, lane) / f32(u.positions);
-  var squares = 0.0;
-  for (var p = i32(lane); p < u.positions; p = p + ${LANES}) {
-    let d = x[inIndex(p, c)] - mean;
-    squares = squares + d * d;
+  if (valid) {
+    for (var p = i32(lid.y); p < u.positions; p = p + ${PHASES}) { sum = sum + x[inIndex(p, c)]; }
   }
-  let variance = workgroupSum(squares, lane) / f32(u.positions);
-  if (lane == 0u) {
+  let mean = channelSum(sum, lid) / f32(u.positions);
+  var squares = 0.0;
+  if (valid) {
+    for (var p = i32(lid.y); p < u.positions; p = p + ${PHASES}) {
+      let d = x[inIndex(p, c)] - mean;
+      squares = squares + d * d;
+    }
+  }
+  let variance = channelSum(squares, lid) / f32(u.positions);
+  if (lid.y == 0u && valid) {
     stats[u.statsOffset + c] = mean;
     stats[u.statsOffset + u.channels + c] = inverseSqrt(variance + u.epsilon);
     let keep = 1.0 - u.momentum;
@@ -89,23 +129,26 @@ export const BN_GRADIENT_SUMS_SHADER = `${HEADER}
 @group(0) @binding(3) var<storage, read> y: array<f32>;
 @group(0) @binding(4) var<storage, read> stats: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grads: array<f32>;
-${WORKGROUP_SUM}
-@compute @workgroup_size(${LANES})
-fn main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = i32(wid.x);
-  let mean = stats[u.statsOffset + c];
-  let invStd = stats[u.statsOffset + u.channels + c];
+${CHANNEL_SUM}
+@compute @workgroup_size(${CHANNEL_GROUP}, ${PHASES}, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let c = i32(wid.x * ${CHANNEL_GROUP}u + lid.x);
+  let valid = c < u.channels;
   var sumG = 0.0;
   var sumGx = 0.0;
-  for (var p = i32(lane); p < u.positions; p = p + ${LANES}) {
-    let i = p * u.channels + c;
-    let g = select(0.0, dy[i], y[i] > 0.0);
-    sumG = sumG + g;
-    sumGx = sumGx + g * (x[inIndex(p, c)] - mean) * invStd;
+  if (valid) {
+    let mean = stats[u.statsOffset + c];
+    let invStd = stats[u.statsOffset + u.channels + c];
+    for (var p = i32(lid.y); p < u.positions; p = p + ${PHASES}) {
+      let i = p * u.channels + c;
+      let g = select(0.0, dy[i], y[i] > 0.0);
+      sumG = sumG + g;
+      sumGx = sumGx + g * (x[inIndex(p, c)] - mean) * invStd;
+    }
   }
-  let totalG = workgroupSum(sumG, lane);
-  let totalGx = workgroupSum(sumGx, lane);
-  if (lane == 0u) {
+  let totalG = channelSum(sumG, lid);
+  let totalGx = channelSum(sumGx, lid);
+  if (lid.y == 0u && valid) {
     grads[u.betaOffset + c] = totalG;
     grads[u.gammaOffset + c] = totalGx;
   }

@@ -13,11 +13,12 @@
  *                    with the kernel's in the same pass. r is long (batch · height · width), so it
  *                    is cut into slices whose partial products a second pass sums (split-K).
  *
- * Each workgroup of 16 x 16 threads computes a tile of (16 · rows) x (16 · cols) of C, staging
- * 16-deep slabs of A and B in workgroup memory; each thread keeps rows x cols sums in registers.
- * The plan (tile and slices) is gemmPlan's, shared with the app's filter-gradient kernel.
+ * Each workgroup of 256 threads, threadsM x threadsN, computes a tile of (threadsM · rows) x
+ * (threadsN · cols) of C, staging 16-deep slabs of A and B in workgroup memory; each thread keeps
+ * rows x cols sums in registers. A narrow C (8 output channels, as in the SegNets' first and
+ * last layers and DenseNet's growth) gets 32 x 8 threads, so that no thread in two idles.
  */
-import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/filterGradientGemm.ts';
+import { DEPTH } from '../../kernels/webgpu/filterGradientGemm.ts';
 import { gridStride, LANES, UniformLayout } from './uniforms.ts';
 
 export type GemmKind = 'forward' | 'inputGradient' | 'filterGradient';
@@ -74,7 +75,29 @@ export interface ConvGeometry {
   outChannel: number;
 }
 
-const THREADS = 16;
+/** Threads in a workgroup. */
+const LANES_PER_GROUP = 256;
+/** A slice of the filter gradient's r below this many rows is not worth its partial sums. */
+const MIN_SLICE = 256;
+/** Split the filter gradient's r until the tiles and slices give about this many workgroups. */
+const TARGET_WORKGROUPS = 512;
+
+/**
+ * How a product is cut: threadsM x threadsN threads a workgroup, each computing rows x cols of C
+ * (1, 2 or 4 each), and r cut into `slices` of `slice` (a multiple of DEPTH; the filter gradient
+ * only).
+ */
+export interface GemmPlan {
+  threadsM: number;
+  threadsN: number;
+  rows: number;
+  cols: number;
+  slices: number;
+  slice: number;
+}
+
+const perThread = (size: number, threads: number) =>
+  size > 2 * threads ? 4 : size > threads ? 2 : 1;
 
 /** What each kind multiplies: the sizes of C and of the reduction. */
 export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
@@ -84,11 +107,24 @@ export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
   return { m: taps * g.inC + (bias ? 1 : 0), n: g.outC, r: g.batch * g.outH * g.outW };
 }
 
-/** The tile and slices of a product; only the filter gradient is sliced. */
+/**
+ * The plan of a product: 16 x 16 threads, or 32 x 8 when C has 8 columns or fewer; the filter
+ * gradient's long r split until about TARGET_WORKGROUPS run, never in slices shorter than
+ * MIN_SLICE, and not at all when short.
+ */
 export function planGemm(kind: GemmKind, m: number, n: number, r: number): GemmPlan {
-  const plan = gemmPlan(m, n, r);
-  if (kind === 'filterGradient') return plan;
-  return { ...plan, slices: 1, slice: Math.ceil(r / DEPTH) * DEPTH };
+  const threadsN = n <= 8 ? 8 : 16;
+  const threadsM = LANES_PER_GROUP / threadsN;
+  const rows = perThread(m, threadsM);
+  const cols = perThread(n, threadsN);
+  let slices = 1;
+  if (kind === 'filterGradient') {
+    const tiles = Math.ceil(m / (threadsM * rows)) * Math.ceil(n / (threadsN * cols));
+    const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
+    slices = Math.max(1, Math.min(wanted, Math.floor(r / MIN_SLICE)));
+  }
+  const slice = Math.ceil(r / slices / DEPTH) * DEPTH;
+  return { threadsM, threadsN, rows, cols, slices: Math.ceil(r / slice), slice };
 }
 
 /**
@@ -203,48 +239,26 @@ const FORWARD_VALUE: Record<Exclude<Epilogue, 'store'>, string> = {
   biasSigmoid: '1.0 / (1.0 + exp(-1.0 * (sum + srcB[u.biasOffset + n])))',
 };
 
-/** The WGSL of one product kind, tile shape and epilogue. */
-export function gemmShader(kind: GemmKind, plan: GemmPlan, epilogue: Epilogue): string {
-  const tm = THREADS * plan.rows;
-  const tn = THREADS * plan.cols;
-  const fast = FAST[kind];
-  // Each thread stages `per` elements of an operand's slab: element i at (k, e) of the tile, the
-  // same at every slab, so its fixed part and its walk are set up before the loop.
-  const staged = (operand: 'A' | 'B', alongR: boolean, width: number, per: number) =>
-    Array.from({ length: per }, (_, i) => ({
-      name: `${operand}${i}`,
-      k: alongR
-        ? `(lane + ${THREADS * THREADS * i}) % ${DEPTH}`
-        : `(lane + ${THREADS * THREADS * i}) / ${width}`,
-      e: alongR
-        ? `(lane + ${THREADS * THREADS * i}) / ${DEPTH}`
-        : `(lane + ${THREADS * THREADS * i}) % ${width}`,
-      operand,
-      width,
-      radix: (operand === 'A' ? A_OPERANDS : B_OPERANDS)[kind].radix,
-    }));
-  const elements = [
-    ...staged('A', fast.aAlongR, tm, plan.rows),
-    ...staged('B', fast.bAlongR, tn, plan.cols),
-  ];
-  const setup = elements
-    .map(
-      ({ name, k, e, operand, radix }) => `
-  let k${name} = i32(${k});
-  let at${name} = k${name} * ${operand === 'A' ? tm : tn} + i32(${e});
-  let f${name} = fix${operand}(${operand === 'A' ? 'm0' : 'n0'} + i32(${e}));
-  var w${name} = walkFrom(rStart + k${name}, ${radix[0]}, ${radix[1]});`,
-    )
-    .join('');
-  const stage = elements
-    .map(
-      ({ name, operand, radix }) => `
-    var v${name} = 0.0;
-    if (f${name}.ok && w${name}.r < rEnd) { v${name} = load${operand}(f${name}, w${name}); }
-    tile${operand}[at${name}] = v${name};
-    w${name} = walkOn(w${name}, ${radix[0]}, ${radix[1]});`,
-    )
-    .join('');
+/**
+ * How a workgroup computes its tile: `tiled`, staging slabs of A and B in workgroup memory between
+ * barriers (a GPU's way: each element read from memory once per workgroup); `direct`, each thread
+ * reading its own operands from storage with no workgroup memory and no barrier. A software
+ * adapter (SwiftShader) runs a workgroup's threads on the CPU, where its caches do the staging and
+ * every barrier switches between the threads: there `direct` takes about half the time.
+ * Both sum r in the same order, so they give the same C.
+ */
+export type GemmStyle = 'tiled' | 'direct';
+
+/** The WGSL of one product kind, plan, epilogue and style. */
+export function gemmShader(
+  kind: GemmKind,
+  plan: GemmPlan,
+  epilogue: Epilogue,
+  style: GemmStyle = 'tiled',
+): string {
+  const { threadsM, threadsN } = plan;
+  const tm = threadsM * plan.rows;
+  const tn = threadsN * plan.cols;
   // The register block is written out as scalars (acc0_0 ...), not arrays, so that no compiler
   // keeps it in memory (SwiftShader's does not unroll the loops that index an array).
   const rows = Array.from({ length: plan.rows }, (_, i) => i);
@@ -254,14 +268,17 @@ export function gemmShader(kind: GemmKind, plan: GemmPlan, epilogue: Epilogue): 
     epilogue === 'store'
       ? `dst[u.outOffset + (i32(wid.z) * u.m + m) * u.n + n] = sum;`
       : `dst[m * u.outStride + u.outChannel + n] = ${FORWARD_VALUE[epilogue]};`;
+  const body =
+    style === 'tiled'
+      ? tiledBody(kind, plan, rows, cols, pairs)
+      : directBody(kind, plan, rows, cols, pairs);
   return `
 ${GEMM_UNIFORMS.wgsl}
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> srcA: array<f32>;
 @group(0) @binding(2) var<storage, read> srcB: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
-var<workgroup> tileA: array<f32, ${DEPTH * tm}>;
-var<workgroup> tileB: array<f32, ${DEPTH * tn}>;
+${style === 'tiled' ? `var<workgroup> tileA: array<f32, ${DEPTH * tm}>;\nvar<workgroup> tileB: array<f32, ${DEPTH * tn}>;` : ''}
 
 /** What an operand's element needs of its m or n: whether it is in C, and three indices. */
 struct Fixed { ok: bool, p: i32, q: i32, s: i32 }
@@ -273,8 +290,8 @@ fn walkFrom(r: i32, radix0: i32, radix1: i32) -> Walk {
   return Walk(r, r % radix0, rest % radix1, rest / radix1);
 }
 
-fn walkOn(w: Walk, radix0: i32, radix1: i32) -> Walk {
-  var v = Walk(w.r + ${DEPTH}, w.c0 + ${DEPTH}, w.c1, w.c2);
+fn walkOn(w: Walk, by: i32, radix0: i32, radix1: i32) -> Walk {
+  var v = Walk(w.r + by, w.c0 + by, w.c1, w.c2);
   while (v.c0 >= radix0) { v.c0 = v.c0 - radix0; v.c1 = v.c1 + 1; }
   while (v.c1 >= radix1) { v.c1 = v.c1 - radix1; v.c2 = v.c2 + 1; }
   return v;
@@ -282,7 +299,7 @@ fn walkOn(w: Walk, radix0: i32, radix1: i32) -> Walk {
 ${A_OPERANDS[kind].code}
 ${B_OPERANDS[kind].code}
 
-@compute @workgroup_size(${THREADS}, ${THREADS}, 1)
+@compute @workgroup_size(${threadsN}, ${threadsM}, 1)
 fn main(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) lane: u32,
@@ -295,22 +312,12 @@ fn main(
   let rStart = i32(wid.z) * u.slice;
   let rEnd = min(rStart + u.slice, u.r);
   ${pairs.map(([i, j]) => `var acc${i}_${j} = 0.0;`).join('\n  ')}
-  ${setup}
-  for (var s = 0; s < u.slice / ${DEPTH}; s = s + 1) {
-    ${stage}
-    workgroupBarrier();
-    for (var k = 0; k < ${DEPTH}; k = k + 1) {
-      ${rows.map((i) => `let a${i} = tileA[k * ${tm} + ty + ${THREADS * i}];`).join('\n      ')}
-      ${cols.map((j) => `let b${j} = tileB[k * ${tn} + tx + ${THREADS * j}];`).join('\n      ')}
-      ${pairs.map(([i, j]) => `acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`).join('\n      ')}
-    }
-    workgroupBarrier();
-  }
+  ${body}
   ${pairs
     .map(
       ([i, j]) => `{
-    let m = m0 + ty + ${THREADS * i};
-    let n = n0 + tx + ${THREADS * j};
+    let m = m0 + ty + ${threadsM * i};
+    let n = n0 + tx + ${threadsN * j};
     let sum = acc${i}_${j};
     if (m < u.m && n < u.n) { ${write} }
   }`,
@@ -319,9 +326,90 @@ fn main(
 }`;
 }
 
+type Pairs = (readonly [number, number])[];
+
+/** The tiled loop: slabs of DEPTH along r staged in workgroup memory, then multiplied. */
+function tiledBody(kind: GemmKind, plan: GemmPlan, rows: number[], cols: number[], pairs: Pairs) {
+  const { threadsM, threadsN } = plan;
+  const tm = threadsM * plan.rows;
+  const tn = threadsN * plan.cols;
+  const fast = FAST[kind];
+  // Each thread stages the same elements of every slab (element i at (k, e) of the tile), so
+  // their fixed parts and walks are set up before the loop.
+  const staged = (operand: 'A' | 'B', alongR: boolean, width: number) =>
+    Array.from({ length: Math.ceil((DEPTH * width) / LANES_PER_GROUP) }, (_, i) => {
+      const index = `(lane + ${LANES_PER_GROUP * i}u)`;
+      return {
+        name: `${operand}${i}`,
+        k: alongR ? `${index} % ${DEPTH}u` : `${index} / ${width}u`,
+        e: alongR ? `${index} / ${DEPTH}u` : `${index} % ${width}u`,
+        // Whether this thread has an element i (a slab smaller than a multiple of the threads).
+        has: (i + 1) * LANES_PER_GROUP > DEPTH * width ? `${index} < ${DEPTH * width}u` : 'true',
+        operand,
+        radix: (operand === 'A' ? A_OPERANDS : B_OPERANDS)[kind].radix,
+      };
+    });
+  const elements = [...staged('A', fast.aAlongR, tm), ...staged('B', fast.bAlongR, tn)];
+  const setup = elements
+    .map(
+      ({ name, k, e, has, operand, radix }) => `
+  let has${name} = ${has};
+  let k${name} = i32(${k});
+  let at${name} = k${name} * ${operand === 'A' ? tm : tn} + i32(${e});
+  let f${name} = fix${operand}(${operand === 'A' ? 'm0' : 'n0'} + i32(${e}));
+  var w${name} = walkFrom(rStart + k${name}, ${radix[0]}, ${radix[1]});`,
+    )
+    .join('');
+  const stage = elements
+    .map(
+      ({ name, operand, radix }) => `
+    if (has${name}) {
+      var v${name} = 0.0;
+      if (f${name}.ok && w${name}.r < rEnd) { v${name} = load${operand}(f${name}, w${name}); }
+      tile${operand}[at${name}] = v${name};
+      w${name} = walkOn(w${name}, ${DEPTH}, ${radix[0]}, ${radix[1]});
+    }`,
+    )
+    .join('');
+  return `${setup}
+  for (var s = 0; s < u.slice / ${DEPTH}; s = s + 1) {
+    ${stage}
+    workgroupBarrier();
+    for (var k = 0; k < ${DEPTH}; k = k + 1) {
+      ${rows.map((i) => `let a${i} = tileA[k * ${tm} + ty + ${threadsM * i}];`).join('\n      ')}
+      ${cols.map((j) => `let b${j} = tileB[k * ${tn} + tx + ${threadsN * j}];`).join('\n      ')}
+      ${pairs.map(([i, j]) => `acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`).join('\n      ')}
+    }
+    workgroupBarrier();
+  }`;
+}
+
+/** The direct loop: each thread reads its rows of A and columns of B at every r. */
+function directBody(kind: GemmKind, plan: GemmPlan, rows: number[], cols: number[], pairs: Pairs) {
+  const { threadsM, threadsN } = plan;
+  const [a0, a1] = A_OPERANDS[kind].radix;
+  const [b0, b1] = B_OPERANDS[kind].radix;
+  return `
+  ${rows.map((i) => `let fA${i} = fixA(m0 + ty + ${threadsM * i});`).join('\n  ')}
+  ${cols.map((j) => `let fB${j} = fixB(n0 + tx + ${threadsN * j});`).join('\n  ')}
+  var wA = walkFrom(rStart, ${a0}, ${a1});
+  var wB = walkFrom(rStart, ${b0}, ${b1});
+  for (var r = rStart; r < rEnd; r = r + 1) {
+    ${rows.map((i) => `var a${i} = 0.0;\n    if (fA${i}.ok) { a${i} = loadA(fA${i}, wA); }`).join('\n    ')}
+    ${cols.map((j) => `var b${j} = 0.0;\n    if (fB${j}.ok) { b${j} = loadB(fB${j}, wB); }`).join('\n    ')}
+    ${pairs.map(([i, j]) => `acc${i}_${j} = acc${i}_${j} + a${i} * b${j};`).join('\n    ')}
+    wA = walkOn(wA, 1, ${a0}, ${a1});
+    wB = walkOn(wB, 1, ${b0}, ${b1});
+  }`;
+}
+
 /** Workgroups of a product: tiles of n, tiles of m, slices. */
 export function gemmWorkgroups(plan: GemmPlan, m: number, n: number): [number, number, number] {
-  return [Math.ceil(n / (THREADS * plan.cols)), Math.ceil(m / (THREADS * plan.rows)), plan.slices];
+  return [
+    Math.ceil(n / (plan.threadsN * plan.cols)),
+    Math.ceil(m / (plan.threadsM * plan.rows)),
+    plan.slices,
+  ];
 }
 
 export function gemmUniforms(
