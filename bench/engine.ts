@@ -11,7 +11,7 @@
  */
 import { chromium } from '@playwright/test';
 import type { DenseNetConfig } from '../src/models/densenetConfig.ts';
-import type { GemmStyle } from '../src/engine/kernels/gemm.ts';
+import type { KernelSet } from '../src/engine/recording.ts';
 import { PRESET_TABLE, type PresetName } from '../src/pipeline/presets.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { benchPage, figure } from './common/driver.ts';
@@ -28,8 +28,8 @@ export interface EngineBenchOptions {
   classifier: boolean;
   /** Time each row's kernels by kind (one more step, timestamp queries). */
   profile: boolean;
-  /** The engine's product style, when not the adapter's own (src/engine/kernels/gemm.ts). */
-  gemmStyle?: GemmStyle;
+  /** Which adapter's kernels the engine uses, when not this adapter's (src/engine/recording.ts). */
+  kernels?: KernelSet;
 }
 
 export interface EngineResults {
@@ -120,7 +120,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineRe
     for (const c of cases(options)) {
       for (const engine of ['fused', 'tfjs'] as const) {
         const timing = (await page.evaluate(
-          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps, profile: options.profile, gemmStyle: options.gemmStyle })})`,
+          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps, profile: options.profile, kernels: options.kernels })})`,
         )) as EngineTiming;
         console.log(
           `  ${timing.model} batch ${timing.batch}, ${engine}: ${figure(timing.imagesPerSecond)} images/s, ${figure(timing.dispatchesPerStep)} dispatches, ${figure(timing.submitsPerStep)} submits, ${figure(timing.buffersCreatedPerStep)} buffers and ${figure(timing.bindGroupsCreatedPerStep)} bind groups made, ${figure(timing.encodeMsPerStep)} ms encoding a step`,
@@ -146,7 +146,7 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineRe
 
 export function engineMarkdown(options: EngineBenchOptions, results: EngineResults): string[] {
   const lines = [
-    `## WebGPU training engine against tfjs (${options.steps} steps a row${options.gemmStyle ? `, the engine's products ${options.gemmStyle}` : ''})`,
+    `## WebGPU training engine against tfjs (${options.steps} steps a row${options.kernels ? `, the engine with a ${options.kernels === 'gpu' ? 'GPU' : 'software adapter'}'s kernels` : ''})`,
     '',
     '| model | batch | engine | images/s | fused ÷ tfjs | dispatches a step | submits a step | buffers made a step | bind groups made a step | encode ms a step |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

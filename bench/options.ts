@@ -42,8 +42,8 @@
  * --quick the quick SegNet and DenseNet only), --engine-full (the seed SegNet at 200 px and batch
  * 16 instead of 96 px and batch 4, DenseNet-121 at 224 px and batch 8, 16, 32 instead of 64 px and
  * batch 4), --engine-models=segnet or classifier (those rows only), --engine-profile (each row's
- * GPU time by kernel, from timestamp queries), --engine-gemm=tiled|direct (the engine's products
- * as a GPU or as a software adapter runs them; by default as suits this adapter).
+ * GPU time by kernel, from timestamp queries), --engine-kernels=gpu|software (the engine's
+ * kernels for a GPU or for a software adapter; by default this adapter's).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -270,11 +270,11 @@ export const engineOptions: EngineBenchOptions = {
   segnet: engineModels.includes('segnet'),
   classifier: engineModels.includes('classifier'),
   profile: flag('engine-profile'),
-  gemmStyle: (() => {
-    const style = option('engine-gemm');
-    if (style !== undefined && style !== 'tiled' && style !== 'direct')
-      throw new Error(`--engine-gemm takes tiled or direct (got ${style})`);
-    return style;
+  kernels: (() => {
+    const kernels = option('engine-kernels');
+    if (kernels !== undefined && kernels !== 'gpu' && kernels !== 'software')
+      throw new Error(`--engine-kernels takes gpu or software (got ${kernels})`);
+    return kernels;
   })(),
 };
 

@@ -137,7 +137,7 @@ window.checkEngine = async (c) => {
     engineSide.optimizer,
     c.batch,
     classWeights,
-    { gemmStyle: c.gemmStyle },
+    { kernels: c.kernels },
   );
   try {
     const first = batches[0] as { x: tf.Tensor4D; y: tf.Tensor };
@@ -274,7 +274,7 @@ window.timeEngine = async (c) => {
   const engine =
     c.engine === 'fused'
       ? await TrainingEngine.compile(side.model, side.optimizer, c.batch, classWeights, {
-          gemmStyle: c.gemmStyle,
+          kernels: c.kernels,
         })
       : null;
   const step = async () => {

@@ -1,7 +1,7 @@
 /** What the training engine's page (bench/engine/page.ts) is asked and answers. */
 import type { DenseNetConfig } from '../../src/models/densenetConfig.ts';
 import type { SegNetConfig } from '../../src/models/segnetConfig.ts';
-import type { GemmStyle } from '../../src/engine/kernels/gemm.ts';
+import type { KernelSet } from '../../src/engine/recording.ts';
 
 /**
  * What is trained: a SegNet on masks (the Dice loss), or a DenseNet classifier on one-hot labels
@@ -33,8 +33,8 @@ export interface EngineCase {
    * the CPU until first used, as a resumed run's are).
    */
   weights: 'shared' | 'checkpoint';
-  /** How the engine's products run; by default as suits the adapter (src/engine/kernels/gemm.ts). */
-  gemmStyle?: GemmStyle;
+  /** Which adapter's kernels the engine uses; by default this adapter's (src/engine/recording.ts). */
+  kernels?: KernelSet;
 }
 
 export interface TensorError {
@@ -96,8 +96,8 @@ export interface EngineTimingCase {
   engine: 'fused' | 'tfjs';
   /** Timed steps, after one that compiles. */
   steps: number;
-  /** How the engine's products run; by default as suits the adapter. */
-  gemmStyle?: GemmStyle;
+  /** Which adapter's kernels the engine uses; by default this adapter's. */
+  kernels?: KernelSet;
   /** Time one more step's kernels by kind (EngineTiming.kernelMs). */
   profile?: boolean;
 }

@@ -10,7 +10,7 @@
 import { dense, isPreprocess, type BatchNormReluOp, type Op, type View } from './graph.ts';
 import { batchNormUniforms } from './forward.ts';
 import {
-  BN_GRADIENT_SUMS_SHADER,
+  bnGradientSumsShader,
   BN_INPUT_GRADIENT_SHADER,
   channelGroups,
 } from './kernels/batchNorm.ts';
@@ -185,7 +185,7 @@ function batchNormBackward(
   rec.backward.push(
     gpu.dispatch(
       `bnGradientSums ${op.name}`,
-      BN_GRADIENT_SUMS_SHADER,
+      bnGradientSumsShader(rec.kernels === 'software'),
       uniforms,
       [dy, x, y, stats, grads],
       channelGroups(op.channels),

@@ -13,7 +13,7 @@ import type {
 import {
   BATCH_NORM_UNIFORMS,
   BN_NORMALIZE_SHADER,
-  BN_STATISTICS_SHADER,
+  bnStatisticsShader,
   channelGroups,
 } from './kernels/batchNorm.ts';
 import type { Epilogue } from './kernels/gemm.ts';
@@ -147,7 +147,7 @@ function batchNorm(rec: Recording, op: BatchNormReluOp) {
   rec.forward.push(
     gpu.dispatch(
       `bnStatistics ${op.name}`,
-      BN_STATISTICS_SHADER,
+      bnStatisticsShader(rec.kernels === 'software'),
       uniforms,
       [x, params, stats],
       channelGroups(op.channels),

@@ -15,7 +15,6 @@ import { recordForward } from './forward.ts';
 import { dense, type Graph } from './graph.ts';
 import type { Dispatch, Gpu } from './gpu.ts';
 import { ADAM_SHADER, OPTIMIZER_UNIFORMS, SGD_MOMENTUM_SHADER } from './kernels/optimizers.ts';
-import type { GemmStyle } from './kernels/gemm.ts';
 import { groupsFor } from './kernels/uniforms.ts';
 import type { OptimizerState } from './optimizerState.ts';
 import {
@@ -24,6 +23,7 @@ import {
   floatsOf,
   Recording,
   size,
+  type KernelSet,
   type PerStep,
 } from './recording.ts';
 
@@ -73,7 +73,7 @@ export async function recordStep(
   graph: Graph,
   state: OptimizerState,
   classWeights: number[] | null,
-  gemmStyle: GemmStyle,
+  kernels: KernelSet,
 ): Promise<RecordedStep> {
   const layout = new FlatLayout(model);
   const count = layout.count;
@@ -104,7 +104,7 @@ export async function recordStep(
     );
   });
 
-  const rec = new Recording(gpu, graph, layout, params, grads, gemmStyle);
+  const rec = new Recording(gpu, graph, layout, params, grads, kernels);
   const target = gpu.buffer(size(graph.target), 'targets');
   const loss = gpu.buffer(2 * LOSS_SLOTS, 'losses');
   const staging = gpu.buffer(

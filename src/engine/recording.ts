@@ -18,10 +18,17 @@ import {
   SUM_SLICES_UNIFORMS,
   type Epilogue,
   type GemmKind,
-  type GemmStyle,
+  styleOn,
 } from './kernels/gemm.ts';
 import { RESAMPLE_UNIFORMS } from './kernels/resample.ts';
 import { groupsFor } from './kernels/uniforms.ts';
+
+/**
+ * Which kind of adapter the step's kernels are chosen for: a GPU's (tiled products, workgroup
+ * reductions), or a software adapter's, which runs a workgroup's threads as coroutines on the CPU
+ * and is fastest without barriers (gemm.ts styleOn, batchNorm.ts).
+ */
+export type KernelSet = 'gpu' | 'software';
 
 /** Why the engine does not train a model (it then trains through tfjs). */
 export class EngineUnavailable extends Error {}
@@ -84,8 +91,8 @@ export class Recording {
     readonly layout: FlatLayout,
     readonly params: GPUBuffer,
     readonly grads: GPUBuffer,
-    /** How the convolutions' products run (gemm.ts). */
-    readonly gemmStyle: GemmStyle,
+    /** Which adapter's kernels the step uses. */
+    readonly kernels: KernelSet,
   ) {
     let statsCount = 0;
     let scratch = 0;
@@ -133,7 +140,7 @@ export class Recording {
     list.push(
       gpu.dispatch(
         `${kind} ${op.name}`,
-        gemmShader(kind, plan, epilogue, this.gemmStyle),
+        gemmShader(kind, plan, epilogue, styleOn(this.kernels === 'software', kind, plan)),
         gpu.uniforms(GEMM_UNIFORMS, uniforms, `${kind} ${op.name}`),
         [operands.a, operands.b, sliced ? this.partials : operands.out],
         gemmWorkgroups(plan, sizes.m, sizes.n),

@@ -23,12 +23,12 @@ import { Gpu, webgpuBackend } from './gpu.ts';
 import { OPTIMIZER_UNIFORMS } from './kernels/optimizers.ts';
 import { optimizerKind, OptimizerState } from './optimizerState.ts';
 import { timeDispatches, type DispatchTime } from './profile.ts';
-import type { GemmStyle } from './kernels/gemm.ts';
 import { isSoftwareAdapter } from '../kernels/webgpu/filterGradientGemm.ts';
+import type { KernelSet } from './recording.ts';
 
 export interface CompileOptions {
-  /** How the convolutions' products run; by default, as suits the adapter. */
-  gemmStyle?: GemmStyle;
+  /** Which adapter's kernels to use (recording.ts KernelSet); by default this adapter's. */
+  kernels?: KernelSet;
 }
 import { bytes, EngineUnavailable, LOSS_SLOTS, recordStep, type RecordedStep } from './record.ts';
 
@@ -70,8 +70,7 @@ export class TrainingEngine {
    * Compiles `model`'s training step at batch size `batch` with `optimizer`'s update, on the
    * WebGPU backend tfjs runs now; a softmax classifier's cross-entropy is weighted per true class
    * by `classWeights` (unweighted when null). Throws EngineUnavailable when the engine cannot
-   * train it. Its products run `direct` on a software adapter and `tiled` on a GPU (gemm.ts)
-   * unless `options` says which.
+   * train it. Its kernels are those that suit the adapter unless `options` says which.
    */
   static async compile(
     model: tf.LayersModel,
@@ -95,8 +94,8 @@ export class TrainingEngine {
       // refuses, is said here, and tfjs trains instead.
       gpu.device.pushErrorScope('validation');
       gpu.device.pushErrorScope('out-of-memory');
-      const style = options.gemmStyle ?? (isSoftwareAdapter(backend) ? 'direct' : 'tiled');
-      const recording = recordStep(gpu, model, graph, state, classWeights, style).then(
+      const kernels = options.kernels ?? (isSoftwareAdapter(backend) ? 'software' : 'gpu');
+      const recording = recordStep(gpu, model, graph, state, classWeights, kernels).then(
         (recorded) => ({ recorded, error: null }),
         (error: unknown) => ({ recorded: null, error }),
       );

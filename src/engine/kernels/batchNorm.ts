@@ -18,11 +18,12 @@
  * written in the same place, added to what is there when `accumulate` is 1 (the block's channels
  * are read by every later layer, and each adds its share). The output is the layer's own.
  *
- * The two reductions give a workgroup CHANNEL_GROUP neighbouring channels and PHASES threads per
- * channel, each summing every PHASES-th position: neighbouring threads read neighbouring channels
- * of one position (next to each other in memory), and a layer needs channels / 8 workgroups, not
- * one per channel. That matters most on a software adapter, which runs each workgroup's threads as
- * coroutines that it sets up per workgroup.
+ * The two reductions give a workgroup CHANNEL_GROUP neighbouring channels, so that neighbouring
+ * threads read neighbouring channels of one position (next to each other in memory). On a GPU each
+ * channel has PHASES threads, each summing every PHASES-th position, added up in workgroup memory;
+ * on a software adapter (`software`), which runs a workgroup's threads as coroutines on the CPU and
+ * switches them at every barrier, each channel has one thread that sums every position in turn,
+ * with no barrier.
  */
 import { gridStride, LANES, UniformLayout } from './uniforms.ts';
 
@@ -75,28 +76,51 @@ ${BATCH_NORM_UNIFORMS.wgsl}
 @group(0) @binding(0) var<uniform> u: Uniforms;
 fn inIndex(p: i32, c: i32) -> i32 { return p * u.inStride + u.inChannel + c; }`;
 
-export const BN_STATISTICS_SHADER = `${HEADER}
+/** How a reduction's threads cover a channel's positions (batchNorm's two reductions). */
+function reduction(software: boolean) {
+  if (software) {
+    return {
+      size: `${CHANNEL_GROUP}, 1, 1`,
+      shared: '',
+      first: '0',
+      step: '1',
+      sum: (value: string) => value,
+    };
+  }
+  return {
+    size: `${CHANNEL_GROUP}, ${PHASES}, 1`,
+    shared: CHANNEL_SUM,
+    first: 'i32(lid.y)',
+    step: `${PHASES}`,
+    sum: (value: string) => `channelSum(${value}, lid)`,
+  };
+}
+
+/** Batch statistics and the moving averages' update, for a software adapter or a GPU. */
+export function bnStatisticsShader(software: boolean): string {
+  const r = reduction(software);
+  return `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stats: array<f32>;
-${CHANNEL_SUM}
-@compute @workgroup_size(${CHANNEL_GROUP}, ${PHASES}, 1)
+${r.shared}
+@compute @workgroup_size(${r.size})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let c = i32(wid.x * ${CHANNEL_GROUP}u + lid.x);
   let valid = c < u.channels;
   var sum = 0.0;
   if (valid) {
-    for (var p = i32(lid.y); p < u.positions; p = p + ${PHASES}) { sum = sum + x[inIndex(p, c)]; }
+    for (var p = ${r.first}; p < u.positions; p = p + ${r.step}) { sum = sum + x[inIndex(p, c)]; }
   }
-  let mean = channelSum(sum, lid) / f32(u.positions);
+  let mean = ${r.sum('sum')} / f32(u.positions);
   var squares = 0.0;
   if (valid) {
-    for (var p = i32(lid.y); p < u.positions; p = p + ${PHASES}) {
+    for (var p = ${r.first}; p < u.positions; p = p + ${r.step}) {
       let d = x[inIndex(p, c)] - mean;
       squares = squares + d * d;
     }
   }
-  let variance = channelSum(squares, lid) / f32(u.positions);
+  let variance = ${r.sum('squares')} / f32(u.positions);
   if (lid.y == 0u && valid) {
     stats[u.statsOffset + c] = mean;
     stats[u.statsOffset + u.channels + c] = inverseSqrt(variance + u.epsilon);
@@ -107,6 +131,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     params[u.varianceOffset + c] = movingVariance - (movingVariance - variance) * keep;
   }
 }`;
+}
 
 export const BN_NORMALIZE_SHADER = `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -123,14 +148,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }`;
 
-export const BN_GRADIENT_SUMS_SHADER = `${HEADER}
+/** Batch norm's gradient sums (beta's and gamma's gradients), for a software adapter or a GPU. */
+export function bnGradientSumsShader(software: boolean): string {
+  const r = reduction(software);
+  return `${HEADER}
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> y: array<f32>;
 @group(0) @binding(4) var<storage, read> stats: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grads: array<f32>;
-${CHANNEL_SUM}
-@compute @workgroup_size(${CHANNEL_GROUP}, ${PHASES}, 1)
+${r.shared}
+@compute @workgroup_size(${r.size})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let c = i32(wid.x * ${CHANNEL_GROUP}u + lid.x);
   let valid = c < u.channels;
@@ -139,20 +167,21 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if (valid) {
     let mean = stats[u.statsOffset + c];
     let invStd = stats[u.statsOffset + u.channels + c];
-    for (var p = i32(lid.y); p < u.positions; p = p + ${PHASES}) {
+    for (var p = ${r.first}; p < u.positions; p = p + ${r.step}) {
       let i = p * u.channels + c;
       let g = select(0.0, dy[i], y[i] > 0.0);
       sumG = sumG + g;
       sumGx = sumGx + g * (x[inIndex(p, c)] - mean) * invStd;
     }
   }
-  let totalG = channelSum(sumG, lid);
-  let totalGx = channelSum(sumGx, lid);
+  let totalG = ${r.sum('sumG')};
+  let totalGx = ${r.sum('sumGx')};
   if (lid.y == 0u && valid) {
     grads[u.betaOffset + c] = totalG;
     grads[u.gammaOffset + c] = totalGx;
   }
 }`;
+}
 
 export const BN_INPUT_GRADIENT_SHADER = `${HEADER}
 @group(0) @binding(1) var<storage, read> dy: array<f32>;

@@ -242,12 +242,24 @@ const FORWARD_VALUE: Record<Exclude<Epilogue, 'store'>, string> = {
 /**
  * How a workgroup computes its tile: `tiled`, staging slabs of A and B in workgroup memory between
  * barriers (a GPU's way: each element read from memory once per workgroup); `direct`, each thread
- * reading its own operands from storage with no workgroup memory and no barrier. A software
- * adapter (SwiftShader) runs a workgroup's threads on the CPU, where its caches do the staging and
- * every barrier switches between the threads: there `direct` takes about half the time.
- * Both sum r in the same order, so they give the same C.
+ * reading its own operands from storage with no workgroup memory and no barrier. Both sum r in the
+ * same order, so they give the same C.
  */
 export type GemmStyle = 'tiled' | 'direct';
+
+/**
+ * The style of one product on an adapter: `tiled` on a GPU. A software adapter (SwiftShader) runs
+ * a workgroup's threads on the CPU as coroutines, set up per workgroup and switched at every
+ * barrier, and its caches do the staging: there forward products run `direct` (0.58x the tiled
+ * time over the cpu preset's SegNet, 0.87x over the seed SegNet's wider layers), and so do the
+ * gradients whose C has 32 columns or fewer (the quick DenseNet's input gradients took 0.62x the
+ * tiled time); wider gradients keep `tiled`, whose staged operands each thread reuses (direct took
+ * 1.36x their time over the seed SegNet at 96 px, 64 channels and more).
+ */
+export function styleOn(software: boolean, kind: GemmKind, plan: GemmPlan): GemmStyle {
+  if (!software) return 'tiled';
+  return kind === 'forward' || plan.cols <= 2 ? 'direct' : 'tiled';
+}
 
 /** The WGSL of one product kind, plan, epilogue and style. */
 export function gemmShader(
