@@ -253,12 +253,14 @@ export type GemmStyle = 'tiled' | 'direct';
  * barrier, and its caches do the staging: there forward products run `direct` (0.58x the tiled
  * time over the cpu preset's SegNet, 0.87x over the seed SegNet's wider layers), and so do the
  * gradients whose C has 32 columns or fewer (the quick DenseNet's input gradients took 0.62x the
- * tiled time); wider gradients keep `tiled`, whose staged operands each thread reuses (direct took
- * 1.36x their time over the seed SegNet at 96 px, 64 channels and more).
+ * tiled time), or whose r is shorter than 16 slabs (the seed head's 65,536 x 1,024 filter gradient
+ * over a batch of 32: its step ran at 1.42 images/s direct, 0.95 tiled); wider gradients over a
+ * long r keep `tiled`, whose staged operands each thread reuses (direct took 1.36x their time over
+ * the seed SegNet at 96 px, 64 channels and more).
  */
 export function styleOn(software: boolean, kind: GemmKind, plan: GemmPlan): GemmStyle {
   if (!software) return 'tiled';
-  return kind === 'forward' || plan.cols <= 2 ? 'direct' : 'tiled';
+  return kind === 'forward' || plan.cols <= 2 || plan.slice < 16 * DEPTH ? 'direct' : 'tiled';
 }
 
 /** The WGSL of one product kind, plan, epilogue and style. */
