@@ -18,7 +18,7 @@
  * rows x cols sums in registers. A narrow C (8 output channels, as in the SegNets' first and
  * last layers and DenseNet's growth) gets 32 x 8 threads, so that no thread in two idles.
  */
-import { DEPTH } from '../../kernels/webgpu/filterGradientGemm.ts';
+import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/filterGradientGemm.ts';
 import { gridStride, LANES, UniformLayout } from './uniforms.ts';
 
 export type GemmKind = 'forward' | 'inputGradient' | 'filterGradient';
@@ -77,27 +77,6 @@ export interface ConvGeometry {
 
 /** Threads in a workgroup. */
 const LANES_PER_GROUP = 256;
-/** A slice of the filter gradient's r below this many rows is not worth its partial sums. */
-const MIN_SLICE = 256;
-/** Split the filter gradient's r until the tiles and slices give about this many workgroups. */
-const TARGET_WORKGROUPS = 512;
-
-/**
- * How a product is cut: threadsM x threadsN threads a workgroup, each computing rows x cols of C
- * (1, 2 or 4 each), and r cut into `slices` of `slice` (a multiple of DEPTH; the filter gradient
- * only).
- */
-export interface GemmPlan {
-  threadsM: number;
-  threadsN: number;
-  rows: number;
-  cols: number;
-  slices: number;
-  slice: number;
-}
-
-const perThread = (size: number, threads: number) =>
-  size > 2 * threads ? 4 : size > threads ? 2 : 1;
 
 /** What each kind multiplies: the sizes of C and of the reduction. */
 export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
@@ -108,23 +87,11 @@ export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
 }
 
 /**
- * The plan of a product: 16 x 16 threads, or 32 x 8 when C has 8 columns or fewer; the filter
- * gradient's long r split until about TARGET_WORKGROUPS run, never in slices shorter than
- * MIN_SLICE, and not at all when short.
+ * The plan of a product (gemmPlan's): 16 x 16 threads, or 32 x 8 when C has 8 columns or fewer;
+ * only the filter gradient's long r is split.
  */
 export function planGemm(kind: GemmKind, m: number, n: number, r: number): GemmPlan {
-  const threadsN = n <= 8 ? 8 : 16;
-  const threadsM = LANES_PER_GROUP / threadsN;
-  const rows = perThread(m, threadsM);
-  const cols = perThread(n, threadsN);
-  let slices = 1;
-  if (kind === 'filterGradient') {
-    const tiles = Math.ceil(m / (threadsM * rows)) * Math.ceil(n / (threadsN * cols));
-    const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
-    slices = Math.max(1, Math.min(wanted, Math.floor(r / MIN_SLICE)));
-  }
-  const slice = Math.ceil(r / slices / DEPTH) * DEPTH;
-  return { threadsM, threadsN, rows, cols, slices: Math.ceil(r / slice), slice };
+  return gemmPlan(m, n, r, { threadsN: n <= 8 ? 8 : 16, split: kind === 'filterGradient' });
 }
 
 /**

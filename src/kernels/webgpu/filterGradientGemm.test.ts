@@ -25,6 +25,18 @@ describe('gemmPlan', () => {
     expect(gemmPlan(1152, 1024, 100_000).slices).toBeLessThanOrEqual(2);
   });
 
+  it('gives a narrow C eight threads across and 32 down, and leaves K whole unless asked', () => {
+    // The engine's forward product of an 8-channel layer: 9,216 positions x 8 over 27 taps.
+    expect(gemmPlan(9216, 8, 27, { threadsN: 8, split: false })).toEqual({
+      threadsM: 32,
+      threadsN: 8,
+      rows: 4,
+      cols: 1,
+      slices: 1,
+      slice: 32,
+    });
+  });
+
   it('never makes a slice shorter than 256 positions', () => {
     expect(gemmPlan(9, 8, 4096)).toMatchObject({ slices: 16, slice: 256 });
   });

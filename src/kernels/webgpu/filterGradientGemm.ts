@@ -31,11 +31,14 @@ const MIN_SLICE = 256;
 const TARGET_WORKGROUPS = 512;
 
 /**
- * How a shape is cut: each thread computes `rows` x `cols` of dW (1, 2 or 4 each, so a workgroup
- * covers 16 · rows by 16 · cols and a narrow dW, 16 output channels, wastes no threads), and K is
- * cut into `slices` of `slice` positions.
+ * How a product C = A · B of M x N over K is cut: threadsM x threadsN threads a workgroup (256 in
+ * all), each computing `rows` x `cols` of C (1, 2 or 4 each, so that a workgroup covers
+ * threadsM · rows by threadsN · cols and a narrow C wastes no threads), and K cut into `slices` of
+ * `slice` positions. Shared with the training engine's products (src/engine/kernels/gemm.ts).
  */
 export interface GemmPlan {
+  threadsM: number;
+  threadsN: number;
   rows: number;
   cols: number;
   slices: number;
@@ -43,21 +46,31 @@ export interface GemmPlan {
   slice: number;
 }
 
-const perThread = (size: number) => (size > 2 * THREADS ? 4 : size > THREADS ? 2 : 1);
+const perThread = (size: number, threads: number) =>
+  size > 2 * threads ? 4 : size > threads ? 2 : 1;
 
 /**
- * The plan for dW of M x N over K: enough workgroups to fill a large GPU when the tiles of dW are
- * few, never a slice shorter than MIN_SLICE rows, and one slice when K is short.
+ * The plan for C of M x N over K: with `split`, enough workgroups to fill a large GPU when the
+ * tiles of C are few, never a slice shorter than MIN_SLICE rows, and one slice when K is short;
+ * without, one slice. `threadsN` threads along N (16 here; the engine gives a narrow C 8).
  */
-export function gemmPlan(m: number, n: number, k: number): GemmPlan {
-  const rows = perThread(m);
-  const cols = perThread(n);
-  const tiles = Math.ceil(m / (THREADS * rows)) * Math.ceil(n / (THREADS * cols));
-  const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
-  const most = Math.max(1, Math.floor(k / MIN_SLICE));
-  const slices = Math.max(1, Math.min(wanted, most));
+export function gemmPlan(
+  m: number,
+  n: number,
+  k: number,
+  { threadsN = THREADS, split = true }: { threadsN?: number; split?: boolean } = {},
+): GemmPlan {
+  const threadsM = (THREADS * THREADS) / threadsN;
+  const rows = perThread(m, threadsM);
+  const cols = perThread(n, threadsN);
+  let slices = 1;
+  if (split) {
+    const tiles = Math.ceil(m / (threadsM * rows)) * Math.ceil(n / (threadsN * cols));
+    const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
+    slices = Math.max(1, Math.min(wanted, Math.floor(k / MIN_SLICE)));
+  }
   const slice = Math.ceil(k / slices / DEPTH) * DEPTH;
-  return { rows, cols, slices: Math.ceil(k / slice), slice };
+  return { threadsM, threadsN, rows, cols, slices: Math.ceil(k / slice), slice };
 }
 
 /** The first pass: partial dW of each slice of K, [slices, M, N]. */
