@@ -266,15 +266,21 @@ test('a quota that runs out at a SegNet checkpoint fails the run with a clear me
   await expect(status).toContainText('The last finished epoch is kept');
   await expect(status).not.toContainText('Switch backend');
   await expect(run).toHaveAttribute('data-status', 'failed');
-  expect(await epochs()).toBe(stoppedAt);
+  // Usually the first checkpoint is refused; Chromium may still let one more through (it goes by
+  // the space it found left for a while: one CI run failed at the epoch after), and the run then
+  // keeps that one. Either way it shows the epochs whose checkpoints are stored, and no more.
+  const failedAt = await epochs();
+  expect(failedAt).toBeGreaterThanOrEqual(stoppedAt);
+  expect(failedAt).toBeLessThanOrEqual(stoppedAt + 1);
 
   // Room again: the run resumes from that epoch's checkpoint and goes on.
   await setQuota(cdp, origin);
   await page.reload();
   await expect(page.getByTestId('backend')).toHaveAttribute('data-state', 'ready');
   await expect(run).toHaveAttribute('data-status', 'failed');
+  await expect.poll(epochs).toBe(failedAt);
   await page.getByTestId('resume-segnet').click();
   await expect(status).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
   await expect(run).toHaveAttribute('data-status', /finished|early-stop/);
-  expect(await epochs()).toBeGreaterThan(stoppedAt);
+  expect(await epochs()).toBeGreaterThan(failedAt);
 });

@@ -95,3 +95,11 @@ export function batchOf(
     y: tf.mul(tf.tensor(targets.values, targets.shape), 1),
   }));
 }
+
+/** Makes tfjs's WebGPU backend the one running, or says that this browser has none. */
+export async function useWebgpu(): Promise<void> {
+  if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu'))) {
+    throw new Error('This browser gives the page no WebGPU backend');
+  }
+  await tf.ready();
+}

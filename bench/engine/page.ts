@@ -8,10 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { TrainingEngine } from '../../src/engine/trainingEngine.ts';
 import { runSelfCheck, type SelfCheck } from '../../src/engine/selfCheck.ts';
-import { timeByKernel, type DispatchTime } from '../../src/engine/profile.ts';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flushTfjs, webgpuBackend } from '../../src/engine/gpu.ts';
-import { batchOf, buildNetwork, compileNetwork, type Side } from './networks.ts';
+import { batchOf, buildNetwork, compileNetwork, useWebgpu, type Side } from './networks.ts';
+import { timeEngine } from './timing.ts';
 import { DENSENET_QUICK } from '../../src/models/densenetConfig.ts';
 import type {
   DropoutCheck,
@@ -29,13 +29,6 @@ declare global {
     checkDropout: (rate: number) => Promise<DropoutCheck>;
     selfCheck: () => Promise<SelfCheck>;
   }
-}
-
-async function useWebgpu(): Promise<void> {
-  if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu'))) {
-    throw new Error('This browser gives the page no WebGPU backend');
-  }
-  await tf.ready();
 }
 
 function compare(
@@ -120,6 +113,8 @@ async function saveToMemory(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   );
   return artifacts as tf.io.ModelArtifacts;
 }
+
+window.timeEngine = timeEngine;
 
 window.checkEngine = async (c) => {
   await useWebgpu();
@@ -263,112 +258,6 @@ window.checkEngine = async (c) => {
  * Times `steps` training steps of a network on one engine, after one that compiles, counting what
  * the device is asked to create and run per step (tfjs's work and the engine's alike).
  */
-window.timeEngine = async (c) => {
-  await useWebgpu();
-  const backend = webgpuBackend() as WebGPUBackend;
-  const device = backend.device;
-  const side = model({ ...c, steps: c.steps, seed: 1, weights: 'shared' });
-  const size = side.model.inputs[0]?.shape[1] as number;
-  const { x, y } = batchOf(c.network, side.model, 5, c.batch);
-  const classWeights = c.network.kind === 'densenet' ? c.network.classWeights : null;
-  const engine =
-    c.engine === 'fused'
-      ? await TrainingEngine.compile(side.model, side.optimizer, c.batch, classWeights, {
-          kernels: c.kernels,
-        })
-      : null;
-  const step = async () => {
-    if (engine) await engine.step(x, y);
-    else await side.model.trainOnBatch(x, y);
-  };
-  const counts = { dispatches: 0, submits: 0, buffers: 0, bindGroups: 0 };
-  let lastSubmit = 0;
-  const originals = {
-    dispatch: GPUComputePassEncoder.prototype.dispatchWorkgroups,
-    submit: device.queue.submit,
-    createBuffer: device.createBuffer,
-    createBindGroup: device.createBindGroup,
-  };
-  const restore = () => {
-    GPUComputePassEncoder.prototype.dispatchWorkgroups = originals.dispatch;
-    device.queue.submit = originals.submit;
-    device.createBuffer = originals.createBuffer;
-    device.createBindGroup = originals.createBindGroup;
-  };
-  try {
-    await step();
-    flushTfjs(backend);
-    GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
-      counts.dispatches++;
-      return originals.dispatch.apply(this, args);
-    };
-    device.queue.submit = function (...args) {
-      counts.submits++;
-      lastSubmit = performance.now();
-      return originals.submit.apply(this, args);
-    };
-    device.createBuffer = function (...args) {
-      counts.buffers++;
-      return originals.createBuffer.apply(this, args);
-    };
-    device.createBindGroup = function (...args) {
-      counts.bindGroups++;
-      return originals.createBindGroup.apply(this, args);
-    };
-    let encodeMs = 0;
-    const started = performance.now();
-    for (let s = 0; s < c.steps; s++) {
-      const stepStart = performance.now();
-      await step();
-      encodeMs += lastSubmit - stepStart;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    restore();
-    const profile = c.profile ? await timeKernels(engine, () => step()) : undefined;
-    return {
-      model: c.model,
-      backend: 'webgpu',
-      engine: c.engine,
-      batch: c.batch,
-      size,
-      imagesPerSecond: (c.batch * c.steps) / seconds,
-      dispatchesPerStep: counts.dispatches / c.steps,
-      submitsPerStep: counts.submits / c.steps,
-      buffersCreatedPerStep: counts.buffers / c.steps,
-      bindGroupsCreatedPerStep: counts.bindGroups / c.steps,
-      encodeMsPerStep: encodeMs / c.steps,
-      ...profile,
-    };
-  } finally {
-    restore();
-    engine?.dispose();
-    side.model.dispose();
-    side.optimizer.dispose();
-    tf.dispose([x, y]);
-  }
-};
-
-/**
- * GPU milliseconds of one step by kernel: the engine's dispatches timed one by one, or tfjs's
- * kernels through tf.profile (its WebGPU backend times each program between timestamps).
- */
-async function timeKernels(
-  engine: TrainingEngine | null,
-  step: () => Promise<void>,
-): Promise<{ kernelMs: [string, number][]; slowest: [string, number][] }> {
-  let times: DispatchTime[];
-  if (engine) times = await engine.timeDispatches();
-  else {
-    const info = await tf.profile(step);
-    times = info.kernels.map((k) => ({ label: k.name, ms: Number(k.kernelTimeMs) || 0 }));
-  }
-  const slowest = [...times].sort((a, b) => b.ms - a.ms).slice(0, 8);
-  return {
-    kernelMs: timeByKernel(times),
-    slowest: slowest.map(({ label, ms }): [string, number] => [label, ms]),
-  };
-}
-
 /**
  * Trains the quick DenseNet two steps through the engine with dropout at `rate` in its head and
  * reads what the dropout made of its input (the pooled features) in each.

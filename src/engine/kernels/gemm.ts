@@ -19,6 +19,7 @@
  * last layers and DenseNet's growth) gets 32 x 8 threads, so that no thread in two idles.
  */
 import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/filterGradientGemm.ts';
+import { A_OPERANDS, B_OPERANDS, FAST, OPERAND_WGSL } from './gemmOperands.ts';
 import { gridStride, LANES, UniformLayout } from './uniforms.ts';
 
 export type GemmKind = 'forward' | 'inputGradient' | 'filterGradient';
@@ -95,105 +96,6 @@ export function planGemm(kind: GemmKind, m: number, n: number, r: number): GemmP
 }
 
 /**
- * How each operand's elements are found. A thread stages the same elements of a tile at every
- * slab: the same m (or n) and r moved on by DEPTH. So what depends on m is worked out once
- * (`fix`), and r is walked as mixed-radix digits (c0 fastest, radices `radix`) moved on by
- * additions (`Walk`); the loop does no integer division, which a GPU does slowly and a software
- * adapter (SwiftShader) lane by lane on the CPU.
- */
-interface Operand {
-  /** The digits of r: c0 in [0, radix[0]), c1 in [0, radix[1]), c2 unbounded. */
-  radix: [string, string];
-  /** WGSL: `fn fixX(e: i32) -> Fixed` for m (A) or n (B), and `fn loadX(f: Fixed, w: Walk) -> f32`. */
-  code: string;
-}
-
-/** Radix of a digit that never carries (an operand that only needs r itself). */
-const NO_CARRY = '1073741824';
-
-const A_OPERANDS: Record<GemmKind, Operand> = {
-  // m = (b, oy, ox), r = (ky, kx, ci).
-  forward: {
-    radix: ['u.inC', 'u.kw'],
-    code: `
-fn fixA(m: i32) -> Fixed {
-  let ox = m % u.outW;
-  let rest = m / u.outW;
-  return Fixed(m < u.m, (rest / u.outH) * u.inH, (rest % u.outH) * u.stride - u.pad, ox * u.stride - u.pad);
-}
-fn loadA(f: Fixed, w: Walk) -> f32 {
-  let iy = f.q + w.c2;
-  let ix = f.s + w.c1;
-  if (iy < 0 || iy >= u.inH || ix < 0 || ix >= u.inW) { return 0.0; }
-  return srcA[((f.p + iy) * u.inW + ix) * u.inC + w.c0];
-}`,
-  },
-  // m = (b, iy, ix), r = (ky, kx, co).
-  inputGradient: {
-    radix: ['u.outC', 'u.kw'],
-    code: `
-fn fixA(m: i32) -> Fixed {
-  let ix = m % u.inW;
-  let rest = m / u.inW;
-  return Fixed(m < u.m, (rest / u.inH) * u.outH, rest % u.inH + u.pad, ix + u.pad);
-}
-fn loadA(f: Fixed, w: Walk) -> f32 {
-  let oy = f.q - w.c2;
-  let ox = f.s - w.c1;
-  if (oy < 0 || oy >= u.outH || ox < 0 || ox >= u.outW) { return 0.0; }
-  return srcA[((f.p + oy) * u.outW + ox) * u.outStride + u.outChannel + w.c0];
-}`,
-  },
-  // m = (ky, kx, ci), or the bias's row of ones (p = -1); r = (b, oy, ox).
-  filterGradient: {
-    radix: ['u.outW', 'u.outH'],
-    code: `
-fn fixA(m: i32) -> Fixed {
-  let tap = m / u.inC;
-  return Fixed(m < u.m, select(m % u.inC, -1, m == u.biasRow), tap / u.kw - u.pad, tap % u.kw - u.pad);
-}
-fn loadA(f: Fixed, w: Walk) -> f32 {
-  if (f.p < 0) { return 1.0; }
-  let iy = w.c1 * u.stride + f.q;
-  let ix = w.c0 * u.stride + f.s;
-  if (iy < 0 || iy >= u.inH || ix < 0 || ix >= u.inW) { return 0.0; }
-  return srcA[((w.c2 * u.inH + iy) * u.inW + ix) * u.inC + f.p];
-}`,
-  },
-};
-
-const B_OPERANDS: Record<GemmKind, Operand> = {
-  forward: {
-    radix: [NO_CARRY, NO_CARRY],
-    code: `
-fn fixB(n: i32) -> Fixed { return Fixed(n < u.n, n, 0, 0); }
-fn loadB(f: Fixed, w: Walk) -> f32 { return srcB[u.kernelOffset + w.r * u.outC + f.p]; }`,
-  },
-  // r = (tap, co): the kernel transposed.
-  inputGradient: {
-    radix: ['u.outC', NO_CARRY],
-    code: `
-fn fixB(n: i32) -> Fixed { return Fixed(n < u.n, n, 0, 0); }
-fn loadB(f: Fixed, w: Walk) -> f32 {
-  return srcB[u.kernelOffset + (w.c1 * u.inC + f.p) * u.outC + w.c0];
-}`,
-  },
-  filterGradient: {
-    radix: [NO_CARRY, NO_CARRY],
-    code: `
-fn fixB(n: i32) -> Fixed { return Fixed(n < u.n, n, 0, 0); }
-fn loadB(f: Fixed, w: Walk) -> f32 { return srcB[w.r * u.outStride + u.outChannel + f.p]; }`,
-  },
-};
-
-/** Which index of each operand is contiguous in memory, so that neighbouring threads read neighbours. */
-const FAST: Record<GemmKind, { aAlongR: boolean; bAlongR: boolean }> = {
-  forward: { aAlongR: true, bAlongR: false },
-  inputGradient: { aAlongR: true, bAlongR: true },
-  filterGradient: { aAlongR: false, bAlongR: false },
-};
-
-/**
  * How C is written: the gradients (`store`, dense at outOffset, by slice), or a forward output at
  * its place (outStride, outChannel) with the bias and an activation, or `plain` without a bias.
  */
@@ -261,22 +163,7 @@ ${GEMM_UNIFORMS.wgsl}
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 ${style === 'tiled' ? `var<workgroup> tileA: array<f32, ${DEPTH * tm}>;\nvar<workgroup> tileB: array<f32, ${DEPTH * tn}>;` : ''}
 
-/** What an operand's element needs of its m or n: whether it is in C, and three indices. */
-struct Fixed { ok: bool, p: i32, q: i32, s: i32 }
-/** r, and its mixed-radix digits. */
-struct Walk { r: i32, c0: i32, c1: i32, c2: i32 }
-
-fn walkFrom(r: i32, radix0: i32, radix1: i32) -> Walk {
-  let rest = r / radix0;
-  return Walk(r, r % radix0, rest % radix1, rest / radix1);
-}
-
-fn walkOn(w: Walk, by: i32, radix0: i32, radix1: i32) -> Walk {
-  var v = Walk(w.r + by, w.c0 + by, w.c1, w.c2);
-  while (v.c0 >= radix0) { v.c0 = v.c0 - radix0; v.c1 = v.c1 + 1; }
-  while (v.c1 >= radix1) { v.c1 = v.c1 - radix1; v.c2 = v.c2 + 1; }
-  return v;
-}
+${OPERAND_WGSL}
 ${A_OPERANDS[kind].code}
 ${B_OPERANDS[kind].code}
 
