@@ -140,7 +140,7 @@ export class Recording {
     list.push(
       gpu.dispatch(
         `${kind} ${op.name}`,
-        gemmShader(kind, plan, epilogue, styleOn(this.kernels === 'software', kind, plan)),
+        gemmShader(kind, plan, epilogue, styleOn(this.kernels === 'software')),
         gpu.uniforms(GEMM_UNIFORMS, uniforms, `${kind} ${op.name}`),
         [operands.a, operands.b, sliced ? this.partials : operands.out],
         gemmWorkgroups(plan, sizes.m, sizes.n),

@@ -82,9 +82,10 @@ const PROBES: Probe[] = [
 /**
  * Which probes and kernels a kept answer is for: raised whenever either changes, so that a browser
  * which passed an older check runs the new one (2: the DenseNet probe and its kernels; 3: the
- * products and batch-norm reductions chosen for the adapter).
+ * products and batch-norm reductions chosen for the adapter; 4: a software adapter's direct
+ * products walked by taps and by output rows).
  */
-const CHECK_REVISION = 3;
+const CHECK_REVISION = 4;
 
 const checks = store('backendTimings');
 const remembered = new Map<string, SelfCheck>();

@@ -98,6 +98,43 @@ fn loadB(f: Fixed, w: Walk) -> f32 { return srcB[w.r * u.outStride + u.outChanne
   },
 };
 
+/**
+ * The forward product and the input gradient walked tap by tap (r = (tap, channel), the channel
+ * fastest, so the same order as the walk above): for each tap (ky, kx), `tapA` gives where an A
+ * row's channels start, or -1 where the tap falls in the padding or the row is outside C, and
+ * `tapB` where a B column's first element is; the channels then follow, A's one apart and B's
+ * `bStep` apart. Bounds are checked once per tap, not at every element.
+ */
+export const TAP_OPERANDS: Record<
+  Exclude<GemmKind, 'filterGradient'>,
+  { channels: string; bStep: string; code: string }
+> = {
+  forward: {
+    channels: 'u.inC',
+    bStep: 'u.outC',
+    code: `
+fn tapA(f: Fixed, ky: i32, kx: i32) -> i32 {
+  let iy = f.q + ky;
+  let ix = f.s + kx;
+  if (!f.ok || iy < 0 || iy >= u.inH || ix < 0 || ix >= u.inW) { return -1; }
+  return ((f.p + iy) * u.inW + ix) * u.inC;
+}
+fn tapB(n: i32, tap: i32) -> i32 { return u.kernelOffset + tap * u.inC * u.outC + n; }`,
+  },
+  inputGradient: {
+    channels: 'u.outC',
+    bStep: '1',
+    code: `
+fn tapA(f: Fixed, ky: i32, kx: i32) -> i32 {
+  let oy = f.q - ky;
+  let ox = f.s - kx;
+  if (!f.ok || oy < 0 || oy >= u.outH || ox < 0 || ox >= u.outW) { return -1; }
+  return ((f.p + oy) * u.outW + ox) * u.outStride + u.outChannel;
+}
+fn tapB(n: i32, tap: i32) -> i32 { return u.kernelOffset + (tap * u.inC + n) * u.outC; }`,
+  },
+};
+
 /** Which index of each operand is contiguous in memory, so that neighbouring threads read neighbours. */
 export const FAST: Record<GemmKind, { aAlongR: boolean; bAlongR: boolean }> = {
   forward: { aAlongR: true, bAlongR: false },
