@@ -189,9 +189,16 @@ for (const c of CASES) {
     const gradients = check.gradients.filter((g) => !zeroByBatchNorm(g.name));
     const noise = check.gradients.filter((g) => zeroByBatchNorm(g.name));
     const gradient = worst(gradients);
-    console.log(`largest gradient error: ${describe(gradient)}`);
+    console.log(
+      `largest gradient error: ${describe(gradient)}; largest gradient element ${scale.toExponential(2)}`,
+    );
     expect(gradients.length).toBeGreaterThan(0);
-    expect(gradient.relative, describe(gradient)).toBeLessThanOrEqual(1e-4);
+    // Each within 1e-4 of its own magnitude, or of a hundredth of the largest gradient's: a batch
+    // norm's shift gradient sums a batch's output gradients with heavy cancellation, so its own
+    // magnitude can be far below its terms' and their rounding (one run: 1.36e-7 off a largest
+    // element of 1.22e-3, others 4e-8 of 3.5e-3). A fault is off by the gradient itself.
+    for (const g of gradients)
+      expect(g.absolute, describe(g)).toBeLessThanOrEqual(1e-4 * Math.max(g.scale, scale / 100));
     for (const n of noise) expect(n.absolute, describe(n)).toBeLessThanOrEqual(1e-4 * scale);
 
     // Those biases move by their noise: SGD by lr times it, Adam by up to ±lr a step (its

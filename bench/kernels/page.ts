@@ -1,28 +1,41 @@
 /**
  * The GPU kernels' page (served by Vite's dev server): `window.checkKernels(cases, backend)` runs
- * the app's own filter gradient for WebGPU (src/kernels/webgpu/filterGradientGemm.ts) or WebGL
- * (src/kernels/webgl/filterGradient.ts) on the page's adapter and measures it against the float64
- * reference (src/kernels/convReference.ts), for e2e/gpuKernels.spec.ts; `window.timeKernels(cases,
- * backend, repeats)` times it against tfjs's own kernel of that backend on the same inputs, for
+ * the app's own convolution kernels on the page's adapter, WebGPU's three (forward, input
+ * gradient, filter gradient: src/kernels/webgpu/convolutions.ts) or WebGL's filter gradient
+ * (src/kernels/webgl/filterGradient.ts), and measures each against the float64 reference
+ * (src/kernels/convReference.ts), for e2e/gpuKernels.spec.ts (`options.style` runs WebGPU's
+ * tiled or direct products on any adapter); `window.timeKernels(cases, backend,
+ * repeats)` times them against tfjs's own kernels of that backend on the same inputs, for
  * bench/kernels.ts. Runs on the page's main thread, where WebGPU and WebGL are; nothing is
  * registered into tfjs, so tfjs's kernels are its own.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {
+  convFlops,
   convInfo,
-  filterGradientFlops,
   filterGradientReference,
+  forwardReference,
+  inputGradientReference,
   type ConvCase,
 } from '../../src/kernels/convReference.ts';
 import { randomValues, relativeError } from '../../src/kernels/testValues.ts';
 import { filterGradientByTaps } from '../../src/kernels/webgl/filterGradient.ts';
-import { filterGradientGemm } from '../../src/kernels/webgpu/filterGradientGemm.ts';
-import type { GpuBackend, KernelCheck, KernelTiming } from './protocol.ts';
+import {
+  filterGradientOnWebgpu,
+  forwardOnWebgpu,
+  inputGradientOnWebgpu,
+  type ConvOptions,
+} from '../../src/kernels/webgpu/convolutions.ts';
+import type { GpuBackend, KernelCheck, KernelOp, KernelTiming } from './protocol.ts';
 
 declare global {
   interface Window {
-    checkKernels: (cases: ConvCase[], backend: GpuBackend) => Promise<KernelCheck[]>;
+    checkKernels: (
+      cases: ConvCase[],
+      backend: GpuBackend,
+      options?: ConvOptions,
+    ) => Promise<KernelCheck[]>;
     timeKernels: (
       cases: ConvCase[],
       backend: GpuBackend,
@@ -33,9 +46,53 @@ declare global {
 
 type Kernel = (args: Parameters<tf.KernelFunc>[0]) => ReturnType<tf.KernelFunc>;
 
-const OWN: Record<GpuBackend, Kernel> = {
-  webgpu: filterGradientGemm,
-  webgl: filterGradientByTaps('webgl'),
+/** A case's operands: the input, the filter and the output gradient. */
+interface Values {
+  x: Float32Array;
+  w: Float32Array;
+  dy: Float32Array;
+  dyShape: number[];
+}
+
+interface OpSpec {
+  /** tfjs's kernel. */
+  kernelName: string;
+  /** The app's own kernel of each backend, given tfjs's (for what it leaves to it). */
+  own: Partial<Record<GpuBackend, (tfjs: Kernel, options: ConvOptions) => Kernel>>;
+  /** Whether the app's models need it on this shape (an input gradient only past the first layer, at stride 1). */
+  applies: (c: ConvCase) => boolean;
+  inputs: (c: ConvCase, v: Values) => Record<string, tf.Tensor>;
+  attrs: (c: ConvCase) => tf.NamedAttrMap;
+  reference: (c: ConvCase, v: Values) => Float64Array;
+}
+
+const conv = (c: ConvCase) => ({ strides: c.stride, pad: c.pad, dataFormat: 'NHWC' });
+
+const OPS: Record<KernelOp, OpSpec> = {
+  conv2d: {
+    kernelName: tf.Conv2D,
+    own: { webgpu: forwardOnWebgpu },
+    applies: () => true,
+    inputs: (c, v) => ({ x: tf.tensor4d(v.x, c.xShape), filter: tf.tensor4d(v.w, c.filterShape) }),
+    attrs: (c) => ({ ...conv(c), dilations: 1 }),
+    reference: (c, v) => forwardReference(c, v.x, v.w),
+  },
+  conv2dBackpropInput: {
+    kernelName: tf.Conv2DBackpropInput,
+    own: { webgpu: inputGradientOnWebgpu },
+    applies: (c) => c.stride === 1,
+    inputs: (c, v) => ({ dy: tf.tensor(v.dy, v.dyShape), filter: tf.tensor4d(v.w, c.filterShape) }),
+    attrs: (c) => ({ ...conv(c), inputShape: c.xShape }),
+    reference: (c, v) => inputGradientReference(c, v.dy, v.w),
+  },
+  conv2dBackpropFilter: {
+    kernelName: tf.Conv2DBackpropFilter,
+    own: { webgpu: filterGradientOnWebgpu, webgl: () => filterGradientByTaps('webgl') },
+    applies: () => true,
+    inputs: (c, v) => ({ x: tf.tensor4d(v.x, c.xShape), dy: tf.tensor(v.dy, v.dyShape) }),
+    attrs: (c) => ({ ...conv(c), filterShape: c.filterShape }),
+    reference: (c, v) => filterGradientReference(c, v.x, v.dy),
+  },
 };
 
 async function use(backend: GpuBackend): Promise<tf.KernelBackend> {
@@ -47,54 +104,67 @@ async function use(backend: GpuBackend): Promise<tf.KernelBackend> {
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-function inputs(c: ConvCase) {
+function valuesOf(c: ConvCase): Values {
   const info = convInfo(c);
   const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-  const x = randomValues(1, size(c.xShape));
-  const dy = randomValues(2, size(dyShape));
-  const attrs = {
-    strides: c.stride,
-    pad: c.pad,
-    dataFormat: 'NHWC',
-    dimRoundingMode: undefined,
-    filterShape: c.filterShape,
-  } as unknown as tf.NamedAttrMap;
-  return { x, dy, dyShape, attrs };
+  return {
+    x: randomValues(1, size(c.xShape)),
+    w: randomValues(3, size(c.filterShape)),
+    dy: randomValues(2, size(dyShape)),
+    dyShape,
+  };
 }
 
-function tfjsKernel(backend: GpuBackend): Kernel {
-  const kernel = tf.getKernel(tf.Conv2DBackpropFilter, backend);
-  if (!kernel) throw new Error(`tfjs's ${backend} backend has no Conv2DBackpropFilter`);
+function tfjsKernel(backend: GpuBackend, kernelName: string): Kernel {
+  const kernel = tf.getKernel(kernelName, backend);
+  if (!kernel) throw new Error(`tfjs's ${backend} backend has no ${kernelName}`);
   return kernel.kernelFunc;
 }
 
-async function run(kernel: Kernel, x: tf.Tensor, dy: tf.Tensor, attrs: tf.NamedAttrMap) {
-  const info = kernel({ inputs: { x, dy }, backend: tf.backend(), attrs }) as tf.TensorInfo;
-  const out = tf.engine().makeTensorFromTensorInfo(info);
+/** The ops with an own kernel on `backend` that apply to `c`, with tfjs's and the own kernel. */
+function opsFor(backend: GpuBackend, c: ConvCase, options: ConvOptions = {}) {
+  return (Object.keys(OPS) as KernelOp[]).flatMap((op) => {
+    const spec = OPS[op];
+    const own = spec.own[backend];
+    if (!own || !spec.applies(c)) return [];
+    const tfjs = tfjsKernel(backend, spec.kernelName);
+    return [{ op, spec, tfjs, own: own(tfjs, options) }];
+  });
+}
+
+function call(kernel: Kernel, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap) {
+  return kernel({ inputs, backend: tf.backend(), attrs }) as tf.TensorInfo;
+}
+
+async function run(kernel: Kernel, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap) {
+  const out = tf.engine().makeTensorFromTensorInfo(call(kernel, inputs, attrs));
   const values = (await out.data()) as Float32Array;
   out.dispose();
   return values;
 }
 
-window.checkKernels = async (cases, name) => {
+window.checkKernels = async (cases, name, options = {}) => {
   const backend = await use(name);
   const checks: KernelCheck[] = [];
   for (const c of cases) {
-    const { x, dy, dyShape, attrs } = inputs(c);
-    const xt = tf.tensor4d(x, c.xShape);
-    const dyt = tf.tensor(dy, dyShape);
-    const before = backend.numDataIds();
-    const own = await run(OWN[name], xt, dyt, attrs);
-    const reference = filterGradientReference(c, x, dy);
-    checks.push({
-      op: 'conv2dBackpropFilter',
-      backend: name,
-      case: c,
-      error: relativeError(own, reference),
-      tfjsError: relativeError(await run(tfjsKernel(name), xt, dyt, attrs), reference),
-      left: backend.numDataIds() - before,
-    });
-    tf.dispose([xt, dyt]);
+    const values = valuesOf(c);
+    for (const { op, spec, tfjs, own } of opsFor(name, c, options)) {
+      const inputs = spec.inputs(c, values);
+      const attrs = spec.attrs(c);
+      const before = backend.numDataIds();
+      const result = await run(own, inputs, attrs);
+      const left = backend.numDataIds() - before;
+      const reference = spec.reference(c, values);
+      checks.push({
+        op,
+        backend: name,
+        case: c,
+        error: relativeError(result, reference),
+        tfjsError: relativeError(await run(tfjs, inputs, attrs), reference),
+        left,
+      });
+      tf.dispose(Object.values(inputs));
+    }
   }
   return checks;
 };
@@ -102,17 +172,16 @@ window.checkKernels = async (cases, name) => {
 /** Milliseconds per call: `repeats` calls queued back to back, then one read to drain the queue. */
 async function timed(
   kernel: Kernel,
-  x: tf.Tensor,
-  dy: tf.Tensor,
+  inputs: Record<string, tf.Tensor>,
   attrs: tf.NamedAttrMap,
   repeats: number,
 ) {
-  await run(kernel, x, dy, attrs); // compiles the shaders
+  await run(kernel, inputs, attrs); // compiles the shaders
   const start = performance.now();
   let last: tf.TensorInfo | undefined;
   for (let i = 0; i < repeats; i++) {
     if (last) tf.backend().disposeData(last.dataId);
-    last = kernel({ inputs: { x, dy }, backend: tf.backend(), attrs }) as tf.TensorInfo;
+    last = call(kernel, inputs, attrs);
   }
   if (last) {
     const out = tf.engine().makeTensorFromTensorInfo(last);
@@ -126,25 +195,20 @@ window.timeKernels = async (cases, name, repeats) => {
   await use(name);
   const timings: KernelTiming[] = [];
   for (const c of cases) {
-    const { x, dy, dyShape, attrs } = inputs(c);
-    const xt = tf.tensor4d(x, c.xShape);
-    const dyt = tf.tensor(dy, dyShape);
-    const flops = filterGradientFlops(c);
-    for (const [impl, kernel] of [
-      ['tfjs', tfjsKernel(name)],
-      ['own', OWN[name]],
-    ] as const) {
-      const ms = await timed(kernel, xt, dyt, attrs, repeats);
-      timings.push({
-        op: 'conv2dBackpropFilter',
-        backend: name,
-        case: c,
-        impl,
-        ms,
-        gflops: flops / ms / 1e6,
-      });
+    const values = valuesOf(c);
+    const flops = convFlops(c);
+    for (const { op, spec, tfjs, own } of opsFor(name, c)) {
+      const inputs = spec.inputs(c, values);
+      const attrs = spec.attrs(c);
+      for (const [impl, kernel] of [
+        ['tfjs', tfjs],
+        ['own', own],
+      ] as const) {
+        const ms = await timed(kernel, inputs, attrs, repeats);
+        timings.push({ op, backend: name, case: c, impl, ms, gflops: flops / ms / 1e6 });
+      }
+      tf.dispose(Object.values(inputs));
     }
-    tf.dispose([xt, dyt]);
   }
   return timings;
 };

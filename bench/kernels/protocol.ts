@@ -1,11 +1,11 @@
 /** What the WebGPU kernels' page (bench/kernels/page.ts) answers. */
 import type { ConvCase } from '../../src/kernels/convReference.ts';
 
-export type KernelOp = 'conv2dBackpropFilter';
-/** The tfjs backends with an own filter gradient. */
+export type KernelOp = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
+/** The tfjs backends with own convolution kernels (WebGPU all three, WebGL the filter gradient). */
 export type GpuBackend = 'webgpu' | 'webgl';
 /**
- * tfjs's kernel of the backend, the app's own (src/kernels/webgpu/filterGradientGemm.ts,
+ * tfjs's kernel of the backend, the app's own (src/kernels/webgpu/convolutions.ts,
  * src/kernels/webgl/filterGradient.ts), or PyTorch's on a CUDA GPU (cuDNN;
  * bench/pytorch/kernels.py), in fp32 or with TF32.
  */

@@ -1,10 +1,11 @@
 """The convolution kernels of bench/kernels.ts in PyTorch on a CUDA GPU (cuDNN), for the comparison
 in `npm run bench -- --only=kernels` on a lent device.
 
-Reads a JSON list of cases on stdin, each {"x": [batch, height, width, inChannels] (NHWC, as
-tfjs), "filter": [kh, kw, inChannels, outChannels], "stride": s, "pads": [top, bottom, left,
-right]} (tfjs's padding, which may be one pixel larger at the bottom and right), and times the
-filter gradient (cuDNN's backward-filter through aten::convolution_backward) of each, with
+Reads a JSON list of cases on stdin, each {"op": "conv2d" | "conv2dBackpropInput" |
+"conv2dBackpropFilter", "x": [batch, height, width, inChannels] (NHWC, as tfjs), "filter": [kh, kw,
+inChannels, outChannels], "stride": s, "pads": [top, bottom, left, right]} (tfjs's padding, which
+may be one pixel larger at the bottom and right), and times the op of each (the forward
+convolution, or cuDNN's backward-data or backward-filter through aten::convolution_backward), with
 torch.backends.cudnn.benchmark = True, first with TF32 off (plain fp32, as WebGPU computes), then
 on. Prints one JSON line: {"torch": version, "device": name, "timings": [{"case": index, "tf32":
 bool, "ms": median}]}; without CUDA, {"error": why} (a CPU's PyTorch is not the twin of a GPU kernel).
@@ -29,20 +30,24 @@ def time_case(case, repeats):
     out = F.conv2d(x, weight, stride=stride)
     dy = torch.randn_like(out)
 
-    def backward_filter():
+    op = case.get("op", "conv2dBackpropFilter")
+    mask = [op == "conv2dBackpropInput", op == "conv2dBackpropFilter", False]
+
+    def kernel():
+        if op == "conv2d":
+            return F.conv2d(x, weight, stride=stride)
         return torch.ops.aten.convolution_backward(
-            dy, x, weight, None, [stride, stride], [0, 0], [1, 1], False, [0, 0], 1,
-            [False, True, False])[1]
+            dy, x, weight, None, [stride, stride], [0, 0], [1, 1], False, [0, 0], 1, mask)
 
     for _ in range(3):  # cuDNN's benchmark picks its algorithm on the first calls
-        backward_filter()
+        kernel()
     torch.cuda.synchronize()
     times = []
     for _ in range(repeats):
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
         start.record()
-        backward_filter()
+        kernel()
         end.record()
         torch.cuda.synchronize()
         times.append(start.elapsed_time(end))

@@ -19,6 +19,7 @@ import {
   type Epilogue,
   type GemmKind,
   styleOn,
+  type GemmStyle,
 } from './kernels/gemm.ts';
 import { RESAMPLE_UNIFORMS } from './kernels/resample.ts';
 import { groupsFor } from './kernels/uniforms.ts';
@@ -84,6 +85,8 @@ export class Recording {
   /** The batch's buffer, then one per value buffer of the graph (graph.storages). */
   readonly input: GPUBuffer;
   private readonly values: GPUBuffer[];
+  /** The products' style for the kernel set (gemm.ts styleOn). */
+  readonly style: GemmStyle;
 
   constructor(
     readonly gpu: Gpu,
@@ -94,6 +97,7 @@ export class Recording {
     /** Which adapter's kernels the step uses. */
     readonly kernels: KernelSet,
   ) {
+    this.style = styleOn(kernels === 'software');
     let statsCount = 0;
     let scratch = 0;
     for (const op of graph.ops) {
@@ -102,7 +106,7 @@ export class Recording {
         statsCount += 2 * op.channels;
       } else if (op.kind === 'conv') {
         const sizes = gemmSizes('filterGradient', op.geometry, op.bias !== null);
-        const plan = planGemm('filterGradient', sizes.m, sizes.n, sizes.r);
+        const plan = planGemm('filterGradient', sizes.m, sizes.n, sizes.r, this.style);
         if (plan.slices > 1) scratch = Math.max(scratch, plan.slices * sizes.m * sizes.n);
       }
     }
@@ -129,7 +133,7 @@ export class Recording {
     const { gpu, layout } = this;
     const bias = op.bias !== null;
     const sizes = gemmSizes(kind, op.geometry, bias);
-    const plan = planGemm(kind, sizes.m, sizes.n, sizes.r);
+    const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, this.style);
     const sliced = kind === 'filterGradient' && plan.slices > 1;
     const uniforms = gemmUniforms(op.geometry, sizes, plan, {
       kernelOffset: layout.trained(op.kernel),
@@ -140,7 +144,7 @@ export class Recording {
     list.push(
       gpu.dispatch(
         `${kind} ${op.name}`,
-        gemmShader(kind, plan, epilogue, styleOn(this.kernels === 'software')),
+        gemmShader(kind, plan, epilogue, this.style),
         gpu.uniforms(GEMM_UNIFORMS, uniforms, `${kind} ${op.name}`),
         [operands.a, operands.b, sliced ? this.partials : operands.out],
         gemmWorkgroups(plan, sizes.m, sizes.n),

@@ -23,7 +23,7 @@ import { Gpu, webgpuBackend } from './gpu.ts';
 import { OPTIMIZER_UNIFORMS } from './kernels/optimizers.ts';
 import { optimizerKind, OptimizerState } from './optimizerState.ts';
 import { timeDispatches, type DispatchTime } from './profile.ts';
-import { isSoftwareAdapter } from '../kernels/webgpu/filterGradientGemm.ts';
+import { isSoftwareAdapter } from '../kernels/webgpu/gemmPlan.ts';
 import type { KernelSet } from './recording.ts';
 
 export interface CompileOptions {

@@ -1,6 +1,6 @@
 /**
  * Calls a backend's own kernels from inside another kernel (src/kernels/wasm/compose.ts for
- * WebAssembly, src/kernels/webgpu/filterGradientGemm.ts). The results are backend data (`TensorInfo`),
+ * WebAssembly, src/kernels/webgl/filterGradient.ts). The results are backend data (`TensorInfo`),
  * not engine tensors: whoever makes one frees it with the backend's `disposeData`, so a composed
  * kernel leaves nothing behind but its output.
  */

@@ -11,9 +11,10 @@
  *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward
  *   (wasm/batchNormTraining.ts, for models/batchNorm.ts); and Adam's update of every variable as
  *   one kernel (wasm/adam.ts, for training/adam.ts);
- * - webgpu: Conv2DBackpropFilter as one tiled implicit matrix product in WGSL of our own, split
- *   over K (webgpu/filterGradientGemm.ts), instead of the backend's one thread per filter weight,
- *   on a hardware GPU;
+ * - webgpu: Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter as the training
+ *   engine's implicit matrix products (webgpu/convolutions.ts): tiled on a GPU, direct loops laid
+ *   out for a CPU on a software adapter; instead of the backend's one thread per filter weight
+ *   and its naive input gradient;
  * - webgl: Conv2DBackpropFilter as one matrix product per filter tap with the long sum split into
  *   groups of output rows (webgl/filterGradient.ts), but over small feature maps;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
@@ -34,7 +35,11 @@ import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
 import * as wasmPool from './wasm/poolGradients.ts';
 import { filterGradientOnWebgl } from './webgl/filterGradient.ts';
-import { filterGradientOnGpu } from './webgpu/filterGradientGemm.ts';
+import {
+  filterGradientOnWebgpu,
+  forwardOnWebgpu,
+  inputGradientOnWebgpu,
+} from './webgpu/convolutions.ts';
 
 const KERNELS: tf.KernelConfig[] = [
   {
@@ -95,7 +100,10 @@ const WRAPPERS: {
     backendName: 'wasm',
     wrap: wasmPool.resizeNearestNeighborGrad,
   },
-  { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgpu', wrap: filterGradientOnGpu },
+  { kernelName: tf.Conv2D, backendName: 'webgpu', wrap: forwardOnWebgpu },
+  { kernelName: tf.FusedConv2D, backendName: 'webgpu', wrap: forwardOnWebgpu },
+  { kernelName: tf.Conv2DBackpropInput, backendName: 'webgpu', wrap: inputGradientOnWebgpu },
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgpu', wrap: filterGradientOnWebgpu },
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgl', wrap: filterGradientOnWebgl },
 ];
 const wrapped = new WeakSet<tf.KernelFunc>();

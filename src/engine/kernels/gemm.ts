@@ -18,7 +18,7 @@
  * rows x cols sums in registers. A narrow C (8 output channels, as in the SegNets' first and
  * last layers and DenseNet's growth) gets 32 x 8 threads, so that no thread in two idles.
  */
-import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/filterGradientGemm.ts';
+import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/gemmPlan.ts';
 import { A_OPERANDS, B_OPERANDS, FAST, OPERAND_WGSL, TAP_OPERANDS } from './gemmOperands.ts';
 import { gridStride, LANES, UniformLayout } from './uniforms.ts';
 
@@ -88,24 +88,41 @@ export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
 }
 
 /**
- * The plan of a product (gemmPlan's): 16 x 16 threads, or 32 x 8 when C has 8 columns or fewer;
- * only the filter gradient's long r is split.
+ * The plan of a product (gemmPlan's); only the filter gradient's long r is split. Tiled: 16 x 16
+ * threads, or 32 x 8 when C has 8 columns or fewer. Direct: as few threads across C's columns as
+ * give each thread 4 of them (4 across 16 columns, 16 across 64 or more), so that a narrow C
+ * still has a 4 x 4 block per thread: each element read serves 4 products, not 1; and as few
+ * down C's rows as cover them 4 each, up to 256 threads in all (DenseNet's last 1 x 1 input
+ * gradients have 8 rows at batch 2 and 56 px), so that no workgroup runs idle threads.
  */
-export function planGemm(kind: GemmKind, m: number, n: number, r: number): GemmPlan {
-  return gemmPlan(m, n, r, { threadsN: n <= 8 ? 8 : 16, split: kind === 'filterGradient' });
+export function planGemm(
+  kind: GemmKind,
+  m: number,
+  n: number,
+  r: number,
+  style: GemmStyle,
+): GemmPlan {
+  const split = kind === 'filterGradient';
+  if (style === 'tiled') return gemmPlan(m, n, r, { threadsN: n <= 8 ? 8 : 16, split });
+  const threadsN = Math.min(16, 2 ** Math.max(0, Math.floor(Math.log2(n / 4))));
+  const threadsM = Math.min(256 / threadsN, 2 ** Math.ceil(Math.log2(Math.ceil(m / 4))));
+  return gemmPlan(m, n, r, { threadsN, threadsM, split });
 }
 
 /**
  * How C is written: the gradients (`store`, dense at outOffset, by slice), or a forward output at
- * its place (outStride, outChannel) with the bias and an activation, or `plain` without a bias.
+ * its place (outStride, outChannel), `plain` or with an activation, with or without the bias.
  */
-export type Epilogue = 'store' | 'plain' | 'bias' | 'biasRelu' | 'biasSigmoid';
+export type Epilogue = 'store' | 'plain' | 'relu' | 'sigmoid' | 'bias' | 'biasRelu' | 'biasSigmoid';
 
+/** A forward output's value from its sum; `biasAt(n)` is the shader's (its bias's binding). */
 const FORWARD_VALUE: Record<Exclude<Epilogue, 'store'>, string> = {
   plain: 'sum',
-  bias: 'sum + srcB[u.biasOffset + n]',
-  biasRelu: 'max(sum + srcB[u.biasOffset + n], 0.0)',
-  biasSigmoid: '1.0 / (1.0 + exp(-1.0 * (sum + srcB[u.biasOffset + n])))',
+  relu: 'max(sum, 0.0)',
+  sigmoid: '1.0 / (1.0 + exp(-1.0 * sum))',
+  bias: 'sum + biasAt(n)',
+  biasRelu: 'max(sum + biasAt(n), 0.0)',
+  biasSigmoid: '1.0 / (1.0 + exp(-1.0 * (sum + biasAt(n))))',
 };
 
 /**
@@ -130,13 +147,46 @@ export function styleOn(software: boolean): GemmStyle {
   return software ? 'direct' : 'tiled';
 }
 
-/** The WGSL of one product kind, plan, epilogue and style. */
+/** The engine's WGSL of one product kind, plan, epilogue and style. */
 export function gemmShader(
   kind: GemmKind,
   plan: GemmPlan,
   epilogue: Epilogue,
   style: GemmStyle = 'tiled',
 ): string {
+  const { declarations, body } = gemmParts(kind, plan, epilogue, style, 'dst');
+  return `
+${GEMM_UNIFORMS.wgsl}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> srcA: array<f32>;
+@group(0) @binding(2) var<storage, read> srcB: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+fn biasAt(n: i32) -> f32 { return srcB[u.biasOffset + n]; }
+${declarations}
+
+@compute @workgroup_size(${plan.threadsN}, ${plan.threadsM}, 1)
+fn main(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {${body}
+}`;
+}
+
+/**
+ * A product's WGSL apart from its bindings, for the engine's shader and for tfjs's programs
+ * (src/kernels/webgpu/convolutions.ts): the module-scope declarations, and the body of a main
+ * that has `lid`, `lane` and `wid` (the local id, local index and workgroup id). It reads the
+ * uniforms as `u`, the operands as `srcA` and `srcB`, a forward product's bias through
+ * `biasAt(n)`, and writes C into `out`.
+ */
+export function gemmParts(
+  kind: GemmKind,
+  plan: GemmPlan,
+  epilogue: Epilogue,
+  style: GemmStyle,
+  out: string,
+): { declarations: string; body: string } {
   const { threadsM, threadsN } = plan;
   const tm = threadsM * plan.rows;
   const tn = threadsN * plan.cols;
@@ -147,41 +197,32 @@ export function gemmShader(
   const pairs = rows.flatMap((i) => cols.map((j) => [i, j] as const));
   const write =
     epilogue === 'store'
-      ? `dst[u.outOffset + (i32(wid.z) * u.m + m) * u.n + n] = sum;`
-      : `dst[m * u.outStride + u.outChannel + n] = ${FORWARD_VALUE[epilogue]};`;
+      ? `${out}[u.outOffset + (i32(wid.z) * u.m + m) * u.n + n] = sum;`
+      : `${out}[m * u.outStride + u.outChannel + n] = ${FORWARD_VALUE[epilogue]};`;
   const taps = style === 'direct' && kind !== 'filterGradient';
-  const body =
+  const loop =
     style === 'tiled'
       ? tiledBody(kind, plan, rows, cols, pairs)
       : taps
         ? tapsBody(kind, plan, rows, cols, pairs)
         : runsBody(plan, rows, cols, pairs);
-  return `
-${GEMM_UNIFORMS.wgsl}
-@group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var<storage, read> srcA: array<f32>;
-@group(0) @binding(2) var<storage, read> srcB: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
-${style === 'tiled' ? `var<workgroup> tileA: array<f32, ${DEPTH * tm}>;\nvar<workgroup> tileB: array<f32, ${DEPTH * tn}>;` : ''}
-
+  const declarations = `${style === 'tiled' ? `var<workgroup> tileA: array<f32, ${DEPTH * tm}>;\nvar<workgroup> tileB: array<f32, ${DEPTH * tn}>;` : ''}
 ${OPERAND_WGSL}
 ${A_OPERANDS[kind].code}
-${taps ? TAP_OPERANDS[kind as keyof typeof TAP_OPERANDS].code : B_OPERANDS[kind].code}
-
-@compute @workgroup_size(${threadsN}, ${threadsM}, 1)
-fn main(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-) {
+${taps ? TAP_OPERANDS[kind as keyof typeof TAP_OPERANDS].code : B_OPERANDS[kind].code}`;
+  const body = `
   let tx = i32(lid.x);
   let ty = i32(lid.y);
   let m0 = i32(wid.y) * ${tm};
   let n0 = i32(wid.x) * ${tn};
   let rStart = i32(wid.z) * u.slice;
-  let rEnd = min(rStart + u.slice, u.r);
+  let rEnd = min(rStart + u.slice, u.r);${
+    // A direct product has no barrier, so a thread with nothing of C to write leaves at once (a
+    // narrow C, as the SegNet's one-channel mask head, leaves most of a workgroup idle).
+    style === 'direct' ? '\n  if (m0 + ty >= u.m || n0 + tx >= u.n) { return; }' : ''
+  }
   ${pairs.map(([i, j]) => `var acc${i}_${j} = 0.0;`).join('\n  ')}
-  ${body}
+  ${loop}
   ${pairs
     .map(
       ([i, j]) => `{
@@ -191,8 +232,8 @@ fn main(
     if (m < u.m && n < u.n) { ${write} }
   }`,
     )
-    .join('\n  ')}
-}`;
+    .join('\n  ')}`;
+  return { declarations, body };
 }
 
 type Pairs = (readonly [number, number])[];

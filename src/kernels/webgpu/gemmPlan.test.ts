@@ -1,6 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
-import { describe, expect, it, vi } from 'vitest';
-import { DEPTH, filterGradientOnGpu, gemmPlan, isSoftwareAdapter } from './filterGradientGemm.ts';
+import { describe, expect, it } from 'vitest';
+import { DEPTH, gemmPlan, isSoftwareAdapter } from './gemmPlan.ts';
 
 describe('gemmPlan', () => {
   it('splits a long K over slices of whole depths, covering it once', () => {
@@ -45,31 +44,5 @@ describe('gemmPlan', () => {
     expect(isSoftwareAdapter({ adapterInfo: { architecture: 'swiftshader' } })).toBe(true);
     expect(isSoftwareAdapter({ adapterInfo: { architecture: 'hopper' } })).toBe(false);
     expect(isSoftwareAdapter({})).toBe(false);
-  });
-});
-
-// The kernel itself runs only in a browser with WebGPU: e2e/gpuKernels.spec.ts checks it
-// against the float64 reference.
-describe("WebGPU's filter gradient", () => {
-  it("keeps the backend's own kernel on SwiftShader and runs the tiled product on a GPU", () => {
-    const own = vi.fn(
-      () => ({ dataId: {}, shape: [1, 1, 1, 1], dtype: 'float32' }) as tf.TensorInfo,
-    );
-    const kernel = filterGradientOnGpu(own);
-    const x = { dataId: {}, shape: [1, 4, 4, 1], dtype: 'float32' } as tf.TensorInfo;
-    const runWebGPUProgram = vi.fn(() => {
-      throw new Error('no GPU in Node');
-    });
-    const args = (architecture: string) => ({
-      inputs: { x, dy: x },
-      backend: { adapterInfo: { architecture }, runWebGPUProgram } as unknown as tf.KernelBackend,
-      attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [1, 1, 1, 1] },
-    });
-    kernel(args('swiftshader'));
-    expect(own).toHaveBeenCalledTimes(1);
-    expect(runWebGPUProgram).not.toHaveBeenCalled();
-    expect(() => kernel(args('hopper'))).toThrow('no GPU in Node');
-    expect(own).toHaveBeenCalledTimes(1);
-    expect(runWebGPUProgram).toHaveBeenCalledTimes(1);
   });
 });
