@@ -84,6 +84,12 @@ export interface EngineCheck {
   checkpointError: number;
 }
 
+/**
+ * What trains a row: the engine (`fused`), tfjs's trainOnBatch with tfjs's own kernels (`tfjs`),
+ * or with the app's WebGPU convolutions in their place (`tfjs-own`: the app's tfjs path).
+ */
+export type EngineKind = 'fused' | 'tfjs' | 'tfjs-own';
+
 /** One row of the engine benchmark: a model trained a few steps on one engine. */
 export interface EngineTimingCase {
   /** What the model is, in words (e.g. "seed SegNet at 96 px"). */
@@ -93,7 +99,7 @@ export interface EngineTimingCase {
   learningRate: number;
   momentum: number;
   batch: number;
-  engine: 'fused' | 'tfjs';
+  engine: EngineKind;
   /** Timed steps, after one that compiles. */
   steps: number;
   /** Which adapter's kernels the engine uses; by default this adapter's. */
@@ -105,7 +111,7 @@ export interface EngineTimingCase {
 export interface EngineTiming {
   model: string;
   backend: 'webgpu';
-  engine: 'fused' | 'tfjs';
+  engine: EngineKind;
   batch: number;
   /** Input edge in pixels (of the features, for a frozen head). */
   size: number;

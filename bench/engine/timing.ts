@@ -4,8 +4,29 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flushTfjs, webgpuBackend } from '../../src/engine/gpu.ts';
 import { timeByKernel, type DispatchTime } from '../../src/engine/profile.ts';
 import { TrainingEngine } from '../../src/engine/trainingEngine.ts';
+import { WEBGPU_CONVOLUTIONS } from '../../src/kernels/webgpu/convolutions.ts';
 import { batchOf, buildNetwork, compileNetwork, useWebgpu } from './networks.ts';
 import type { EngineTiming, EngineTimingCase } from './protocol.ts';
+
+/**
+ * Puts the app's own WebGPU convolutions in place of tfjs's (as src/kernels/register.ts does in
+ * the app's workers); returns what puts tfjs's back.
+ */
+function useOwnConvolutions(): () => void {
+  const originals = WEBGPU_CONVOLUTIONS.map(({ kernelName, wrap }) => {
+    const original = tf.getKernel(kernelName, 'webgpu');
+    if (!original) throw new Error(`tfjs's WebGPU backend has no ${kernelName}`);
+    tf.unregisterKernel(kernelName, 'webgpu');
+    tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) });
+    return original;
+  });
+  return () => {
+    for (const original of originals) {
+      tf.unregisterKernel(original.kernelName, 'webgpu');
+      tf.registerKernel(original);
+    }
+  };
+}
 
 /**
  * Trains one network a few steps through the engine or through tfjs on the page's WebGPU adapter
@@ -44,6 +65,7 @@ export async function timeEngine(c: EngineTimingCase): Promise<EngineTiming> {
     device.createBuffer = originals.createBuffer;
     device.createBindGroup = originals.createBindGroup;
   };
+  const tfjsKernels = c.engine === 'tfjs-own' ? useOwnConvolutions() : () => {};
   try {
     await step();
     flushTfjs(backend);
@@ -90,6 +112,7 @@ export async function timeEngine(c: EngineTimingCase): Promise<EngineTiming> {
     };
   } finally {
     restore();
+    tfjsKernels();
     engine?.dispose();
     side.model.dispose();
     side.optimizer.dispose();

@@ -35,11 +35,7 @@ import { identity } from './wasm/identity.ts';
 import { leadingReduction } from './wasm/leadingReduction.ts';
 import * as wasmPool from './wasm/poolGradients.ts';
 import { filterGradientOnWebgl } from './webgl/filterGradient.ts';
-import {
-  filterGradientOnWebgpu,
-  forwardOnWebgpu,
-  inputGradientOnWebgpu,
-} from './webgpu/convolutions.ts';
+import { WEBGPU_CONVOLUTIONS } from './webgpu/convolutions.ts';
 
 const KERNELS: tf.KernelConfig[] = [
   {
@@ -100,10 +96,7 @@ const WRAPPERS: {
     backendName: 'wasm',
     wrap: wasmPool.resizeNearestNeighborGrad,
   },
-  { kernelName: tf.Conv2D, backendName: 'webgpu', wrap: forwardOnWebgpu },
-  { kernelName: tf.FusedConv2D, backendName: 'webgpu', wrap: forwardOnWebgpu },
-  { kernelName: tf.Conv2DBackpropInput, backendName: 'webgpu', wrap: inputGradientOnWebgpu },
-  { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgpu', wrap: filterGradientOnWebgpu },
+  ...WEBGPU_CONVOLUTIONS.map((c) => ({ ...c, backendName: 'webgpu' })),
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgl', wrap: filterGradientOnWebgl },
 ];
 const wrapped = new WeakSet<tf.KernelFunc>();

@@ -274,3 +274,14 @@ export function filterGradientOnWebgpu(
     }
   };
 }
+
+/** The wrappers above by the tfjs kernel each replaces on the WebGPU backend (src/kernels/register.ts). */
+export const WEBGPU_CONVOLUTIONS: {
+  kernelName: string;
+  wrap: (own: tf.KernelFunc) => tf.KernelFunc;
+}[] = [
+  { kernelName: 'Conv2D', wrap: forwardOnWebgpu },
+  { kernelName: 'FusedConv2D', wrap: forwardOnWebgpu },
+  { kernelName: 'Conv2DBackpropInput', wrap: inputGradientOnWebgpu },
+  { kernelName: 'Conv2DBackpropFilter', wrap: filterGradientOnWebgpu },
+];
