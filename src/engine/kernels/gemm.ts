@@ -1,5 +1,5 @@
 /**
- * The engine's convolutions, all three as one tiled implicit matrix product C[m, n] = Σ_r A(m, r)
+ * The engine's convolutions, all three as one implicit matrix product C[m, n] = Σ_r A(m, r)
  * · B(r, n) whose operands are gathered from NHWC tensors as they are read (never written out as
  * im2col):
  *
@@ -13,10 +13,11 @@
  *                    with the kernel's in the same pass. r is long (batch · height · width), so it
  *                    is cut into slices whose partial products a second pass sums (split-K).
  *
- * Each workgroup of 256 threads, threadsM x threadsN, computes a tile of (threadsM · rows) x
- * (threadsN · cols) of C, staging 16-deep slabs of A and B in workgroup memory; each thread keeps
- * rows x cols sums in registers. A narrow C (8 output channels, as in the SegNets' first and
- * last layers and DenseNet's growth) gets 32 x 8 threads, so that no thread in two idles.
+ * Each workgroup, threadsM x threadsN threads, computes a tile of (threadsM · rows) x
+ * (threadsN · cols) of C; each thread keeps rows x cols sums in registers. On a GPU (`tiled`) a
+ * workgroup has 256 threads (32 x 8 for a C of 8 columns or fewer) and stages 16-deep slabs of A
+ * and B in workgroup memory; on a software adapter (`direct`) its threads read their operands
+ * themselves, in loops laid out for a CPU, and the workgroup is sized to C (gemmLoops.ts).
  */
 import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/gemmPlan.ts';
 import { runsBody, tapsBody, tiledBody } from './gemmLoops.ts';
