@@ -151,7 +151,7 @@ export function gemmShader(
   kind: GemmKind,
   plan: GemmPlan,
   epilogue: Epilogue,
-  style: GemmStyle = 'tiled',
+  style: GemmStyle,
 ): string {
   const { declarations, body } = gemmParts(kind, plan, epilogue, style, 'dst');
   return `

@@ -156,12 +156,6 @@ function geometryOf(
   };
 }
 
-/** A product's sizes and plan (no bias row: tfjs asks for the bias's gradient apart). */
-function productOf(kind: GemmKind, g: ConvGeometry, style: GemmStyle) {
-  const sizes = gemmSizes(kind, g, false);
-  return { sizes, plan: planGemm(kind, sizes.m, sizes.n, sizes.r, style) };
-}
-
 /**
  * Which products a wrapper runs: `style` forces tiled or direct products on any adapter (the
  * checks run a GPU's on SwiftShader); by default, the adapter's (styleOn).
@@ -170,27 +164,30 @@ export interface ConvOptions {
   style?: GemmStyle;
 }
 
-const styleOf = (backend: WebGPUBackend, options: ConvOptions) =>
-  options.style ?? styleOn(isSoftwareAdapter(backend));
-
-/** Runs one product of `kind` on the backend, into a tensor of `outputShape`. */
+/**
+ * Runs one product of `kind` on the backend, into a tensor of the shape `outputShape` gives for
+ * its plan (a split filter gradient writes one partial product per slice); returns it with the
+ * plan.
+ */
 function runProduct(
   backend: WebGPUBackend,
   product: { kind: GemmKind; g: ConvGeometry; epilogue: Epilogue; options: ConvOptions },
   inputs: tf.TensorInfo[],
-  outputShape: number[],
-): tf.TensorInfo {
+  outputShape: (plan: GemmPlan) => number[],
+): { output: tf.TensorInfo; plan: GemmPlan } {
   const { kind, g, epilogue, options } = product;
-  const style = styleOf(backend, options);
-  const { sizes, plan } = productOf(kind, g, style);
+  const style = options.style ?? styleOn(isSoftwareAdapter(backend));
+  const sizes = gemmSizes(kind, g, false); // no bias row: tfjs asks for the bias's gradient apart
+  const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, style);
   const uniforms = gemmUniforms(g, sizes, plan, {});
-  const program = new ConvProduct(kind, plan, epilogue, style, outputShape, sizes);
-  return backend.runWebGPUProgram(
+  const program = new ConvProduct(kind, plan, epilogue, style, outputShape(plan), sizes);
+  const output = backend.runWebGPUProgram(
     program,
     inputs,
     'float32',
     GEMM_UNIFORMS.names.map((name) => ({ type: 'int32', data: [uniforms[name]] })),
   );
+  return { output, plan };
 }
 
 const FUSED: Record<string, [Epilogue, Epilogue] | undefined> = {
@@ -218,8 +215,8 @@ export function forwardOnWebgpu(own: tf.KernelFunc, options: ConvOptions = {}): 
       args.backend as unknown as WebGPUBackend,
       { kind: 'forward', g, epilogue: fused[bias ? 1 : 0], options },
       operands,
-      [g.batch, g.outH, g.outW, g.outC],
-    );
+      () => [g.batch, g.outH, g.outW, g.outC],
+    ).output;
   };
 }
 
@@ -238,8 +235,8 @@ export function inputGradientOnWebgpu(
       args.backend as unknown as WebGPUBackend,
       { kind: 'inputGradient', g, epilogue: 'store', options },
       [dy, filter],
-      [...inputShape],
-    );
+      () => [...inputShape],
+    ).output;
   };
 }
 
@@ -256,14 +253,14 @@ export function filterGradientOnWebgpu(
     if (!g) return own(args);
     const backend = args.backend as unknown as WebGPUBackend;
     const count = util.sizeFromShape(filterShape);
-    const { slices } = productOf('filterGradient', g, styleOf(backend, options)).plan;
     // One slice writes dW itself; more write their partial products, summed in a second pass.
-    const output = runProduct(
+    const { output, plan } = runProduct(
       backend,
       { kind: 'filterGradient', g, epilogue: 'store', options },
       [x, dy],
-      slices === 1 ? [...filterShape] : [slices, count],
+      ({ slices }) => (slices === 1 ? [...filterShape] : [slices, count]),
     );
+    const { slices } = plan;
     if (slices === 1) return output;
     try {
       return backend.runWebGPUProgram(new SumSlices([...filterShape], count), [output], 'float32', [
