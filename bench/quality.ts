@@ -40,6 +40,8 @@ export interface QualityOptions {
    * `evaluate` scores the profile's latest models again (after a change to evaluation).
    */
   stages: QualityStages;
+  /** Masking cuts each image to its lesion's square (the app's default) unless false. */
+  crop: boolean;
 }
 
 /**
@@ -59,7 +61,15 @@ export function qualityOptionsFrom(
     throw new Error(`--quality-stages takes ${QUALITY_STAGES.join(', ')} (got ${stages})`);
   const backend = option('quality-backend') ?? 'wasm';
   if (!isBackendName(backend)) throw new Error(`Unknown backend in --quality-backend: ${backend}`);
-  return { presets: presets as PresetName[], backend, stages: stages as QualityStages };
+  const crop = option('quality-crop') ?? 'on';
+  if (crop !== 'on' && crop !== 'off')
+    throw new Error(`--quality-crop takes on or off (got ${crop})`);
+  return {
+    presets: presets as PresetName[],
+    backend,
+    stages: stages as QualityStages,
+    crop: crop === 'on',
+  };
 }
 
 /** The Evaluation stage's figures of one split under one setting of its two switches. */
@@ -77,6 +87,8 @@ export interface QualityFigures {
   images: Record<string, number>;
   segnet: Record<string, number | null>;
   masks: Record<string, number | null>;
+  /** Whether the masked images were cut to their lesion's square and zoomed. */
+  crop: boolean;
   /** Epochs run, and the validation melanoma AUC of the best (the checkpoint evaluated). */
   classifier: { epochs: number; bestValAuc: number | null };
   /** The latest SegNet and classifier runs' epochs, as their run records keep them. */
@@ -222,6 +234,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         await waitForState(page, 'segnet-status', 120, 'SegNet');
       });
       await timed('masking', async () => {
+        await page.getByTestId('mask-crop').setChecked(options.crop);
         await page.getByTestId('apply-masks').click();
         await waitForState(page, 'mask-status', 30, 'masking');
       });
@@ -250,6 +263,10 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         page.getByTestId(`mask-thresholded-jaccard-${split}`),
       );
     }
+    const crop: boolean = await page.evaluate(`(async () => {
+      const { loadMaskingSummary } = await import('/src/dataset/storage.ts');
+      return (await loadMaskingSummary())?.crop === true;
+    })()`);
     const epochs = await page.getByTestId('classifier-charts').getAttribute('data-epochs');
     const bestAuc = await valueOf(page.getByTestId('classifier-best-auc'));
     const histories = await runHistories(page);
@@ -278,6 +295,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
       images,
       segnet,
       masks,
+      crop,
       classifier: { epochs: Number(epochs ?? 0), bestValAuc: bestAuc },
       histories,
       evaluation,
@@ -313,7 +331,7 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
         .map(([stage, m]) => `${stage} ${m.toFixed(1)}`)
         .join(', ')} (total ${total.toFixed(1)}).`,
       `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
-      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}.`,
+      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}. Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}.`,
       '',
       '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | biases (mel, SK) | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

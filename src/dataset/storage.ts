@@ -8,6 +8,7 @@
 import { clear, del, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
 import { store } from '../storage/stores.ts';
 import type { DatasetManifest, SourceEntry } from './manifest.ts';
+import type { CropBox } from '../masking/lesionCrop.ts';
 
 /** The dataset's stores (src/storage/stores.ts says what each holds). */
 const stores = {
@@ -175,10 +176,12 @@ export async function recoverOrphans(
 export interface MaskedRecord {
   key: string;
   size: number;
-  /** RGB bytes, `size * size * 3`, black outside the mask. */
+  /** RGB bytes, `size * size * 3`, black outside the mask; the lesion's square, zoomed, with `box`. */
   pixels: Uint8Array;
-  /** The mask applied, one byte per pixel, 0 or 255. */
+  /** The mask applied (of the whole image), one byte per pixel, 0 or 255. */
   mask: Uint8Array;
+  /** The square of the image that `pixels` show, when the masking cut to the lesion. */
+  box?: CropBox;
 }
 
 export function putMasked(records: MaskedRecord[]): Promise<void> {

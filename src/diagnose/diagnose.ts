@@ -10,13 +10,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadManifest } from '../dataset/storage.ts';
 import { MELANOMA } from '../dataset/types.ts';
-import { applyMask, predictMasks } from '../masking/apply.ts';
+import { maskedImage, predictMasks } from '../masking/apply.ts';
+import { learnedFromCrops, type ClassifierConfig } from '../training/classifierConfig.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { dihedralBatch, ttaOfBatch } from '../evaluation/tta.ts';
 import { applyCalibration, calibratorOf, type Calibrator } from '../metrics/calibration.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
-import { gradCam, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
+import { gradCam, heatInBox, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
 import { decodePhoto } from './photo.ts';
 
 export interface DiagnoseParams {
@@ -36,7 +37,7 @@ export interface DiagnoseResult {
   mask: Uint8Array;
   /** Share of the photo the mask covers; 0 means no lesion was found (the whole photo was classified). */
   lesionFraction: number;
-  /** What the classifier saw: the masked photo at the stored size, RGB. */
+  /** What the classifier saw: the masked photo (its lesion's square, zoomed, when the classifier learned from crops) at the stored size, RGB. */
   masked: { size: number; rgb: Uint8Array };
   /** Grad-CAM of the melanoma class at the preview's size, 0..255. */
   heat: Uint8Array;
@@ -172,7 +173,12 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
   const lesion = found ? found.reduce((n, v) => n + (v ? 1 : 0), 0) / found.length : 0;
   // No lesion found: the whole photo is classified, as images without a mask were in training.
   const mask = found && lesion > 0 ? found : new Uint8Array(storedSize * storedSize).fill(255);
-  const masked = await timed('mask', () => applyMask(photo.pixels, mask));
+  // The classifier sees the photo as it saw its training images: cut to the lesion's square when
+  // it learned from crops.
+  const crop = learnedFromCrops(classifier.run.config as ClassifierConfig);
+  const { pixels: masked, box } = await timed('mask', () =>
+    maskedImage(photo.pixels, mask, storedSize, crop),
+  );
 
   const { preview } = photo;
   const { plain, mean, heat, previewMask, heatPositive } = await timed(
@@ -185,9 +191,10 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
       const views = ttaOfBatch(all);
       all.dispose();
       const cam = gradCam(split, x, MELANOMA);
-      const heatMap = tf.tidy(() =>
-        tf.cast(tf.mul(heatToSize(cam.heat, preview.height, preview.width), 255), 'int32'),
-      );
+      const heatMap = tf.tidy(() => {
+        const frame = box ? heatInBox(cam.heat, box, storedSize) : cam.heat;
+        return tf.cast(tf.mul(heatToSize(frame, preview.height, preview.width), 255), 'int32');
+      });
       const maskMap = tf.tidy(() =>
         tf.image.resizeNearestNeighbor(tf.tensor3d(mask, [storedSize, storedSize, 1], 'int32'), [
           preview.height,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DENSENET_QUICK, buildDenseNet } from '../models/densenet.ts';
-import { gradCam, heatToSize, splitAtLayer } from './gradCam.ts';
+import { gradCam, heatInBox, heatToSize, splitAtLayer } from './gradCam.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -305,5 +305,25 @@ describe('heatToSize', () => {
     }
     expect(() => heatToSize(heat, 0, 8)).toThrow(/positive/);
     tf.dispose([heat, big]);
+  });
+});
+
+describe('heatInBox', () => {
+  it('places the map of a crop on its square of the image, zero elsewhere', () => {
+    const heat = tf.tensor2d([
+      [1, 1],
+      [1, 1],
+    ]);
+    const framed = heatInBox(heat, { x: 4, y: 2, side: 6 }, SIZE);
+    const values = framed.arraySync();
+    expect(framed.shape).toEqual([SIZE, SIZE]);
+    expect(values[2]?.[4]).toBeCloseTo(1, 6);
+    expect(values[7]?.[9]).toBeCloseTo(1, 6);
+    expect(values[1]?.[4]).toBe(0);
+    expect(values[2]?.[10]).toBe(0);
+    expect(values.flat().filter((v) => v > 0.5)).toHaveLength(36);
+    const whole = heatInBox(heat, { x: 0, y: 0, side: SIZE }, SIZE);
+    expect(whole.arraySync()).toEqual(heat.arraySync());
+    tf.dispose([heat, framed, whole]);
   });
 });

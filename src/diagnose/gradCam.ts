@@ -28,6 +28,7 @@
  * leaving an empty map. A head that does not end in a softmax Dense uses its output as the score.
  */
 import * as tf from '@tensorflow/tfjs';
+import { isWhole, type CropBox } from '../masking/lesionCrop.ts';
 
 export interface GradCamModel {
   /** Input → the split layer's output [batch, h, w, c]; the classifier's layers and graph. */
@@ -172,6 +173,27 @@ export function gradCam(
       probabilities: tf.reshape(value, [classes]) as tf.Tensor1D,
       positive: tf.greater(top, 0).toFloat() as tf.Scalar,
     };
+  });
+}
+
+/**
+ * A heat map of the lesion's square `box` (what the classifier saw of a crop) placed in the whole
+ * `size` x `size` image, zero outside the square; the map itself when the box is the whole image.
+ */
+export function heatInBox(heat: tf.Tensor2D, box: CropBox, size: number): tf.Tensor2D {
+  if (isWhole(box, size)) return tf.clone(heat);
+  return tf.tidy(() => {
+    const left = Math.round(box.x);
+    const top = Math.round(box.y);
+    const side = Math.max(1, Math.min(Math.round(box.side), size - left, size - top));
+    const inBox = tf.squeeze(
+      tf.image.resizeBilinear(tf.expandDims(heat, -1) as tf.Tensor3D, [side, side], false, true),
+      [2],
+    );
+    return tf.pad(inBox, [
+      [top, size - top - side],
+      [left, size - left - side],
+    ]) as tf.Tensor2D;
   });
 }
 

@@ -17,6 +17,7 @@ import type { BackendName } from '../pipeline/backends.ts';
 import { inOrderPlan, maskedSource } from '../loader/batches.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { labelIndex } from '../training/classifierData.ts';
+import { maskingMismatch, type ClassifierConfig } from '../training/classifierConfig.ts';
 import { predictAllTta, type TtaPredictions } from '../training/classifierValidation.ts';
 import { FEATURE_BATCH } from '../training/features.ts';
 import { loadRun, saveRun, saveRunState } from '../runs/runs.ts';
@@ -64,6 +65,8 @@ export async function evaluateClassifier(
       'The masked images are missing or older than the dataset: apply the masks again in the Masking stage.',
     );
   }
+  const mismatch = maskingMismatch(run.config as ClassifierConfig, masking);
+  if (mismatch) throw new Error(mismatch);
   const inSplit = dataset.rows.filter((r) => r.split === split);
   const labelled = inSplit.filter((r) => r.label);
   if (labelled.length === 0) {

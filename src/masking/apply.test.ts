@@ -28,7 +28,7 @@ describe('masking on a full disk', () => {
   it('stops with a message, removes its partial masked images and keeps the dataset', async () => {
     // Room for one batch of 16 masked images, not for the rest.
     disk = fillDiskAfter(16, ['masked']);
-    const failure = applyMasks({ kind: 'truth' }, 'cpu', () => undefined, noStop);
+    const failure = applyMasks({ kind: 'truth' }, { crop: true }, 'cpu', () => undefined, noStop);
     await expect(failure).rejects.toThrow(
       /storage for this site is full.*The dataset and the runs are kept; this pass's masked images were removed/,
     );
@@ -39,8 +39,47 @@ describe('masking on a full disk', () => {
     expect((await getImages(KEYS)).every((r) => r?.pixels.length === SIZE * SIZE * 3)).toBe(true);
 
     // With space again the same pass completes.
-    const { summary } = await applyMasks({ kind: 'truth' }, 'cpu', () => undefined, noStop);
+    const { summary } = await applyMasks(
+      { kind: 'truth' },
+      { crop: true },
+      'cpu',
+      () => undefined,
+      noStop,
+    );
     expect(summary?.images).toHaveLength(KEYS.length);
     expect((await getMasked(KEYS)).every((r) => r !== undefined)).toBe(true);
+  });
+});
+
+describe('masking with and without the lesion crop', () => {
+  it('cuts each image to its lesion square, or keeps the whole frame, as asked', async () => {
+    const whole = await applyMasks(
+      { kind: 'truth' },
+      { crop: false },
+      'cpu',
+      () => undefined,
+      noStop,
+    );
+    expect(whole.summary?.crop).toBe(false);
+    const [plain] = await getMasked([KEYS[0] as string]);
+    expect(plain?.box).toBeUndefined();
+    // The 8 x 8 lesion of 16 x 16 stays where it was: a quarter of the frame.
+    const litWhole = plain ? plain.pixels.filter((v, i) => i % 3 === 0 && v > 0).length : 0;
+    expect(litWhole).toBe(64);
+
+    const cropped = await applyMasks(
+      { kind: 'truth' },
+      { crop: true },
+      'cpu',
+      () => undefined,
+      noStop,
+    );
+    expect(cropped.summary?.crop).toBe(true);
+    const [zoomed] = await getMasked([KEYS[0] as string]);
+    expect(zoomed?.box).toEqual({ x: 0, y: 0, side: 8 * 1.2 });
+    // The lesion now fills all but the margin; the mask kept is still the whole frame's.
+    const litCrop = zoomed ? zoomed.pixels.filter((v, i) => i % 3 === 0 && v > 100).length : 0;
+    expect(litCrop).toBeGreaterThan(SIZE * SIZE * 0.6);
+    expect(zoomed?.mask.filter((v) => v > 0).length).toBe(64);
   });
 });

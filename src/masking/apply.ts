@@ -2,8 +2,9 @@
  * Applies lesion masks to every stored image (in the compute worker): the best checkpoint of a
  * SegNet run, its prediction resized to the stored size, thresholded at 0.5, reduced to the largest
  * connected component with its holes filled; or, as a choice, the ground-truth masks. Everything
- * outside the mask turns black. Each masked image is stored with its mask and scored against the
- * ground truth; the summary is written last, so a reload mid-way leaves no half result, and a full
+ * outside the mask turns black, and (unless asked not to) the image is cut to the lesion's square
+ * and zoomed back to the stored size (lesionCrop.ts). Each masked image is stored with its mask,
+ * its square and its score against the ground truth; the summary is written last, so a reload mid-way leaves no half result, and a full
  * disk removes this pass's masked images and says how much masking needs.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +30,7 @@ import { loadModel } from '../runs/checkpoint.ts';
 import { loadRun } from '../runs/runs.ts';
 import { loadDataset } from '../loader/trainingData.ts';
 import type { StopSignal } from '../lib/jobs.ts';
+import { cropToBox, lesionBox, type CropBox } from './lesionCrop.ts';
 import { splitScores, type ImageScore, type MaskSource, type MaskingSummary } from './summary.ts';
 
 export interface MaskingProgress {
@@ -48,8 +50,14 @@ const BATCH = 16;
 /** Makes the masks of one batch of records (stored size, 0 or 255). */
 type Masker = (images: ImageRecord[], truths: (MaskRecord | undefined)[]) => Promise<Uint8Array[]>;
 
+export interface MaskingOptions {
+  /** Cut every masked image to its lesion's square, zoomed to the stored size (the default). */
+  crop: boolean;
+}
+
 export async function applyMasks(
   source: MaskSource,
+  options: MaskingOptions,
   backend: BackendName,
   report: (progress: MaskingProgress) => void,
   signal: StopSignal,
@@ -110,7 +118,8 @@ export async function applyMasks(
           jaccard: scored ? jaccard(mask, truth.pixels) : null,
           dice: scored ? dice(mask, truth.pixels) : null,
         });
-        return { key: image.key, size: image.size, pixels: applyMask(image.pixels, mask), mask };
+        const { pixels, box } = maskedImage(image.pixels, mask, image.size, options.crop);
+        return { key: image.key, size: image.size, pixels, mask, ...(box ? { box } : {}) };
       });
       await putMasked(records);
       const done = scores.length;
@@ -123,6 +132,7 @@ export async function applyMasks(
     }
     const summary: MaskingSummary = {
       source,
+      crop: options.crop,
       epoch,
       datasetId: manifest.datasetId,
       datasetRevision: manifest.revision,
@@ -179,6 +189,22 @@ export async function predictMasks(
   tf.dispose([x, probabilities]);
   const pixels = size * size;
   return images.map((_, i) => postprocess(data.subarray(i * pixels, (i + 1) * pixels), size, size));
+}
+
+/**
+ * What the classifier sees of an image: black outside the mask and, with `crop`, cut to the
+ * lesion's square (returned) and zoomed back to `size`.
+ */
+export function maskedImage(
+  pixels: Uint8Array,
+  mask: Uint8Array,
+  size: number,
+  crop: boolean,
+): { pixels: Uint8Array; box: CropBox | null } {
+  const masked = applyMask(pixels, mask);
+  if (!crop) return { pixels: masked, box: null };
+  const box = lesionBox(mask, size);
+  return { pixels: cropToBox(masked, size, 3, box), box };
 }
 
 /** RGB pixels with everything outside the mask set to black. */

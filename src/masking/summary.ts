@@ -27,6 +27,11 @@ export interface SplitScores {
 
 export interface MaskingSummary {
   source: MaskSource;
+  /**
+   * Whether the masked images are cut to their lesion's square and zoomed (lesionCrop.ts); absent
+   * in summaries from before the crop existed, whose images are whole frames.
+   */
+  crop?: boolean;
   /** The SegNet epoch whose (best) checkpoint made the masks. */
   epoch: number | null;
   datasetId: string;

@@ -51,7 +51,7 @@ describe('the backend select is locked while any job of this page runs', () => {
   it.each([
     ['training the SegNet', 'trainSegNet', () => store().train('segnet')],
     ['training the classifier', 'trainClassifier', () => store().train('classifier')],
-    ['applying masks', 'applyMasks', () => store().applyMasks({ kind: 'truth' })],
+    ['applying masks', 'applyMasks', () => store().applyMasks({ kind: 'truth' }, { crop: true })],
     [
       'evaluating a classifier run',
       'evaluate',

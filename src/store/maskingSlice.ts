@@ -4,7 +4,7 @@
  */
 import type { StateCreator } from 'zustand';
 import { loadMaskingSummary } from '../dataset/storage.ts';
-import type { MaskingProgress } from '../masking/apply.ts';
+import type { MaskingOptions, MaskingProgress } from '../masking/apply.ts';
 import type { MaskSource, MaskingSummary } from '../masking/summary.ts';
 import { withJobLock } from '../storage/jobLock.ts';
 import type { AppState } from './index.ts';
@@ -22,7 +22,7 @@ export interface MaskingSlice {
     error: string | null;
   };
   loadMasking: () => Promise<void>;
-  applyMasks: (source: MaskSource) => Promise<void>;
+  applyMasks: (source: MaskSource, options: MaskingOptions) => Promise<void>;
   stopMasking: () => Promise<void>;
 }
 
@@ -50,13 +50,13 @@ export const createMaskingSlice: StateCreator<AppState, [], [], MaskingSlice> = 
       });
     },
 
-    applyMasks: async (source) => {
+    applyMasks: async (source, options) => {
       if (get().masking.status === 'running') return;
       patch({ status: 'running', progress: null, error: null, stopped: false, summary: null });
       try {
         const { summary } = await get().runJob('applying masks', () =>
           withJobLock('applying masks', () =>
-            compute().call('applyMasks', { source }, (progress) => {
+            compute().call('applyMasks', { source, options }, (progress) => {
               if (progress.kind === 'masking') patch({ progress });
             }),
           ),

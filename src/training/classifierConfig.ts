@@ -20,6 +20,31 @@ export interface ClassifierConfig extends ClassifierTraining {
   pretrained: { source: string; matched: number; total: number } | null;
   /** What made the masked images it trained on. */
   masks: string;
+  /**
+   * Whether those images were cut to their lesion's square and zoomed (the masking's crop), so
+   * that evaluation and Diagnose show it the same; absent in runs from before the crop: false.
+   */
+  lesionCrop?: boolean;
+}
+
+/** Whether a classifier run learned from lesion-centred crops. */
+export function learnedFromCrops(config: Pick<ClassifierConfig, 'lesionCrop'>): boolean {
+  return config.lesionCrop === true;
+}
+
+/**
+ * Why a run cannot use the current masked images: it learned from crops and they are whole
+ * frames, or the other way round; null when they agree.
+ */
+export function maskingMismatch(
+  config: Pick<ClassifierConfig, 'lesionCrop'>,
+  masking: Pick<MaskingSummary, 'crop'>,
+): string | null {
+  const run = learnedFromCrops(config);
+  if (run === (masking.crop === true)) return null;
+  return run
+    ? 'This classifier learned from images centred and zoomed on the lesion, and the current masked images are whole frames: apply the masks again with "Centre and zoom on the lesion" ticked, or train a classifier on these.'
+    : 'This classifier learned from whole masked frames, and the current masked images are centred and zoomed on the lesion: apply the masks again with "Centre and zoom on the lesion" unticked, or train a classifier on these.';
 }
 
 export type ClassifierRun = RunRecord<ClassifierConfig>;
@@ -52,5 +77,6 @@ export function newConfig(
       masking.source.kind === 'truth'
         ? 'ground-truth masks'
         : `SegNet run ${masking.source.runId} (epoch ${(masking.epoch ?? 0) + 1})`,
+    lesionCrop: masking.crop === true,
   };
 }

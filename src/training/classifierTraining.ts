@@ -15,6 +15,7 @@ import { chooseEngine } from '../engine/engineChoice.ts';
 import { loadModel, restoreOptimizer } from '../runs/checkpoint.ts';
 import { firstStep } from './augmentSeeds.ts';
 import {
+  maskingMismatch,
   newConfig,
   type ClassifierConfig,
   type ClassifierProgress,
@@ -45,6 +46,8 @@ export async function trainClassifier(
     ? await resumableRun<ClassifierConfig>('classifier', params.resumeRunId)
     : newRunRecord('classifier', params.preset, newConfig(params, masking), backend, dataset);
   const config = run.config;
+  const mismatch = maskingMismatch(config, masking);
+  if (mismatch) throw new Error(mismatch);
   const { samples, weights } = trainingSamples(config, keys.train, labels, run.seed);
   run.images = { train: samples.length, val: keys.val.length };
 

@@ -64,6 +64,6 @@ export const computeHandlers: Handlers<ComputeApi, ComputeProgress> = {
       },
       { stoppable: false },
     ),
-  applyMasks: ({ source }, report) =>
-    runIfIdle('Masking', (signal) => applyMasks(source, backend(), report, signal)),
+  applyMasks: ({ source, options }, report) =>
+    runIfIdle('Masking', (signal) => applyMasks(source, options, backend(), report, signal)),
 };

@@ -6,7 +6,7 @@ import type { BackendChoice, BackendName } from '../pipeline/backends.ts';
 import type { DiagnoseParams, DiagnoseResult } from '../diagnose/diagnose.ts';
 import type { EvaluateParams, EvaluationProgress } from '../evaluation/evaluate.ts';
 import type { EvaluationRecord } from '../evaluation/record.ts';
-import type { ApplyMasksResult, MaskingProgress } from '../masking/apply.ts';
+import type { ApplyMasksResult, MaskingOptions, MaskingProgress } from '../masking/apply.ts';
 import type { MaskSource } from '../masking/summary.ts';
 import type {
   ClassifierProgress,
@@ -95,7 +95,10 @@ export type ComputeApi = {
    */
   deleteRun: { params: { runId: string; kind: ModelKind }; result: null };
   /** Mask every stored image with a SegNet run's best checkpoint or the ground truth. */
-  applyMasks: { params: { source: MaskSource }; result: ApplyMasksResult };
+  applyMasks: {
+    params: { source: MaskSource; options: MaskingOptions };
+    result: ApplyMasksResult;
+  };
 };
 
 /** A probe worker's API (src/worker/probe.worker.ts): one timed training step on one backend. */

@@ -6,7 +6,10 @@ import { duration, score, when } from '../format.ts';
 import { MaskExamples } from './MaskExamples.tsx';
 import { MaskScores } from './MaskScores.tsx';
 
-/** Stage 3: black out everything but the lesion in every image, with a SegNet or the truth. */
+/**
+ * Stage 3: black out everything but the lesion in every image, with a SegNet or the truth, and
+ * (unless unticked) centre and zoom each image on its lesion.
+ */
 export function MaskingStage() {
   const runs = useAppStore((s) => s.training.segnet.runs);
   const hasTruth = useAppStore((s) => (s.dataset.summary?.rows ?? []).some((r) => r.hasMask));
@@ -20,6 +23,7 @@ export function MaskingStage() {
   const stopMasking = useAppStore((s) => s.stopMasking);
   const usable = runs.filter((r) => r.bestEpoch !== null);
   const [picked, setPicked] = useState<string | null>(null);
+  const [crop, setCrop] = useState(true);
   const choice = picked ?? (usable[0] ? `segnet:${usable[0].id}` : hasTruth ? 'truth' : '');
   const source: MaskSource | null = choice.startsWith('segnet:')
     ? { kind: 'segnet', runId: choice.slice('segnet:'.length) }
@@ -49,12 +53,22 @@ export function MaskingStage() {
             {!source && <option value="">Train a SegNet first</option>}
           </select>
         </label>
+        <label title="The classifier reads a few dozen pixels: cutting each image to the square around its lesion (with a 10% margin) gives the lesion all of them.">
+          <input
+            type="checkbox"
+            data-testid="mask-crop"
+            checked={crop}
+            onChange={(e) => setCrop(e.target.checked)}
+            disabled={running}
+          />{' '}
+          Centre and zoom on the lesion
+        </label>
         <button
           type="button"
           className="button"
           data-testid="apply-masks"
           disabled={!source || running || training || !ready}
-          onClick={() => source && void applyMasks(source)}
+          onClick={() => source && void applyMasks(source, { crop })}
         >
           Apply masks
         </button>
@@ -84,7 +98,8 @@ export function MaskingStage() {
         {!running && summary && (
           <span>
             Masked {summary.images.length} images with {describeSource(summary.source)}
-            {summary.epoch !== null ? ` (epoch ${summary.epoch + 1})` : ''} in{' '}
+            {summary.epoch !== null ? ` (epoch ${summary.epoch + 1})` : ''}
+            {summary.crop ? ', centred and zoomed on the lesion,' : ''} in{' '}
             {duration(summary.seconds)} on {summary.backend}, {when(summary.createdAt)}.
             {summary.unmasked.length > 0 &&
               ` ${summary.unmasked.length} images had no ground-truth mask and were kept whole.`}
