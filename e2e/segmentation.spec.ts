@@ -94,15 +94,18 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   const maskStatus = page.getByTestId('mask-status');
   await expect(maskStatus).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
   await expect(maskStatus).toContainText('Masked 150 images');
+  await expect(maskStatus).toContainText('centred and zoomed on the lesion');
   const valJaccard = Number(await page.getByTestId('mask-jaccard-val').getAttribute('data-value'));
   expect(valJaccard).toBeGreaterThan(0.4);
   await expect(page.getByTestId('mask-example')).toHaveCount(6);
 
-  // The ground truth instead: nothing to score, every image masked.
+  // The ground truth instead, as whole frames: nothing to score, every image masked.
   await page.getByTestId('mask-source').selectOption('truth');
+  await page.getByTestId('mask-crop').uncheck();
   await page.getByTestId('apply-masks').click();
   await expect(maskStatus).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
-  await expect(maskStatus).toContainText('with ground-truth masks');
+  await expect(maskStatus).toContainText('with ground-truth masks in');
+  await expect(maskStatus).not.toContainText('centred');
   await expect(page.getByTestId('mask-scores')).toHaveCount(0);
 
   // The classifier on WebGPU trains through the engine too (its DenseNet, fine-tuned) for two

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadManifest } from '../dataset/storage.ts';
 import { MELANOMA } from '../dataset/types.ts';
 import { maskedImage, predictMasks } from '../masking/apply.ts';
+import { isWhole } from '../masking/lesionCrop.ts';
 import { learnedFromCrops, type ClassifierConfig } from '../training/classifierConfig.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { dihedralBatch, ttaOfBatch } from '../evaluation/tta.ts';
@@ -38,7 +39,7 @@ export interface DiagnoseResult {
   /** Share of the photo the mask covers; 0 means no lesion was found (the whole photo was classified). */
   lesionFraction: number;
   /** What the classifier saw: the masked photo (its lesion's square, zoomed, when the classifier learned from crops) at the stored size, RGB. */
-  masked: { size: number; rgb: Uint8Array };
+  masked: { size: number; rgb: Uint8Array; zoomed: boolean };
   /** Grad-CAM of the melanoma class at the preview's size, 0..255. */
   heat: Uint8Array;
   /**
@@ -235,7 +236,7 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
     preview,
     mask: previewMask,
     lesionFraction: lesion,
-    masked: { size: storedSize, rgb: masked },
+    masked: { size: storedSize, rgb: masked, zoomed: box !== null && !isWhole(box, storedSize) },
     heat,
     heatPositive,
     probabilities,

@@ -131,7 +131,11 @@ export function PhotoViews({
           label="Masked photo"
           testId="diagnose-masked"
         />
-        <figcaption>What the classifier saw: the masked photo</figcaption>
+        <figcaption>
+          {images.masked.zoomed
+            ? 'What the classifier saw: the masked lesion, centred and zoomed'
+            : 'What the classifier saw: the masked photo'}
+        </figcaption>
       </figure>
     </div>
   );
