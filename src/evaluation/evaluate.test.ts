@@ -211,6 +211,20 @@ describe('evaluateClassifier', () => {
     expect((await loadRun(RUN))?.calibration).toEqual(before?.calibration);
   }, 60_000);
 
+  it('refuses masked images of another kind than the run learned from, storing nothing', async () => {
+    const stored = await loadEvaluation(RUN, 'test');
+    const run = (await loadRun(RUN)) as RunRecord;
+    await saveRun({ ...run, config: { lesionCrop: true } });
+    const refused = evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
+      stopped: false,
+    });
+    await expect(refused).rejects.toThrow(
+      /learned from images centred and zoomed on the lesion, and the current masked images are whole frames/,
+    );
+    expect((await loadEvaluation(RUN, 'test'))?.createdAt).toBe(stored?.createdAt);
+    await saveRun(run);
+  });
+
   it('stores nothing when stopped', async () => {
     const stored = await loadEvaluation(RUN, 'test');
     const signal = { stopped: false };
