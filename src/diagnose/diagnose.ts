@@ -1,7 +1,8 @@
 /**
  * Diagnose, in the compute worker: one photo through the same steps as training images (decode to
- * the stored size, SegNet mask with the largest component and its holes filled, masked image,
- * classifier), with a Grad-CAM map of the melanoma class over the photo and the time of each step.
+ * the stored size, SegNet mask with the largest component and its holes filled, masked image cut to
+ * its lesion's square where the classifier learned from such crops, classifier), with a Grad-CAM map
+ * of the melanoma class over the photo and the time of each step.
  * The classifier sees the masked photo in its 8 flips and rotations (test-time augmentation, as the
  * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's calibration. The
  * identity view's plain probabilities come along, and Grad-CAM is of that view. The models stay
@@ -38,7 +39,10 @@ export interface DiagnoseResult {
   mask: Uint8Array;
   /** Share of the photo the mask covers; 0 means no lesion was found (the whole photo was classified). */
   lesionFraction: number;
-  /** What the classifier saw: the masked photo (its lesion's square, zoomed, when the classifier learned from crops) at the stored size, RGB. */
+  /**
+   * What the classifier saw, at the stored size, RGB: the masked photo, cut to its lesion's square
+   * and zoomed (`zoomed`) when the classifier learned from such crops.
+   */
   masked: { size: number; rgb: Uint8Array; zoomed: boolean };
   /** Grad-CAM of the melanoma class at the preview's size, 0..255. */
   heat: Uint8Array;

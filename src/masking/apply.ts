@@ -4,8 +4,9 @@
  * connected component with its holes filled; or, as a choice, the ground-truth masks. Everything
  * outside the mask turns black, and (unless asked not to) the image is cut to the lesion's square
  * and zoomed back to the stored size (lesionCrop.ts). Each masked image is stored with its mask,
- * its square and its score against the ground truth; the summary is written last, so a reload mid-way leaves no half result, and a full
- * disk removes this pass's masked images and says how much masking needs.
+ * its square and its score against the ground truth; the summary is written last, so a reload
+ * mid-way leaves no half result, and a full disk removes this pass's masked images and says how
+ * much masking needs.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
