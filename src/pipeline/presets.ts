@@ -82,11 +82,6 @@ export interface ClassifierTraining {
   schedule?: LearningRateSchedule;
   /** Decoupled weight decay of the kernels per unit of learning rate; none when unset. */
   weightDecay?: number;
-  /**
-   * Validate and keep a moving average of the weights over the steps, keeping this share of it
-   * each step (training/weightAverage.ts); the trained weights themselves when unset.
-   */
-  weightAverage?: number;
 }
 
 /** What the person may change in a preset's classifier recipe before training. */
@@ -182,8 +177,6 @@ export const PRESET_TABLE: Record<PresetName, Preset> = {
       augment: { flip: true, rotate90: true, rotate: true, crop: 0.85, colorJitter: 0.1 },
       schedule: { kind: 'warmup-cosine', warmupEpochs: 1, finalFraction: 0.01 },
       weightDecay: 0.05,
-      // About the last 500 steps (an epoch is about 440): docs/performance.md.
-      weightAverage: 0.998,
     },
   },
   quick: {

@@ -23,7 +23,6 @@ import {
   type TrainClassifierParams,
 } from './classifierConfig.ts';
 import { classifierData, trainingSamples } from './classifierData.ts';
-import { WeightAverage } from './weightAverage.ts';
 import { compileClassifier, initialModel } from './classifierModel.ts';
 import {
   backboneFeatures,
@@ -59,7 +58,6 @@ export async function trainClassifier(
   const model = parts ? parts.head : full;
   const optimizer = compileClassifier(model, config, weights);
   let engine: Awaited<ReturnType<typeof chooseEngine>>['engine'] = null;
-  let average: WeightAverage | null = null;
   try {
     if (parts) loadParts(full, parts);
     checkBatchFits(model, config.batchSize);
@@ -93,7 +91,6 @@ export async function trainClassifier(
       source = features.source;
     }
     const { validate, onBest, afterEpoch } = runValidation(run.id);
-    if (config.weightAverage) average = new WeightAverage(model.weights, config.weightAverage);
     const first = firstStep(run.epochsDone, samples.length, config.batchSize);
     const beforeStep = stepSchedule({
       optimizer,
@@ -119,7 +116,6 @@ export async function trainClassifier(
           monitor: MELANOMA_AUC,
           validate,
           ...(beforeStep ? { beforeStep } : {}),
-          ...(average ? { average } : {}),
           ...(engine ? { trainStep: engine.step.bind(engine), engineBytes: engine.bytes } : {}),
           ...(parts
             ? {}
@@ -136,7 +132,6 @@ export async function trainClassifier(
       stop,
     );
   } finally {
-    average?.dispose();
     engine?.dispose();
     full.dispose();
     parts?.backbone.dispose();

@@ -1,7 +1,7 @@
 /**
  * The training loop shared by the SegNet and the classifier (runs in the compute worker): epochs of
  * batches read ahead from IndexedDB, augmented on the backend, one `trainOnBatch` each; validation
- * after every epoch (of the weights' average, where the run keeps one); early stopping on a monitored validation figure (the loss unless told) with
+ * after every epoch; early stopping on a monitored validation figure (the loss unless told) with
  * the best epoch remembered; a stop request honoured within one batch. Progress is reported per
  * batch, figures per epoch.
  */
@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 import { countDispatches, dispatchesSoFar } from '../engine/dispatchCount.ts';
 import { disposeBatch, readEpoch, type BatchPlan } from '../loader/batches.ts';
 import type { EpochFigures } from '../runs/runs.ts';
-import type { WeightAverage } from './weightAverage.ts';
 
 export interface BatchProgress {
   epoch: number;
@@ -69,11 +68,6 @@ export interface LoopOptions {
    * (src/engine) where it trains the model, `model.trainOnBatch` if unset.
    */
   trainStep?: (x: tf.Tensor4D, y: tf.Tensor) => Promise<number>;
-  /**
-   * An average of the weights over the steps (weightAverage.ts): updated after every step, put
-   * into the model to validate and checkpoint, the trained weights put back after.
-   */
-  average?: Pick<WeightAverage, 'update' | 'useAverage' | 'useTrained'>;
   /** GPU memory `trainStep`'s engine holds beside tfjs's tensors (reported with them). */
   engineBytes?: number;
   /** Validation loss and metrics after each epoch; `evaluate` (the model's own metrics) if unset. */
@@ -166,7 +160,6 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       const following = epochBatches.next();
       try {
         const result = await training;
-        options.average?.update();
         // The next batch's reading dispatches nothing (uploads only): these are the step's.
         const dispatches = onWebgpu ? dispatchesSoFar() - dispatchesBefore : undefined;
         tf.dispose([batch.x, y, prepared.x, prepared.y]);
@@ -203,7 +196,6 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
     }
     if (batches === 0)
       throw new Error('Too few training images for one batch: add images or lower the batch size.');
-    options.average?.useAverage();
     const { loss: valLoss, metrics } = await validate(model, options.val);
     const seconds = (performance.now() - started) / 1000;
     const figures: EpochFigures = {
@@ -226,7 +218,6 @@ export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Pr
       sinceBest++;
     }
     await options.onEpoch?.(figures, best);
-    options.average?.useTrained();
     if (sinceBest >= options.patience) return { end: 'early-stop', history, bestEpoch, bestValue };
   }
   return { end: 'finished', history, bestEpoch, bestValue };

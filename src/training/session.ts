@@ -96,7 +96,7 @@ export interface Session<Config> {
   batchSize: number;
   loop: Pick<
     LoopOptions,
-    'train' | 'val' | 'prepare' | 'beforeStep' | 'trainStep' | 'monitor' | 'validate' | 'average'
+    'train' | 'val' | 'prepare' | 'beforeStep' | 'trainStep' | 'monitor' | 'validate'
   >;
   /**
    * The model each checkpoint saves, brought up to date with the trained one (a frozen backbone's

@@ -51,11 +51,8 @@ function describeRun(config: ClassifierConfig): string {
   }[config.balance];
   const schedule = describeSchedule(config.schedule, config.weightDecay);
   const light = config.model.colorConstancy ? '; colour constancy on every image' : '';
-  const average = config.weightAverage
-    ? `; validated and kept as the moving average of its weights (${config.weightAverage} a step)`
-    : '';
   const crop = config.lesionCrop ? ', centred and zoomed on the lesion' : '';
-  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule ? ` (${schedule})` : ''}${light}${average}; trained on ${config.masks}${crop}.`;
+  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule ? ` (${schedule})` : ''}${light}; trained on ${config.masks}${crop}.`;
 }
 
 /** Stage 4: train the DenseNet classifier on the masked images, watch it learn, keep its runs. */
