@@ -186,11 +186,7 @@ export function heatInBox(heat: tf.Tensor2D, box: CropBox, size: number): tf.Ten
     const left = Math.round(box.x);
     const top = Math.round(box.y);
     const side = Math.max(1, Math.min(Math.round(box.side), size - left, size - top));
-    const inBox = tf.squeeze(
-      tf.image.resizeBilinear(tf.expandDims(heat, -1) as tf.Tensor3D, [side, side], false, true),
-      [2],
-    );
-    return tf.pad(inBox, [
+    return tf.pad(heatToSize(heat, side, side), [
       [top, size - top - side],
       [left, size - left - side],
     ]) as tf.Tensor2D;

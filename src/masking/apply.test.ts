@@ -23,12 +23,15 @@ afterEach(() => {
 });
 
 const noStop = { stopped: false };
+/** Masks every image with its ground truth, cut to the lesion or not. */
+const maskAll = (crop: boolean) =>
+  applyMasks({ kind: 'truth' }, { crop }, 'cpu', () => undefined, noStop);
 
 describe('masking on a full disk', () => {
   it('stops with a message, removes its partial masked images and keeps the dataset', async () => {
     // Room for one batch of 16 masked images, not for the rest.
     disk = fillDiskAfter(16, ['masked']);
-    const failure = applyMasks({ kind: 'truth' }, { crop: true }, 'cpu', () => undefined, noStop);
+    const failure = maskAll(true);
     await expect(failure).rejects.toThrow(
       /storage for this site is full.*The dataset and the runs are kept; this pass's masked images were removed/,
     );
@@ -39,13 +42,7 @@ describe('masking on a full disk', () => {
     expect((await getImages(KEYS)).every((r) => r?.pixels.length === SIZE * SIZE * 3)).toBe(true);
 
     // With space again the same pass completes.
-    const { summary } = await applyMasks(
-      { kind: 'truth' },
-      { crop: true },
-      'cpu',
-      () => undefined,
-      noStop,
-    );
+    const { summary } = await maskAll(true);
     expect(summary?.images).toHaveLength(KEYS.length);
     expect((await getMasked(KEYS)).every((r) => r !== undefined)).toBe(true);
   });
@@ -53,13 +50,7 @@ describe('masking on a full disk', () => {
 
 describe('masking with and without the lesion crop', () => {
   it('cuts each image to its lesion square, or keeps the whole frame, as asked', async () => {
-    const whole = await applyMasks(
-      { kind: 'truth' },
-      { crop: false },
-      'cpu',
-      () => undefined,
-      noStop,
-    );
+    const whole = await maskAll(false);
     expect(whole.summary?.crop).toBe(false);
     const [plain] = await getMasked([KEYS[0] as string]);
     expect(plain?.box).toBeUndefined();
@@ -67,13 +58,7 @@ describe('masking with and without the lesion crop', () => {
     const litWhole = plain ? plain.pixels.filter((v, i) => i % 3 === 0 && v > 0).length : 0;
     expect(litWhole).toBe(64);
 
-    const cropped = await applyMasks(
-      { kind: 'truth' },
-      { crop: true },
-      'cpu',
-      () => undefined,
-      noStop,
-    );
+    const cropped = await maskAll(true);
     expect(cropped.summary?.crop).toBe(true);
     const [zoomed] = await getMasked([KEYS[0] as string]);
     expect(zoomed?.box).toEqual({ x: 0, y: 0, side: 8 * 1.2 });
