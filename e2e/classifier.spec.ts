@@ -50,7 +50,11 @@ test('the classifier learns melanoma in both modes, and an exported model import
   // They fit DenseNet-121 only: the quick preset's tiny DenseNet trains from scratch.
   await expect(page.getByTestId('use-pretrained')).toBeDisabled();
 
+  // Whole frames, as this spec was written for: on the demo's crops the random frozen backbone's
+  // 10 epochs reached a best AUC of only 0.73 in one of three fresh-clone runs (the crop is
+  // covered by the segmentation and Diagnose specs).
   await page.getByTestId('mask-source').selectOption('truth');
+  await page.getByTestId('mask-crop').uncheck();
   await page.getByTestId('apply-masks').click();
   await expect(page.getByTestId('mask-status')).toHaveAttribute('data-state', 'done', {
     timeout: 120_000,
