@@ -42,6 +42,11 @@ export interface QualityOptions {
   stages: QualityStages;
   /** Masking cuts each image to its lesion's square (the app's default) unless false. */
   crop: boolean;
+  /**
+   * Ingest keeps the images of HAM10000's other diagnoses (bcc, akiec, df, vasc) and the classifier
+   * learns them as an "other" class; with `classifier`, only the classifier's choice is set.
+   */
+  other: boolean;
 }
 
 /**
@@ -64,11 +69,15 @@ export function qualityOptionsFrom(
   const crop = option('quality-crop') ?? 'on';
   if (crop !== 'on' && crop !== 'off')
     throw new Error(`--quality-crop takes on or off (got ${crop})`);
+  const other = option('quality-other') ?? 'on';
+  if (other !== 'on' && other !== 'off')
+    throw new Error(`--quality-other takes on or off (got ${other})`);
   return {
     presets: presets as PresetName[],
     backend,
     stages: stages as QualityStages,
     crop: crop === 'on',
+    other: other === 'on',
   };
 }
 
@@ -89,6 +98,8 @@ export interface QualityFigures {
   masks: Record<string, number | null>;
   /** Whether the masked images were cut to their lesion's square and zoomed. */
   crop: boolean;
+  /** Whether the classifier learned an "other" class, and from how many training images. */
+  other: { learned: boolean; trainImages: number };
   /** Epochs run, and the validation melanoma AUC of the best (the checkpoint evaluated). */
   classifier: { epochs: number; bestValAuc: number | null };
   /** The latest SegNet and classifier runs' epochs, as their run records keep them. */
@@ -225,6 +236,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
     const ham = join(SHARED_DATA, 'ham10000');
     if (options.stages === 'all') {
       await page.getByTestId('stored-size').selectOption('128');
+      await page.getByTestId('ingest-keep-other').setChecked(options.other);
       await timed('ingest', async () => {
         await page.getByTestId('folder-input').setInputFiles(ham);
         await waitForState(page, 'ingest-status', 30, 'ingest');
@@ -242,6 +254,8 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
     if (options.stages !== 'evaluate') {
       await timed('classifier', async () => {
         await page.getByTestId('classifier-mode').selectOption('fine-tune');
+        const learnOther = page.getByTestId('classifier-other-class');
+        if (await learnOther.count()) await learnOther.setChecked(options.other);
         await page.getByTestId('train-classifier').click();
         await waitForState(page, 'classifier-status', 180, 'classifier');
       });
@@ -266,6 +280,16 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
     const crop: boolean = await page.evaluate(`(async () => {
       const { loadMaskingSummary } = await import('/src/dataset/storage.ts');
       return (await loadMaskingSummary())?.crop === true;
+    })()`);
+    const other: QualityFigures['other'] = await page.evaluate(`(async () => {
+      const { listRuns } = await import('/src/runs/runs.ts');
+      const { loadDataset } = await import('/src/loader/trainingData.ts');
+      const run = (await listRuns('classifier'))[0];
+      const { rows } = await loadDataset();
+      return {
+        learned: run?.config?.otherClass === true,
+        trainImages: rows.filter((r) => r.split === 'train' && r.other !== undefined).length,
+      };
     })()`);
     const epochs = await page.getByTestId('classifier-charts').getAttribute('data-epochs');
     const bestAuc = await valueOf(page.getByTestId('classifier-best-auc'));
@@ -296,6 +320,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
       segnet,
       masks,
       crop,
+      other,
       classifier: { epochs: Number(epochs ?? 0), bestValAuc: bestAuc },
       histories,
       evaluation,
@@ -331,7 +356,7 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
         .map(([stage, m]) => `${stage} ${m.toFixed(1)}`)
         .join(', ')} (total ${total.toFixed(1)}).`,
       `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
-      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}. Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}.`,
+      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}. Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}. ${f.other.learned ? `The classifier also learned an "other" class from ${f.other.trainImages} training images of other diagnoses (not scored).` : `No "other" class (${f.other.trainImages} training images of other diagnoses stored).`}`,
       '',
       '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | biases (mel, SK) | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

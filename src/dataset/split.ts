@@ -10,10 +10,17 @@ export interface SplitItem {
   key: string;
   /** The split the folders gave, or null. */
   split: Split | null;
-  label: LesionClass | null;
+  /** The class; `other` for an image kept for an "other" class; null when unlabeled. */
+  label: LesionClass | typeof OTHER_STRATUM | null;
   /** Lesion or patient id; images without one form groups of their own. */
   group?: string | undefined;
 }
+
+/**
+ * The stratum of images of other diagnoses (kept for an "other" class). It is dealt after every
+ * other stratum, so that keeping those images changes no other image's split.
+ */
+export const OTHER_STRATUM = 'other' as const;
 
 /** Target shares when a whole dataset is split, and when validation is carved out of train. */
 export const FULL_SPLIT: Record<Split, number> = { train: 0.7, val: 0.15, test: 0.15 };
@@ -77,7 +84,10 @@ function stratifiedGroupSplit(
   const random = new Random(seed);
   const result = new Map<string, Split>();
   const splits = (Object.keys(shares) as Split[]).filter((s) => shares[s] > 0);
-  for (const stratum of [...byClass.keys()].sort()) {
+  const strata = [...byClass.keys()].sort(
+    (a, b) => Number(a === OTHER_STRATUM) - Number(b === OTHER_STRATUM) || (a < b ? -1 : 1),
+  );
+  for (const stratum of strata) {
     const stratumGroups = random.shuffle([...(byClass.get(stratum) ?? [])]);
     const total = stratumGroups.reduce((n, g) => n + g.length, 0);
     const filled: Record<Split, number> = { train: 0, val: 0, test: 0 };

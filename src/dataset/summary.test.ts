@@ -50,6 +50,7 @@ describe('summarize', () => {
       nevus: 1,
       melanoma: 1,
       seborrheic_keratosis: 0,
+      other: 0,
       unlabeled: 0,
       masks: 1,
       total: 2,
@@ -110,16 +111,55 @@ describe('summarize', () => {
     const m = manifest({
       images: { isic_1: entry('ISIC_1', null), isic_2: entry('ISIC_2', null) },
       labels: {
-        isic_1: label('ISIC_1', null, 'BCC'),
+        // Stored, but only "benign": no definite kind of lesion, so not an "other" image.
+        isic_1: label('ISIC_1', null, 'benign'),
         isic_2: label('ISIC_2', 'melanoma'),
         isic_3: label('ISIC_3', null, 'BCC'),
+        isic_4: label('ISIC_4', null, 'BCC'),
       },
-      leftOut: { isic_3: 'x/ISIC_3.jpg' },
+      leftOut: { isic_3: 'x/ISIC_3.jpg', isic_4: 'x/ISIC_4.jpg' },
       labelFiles: [LABELS],
     });
     const summary = summarize(m);
-    expect(summary.leftOut).toEqual([{ diagnosis: 'BCC', count: 2 }]);
+    expect(summary.leftOut).toEqual([
+      { diagnosis: 'BCC', count: 2 },
+      { diagnosis: 'benign', count: 1 },
+    ]);
     expect(summary.rows.map((r) => r.id)).toEqual(['ISIC_2']);
+    expect(summary.other).toEqual([]);
+    expect(summary.problems).toEqual([]);
+  });
+
+  it('keeps stored images of other definite diagnoses as "other": counted, split, never labelled', () => {
+    const m = manifest({
+      images: {
+        isic_1: entry('ISIC_1', 'train'),
+        isic_2: entry('ISIC_2', 'train'),
+        isic_3: entry('ISIC_3', 'val'),
+        isic_4: entry('ISIC_4', 'train'),
+      },
+      labels: {
+        isic_1: label('ISIC_1', null, 'bcc'),
+        isic_2: label('ISIC_2', null, 'df'),
+        isic_3: label('ISIC_3', null, 'bcc'),
+        isic_4: label('ISIC_4', 'nevus'),
+      },
+      leftOut: { isic_5: 'x/ISIC_5.jpg' },
+      labelFiles: [LABELS],
+    });
+    const summary = summarize(m);
+    expect(summary.rows.map((r) => [r.id, r.split, r.label, r.other])).toEqual([
+      ['ISIC_1', 'train', null, 'bcc'],
+      ['ISIC_2', 'train', null, 'df'],
+      ['ISIC_3', 'val', null, 'bcc'],
+      ['ISIC_4', 'train', 'nevus', undefined],
+    ]);
+    expect(summary.counts.train).toMatchObject({ other: 2, nevus: 1, unlabeled: 0, total: 3 });
+    expect(summary.counts.val).toMatchObject({ other: 1, unlabeled: 0, total: 1 });
+    expect(summary.other).toEqual([
+      { diagnosis: 'bcc', count: 2 },
+      { diagnosis: 'df', count: 1 },
+    ]);
     expect(summary.problems).toEqual([]);
   });
 
@@ -179,7 +219,8 @@ describe('summarize', () => {
         isic_4: entry('ISIC_4', null),
         isic_5: entry('ISIC_5', null),
       },
-      labels: { isic_5: label('ISIC_5', null) },
+      // Indeterminate: no class and no definite other kind, so left out.
+      labels: { isic_5: label('ISIC_5', null, 'Indeterminate') },
       metadata: {
         isic_1: meta('ISIC_1', 'CC-BY-NC'),
         isic_2: meta('ISIC_2', 'CC-0'),

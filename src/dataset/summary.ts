@@ -4,8 +4,16 @@
  * files (an image without a label row, a row without an image, a mask without an image or of
  * another size). Pure: no storage, no pixels.
  */
+import { isOtherLesion } from './csv/diagnoses.ts';
 import type { DatasetManifest } from './manifest.ts';
-import { assignSplits, isSeeded, splitMethod, type SplitItem, type SplitMethod } from './split.ts';
+import {
+  assignSplits,
+  isSeeded,
+  OTHER_STRATUM,
+  splitMethod,
+  type SplitItem,
+  type SplitMethod,
+} from './split.ts';
 import {
   CLASSES,
   SPLITS,
@@ -19,8 +27,13 @@ export interface DatasetRow {
   key: string;
   id: string;
   split: Split;
-  /** null: no label row (unlabeled). */
+  /** null: no label row (unlabeled), or a diagnosis outside the three classes (`other`). */
   label: LesionClass | null;
+  /**
+   * The label file's diagnosis of an image kept for an "other" class (a definite diagnosis outside
+   * the three classes, stored when the person asked); absent otherwise.
+   */
+  other?: string;
   /** A ground-truth mask of the image's size is stored. */
   hasMask: boolean;
   /** The image's licence from its metadata row (`CC-0`, `CC-BY`, `CC-BY-NC`), where given. */
@@ -29,15 +42,15 @@ export interface DatasetRow {
   attribution?: string;
 }
 
-export type CountColumn = LesionClass | 'unlabeled';
-export const COUNT_COLUMNS: readonly CountColumn[] = [...CLASSES, 'unlabeled'];
+export type CountColumn = LesionClass | 'other' | 'unlabeled';
+export const COUNT_COLUMNS: readonly CountColumn[] = [...CLASSES, 'other', 'unlabeled'];
 
 export type SplitCounts = Record<CountColumn, number> & { masks: number; total: number };
 
 export interface DatasetSummary {
   rows: DatasetRow[];
   counts: Record<Split, SplitCounts>;
-  /** Images of diagnoses outside the three classes, by the label file's diagnosis. */
+  /** Images of diagnoses outside the three classes, not stored, by the label file's diagnosis. */
   leftOut: { diagnosis: string; count: number }[];
   /**
    * What each class was made of: the usable labelled images by the diagnosis their label file
@@ -45,6 +58,8 @@ export interface DatasetSummary {
    * order, most first.
    */
   mapping: { label: LesionClass; diagnoses: { diagnosis: string; count: number }[] }[];
+  /** The images kept for an "other" class, by their label file's diagnosis, most first. */
+  other: { diagnosis: string; count: number }[];
   problems: Problem[];
   /** Images an unfinished ingest did not store yet. */
   pending: number;
@@ -85,9 +100,13 @@ export function imageGroup(
 export function summarize(manifest: DatasetManifest): DatasetSummary {
   const { images, masks, labels } = manifest;
   const leftOut = new Map<string, number>();
+  const otherOf = (key: string) => {
+    const row = labels[key];
+    return row && row.label === null && isOtherLesion(row.diagnosis) ? row.diagnosis : undefined;
+  };
   const usable = Object.entries(images).filter(([key]) => {
     const row = labels[key];
-    if (row && row.label === null) {
+    if (row && row.label === null && otherOf(key) === undefined) {
       leftOut.set(row.diagnosis, (leftOut.get(row.diagnosis) ?? 0) + 1);
       return false;
     }
@@ -103,7 +122,7 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
     return {
       key,
       split: image.folderSplit ?? labels[key]?.fileSplit ?? null,
-      label: labels[key]?.label ?? null,
+      label: otherOf(key) === undefined ? (labels[key]?.label ?? null) : OTHER_STRATUM,
       group: grouped?.group,
       groupBy: grouped?.groupBy,
     };
@@ -113,23 +132,33 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
   const counts = Object.fromEntries(
     SPLITS.map((s) => [
       s,
-      { nevus: 0, melanoma: 0, seborrheic_keratosis: 0, unlabeled: 0, masks: 0, total: 0 },
+      {
+        nevus: 0,
+        melanoma: 0,
+        seborrheic_keratosis: 0,
+        other: 0,
+        unlabeled: 0,
+        masks: 0,
+        total: 0,
+      },
     ]),
   ) as Record<Split, SplitCounts>;
   const rows: DatasetRow[] = usable.map(([key, image]) => {
     const mask = masks[key];
     const { licence, attribution } = manifest.metadata[key] ?? {};
+    const other = otherOf(key);
     const row: DatasetRow = {
       key,
       id: image.id,
       split: splits.get(key) ?? 'train',
       label: labels[key]?.label ?? null,
       hasMask: mask !== undefined && mask.width === image.width && mask.height === image.height,
+      ...(other === undefined ? {} : { other }),
       ...(licence === undefined ? {} : { licence }),
       ...(attribution === undefined ? {} : { attribution }),
     };
     const c = counts[row.split];
-    c[row.label ?? 'unlabeled']++;
+    c[row.label ?? (other === undefined ? 'unlabeled' : 'other')]++;
     c.total++;
     if (row.hasMask) c.masks++;
     return row;
@@ -140,6 +169,7 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
     rows,
     counts,
     mapping: classMapping(rows, manifest),
+    other: byCount(rows.flatMap((row) => (row.other === undefined ? [] : [row.other]))),
     leftOut: [...leftOut.entries()]
       .map(([diagnosis, count]) => ({ diagnosis, count }))
       .sort((a, b) => b.count - a.count),
@@ -148,6 +178,15 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
     licences: licenceCounts(rows),
     split: splitSummary(items),
   };
+}
+
+/** Each distinct value with how often it occurs, most first (then alphabetically). */
+function byCount(values: readonly string[]): { diagnosis: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts.entries()]
+    .map(([diagnosis, count]) => ({ diagnosis, count }))
+    .sort((a, b) => b.count - a.count || a.diagnosis.localeCompare(b.diagnosis));
 }
 
 function splitSummary(items: readonly (SplitItem & { groupBy?: GroupKind })[]): SplitSummary {

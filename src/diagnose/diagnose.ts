@@ -15,7 +15,7 @@ import { maskedImage, predictMasks } from '../masking/apply.ts';
 import { isWhole } from '../masking/lesionCrop.ts';
 import { learnedFromCrops, type ClassifierConfig } from '../training/classifierConfig.ts';
 import { imageTensor } from '../loader/batches.ts';
-import { dihedralBatch, ttaOfBatch } from '../evaluation/tta.ts';
+import { dihedralBatch, modelPredict, ttaOfBatch } from '../evaluation/tta.ts';
 import { applyCalibration, calibratorOf, type Calibrator } from '../metrics/calibration.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
@@ -192,7 +192,7 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
       const split = classifier.split as GradCamModel;
       const inputSize = classifier.model.inputs[0]?.shape[1] as number;
       const x = imageTensor([{ size: storedSize, pixels: masked }], inputSize);
-      const all = tf.tidy(() => classifier.model.predict(dihedralBatch(x)) as tf.Tensor2D);
+      const all = tf.tidy(() => modelPredict(classifier.model)(dihedralBatch(x)));
       const views = ttaOfBatch(all);
       all.dispose();
       const cam = gradCam(split, x, MELANOMA);

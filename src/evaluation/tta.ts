@@ -7,6 +7,7 @@
  * Runs in the compute worker (tfjs).
  */
 import * as tf from '@tensorflow/tfjs';
+import { threeClassProbabilities } from '../models/densenet.ts';
 
 /** The number of views: 4 rotations, each also flipped. */
 export const TTA_VIEWS = 8;
@@ -53,11 +54,14 @@ export function predictTta(predict: (x: tf.Tensor4D) => tf.Tensor2D, x: tf.Tenso
   return { plain, mean };
 }
 
-/** A LayersModel as the predict function predictTta takes (inference mode). */
+/**
+ * A classifier as the predict function predictTta takes (inference mode): the three classes'
+ * probabilities, also from a classifier that learned an "other" class.
+ */
 export const modelPredict =
   (model: tf.LayersModel) =>
   (x: tf.Tensor4D): tf.Tensor2D =>
-    model.predict(x) as tf.Tensor2D;
+    tf.tidy(() => threeClassProbabilities(model.predict(x) as tf.Tensor2D));
 
 /**
  * The 8 views of a batch [b, s, s, c] in one batch [8b, s, s, c], view by view: row v·b + i is

@@ -262,6 +262,27 @@ function transition(x: tf.SymbolicTensor, name: string, config: DenseNetConfig) 
   return apply(tf.layers.averagePooling2d({ poolSize: 2, strides: 2, name: `${name}_pool` }), y);
 }
 
+/**
+ * The three classes' probabilities from a classifier's output [b, k]: the output itself for a
+ * three-class head; for a head that also learned an "other" class (k = 4, other last), the first
+ * three renormalised, which is the softmax over their logits alone: the answer among the three
+ * classes, which is all the app scores.
+ */
+export function threeClassProbabilities(output: tf.Tensor2D): tf.Tensor2D {
+  const classes = output.shape[1];
+  if (classes === THREE_CLASSES) return output;
+  if (classes !== THREE_CLASSES + 1) {
+    throw new Error(`A classifier gives 3 or 4 class probabilities, not ${classes}`);
+  }
+  return tf.tidy(() => {
+    const three = tf.slice(output, [0, 0], [-1, THREE_CLASSES]);
+    return tf.div(three, tf.maximum(tf.sum(three, -1, true), 1e-12)) as tf.Tensor2D;
+  });
+}
+
+/** nevus, melanoma, seborrheic keratosis (the dataset's CLASSES; models sit below the dataset). */
+const THREE_CLASSES = 3;
+
 function head(features: tf.SymbolicTensor, config: DenseNetConfig): tf.SymbolicTensor {
   const predictions = tf.layers.dense({
     units: config.classes,

@@ -82,12 +82,17 @@ export interface ClassifierTraining {
   schedule?: LearningRateSchedule;
   /** Decoupled weight decay of the kernels per unit of learning rate; none when unset. */
   weightDecay?: number;
+  /**
+   * Learn the images of other diagnoses the dataset kept (basal cell carcinoma, dermatofibroma…)
+   * as a fourth, "other" class, while only the three classes are scored; off when unset.
+   */
+  otherClass?: boolean;
 }
 
 /** What the person may change in a preset's classifier recipe before training. */
 export type ClassifierChoices = Pick<
   ClassifierTraining,
-  'mode' | 'balance' | 'learningRate' | 'batchSize' | 'epochs'
+  'mode' | 'balance' | 'learningRate' | 'batchSize' | 'epochs' | 'otherClass'
 >;
 
 export interface Preset {

@@ -39,7 +39,14 @@ export async function exportModel(kind: ModelKind, runId: string): Promise<Expor
   try {
     const metadata: ModelMetadata = {
       format: 1,
-      ...(kind === 'classifier' ? { labels: [...CLASSES] } : {}),
+      ...(kind === 'classifier'
+        ? {
+            labels: [
+              ...CLASSES,
+              ...(model.outputs[0]?.shape[1] === CLASSES.length + 1 ? ['other'] : []),
+            ],
+          }
+        : {}),
       run,
       exportedAt: new Date().toISOString(),
     };
@@ -77,7 +84,11 @@ export async function exportModel(kind: ModelKind, runId: string): Promise<Expor
 /** What a model's output shape says it is. */
 function kindOf(model: tf.LayersModel): ModelKind | null {
   const output = model.outputs[0]?.shape ?? [];
-  if (output.length === 2 && output[1] === CLASSES.length) return 'classifier';
+  // Three classes, or three and the "other" class a run may learn (threeClassProbabilities).
+  const classes = output[1];
+  if (output.length === 2 && (classes === CLASSES.length || classes === CLASSES.length + 1)) {
+    return 'classifier';
+  }
   if (output.length === 4 && output[3] === 1) return 'segnet';
   return null;
 }

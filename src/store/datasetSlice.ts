@@ -44,6 +44,8 @@ export interface DatasetSlice {
     storage: { usage: number; quota: number } | null;
     /** Stored image size for a new dataset; an existing dataset keeps its own. */
     storedSize: number;
+    /** Store images of other definite diagnoses for an "other" class, rather than leave them out. */
+    keepOther: boolean;
     /** The latest drop's estimate; `waiting` while the person decides on one that may not fit. */
     estimate: (IngestEstimate & { waiting: boolean }) | null;
     /** The browser keeps this site's data when the disk runs low; null where it cannot say. */
@@ -62,6 +64,7 @@ export interface DatasetSlice {
   persistStorage: () => Promise<void>;
   deleteDataset: () => Promise<void>;
   setStoredSize: (size: number) => void;
+  setKeepOther: (keep: boolean) => void;
 }
 
 export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = (set, get) => {
@@ -111,8 +114,10 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
     }
     try {
       const result = await withJobLock(job, () =>
-        worker().call('ingest', { ...picked, storedSize: storedSize() }, (progress) =>
-          patch({ progress }),
+        worker().call(
+          'ingest',
+          { ...picked, storedSize: storedSize(), keepOther: get().dataset.keepOther },
+          (progress) => patch({ progress }),
         ),
       );
       await refresh();
@@ -159,6 +164,7 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
       error: null,
       storage: null,
       storedSize: DEFAULT_STORED_SIZE,
+      keepOther: false,
       estimate: null,
       persisted: null,
     },
@@ -255,5 +261,6 @@ export const createDatasetSlice: StateCreator<AppState, [], [], DatasetSlice> = 
     },
 
     setStoredSize: (storedSize) => patch({ storedSize }),
+    setKeepOther: (keepOther) => patch({ keepOther }),
   };
 };

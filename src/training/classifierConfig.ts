@@ -3,6 +3,7 @@
  * preset's training settings with the person's choices, the ImageNet weights the backbone began
  * from, and what made the masked images it trains on. The page imports the types only.
  */
+import { CLASSES } from '../dataset/types.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
 import type { EngineChoice } from '../pipeline/backends.ts';
 import {
@@ -62,16 +63,35 @@ export interface TrainClassifierParams {
   resumeRunId?: string;
 }
 
-/** A new run's recipe; `pretrained` is filled in once the weights are copied (classifierModel.ts). */
+/** The class index of the images of other diagnoses, after the three classes. */
+export const OTHER_CLASS = CLASSES.length;
+
+/** Whether a run learns an "other" class (four outputs, other last). */
+export function learnsOther(config: Pick<ClassifierConfig, 'otherClass'>): boolean {
+  return config.otherClass === true;
+}
+
+/**
+ * A new run's recipe; `pretrained` is filled in once the weights are copied (classifierModel.ts).
+ * The "other" class is learned only where the dataset kept images of other diagnoses (`others`
+ * in the train split).
+ */
 export function newConfig(
   params: TrainClassifierParams,
   masking: MaskingSummary,
+  others = 0,
 ): ClassifierConfig {
   const preset = PRESET_TABLE[params.preset].classifier;
+  const otherClass = (params.choices?.otherClass ?? preset.otherClass ?? false) && others > 0;
   return {
     ...preset,
     ...params.choices,
-    model: { ...preset.model, imagenetPreprocess: params.pretrained === true },
+    otherClass,
+    model: {
+      ...preset.model,
+      classes: otherClass ? OTHER_CLASS + 1 : CLASSES.length,
+      imagenetPreprocess: params.pretrained === true,
+    },
     pretrained: null,
     masks:
       masking.source.kind === 'truth'

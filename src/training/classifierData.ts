@@ -10,13 +10,24 @@ import { CLASSES, MELANOMA } from '../dataset/types.ts';
 import { balancedWeights, classCounts, oversample, sampleImage } from '../loader/balance.ts';
 import { loadDataset, type DatasetSnapshot } from '../loader/trainingData.ts';
 import type { MaskingSummary } from '../masking/summary.ts';
-import type { ClassifierConfig } from './classifierConfig.ts';
+import { learnsOther, OTHER_CLASS, type ClassifierConfig } from './classifierConfig.ts';
 
-const CLASS_COUNT = CLASSES.length;
-
-/** Class index of each labelled image. */
+/**
+ * Class index of each labelled image, and `OTHER_CLASS` for each image kept for an "other" class
+ * (only a run that learns it asks for those).
+ */
 export function labelIndex(rows: DatasetRow[]): Map<string, number> {
-  return new Map(rows.flatMap((r) => (r.label ? [[r.key, CLASSES.indexOf(r.label)]] : [])));
+  return new Map(
+    rows.flatMap((r): [string, number][] => {
+      if (r.label) return [[r.key, CLASSES.indexOf(r.label)]];
+      return r.other === undefined ? [] : [[r.key, OTHER_CLASS]];
+    }),
+  );
+}
+
+/** The train split's images of other diagnoses, in the dataset's order. */
+export function otherKeys(rows: DatasetRow[]): string[] {
+  return rows.filter((r) => r.split === 'train' && r.other !== undefined).map((r) => r.key);
 }
 
 /** The keys of a split's labelled images, in the dataset's order. */
@@ -28,8 +39,11 @@ export interface ClassifierData {
   dataset: DatasetSnapshot;
   masking: MaskingSummary;
   labels: Map<string, number>;
-  /** The labelled images of each split. */
-  keys: { train: string[]; val: string[] };
+  /**
+   * The labelled images of each split, and the train split's images of other diagnoses (trained
+   * on by a run that learns an "other" class; validation scores the three classes only).
+   */
+  keys: { train: string[]; val: string[]; other: string[] };
 }
 
 /**
@@ -51,6 +65,7 @@ export async function classifierData(): Promise<ClassifierData> {
   const keys = {
     train: labelledKeys(dataset.rows, 'train'),
     val: labelledKeys(dataset.rows, 'val'),
+    other: otherKeys(dataset.rows),
   };
   const valLabels = keys.val.map((k) => labels.get(k));
   if (!valLabels.includes(MELANOMA) || valLabels.every((l) => l === MELANOMA)) {
@@ -62,15 +77,18 @@ export async function classifierData(): Promise<ClassifierData> {
 }
 
 /**
- * The samples a run trains on and the loss's class weights: the train split's images, oversampled
- * (copies `key#n`, drawn with the run's seed) or weighted per class as the run's balance says.
+ * The samples a run trains on and the loss's class weights: the train split's images (with those of
+ * other diagnoses for a run that learns an "other" class), oversampled (copies `key#n`, drawn with
+ * the run's seed) or weighted per class as the run's balance says.
  */
 export function trainingSamples(
   config: ClassifierConfig,
-  train: string[],
+  keys: Pick<ClassifierData['keys'], 'train' | 'other'>,
   labels: ReadonlyMap<string, number>,
   seed: number,
 ): { samples: string[]; weights: number[] | null } {
+  const train = learnsOther(config) ? [...keys.train, ...keys.other] : keys.train;
+  const classes = config.model.classes;
   if (train.length < config.batchSize) {
     throw new Error(
       `The train split has ${train.length} labelled images, fewer than one batch of ${config.batchSize}.`,
@@ -78,11 +96,10 @@ export function trainingSamples(
   }
   const labelOf = (key: string) => labels.get(sampleImage(key)) as number;
   return {
-    samples:
-      config.balance === 'oversample' ? oversample(train, labelOf, CLASS_COUNT, seed) : train,
+    samples: config.balance === 'oversample' ? oversample(train, labelOf, classes, seed) : train,
     weights:
       config.balance === 'class-weights'
-        ? balancedWeights(classCounts(train.map(labelOf), CLASS_COUNT))
+        ? balancedWeights(classCounts(train.map(labelOf), classes))
         : null,
   };
 }

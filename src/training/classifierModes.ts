@@ -54,6 +54,7 @@ export async function backboneFeatures(
   runId: string,
   samples: string[],
   labels: ReadonlyMap<string, number>,
+  classes: number,
   augment: ClassifierAugment,
   seed: number,
   report: (progress: ClassifierProgress) => void,
@@ -68,7 +69,7 @@ export async function backboneFeatures(
     (p) => report({ kind: 'prepare', runId, what: 'backbone features', ...p }),
     () => signal.stopped,
   );
-  return { source: featureSource(runId, labels), complete };
+  return { source: featureSource(runId, labels, classes), complete };
 }
 
 /** Frozen: what a checkpoint stores, the whole classifier with the head as trained. */

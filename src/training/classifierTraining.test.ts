@@ -19,14 +19,22 @@ const COLOURS: Record<LesionClass, [number, number, number]> = {
   seborrheic_keratosis: [200, 170, 120],
 };
 
-/** 12 nevi, 4 melanomas, 4 keratoses to train; 3 of each to validate. */
-const PLAN: { split: Split; label: LesionClass; count: number }[] = [
+/** Basal cell carcinomas, kept for an "other" class: green, so colour tells them apart too. */
+const OTHER_COLOUR: [number, number, number] = [60, 160, 60];
+
+/**
+ * 12 nevi, 4 melanomas, 4 keratoses and 4 basal cell carcinomas (label null, a definite other
+ * diagnosis) to train; 3 of each class to validate, and 2 carcinomas.
+ */
+const PLAN: { split: Split; label: LesionClass | null; count: number }[] = [
   { split: 'train', label: 'nevus', count: 12 },
   { split: 'train', label: 'melanoma', count: 4 },
   { split: 'train', label: 'seborrheic_keratosis', count: 4 },
+  { split: 'train', label: null, count: 4 },
   { split: 'val', label: 'nevus', count: 3 },
   { split: 'val', label: 'melanoma', count: 3 },
   { split: 'val', label: 'seborrheic_keratosis', count: 3 },
+  { split: 'val', label: null, count: 2 },
 ];
 
 function collect() {
@@ -48,13 +56,13 @@ beforeAll(async () => {
         id,
         key,
         label,
-        diagnosis: label,
+        diagnosis: label ?? 'bcc',
         source: 'labels.csv',
         fileSplit: split,
       };
       const pixels = new Uint8Array(SIZE * SIZE * 3);
       const mask = new Uint8Array(SIZE * SIZE);
-      const [r, g, b] = COLOURS[label];
+      const [r, g, b] = label ? COLOURS[label] : OTHER_COLOUR;
       for (let p = 0; p < SIZE * SIZE; p++) {
         const x = p % SIZE;
         const y = Math.floor(p / SIZE);
@@ -166,6 +174,33 @@ describe('trainClassifier', () => {
     expect(model.inputs[0]?.shape).toEqual([null, SIZE, SIZE, 3]);
     expect(model.outputs[0]?.shape).toEqual([null, CLASSES.length]);
     model.dispose();
+  }, 120_000);
+
+  it('learns the images of other diagnoses as a fourth class, and scores the three', async () => {
+    const before = tf.memory().numTensors;
+    const run = await trainClassifier(
+      { preset: 'quick', choices: { otherClass: true, batchSize: 8, epochs: 1 } },
+      'cpu',
+      () => undefined,
+      { stopped: false },
+    );
+    expect(run.config).toMatchObject({ otherClass: true, model: { classes: 4 } });
+    // Oversampled: 12 of each of the four classes; validation keeps the three classes' 9.
+    expect(run.images).toEqual({ train: 48, val: 9 });
+    const predictions = await loadRunState<StoredPredictions>(predictionsKey(run.id));
+    expect(predictions?.labels).toHaveLength(9);
+    expect(Math.max(...(predictions?.labels ?? []))).toBe(2);
+    // Three probabilities per image, the first three outputs renormalised: each row sums to 1.
+    const p = predictions?.probabilities ?? new Float32Array();
+    expect(p).toHaveLength(27);
+    const sums = Array.from({ length: 9 }, (_, i) =>
+      [0, 1, 2].reduce((sum, c) => sum + (p[3 * i + c] as number), 0),
+    );
+    for (const sum of sums) expect(sum).toBeCloseTo(1, 5);
+    const model = await loadModel('classifier', run.id, 'best');
+    expect(model.outputs[0]?.shape).toEqual([null, 4]);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 
   it('refuses to train without masked images of the current dataset', async () => {

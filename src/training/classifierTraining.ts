@@ -44,11 +44,17 @@ export async function trainClassifier(
   const { dataset, masking, labels, keys } = await classifierData();
   const run = params.resumeRunId
     ? await resumableRun<ClassifierConfig>('classifier', params.resumeRunId)
-    : newRunRecord('classifier', params.preset, newConfig(params, masking), backend, dataset);
+    : newRunRecord(
+        'classifier',
+        params.preset,
+        newConfig(params, masking, keys.other.length),
+        backend,
+        dataset,
+      );
   const config = run.config;
   const mismatch = maskingMismatch(config, masking);
   if (mismatch) throw new Error(mismatch);
-  const { samples, weights } = trainingSamples(config, keys.train, labels, run.seed);
+  const { samples, weights } = trainingSamples(config, keys, labels, run.seed);
   run.images = { train: samples.length, val: keys.val.length };
 
   const full = params.resumeRunId
@@ -73,7 +79,7 @@ export async function trainClassifier(
     engine = chosen.engine;
     run.engine = chosen.description;
     run.engineKind = engine ? 'fused' : 'tfjs';
-    let source: BatchSource = maskedSource(config.model.inputSize, labels);
+    let source: BatchSource = maskedSource(config.model.inputSize, labels, config.model.classes);
     let stop = signal;
     if (parts) {
       report({ kind: 'run', run: { ...run } });
@@ -82,6 +88,7 @@ export async function trainClassifier(
         run.id,
         [...samples, ...keys.val],
         labels,
+        config.model.classes,
         config.augment,
         run.seed,
         report,

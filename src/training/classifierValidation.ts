@@ -99,7 +99,7 @@ async function predictPlan(
   for await (const batch of readEpoch(plan, 0)) {
     const { plain, mean } = tta
       ? predictTta(modelPredict(model), batch.x)
-      : { plain: model.predict(batch.x) as tf.Tensor2D, mean: null };
+      : { plain: modelPredict(model)(batch.x), mean: null };
     const truth = batch.y ? tf.argMax(batch.y, -1) : null;
     const [p, m, y] = await Promise.all([
       plain.data<'float32'>(),

@@ -122,3 +122,32 @@ export function flatClass(diagnosis: string): LesionClass | null {
   if (word === 'nevus') return 'nevus';
   return BENIGN_KERATOSIS_LIKE.has(word) ? 'seborrheic_keratosis' : null;
 }
+
+/**
+ * Diagnoses outside the three classes that still name no definite kind of lesion: a row that
+ * gives only benign or malignant, an unknown or indeterminate one, or a group that holds one of the
+ * three classes further down (a benign melanocytic proliferation may be a nevus).
+ */
+const NOT_A_KIND = new Set([
+  'no diagnosis',
+  'unknown',
+  'unk',
+  'other',
+  'benign',
+  'malignant',
+  'indeterminate',
+  'atypical melanocytic proliferation',
+  BENIGN_MELANOCYTIC_2,
+  BENIGN_EPIDERMAL_2,
+]);
+
+/**
+ * Whether a diagnosis outside the three classes names a definite other kind of lesion (basal cell
+ * carcinoma, actinic keratosis, dermatofibroma, a vascular lesion…): the images a classifier may
+ * learn as an "other" class. Collisions and indeterminate lesions are not.
+ */
+export function isOtherLesion(diagnosis: string): boolean {
+  const word = lower(diagnosis.trim());
+  if (word === '' || NOT_A_KIND.has(word)) return false;
+  return !word.startsWith('collision') && !word.startsWith('indeterminate');
+}

@@ -8,6 +8,7 @@
  */
 import type { StopSignal } from '../../lib/jobs.ts';
 import { parseIsicCsv } from '../csv/parseIsicCsv.ts';
+import { isOtherLesion } from '../csv/diagnoses.ts';
 import { displayId } from '../ids.ts';
 import { classifyPath } from '../layout.ts';
 import {
@@ -78,6 +79,7 @@ export async function runIngest(
     labelRows: 0,
     alreadyStored: 0,
     leftOut: 0,
+    other: 0,
     cancelled: false,
     seconds: 0,
   };
@@ -140,7 +142,8 @@ export async function runIngest(
         result.alreadyStored++;
         return false;
       }
-      if (manifest.labels[job.key]?.label === null) {
+      const row = manifest.labels[job.key];
+      if (row?.label === null && !(params.keepOther === true && isOtherLesion(row.diagnosis))) {
         if (job.kind === 'image') {
           manifest.leftOut[job.key] = job.file.path;
           result.leftOut++;
@@ -171,7 +174,9 @@ export async function runIngest(
         manifest.images[job.key] = entry;
         delete manifest.refused[job.key];
         delete manifest.pending[job.key];
+        delete manifest.leftOut[job.key];
         result.images++;
+        if (manifest.labels[job.key]?.label === null) result.other++;
       } else {
         manifest.masks[job.key] = entry;
         result.masks++;

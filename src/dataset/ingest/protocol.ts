@@ -7,6 +7,11 @@ export interface IngestParams {
   emptyFolders: string[];
   /** Edge of the stored square images until the first image or mask is stored (then fixed). */
   storedSize: number;
+  /**
+   * Decode and store images of other definite diagnoses (basal cell carcinoma, dermatofibroma…)
+   * rather than leave them out, so a classifier can learn them as an "other" class.
+   */
+  keepOther?: boolean;
 }
 
 export interface IngestProgress {
@@ -28,6 +33,8 @@ export interface IngestResult {
   alreadyStored: number;
   /** Images of diagnoses outside the three classes, not decoded. */
   leftOut: number;
+  /** Of the images stored, those of other diagnoses (kept for an "other" class). */
+  other: number;
   cancelled: boolean;
   seconds: number;
 }

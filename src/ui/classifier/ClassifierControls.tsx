@@ -51,6 +51,9 @@ export function ClassifierControls({ disabled }: { disabled: boolean }) {
   const preset = useAppStore((s) => s.preset);
   const recipe = useClassifierRecipe();
   const setChoices = useAppStore((s) => s.setClassifierChoices);
+  const others = useAppStore(
+    (s) => s.dataset.summary?.rows.filter((r) => r.split === 'train' && r.other).length ?? 0,
+  );
   const number = (value: string, fallback: number) => {
     const n = Number(value);
     return Number.isFinite(n) && n > 0 ? n : fallback;
@@ -128,6 +131,21 @@ export function ClassifierControls({ disabled }: { disabled: boolean }) {
             }
           />
         </label>
+        {others > 0 && (
+          <label
+            className="check"
+            title="Basal cell carcinoma, actinic keratosis, dermatofibroma and the like, as a fourth output. Only the three classes are scored: their probabilities are the first three outputs renormalised."
+          >
+            <input
+              type="checkbox"
+              data-testid="classifier-other-class"
+              checked={recipe.otherClass === true}
+              disabled={disabled}
+              onChange={(e) => setChoices({ otherClass: e.target.checked })}
+            />{' '}
+            Learn an &ldquo;other&rdquo; class from the {others} training images of other diagnoses
+          </label>
+        )}
       </div>
     </div>
   );

@@ -52,7 +52,10 @@ function describeRun(config: ClassifierConfig): string {
   const schedule = describeSchedule(config.schedule, config.weightDecay);
   const light = config.model.colorConstancy ? '; colour constancy on every image' : '';
   const crop = config.lesionCrop ? ', centred and zoomed on the lesion' : '';
-  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule ? ` (${schedule})` : ''}${light}; trained on ${config.masks}${crop}.`;
+  const other = config.otherClass
+    ? '; images of other diagnoses learned as a fourth class, "other" (not scored)'
+    : '';
+  return `${start}, ${mode}, ${balance}; batch ${config.batchSize}, learning rate ${config.learningRate}${schedule ? ` (${schedule})` : ''}${light}; trained on ${config.masks}${crop}${other}.`;
 }
 
 /** Stage 4: train the DenseNet classifier on the masked images, watch it learn, keep its runs. */

@@ -1,4 +1,4 @@
-import { COUNT_COLUMNS, type DatasetSummary } from '../../dataset/summary.ts';
+import { COUNT_COLUMNS, type CountColumn, type DatasetSummary } from '../../dataset/summary.ts';
 import { CLASS_LABELS, SPLITS, SPLIT_LABELS } from '../../dataset/types.ts';
 import { LicenceSummary } from './LicenceSummary.tsx';
 import { grouping, splitText } from './splitText.ts';
@@ -8,6 +8,10 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
   const { counts, leftOut } = summary;
   const total = (column: keyof (typeof counts)['train']) =>
     SPLITS.reduce((sum, split) => sum + counts[split][column], 0);
+  // The "other" column only for a dataset that kept images of other diagnoses.
+  const columns = COUNT_COLUMNS.filter((c) => c !== 'other' || total('other') > 0);
+  const heading = (c: CountColumn) =>
+    c === 'unlabeled' ? 'Unlabeled' : c === 'other' ? 'Other diagnoses' : CLASS_LABELS[c];
 
   return (
     <div className="counts">
@@ -15,9 +19,9 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
         <thead>
           <tr>
             <th scope="col">Split</th>
-            {COUNT_COLUMNS.map((c) => (
+            {columns.map((c) => (
               <th key={c} scope="col">
-                {c === 'unlabeled' ? 'Unlabeled' : CLASS_LABELS[c]}
+                {heading(c)}
               </th>
             ))}
             <th scope="col">Images</th>
@@ -28,7 +32,7 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
           {SPLITS.map((split) => (
             <tr key={split}>
               <th scope="row">{SPLIT_LABELS[split]}</th>
-              {COUNT_COLUMNS.map((c) => (
+              {columns.map((c) => (
                 <td key={c} data-testid={`count-${split}-${c}`} data-value={counts[split][c]}>
                   {counts[split][c]}
                 </td>
@@ -45,7 +49,7 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
         <tfoot>
           <tr>
             <th scope="row">All</th>
-            {COUNT_COLUMNS.map((c) => (
+            {columns.map((c) => (
               <td key={c}>{total(c)}</td>
             ))}
             <td>{total('total')}</td>
@@ -71,6 +75,12 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
             ))}
           </ul>
         </div>
+      )}
+      {summary.other.length > 0 && (
+        <p className="muted" data-testid="other-diagnoses">
+          Kept for an &ldquo;other&rdquo; class (a classifier may learn them; they are not scored):{' '}
+          {summary.other.map((o) => `${o.diagnosis} ${o.count}`).join(', ')}.
+        </p>
       )}
       {leftOut.length > 0 && (
         <p className="muted" data-testid="left-out">

@@ -11,6 +11,8 @@ export function DropZone() {
   const running = useAppStore((s) => s.dataset.status === 'running');
   const info = useAppStore((s) => s.dataset.info);
   const chosenSize = useAppStore((s) => s.dataset.storedSize);
+  const keepOther = useAppStore((s) => s.dataset.keepOther);
+  const setKeepOther = useAppStore((s) => s.setKeepOther);
   const [over, setOver] = useState(false);
 
   const onDrop = async (event: DragEvent) => {
@@ -96,6 +98,19 @@ export function DropZone() {
               </option>
             ))}
           </select>
+        </label>
+        <label
+          className="keep-other"
+          title='Basal cell carcinoma, actinic keratosis, dermatofibroma, vascular lesions and the like: a classifier can learn them as an "other" class; they are never scored.'
+        >
+          <input
+            type="checkbox"
+            data-testid="ingest-keep-other"
+            checked={keepOther}
+            disabled={running}
+            onChange={(event) => setKeepOther(event.currentTarget.checked)}
+          />{' '}
+          Keep other diagnoses
         </label>
       </div>
     </div>

@@ -49,8 +49,11 @@ export function IngestStatus() {
           {result.cancelled ? 'Cancelled: kept what was finished. ' : ''}
           Added {result.images} images, {result.masks} masks and {result.labelRows} label rows in{' '}
           {result.seconds.toFixed(1)} s
+          {result.other > 0 && ` (${result.other} of other diagnoses, kept for an "other" class)`}
           {result.alreadyStored > 0 && `; ${result.alreadyStored} files were already stored`}
-          {result.leftOut > 0 && `; ${result.leftOut} images of other diagnoses left out`}.
+          {result.leftOut > 0 &&
+            `; ${result.leftOut} images of other diagnoses left out (tick "Keep other diagnoses" and add them again to keep them)`}
+          .
         </p>
       )}
       {status === 'error' && error && (
