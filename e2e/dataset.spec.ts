@@ -191,7 +191,7 @@ test('a full disk stops the ingest with a clear message and keeps only whole rec
   await expect(page.getByTestId('pending-note')).toHaveAttribute('data-value', String(150 - kept));
 });
 
-test('a HAM10000 download is split 70/15/15 by lesion, and diagnoses outside the three classes are left out', async ({
+test('a HAM10000 download is split 70/15/15 by lesion, and diagnoses outside the three classes are left out, or kept as "other" on request', async ({
   page,
 }) => {
   await page.goto('/');
@@ -222,7 +222,37 @@ test('a HAM10000 download is split 70/15/15 by lesion, and diagnoses outside the
   await expect(splitMethod).toContainText("each lesion's images in one split (lesion_id)");
   await expect(page.getByTestId('left-out')).toContainText('bcc 8');
   await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
+  await expect(page.getByTestId('count-train-other')).toHaveCount(0);
+
+  // Kept on request: the same download again stores the 8 carcinomas as "other" images, split by
+  // lesion after the three classes, whose splits do not move.
+  const before = await countsOf(page, ['nevus', 'melanoma', 'seborrheic_keratosis']);
+  await page.getByTestId('ingest-keep-other').check();
+  await page.getByTestId('folder-input').setInputFiles(HAM);
+  await waitForIngest(page);
+  await expect(page.getByTestId('ingest-status')).toContainText(
+    '8 of other diagnoses, kept for an "other" class',
+  );
+  const other = await countsOf(page, ['other']);
+  expect(Object.values(other).reduce((a, b) => a + b, 0)).toBe(8);
+  for (const value of Object.values(other)) expect(value % 2).toBe(0);
+  expect(await countsOf(page, ['nevus', 'melanoma', 'seborrheic_keratosis'])).toEqual(before);
+  await expect(page.getByTestId('left-out')).toHaveCount(0);
+  await expect(page.getByTestId('other-diagnoses')).toContainText('bcc 8');
+  await expect(page.getByTestId('ingest-problem')).toHaveCount(0);
 });
+
+/** The counts table's cells of these columns, by `split-column`. */
+async function countsOf(page: Page, columns: string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const split of ['train', 'val', 'test']) {
+    for (const column of columns) {
+      const cell = page.getByTestId(`count-${split}-${column}`);
+      counts[`${split}-${column}`] = Number(await cell.getAttribute('data-value'));
+    }
+  }
+  return counts;
+}
 
 test('files dropped on the drop zone are added', async ({ page }) => {
   await page.goto('/');

@@ -98,6 +98,25 @@ describe('assignSplits', () => {
     ).toEqual({ train: 17, val: 3, test: 6 });
   });
 
+  it('deals images kept for an "other" class last, so keeping them moves no other image', () => {
+    const classes = [
+      ...items(40, 'nevus'),
+      ...items(12, 'melanoma'),
+      ...items(12, 'seborrheic_keratosis'),
+      ...items(6, 'nevus', null, 'unlabeled').map((i) => ({ ...i, label: null })),
+    ];
+    const other = items(20, 'nevus', null, 'bcc').map((i): SplitItem => ({ ...i, label: 'other' }));
+    const alone = assignSplits(classes, 4);
+    const withOther = assignSplits([...other, ...classes], 4);
+    for (const { key } of classes) expect(withOther.get(key)).toBe(alone.get(key));
+    expect(
+      tally(
+        withOther,
+        other.map((i) => i.key),
+      ),
+    ).toEqual({ train: 14, val: 3, test: 3 });
+  });
+
   it('gives the same split for the same seed and a different one for another seed', () => {
     const all = items(50, 'melanoma');
     const a = assignSplits(all, 11);

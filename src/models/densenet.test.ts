@@ -7,6 +7,7 @@ import {
   buildDenseNet,
   buildDenseNetParts,
   describeDenseNet,
+  threeClassProbabilities,
   type DenseNetConfig,
 } from './densenet.ts';
 import keras from './densenet121.keras-layers.json';
@@ -125,6 +126,26 @@ describe('buildDenseNet: the quick config', () => {
     expect(history.history.loss?.[0]).toBeGreaterThan(0);
     tf.dispose([x, y]);
     model.dispose();
+  });
+});
+
+describe('threeClassProbabilities', () => {
+  it('passes three probabilities through, and renormalises the first three of four', () => {
+    const three = tf.tensor2d([[0.2, 0.5, 0.3]]);
+    expect(threeClassProbabilities(three)).toBe(three);
+    const logits = tf.tensor2d([
+      [1, 2, 0.5, 3],
+      [-1, 0, 4, -2],
+    ]);
+    const four = tf.softmax(logits) as tf.Tensor2D;
+    const expected = tf.softmax(tf.slice(logits, [0, 0], [-1, 3]));
+    const got = threeClassProbabilities(four);
+    expect(got.shape).toEqual([2, 3]);
+    // The softmax over the first three logits: the "other" class drops out of the comparison.
+    const [a, b] = [got.arraySync().flat(), expected.arraySync().flat() as number[]];
+    a.forEach((value, i) => expect(value).toBeCloseTo(b[i] as number, 6));
+    expect(() => threeClassProbabilities(tf.zeros([1, 2]))).toThrow('3 or 4 class probabilities');
+    tf.dispose([three, logits, four, expected, got]);
   });
 });
 

@@ -30,3 +30,21 @@ describe('a classifier run and the masked images it reads', () => {
     );
   });
 });
+
+describe('the "other" class of a new run', () => {
+  it('is learned, with a fourth output, only when asked and the dataset kept such images', () => {
+    const asked = { preset: 'quick' as const, choices: { otherClass: true } };
+    expect(newConfig(asked, masking(true), 12)).toMatchObject({
+      otherClass: true,
+      model: { classes: 4 },
+    });
+    // None stored: a three-class run, whatever was asked.
+    expect(newConfig(asked, masking(true), 0)).toMatchObject({
+      otherClass: false,
+      model: { classes: 3 },
+    });
+    expect(
+      newConfig({ preset: 'quick', choices: { otherClass: false } }, masking(true), 12),
+    ).toMatchObject({ otherClass: false, model: { classes: 3 } });
+  });
+});

@@ -131,22 +131,22 @@ export function ClassifierControls({ disabled }: { disabled: boolean }) {
             }
           />
         </label>
-        {others > 0 && (
-          <label
-            className="check"
-            title="Basal cell carcinoma, actinic keratosis, dermatofibroma and the like, as a fourth output. Only the three classes are scored: their probabilities are the first three outputs renormalised."
-          >
-            <input
-              type="checkbox"
-              data-testid="classifier-other-class"
-              checked={recipe.otherClass === true}
-              disabled={disabled}
-              onChange={(e) => setChoices({ otherClass: e.target.checked })}
-            />{' '}
-            Learn an &ldquo;other&rdquo; class from the {others} training images of other diagnoses
-          </label>
-        )}
       </div>
+      {others > 0 && (
+        <label
+          className="check"
+          title="Basal cell carcinoma, actinic keratosis, dermatofibroma and the like, as a fourth output. Only the three classes are scored: their probabilities are the first three outputs renormalised."
+        >
+          <input
+            type="checkbox"
+            data-testid="classifier-other-class"
+            checked={recipe.otherClass === true}
+            disabled={disabled}
+            onChange={(e) => setChoices({ otherClass: e.target.checked })}
+          />{' '}
+          Learn an &ldquo;other&rdquo; class from the {others} training images of other diagnoses
+        </label>
+      )}
     </div>
   );
 }

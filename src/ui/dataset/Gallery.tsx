@@ -6,6 +6,10 @@ import { Pager, SplitSelect } from '../common/ListControls.tsx';
 import { usePages } from '../common/usePages.ts';
 
 const PAGE = 48;
+
+/** A tile's class for the filter and its data-label: the class, `other` or `unlabeled`. */
+const tileClass = (row: DatasetRow) =>
+  row.label ?? (row.other === undefined ? 'unlabeled' : 'other');
 const SHORT_LABELS = {
   nevus: 'Nevus',
   melanoma: 'Melanoma',
@@ -28,8 +32,7 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
     () =>
       rows.filter(
         (r) =>
-          (split === 'all' || r.split === split) &&
-          (label === 'all' || (r.label ?? 'unlabeled') === label),
+          (split === 'all' || r.split === split) && (label === 'all' || tileClass(r) === label),
       ),
     [rows, split, label],
   );
@@ -57,6 +60,9 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
                 {CLASS_LABELS[c]}
               </option>
             ))}
+            {rows.some((r) => r.other !== undefined) && (
+              <option value="other">Other diagnoses</option>
+            )}
             <option value="unlabeled">Unlabeled</option>
           </select>
         </label>
@@ -70,13 +76,13 @@ export function Gallery({ rows }: { rows: DatasetRow[] }) {
             data-testid="gallery-tile"
             data-id={row.id}
             data-split={row.split}
-            data-label={row.label ?? 'unlabeled'}
+            data-label={tileClass(row)}
             title={tileTitle(row)}
           >
             <ThumbCanvas thumb={thumbs.get(row.key)} outline={row.hasMask} />
             <span className="tile-id">{row.id}</span>
-            <span className={`tile-label label-${row.label ?? 'unlabeled'}`}>
-              {row.label ? SHORT_LABELS[row.label] : 'Unlabeled'}
+            <span className={`tile-label label-${tileClass(row)}`}>
+              {row.label ? SHORT_LABELS[row.label] : (row.other ?? 'Unlabeled')}
             </span>
             <TileCredit row={row} />
           </li>
