@@ -5,6 +5,7 @@ import { emptyManifest } from '../dataset/manifest.ts';
 import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { TEMPERATURE_RANGE, fitCalibration } from '../metrics/calibration.ts';
+import { imageTensor } from '../loader/batches.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
 import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
 import { saveModel } from '../runs/saveModel.ts';
@@ -23,14 +24,14 @@ const PLAN: { split: Split; label: LesionClass }[] = (['val', 'test'] as const).
 );
 
 /** A small classifier that sees where things are, so its 8 views disagree. */
-function classifier(): tf.LayersModel {
+function classifier(classes: number = CLASSES.length): tf.LayersModel {
   const input = tf.input({ shape: [SIZE, SIZE, 3] });
   let y = tf.layers
     .conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu' })
     .apply(input) as tf.SymbolicTensor;
   y = tf.layers.flatten().apply(y) as tf.SymbolicTensor;
   y = tf.layers
-    .dense({ units: CLASSES.length, activation: 'softmax', name: 'predictions' })
+    .dense({ units: classes, activation: 'softmax', name: 'predictions' })
     .apply(y) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: y });
 }
@@ -41,6 +42,8 @@ function collect() {
 }
 
 let groups: Record<string, string>;
+/** The masked images, by key. */
+const maskedImages = new Map<string, { size: number; pixels: Uint8Array }>();
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -73,7 +76,25 @@ beforeAll(async () => {
       pixels.set(bright ? [200 - n * 5, 60 + n * 9, 90] : [20, 20, 20 + n], p * 3);
     }
     masked.push({ key, size: SIZE, pixels, mask: new Uint8Array(SIZE * SIZE).fill(255) });
+    maskedImages.set(key, { size: SIZE, pixels });
   }
+  // A basal cell carcinoma kept for an "other" class, in the test split: never evaluated.
+  const other = 'isic_0000099';
+  manifest.images[other] = {
+    id: 'ISIC_0000099',
+    source: 'ISIC_0000099.jpg',
+    width: 64,
+    height: 64,
+    folderSplit: 'test',
+  };
+  manifest.labels[other] = {
+    id: 'ISIC_0000099',
+    key: other,
+    label: null,
+    diagnosis: 'bcc',
+    source: 'labels.csv',
+    fileSplit: 'test',
+  };
   await saveManifest(manifest);
   await putMasked(masked);
   await saveMaskingSummary({
@@ -162,6 +183,37 @@ describe('evaluateClassifier', () => {
     expect(run?.calibration).toEqual({ ...expected, epoch: 2 });
     expect(run).toMatchObject({ status: 'finished', bestEpoch: 2, epochsDone: 3 });
     expect(await loadEvaluation(RUN, 'test')).toMatchObject({ calibration: test.calibration });
+  }, 60_000);
+
+  it('scores a classifier that learned an "other" class on the three classes alone', async () => {
+    const id = 'classifier-test-other';
+    const model = classifier(CLASSES.length + 1);
+    await saveModel(model, modelUrl('classifier', id, 'best'));
+    const run = (await loadRun(RUN)) as RunRecord;
+    await saveRun({ ...run, id, config: { otherClass: true } });
+    const test = await evaluateClassifier({ runId: id, split: 'test' }, 'cpu', () => undefined, {
+      stopped: false,
+    });
+    if (!test) throw new Error('no record');
+    // The six test images of the three classes; the carcinoma is left out with them.
+    expect(test.keys).toHaveLength(6);
+    expect(test.unlabeled).toBe(1);
+    // Each image's probabilities are the model's first three outputs renormalised.
+    const x = imageTensor(
+      test.keys.map((k) => maskedImages.get(k) as { size: number; pixels: Uint8Array }),
+      SIZE,
+    );
+    const four = model.predict(x) as tf.Tensor2D;
+    const expected = Array.from(four.dataSync()).flatMap((_, i, all) => {
+      if (i % 4 !== 0) return [];
+      const three = all.slice(i, i + 3);
+      const sum = three.reduce((a, b) => a + b, 0);
+      return three.map((p) => p / sum);
+    });
+    expect(test.probabilities).toHaveLength(18);
+    Array.from(test.probabilities).forEach((p, i) => expect(p).toBeCloseTo(expected[i] ?? NaN, 5));
+    tf.dispose([x, four]);
+    model.dispose();
   }, 60_000);
 
   it('reuses a stored validation evaluation of the same epoch, and evaluates that split on itself', async () => {

@@ -52,7 +52,7 @@ export interface EvaluationRecord {
    * '' otherwise (no group, or a patient's). Absent in older records.
    */
   groups?: string[];
-  /** Images of the split without a label: not evaluated. */
+  /** Images of the split without a label of the three classes (unlabeled, or "other"): not evaluated. */
   unlabeled: number;
 }
 

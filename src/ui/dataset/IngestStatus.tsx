@@ -3,7 +3,7 @@ import { duration } from '../format.ts';
 
 /** Progress of the running ingest (count, rate, time left, cancel), or how the last one ended. */
 export function IngestStatus() {
-  const { status, progress, result, error } = useAppStore((s) => s.dataset);
+  const { status, progress, result, error, keepOther } = useAppStore((s) => s.dataset);
   const cancelIngest = useAppStore((s) => s.cancelIngest);
 
   return (
@@ -52,7 +52,7 @@ export function IngestStatus() {
           {result.other > 0 && ` (${result.other} of other diagnoses, kept for an "other" class)`}
           {result.alreadyStored > 0 && `; ${result.alreadyStored} files were already stored`}
           {result.leftOut > 0 &&
-            `; ${result.leftOut} images of other diagnoses left out (tick "Keep other diagnoses" and add them again to keep them)`}
+            `; ${result.leftOut} images of other diagnoses left out${keepOther ? ' (their diagnoses name no definite kind of lesion)' : ' (tick "Keep other diagnoses" and add them again to keep them)'}`}
           .
         </p>
       )}

@@ -88,7 +88,10 @@ export function EvaluationStatus() {
           {record.keys.length} labelled images of the {SPLIT_LABELS[split].toLowerCase()} split,
           predicted by the epoch {record.epoch + 1} checkpoint on {record.backend},{' '}
           {when(record.createdAt)}
-          {record.unlabeled > 0 ? `; ${record.unlabeled} unlabelled images left out` : ''}.
+          {record.unlabeled > 0
+            ? `; ${record.unlabeled} images not of the three classes (unlabelled, or kept as "other") left out`
+            : ''}
+          .
         </span>
       )}
       {status === 'error' && error && (
