@@ -251,17 +251,19 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         await waitForState(page, 'mask-status', 30, 'masking');
       });
     }
+    // The counts table renders once the stored dataset is read; the classifier's "other" class
+    // checkbox shows only then (where the dataset kept images of other diagnoses).
+    await page.getByTestId('count-train-total').waitFor({ timeout: 2 * MINUTE });
     if (options.stages !== 'evaluate') {
       await timed('classifier', async () => {
         await page.getByTestId('classifier-mode').selectOption('fine-tune');
         const learnOther = page.getByTestId('classifier-other-class');
         if (await learnOther.count()) await learnOther.setChecked(options.other);
+        else if (options.other) console.log('  no images of other diagnoses stored: 3 classes');
         await page.getByTestId('train-classifier').click();
         await waitForState(page, 'classifier-status', 180, 'classifier');
       });
     }
-    // The counts table renders once the stored dataset is read.
-    await page.getByTestId('count-train-total').waitFor({ timeout: 2 * MINUTE });
     const images: Record<string, number> = {};
     for (const split of SPLITS) {
       images[split] = (await valueOf(page.getByTestId(`count-${split}-total`))) ?? 0;
