@@ -279,6 +279,26 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         page.getByTestId(`mask-thresholded-jaccard-${split}`),
       );
     }
+    // The same on the test split's images of the three classes alone: comparable between runs
+    // whether or not the dataset kept images of other diagnoses.
+    Object.assign(
+      masks,
+      await page.evaluate(`(async () => {
+        const { loadMaskingSummary } = await import('/src/dataset/storage.ts');
+        const { loadDataset } = await import('/src/loader/trainingData.ts');
+        const { thresholdedJaccard } = await import('/src/metrics/segmentation.ts');
+        const { rows } = await loadDataset();
+        const classes = new Set(rows.filter((r) => r.split === 'test' && r.label).map((r) => r.key));
+        const scores = ((await loadMaskingSummary())?.images ?? [])
+          .filter((i) => classes.has(i.key) && i.jaccard !== null)
+          .map((i) => i.jaccard);
+        const mean = (values) => values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+        return {
+          'test jaccard, three classes': mean(scores),
+          'test thresholded jaccard, three classes': mean(scores.map((j) => thresholdedJaccard(j))),
+        };
+      })()`),
+    );
     const crop: boolean = await page.evaluate(`(async () => {
       const { loadMaskingSummary } = await import('/src/dataset/storage.ts');
       return (await loadMaskingSummary())?.crop === true;
@@ -358,7 +378,7 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
         .map(([stage, m]) => `${stage} ${m.toFixed(1)}`)
         .join(', ')} (total ${total.toFixed(1)}).`,
       `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
-      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])}. Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}. ${f.other.learned ? `The classifier also learned an "other" class from ${f.other.trainImages} training images of other diagnoses (not scored).` : `No "other" class (${f.other.trainImages} training images of other diagnoses stored).`}`,
+      `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])} (its images of the three classes: ${cell(f.masks['test jaccard, three classes'])}, ${cell(f.masks['test thresholded jaccard, three classes'])}). Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}. ${f.other.learned ? `The classifier also learned an "other" class from ${f.other.trainImages} training images of other diagnoses (not scored).` : `No "other" class (${f.other.trainImages} training images of other diagnoses stored).`}`,
       '',
       '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | biases (mel, SK) | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
