@@ -24,13 +24,18 @@ const hidePicker = (context: BrowserContext) =>
     Object.defineProperty(window, 'showSaveFilePicker', { value: undefined });
   });
 
-/** Every count of the Dataset stage, by test id. */
+/**
+ * Every count of the Dataset stage, by test id; the "other" column only where the dataset kept
+ * images of other diagnoses (absent here: null).
+ */
 async function counts(page: Page): Promise<Record<string, string | null>> {
+  await page.getByTestId('count-train-total').waitFor();
   const out: Record<string, string | null> = {};
   for (const split of SPLITS) {
     for (const column of [...COUNT_COLUMNS, 'total', 'masks']) {
-      const id = `count-${split}-${column}`;
-      out[id] = await page.getByTestId(id).getAttribute('data-value');
+      const cell = page.getByTestId(`count-${split}-${column}`);
+      const shown = column !== 'other' || (await cell.count()) > 0;
+      out[`count-${split}-${column}`] = shown ? await cell.getAttribute('data-value') : null;
     }
   }
   return out;

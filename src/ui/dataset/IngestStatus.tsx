@@ -47,9 +47,10 @@ export function IngestStatus() {
       {status !== 'running' && result && (
         <p>
           {result.cancelled ? 'Cancelled: kept what was finished. ' : ''}
-          Added {result.images} images, {result.masks} masks and {result.labelRows} label rows in{' '}
-          {result.seconds.toFixed(1)} s
-          {result.other > 0 && ` (${result.other} of other diagnoses, kept for an "other" class)`}
+          Added {result.images} images
+          {result.other > 0 &&
+            ` (${result.other} of other diagnoses, kept for an "other" class)`}, {result.masks}{' '}
+          masks and {result.labelRows} label rows in {result.seconds.toFixed(1)} s
           {result.alreadyStored > 0 && `; ${result.alreadyStored} files were already stored`}
           {result.leftOut > 0 &&
             `; ${result.leftOut} images of other diagnoses left out${keepOther ? ' (their diagnoses name no definite kind of lesion)' : ' (tick "Keep other diagnoses" and add them again to keep them)'}`}
