@@ -12,7 +12,8 @@ import { benchDiagnose, diagnoseMarkdown, isDiagnoseFailure } from './diagnose.t
 import { ingestMarkdown, runIngest } from './ingest.ts';
 import { benchScale, scaleMarkdown } from './scale.ts';
 import { benchWeights, weightsMarkdown } from './weights.ts';
-import { benchQuality, qualityMarkdown } from './quality.ts';
+import { benchQuality } from './quality.ts';
+import { qualityMarkdown } from './qualityReport.ts';
 import { benchSegNet, isFailure, segnetMarkdown } from './segnet.ts';
 import { closeBenchServer, openBenchServer } from './common/driver.ts';
 import { benchKernels, kernelsMarkdown } from './kernels.ts';
