@@ -5,7 +5,7 @@
  * another size). Pure: no storage, no pixels.
  */
 import { isOtherLesion } from './csv/diagnoses.ts';
-import type { DatasetManifest } from './manifest.ts';
+import type { DatasetManifest, SourceEntry } from './manifest.ts';
 import {
   assignSplits,
   isSeeded,
@@ -97,32 +97,35 @@ export function imageGroup(
   return label?.group === undefined ? manifest.metadata[key] : label;
 }
 
+/** A stored image the summary lists, with its diagnosis where kept for an "other" class. */
+interface UsableImage {
+  key: string;
+  image: SourceEntry;
+  other: string | undefined;
+}
+
 export function summarize(manifest: DatasetManifest): DatasetSummary {
   const { images, masks, labels } = manifest;
   const leftOut = new Map<string, number>();
-  const otherOf = (key: string) => {
+  // Each usable image, with its diagnosis where it is kept for an "other" class (decided once).
+  const usable = Object.entries(images).flatMap(([key, image]): UsableImage[] => {
     const row = labels[key];
-    return row && row.label === null && isOtherLesion(row.diagnosis) ? row.diagnosis : undefined;
-  };
-  const usable = Object.entries(images).filter(([key]) => {
-    const row = labels[key];
-    if (row && row.label === null && otherOf(key) === undefined) {
-      leftOut.set(row.diagnosis, (leftOut.get(row.diagnosis) ?? 0) + 1);
-      return false;
-    }
-    return true;
+    if (!row || row.label !== null) return [{ key, image, other: undefined }];
+    if (isOtherLesion(row.diagnosis)) return [{ key, image, other: row.diagnosis }];
+    leftOut.set(row.diagnosis, (leftOut.get(row.diagnosis) ?? 0) + 1);
+    return [];
   });
   for (const key of Object.keys(manifest.leftOut)) {
     const diagnosis = labels[key]?.diagnosis ?? 'other';
     leftOut.set(diagnosis, (leftOut.get(diagnosis) ?? 0) + 1);
   }
 
-  const items = usable.map(([key, image]) => {
+  const items = usable.map(({ key, image, other }) => {
     const grouped = imageGroup(manifest, key);
     return {
       key,
       split: image.folderSplit ?? labels[key]?.fileSplit ?? null,
-      label: otherOf(key) === undefined ? (labels[key]?.label ?? null) : OTHER_STRATUM,
+      label: other === undefined ? (labels[key]?.label ?? null) : OTHER_STRATUM,
       group: grouped?.group,
       groupBy: grouped?.groupBy,
     };
@@ -143,10 +146,9 @@ export function summarize(manifest: DatasetManifest): DatasetSummary {
       },
     ]),
   ) as Record<Split, SplitCounts>;
-  const rows: DatasetRow[] = usable.map(([key, image]) => {
+  const rows: DatasetRow[] = usable.map(({ key, image, other }) => {
     const mask = masks[key];
     const { licence, attribution } = manifest.metadata[key] ?? {};
-    const other = otherOf(key);
     const row: DatasetRow = {
       key,
       id: image.id,
@@ -217,19 +219,15 @@ function classMapping(
   rows: readonly DatasetRow[],
   manifest: DatasetManifest,
 ): DatasetSummary['mapping'] {
-  const byClass = new Map<LesionClass, Map<string, number>>();
+  const byClass = new Map<LesionClass, string[]>();
   for (const row of rows) {
     const diagnosis = manifest.labels[row.key]?.diagnosis;
     if (row.label === null || diagnosis === undefined) continue;
-    const counts = byClass.get(row.label) ?? new Map<string, number>();
-    counts.set(diagnosis, (counts.get(diagnosis) ?? 0) + 1);
-    byClass.set(row.label, counts);
+    byClass.set(row.label, [...(byClass.get(row.label) ?? []), diagnosis]);
   }
   return CLASSES.filter((label) => byClass.has(label)).map((label) => ({
     label,
-    diagnoses: [...(byClass.get(label) ?? [])]
-      .map(([diagnosis, count]) => ({ diagnosis, count }))
-      .sort((a, b) => b.count - a.count || a.diagnosis.localeCompare(b.diagnosis)),
+    diagnoses: byCount(byClass.get(label) ?? []),
   }));
 }
 
