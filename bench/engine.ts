@@ -20,6 +20,8 @@ import type { EngineTiming, EngineTimingCase } from './engine/protocol.ts';
 export interface EngineBenchOptions {
   /** The seed SegNet at its own size and batch (a real GPU). */
   full: boolean;
+  /** DenseNet-121's batches with `full` (8, 16, 32). */
+  batches: number[];
   /** Timed steps per row, after one that compiles. */
   steps: number;
   quick: boolean;
@@ -91,7 +93,7 @@ function allCases(options: EngineBenchOptions): Row[] {
   if (options.full) {
     return [
       segnetRow('seed', 'seed SegNet (200 px)', 16),
-      ...[8, 16, 32].map((batch) =>
+      ...options.batches.map((batch) =>
         classifierRow('recommended', 'DenseNet-121, fine-tune (224 px)', batch),
       ),
       seedHead,

@@ -7,7 +7,9 @@
  * filters at a smaller batch and input (`--kernels-batch`, `--kernels-scale`); `--kernels-full`
  * times them at batch 16 and the models' own input sizes, as on a real GPU (scripts/device-bench).
  * Where PyTorch sees a CUDA GPU (the lent device), its cuDNN kernels are timed on the same shapes
- * (bench/pytorch/kernels.py), with TF32 off and on.
+ * (bench/pytorch/kernels.py), with TF32 off and on. `--kernels-tiles` also times WebGPU's tiled
+ * products with each of TILE_CANDIDATES' cuts on every shape: what choosing the tile per shape
+ * would gain over the fixed plan.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -24,6 +26,7 @@ import { SEGNET_SEED } from '../src/models/segnetConfig.ts';
 import { LAUNCH_OPTIONS } from './browser.ts';
 import { benchPage, figure } from './common/driver.ts';
 import type { GpuBackend, KernelOp, KernelTiming } from './kernels/protocol.ts';
+import type { TileChoice } from '../src/kernels/webgpu/gemmPlan.ts';
 
 export interface KernelBenchOptions {
   backends: GpuBackend[];
@@ -34,7 +37,25 @@ export interface KernelBenchOptions {
   repeats: number;
   /** Only the first shapes of each model (the smoke run). */
   quick: boolean;
+  /** Time TILE_CANDIDATES too (WebGPU). */
+  tiles: boolean;
 }
+
+/**
+ * Tile candidates for WebGPU's tiled products, by name (C's tile, rows x columns): bigger
+ * register blocks (more products per element read from workgroup memory), a small workgroup for
+ * small products, a tall narrow tile for DenseNet's 32-channel layers, and a split K aiming at
+ * 2,048 workgroups rather than 512 (the filter gradient only).
+ */
+export const TILE_CANDIDATES: Record<string, Partial<TileChoice>> = {
+  '128x64': { threadsM: 16, threadsN: 16, rows: 8, cols: 4 },
+  '128x128': { threadsM: 16, threadsN: 16, rows: 8, cols: 8 },
+  '32x32': { threadsM: 8, threadsN: 8, rows: 4, cols: 4 },
+  '128x32': { threadsM: 16, threadsN: 16, rows: 8, cols: 2 },
+  '256x32': { threadsM: 32, threadsN: 8, rows: 8, cols: 4 },
+  'split 2048': { workgroups: 2048 },
+  '128x64, split 2048': { threadsM: 16, threadsN: 16, rows: 8, cols: 4, workgroups: 2048 },
+};
 
 export interface KernelFigure extends KernelTiming {
   model: 'segnet' | 'densenet121';
@@ -161,13 +182,14 @@ export async function benchKernels(options: KernelBenchOptions): Promise<KernelR
     for (const backend of options.backends) {
       for (const model of ['segnet', 'densenet121'] as const) {
         for (const c of cases[model]) {
+          const tiles = options.tiles ? TILE_CANDIDATES : {};
           const timings = (await page.evaluate(
-            `window.timeKernels(${JSON.stringify([c])}, '${backend}', ${options.repeats})`,
+            `window.timeKernels(${JSON.stringify([c])}, '${backend}', ${options.repeats}, ${JSON.stringify(tiles)})`,
           )) as KernelTiming[];
           for (const t of timings) {
             const row: KernelFigure = { ...t, model, shape: describe(c) };
             console.log(
-              `  ${backend} ${model} ${row.op} ${row.shape}: ${row.impl} ${figure(row.ms)} ms, ${figure(row.gflops)} GFLOP/s`,
+              `  ${backend} ${model} ${row.op} ${row.shape}: ${row.impl}${row.tile ? ` ${row.tile}` : ''} ${figure(row.ms)} ms, ${figure(row.gflops)} GFLOP/s`,
             );
             figures.push(row);
           }
@@ -201,7 +223,7 @@ export function kernelsMarkdown(options: KernelBenchOptions, results: KernelResu
     '| backend | model | op | shape | tfjs ms | own ms | PyTorch ms (TF32) | tfjs GFLOP/s | own GFLOP/s | own ÷ tfjs time | own ÷ PyTorch time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const own = figures.filter((f) => f.impl === 'own');
+  const own = figures.filter((f) => f.impl === 'own' && !f.tile);
   const slower: Record<string, number> = {};
   const counted: Record<string, number> = {};
   let behindTorch = 0;
@@ -210,6 +232,7 @@ export function kernelsMarkdown(options: KernelBenchOptions, results: KernelResu
       figures.find(
         (f) =>
           f.impl === impl &&
+          !f.tile &&
           f.backend === backend &&
           f.model === o.model &&
           f.op === o.op &&
@@ -236,6 +259,58 @@ export function kernelsMarkdown(options: KernelBenchOptions, results: KernelResu
   if (results.pytorchDevice) {
     lines.push(
       `Target (webgpu): at most twice cuDNN's fp32 time on every shape: ${behindTorch === 0 ? 'met' : `**not met** on ${behindTorch}`}.`,
+    );
+  }
+  lines.push('', ...tilesMarkdown(figures));
+  return lines;
+}
+
+/**
+ * The tile candidates against the fixed plan, by op: each candidate's summed time over the shapes,
+ * the shapes it is fastest on, its time over the plan's (median, best, worst), and what the fastest
+ * cut of each shape would take in all (choosing per shape at first use).
+ */
+function tilesMarkdown(figures: KernelFigure[]): string[] {
+  const candidates = figures.filter((f) => f.impl === 'own' && f.backend === 'webgpu');
+  if (!candidates.some((f) => f.tile)) return [];
+  const lines = [
+    '### Tile candidates (WebGPU, own kernels; "plan" is the fixed plan)',
+    '',
+    '| op | tile | shapes | sum of ms | fastest on | time ÷ plan: median | best | worst |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const ops = [...new Set(candidates.map((f) => f.op))];
+  for (const op of ops) {
+    const rows = candidates.filter((f) => f.op === op);
+    const byShape = new Map<string, KernelFigure[]>();
+    for (const f of rows) {
+      const key = `${f.model} ${f.shape}`;
+      byShape.set(key, [...(byShape.get(key) ?? []), f]);
+    }
+    const fastest = new Map<string, number>();
+    let bestSum = 0;
+    let planSum = 0;
+    for (const shapeRows of byShape.values()) {
+      const best = shapeRows.reduce((a, b) => (b.ms < a.ms ? b : a));
+      fastest.set(best.tile ?? 'plan', (fastest.get(best.tile ?? 'plan') ?? 0) + 1);
+      bestSum += best.ms;
+      planSum += shapeRows.find((f) => !f.tile)?.ms ?? NaN;
+    }
+    for (const tile of [undefined, ...new Set(rows.flatMap((f) => (f.tile ? [f.tile] : [])))]) {
+      const mine = rows.filter((f) => f.tile === tile);
+      const ratios = mine
+        .map((f) => {
+          const plan = byShape.get(`${f.model} ${f.shape}`)?.find((p) => !p.tile);
+          return plan ? f.ms / plan.ms : NaN;
+        })
+        .sort((a, b) => a - b);
+      const sum = mine.reduce((total, f) => total + f.ms, 0);
+      lines.push(
+        `| ${op} | ${tile ?? 'plan'} | ${mine.length} | ${figure(sum)} | ${fastest.get(tile ?? 'plan') ?? 0} | ${figure(ratios[Math.floor(ratios.length / 2)] ?? NaN)} | ${figure(ratios[0] ?? NaN)} | ${figure(ratios.at(-1) ?? NaN)} |`,
+      );
+    }
+    lines.push(
+      `| ${op} | fastest of each shape | ${byShape.size} | ${figure(bestSum)} (plan ${figure(planSum)}) | | ${figure(bestSum / planSum)} of the plan's sum | | |`,
     );
   }
   lines.push('');

@@ -35,15 +35,17 @@
  * DenseNet-121 on WebGPU and WebGL with tfjs's filter gradient and the app's own, and with cuDNN's
  * where PyTorch has CUDA: --kernels-backends=webgpu,webgl, --kernels-batch=N (2),
  * --kernels-scale=F (the input as a share of the model's own: 0.25), --kernels-full (batch 16,
- * full size: for a real GPU), --kernels-repeats=N (3, 1 with --quick; --quick a few shapes).
+ * full size: for a real GPU), --kernels-repeats=N (3, 1 with --quick; --quick a few shapes),
+ * --kernels-tiles (WebGPU's tiled products with each tile candidate too).
  *
  * The engine benchmark (bench/engine.ts) trains each preset's SegNet and classifier a few steps
  * through the WebGPU training engine and through tfjs: --engine-steps=N (5, 2 with --quick;
  * --quick the quick SegNet and DenseNet only), --engine-full (the seed SegNet at 200 px and batch
  * 16 instead of 96 px and batch 4, DenseNet-121 at 224 px and batch 8, 16, 32 instead of 64 px and
- * batch 4), --engine-models=segnet or classifier (those rows only), --engine-profile (each row's
- * GPU time by kernel, from timestamp queries), --engine-kernels=gpu|software (the engine's
- * kernels for a GPU or for a software adapter; by default this adapter's).
+ * batch 4; --engine-batches=16 those batches only), --engine-models=segnet or classifier (those
+ * rows only), --engine-profile (each row's GPU time by kernel, from timestamp queries),
+ * --engine-kernels=gpu|software (the engine's kernels for a GPU or for a software adapter; by
+ * default this adapter's).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -266,6 +268,12 @@ export const qualityOptions = qualityOptionsFrom(option, quick);
 const engineModels = option('engine-models') ?? 'segnet,classifier';
 export const engineOptions: EngineBenchOptions = {
   full: flag('engine-full'),
+  batches: (option('engine-batches') ?? '8,16,32').split(',').map((b) => {
+    const n = Number(b);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--engine-batches takes whole numbers (got ${b})`);
+    return n;
+  }),
   steps: count('engine-steps', quick ? 2 : 5, 1),
   quick,
   segnet: engineModels.includes('segnet'),
@@ -291,4 +299,5 @@ export const kernelOptions: KernelBenchOptions = {
   scale: kernelsFull ? 1 : Number(option('kernels-scale') ?? 0.25),
   repeats: count('kernels-repeats', quick ? 1 : 3, 1),
   quick,
+  tiles: flag('kernels-tiles'),
 };

@@ -48,21 +48,36 @@ const OPS = {
   webgl: ['conv2dBackpropFilter'],
 } as const;
 
-// WebGPU's products as the adapter has them (direct on SwiftShader), and as a GPU has them (tiled).
+// WebGPU's products as the adapter has them (direct on SwiftShader), as a GPU has them (tiled),
+// and tiled with two of the kernel benchmark's tile candidates (bench/kernels.ts): the largest
+// register block (8 x 8 a thread) with K split for 2,048 workgroups, and a workgroup of 64 threads.
 const RUNS = [
-  { backend: 'webgpu', style: undefined, title: '' },
-  { backend: 'webgpu', style: 'tiled', title: " (a GPU's tiled products)" },
-  { backend: 'webgl', style: undefined, title: '' },
+  { backend: 'webgpu', options: {}, title: '' },
+  { backend: 'webgpu', options: { style: 'tiled' }, title: " (a GPU's tiled products)" },
+  {
+    backend: 'webgpu',
+    options: {
+      style: 'tiled',
+      tile: { threadsM: 16, threadsN: 16, rows: 8, cols: 8, workgroups: 2048 },
+    },
+    title: ' (tiled, 8 x 8 a thread, split for 2,048 workgroups)',
+  },
+  {
+    backend: 'webgpu',
+    options: { style: 'tiled', tile: { threadsM: 8, threadsN: 8, rows: 4, cols: 4 } },
+    title: ' (tiled, 64 threads a workgroup)',
+  },
+  { backend: 'webgl', options: {}, title: '' },
 ] as const;
 
-for (const { backend, style, title } of RUNS) {
+for (const { backend, options, title } of RUNS) {
   test(`the own ${backend} convolution kernels${title} equal the float64 reference on every shape, and free what they made`, async ({
     page,
   }) => {
     test.setTimeout(240_000);
     await page.goto(`/${PAGE}`);
     const checks = (await page.evaluate(
-      `window.checkKernels(${JSON.stringify(CASES)}, '${backend}', ${JSON.stringify({ style })})`,
+      `window.checkKernels(${JSON.stringify(CASES)}, '${backend}', ${JSON.stringify(options)})`,
     )) as KernelCheck[];
     let expectedChecks = 0;
     for (const op of OPS[backend]) {

@@ -27,6 +27,7 @@ import {
   inputGradientOnWebgpu,
   type ConvOptions,
 } from '../../src/kernels/webgpu/convolutions.ts';
+import type { TileChoice } from '../../src/kernels/webgpu/gemmPlan.ts';
 import type { GpuBackend, KernelCheck, KernelOp, KernelTiming } from './protocol.ts';
 
 declare global {
@@ -40,6 +41,7 @@ declare global {
       cases: ConvCase[],
       backend: GpuBackend,
       repeats: number,
+      tiles?: Record<string, Partial<TileChoice>>,
     ) => Promise<KernelTiming[]>;
   }
 }
@@ -191,7 +193,7 @@ async function timed(
   return (performance.now() - start) / repeats;
 }
 
-window.timeKernels = async (cases, name, repeats) => {
+window.timeKernels = async (cases, name, repeats, tiles = {}) => {
   await use(name);
   const timings: KernelTiming[] = [];
   for (const c of cases) {
@@ -200,12 +202,22 @@ window.timeKernels = async (cases, name, repeats) => {
     for (const { op, spec, tfjs, own } of opsFor(name, c)) {
       const inputs = spec.inputs(c, values);
       const attrs = spec.attrs(c);
-      for (const [impl, kernel] of [
+      const kernels: [KernelTiming['impl'], Kernel, string?][] = [
         ['tfjs', tfjs],
         ['own', own],
-      ] as const) {
+      ];
+      // The tile candidates of WebGPU's tiled products; a split target only where K is split.
+      const makeOwn = spec.own[name];
+      if (name === 'webgpu' && makeOwn) {
+        for (const [label, tile] of Object.entries(tiles)) {
+          if (tile.workgroups === undefined || op === 'conv2dBackpropFilter')
+            kernels.push(['own', makeOwn(tfjs, { style: 'tiled', tile }), label]);
+        }
+      }
+      for (const [impl, kernel, tile] of kernels) {
         const ms = await timed(kernel, inputs, attrs, repeats);
-        timings.push({ op, backend: name, case: c, impl, ms, gflops: flops / ms / 1e6 });
+        const timing = { op, backend: name, case: c, impl, ms, gflops: flops / ms / 1e6 };
+        timings.push(tile ? { ...timing, tile } : timing);
       }
       tf.dispose(Object.values(inputs));
     }

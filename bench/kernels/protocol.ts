@@ -28,6 +28,8 @@ export interface KernelTiming {
   backend: GpuBackend | 'cuda';
   case: ConvCase;
   impl: KernelImpl;
+  /** A tile candidate's name (`--kernels-tiles`); absent for the kernel as the app plans it. */
+  tile?: string;
   ms: number;
   gflops: number;
 }

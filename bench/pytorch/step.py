@@ -8,7 +8,11 @@ Prints one JSON line: {"stepSeconds": [...], "warmUpSeconds": s, "threads": n, "
 sends 1x1 convolutions to its own im2col path, which calls the system BLAS (not oneDNN); Debian's
 reference BLAS (libblas3) makes DenseNet-121's step about 10x slower there than OpenBLAS
 (libopenblas0-pthread) does.
+On a CUDA GPU (`--device cuda`, the lent device's twin of the WebGPU engine's step; cuDNN's
+benchmark mode on), `--tf32 on` lets cuDNN and cuBLAS use TF32 (off: plain fp32, as WebGPU
+computes); a step's time then ends when its loss is read back, as the engine's does.
 Usage: python3 step.py --model segnet|densenet121 --size PX --batch N --steps N --threads N
+       [--device cpu|cuda] [--tf32 off|on]   (on CUDA, --batch may list several: 4,8,16)
 """
 import argparse
 import json
@@ -87,19 +91,33 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", choices=["segnet", "densenet121"], required=True)
     parser.add_argument("--size", type=int, required=True)
-    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--batch", required=True,
+                        help="images a step; on CUDA a comma-separated list, one line each")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--tf32", choices=["off", "on"], default="off")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    x = torch.rand(args.batch, 3, args.size, args.size)
+    device = torch.device(args.device)
+    if args.device == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = args.tf32 == "on"
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
+    for batch in [int(b) for b in args.batch.split(",")]:
+        print(json.dumps(run(args, device, batch)), flush=True)
+
+
+def run(args, device, batch):
+    x = torch.rand(batch, 3, args.size, args.size)
     if args.model == "segnet":
         model, loss_fn = segnet(), nn.BCELoss()
-        y = torch.rand(args.batch, 1, args.size, args.size).round()
+        y = torch.rand(batch, 1, args.size, args.size).round()
     else:
         model, loss_fn = densenet121(), nn.CrossEntropyLoss()
-        y = torch.arange(args.batch) % 3
+        y = torch.arange(batch) % 3
+    model, x, y = model.to(device), x.to(device), y.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step():
@@ -112,10 +130,16 @@ def main():
         return time.perf_counter() - started
 
     warm_up = step()
+    if args.device == "cuda":
+        step()  # cuDNN's benchmark mode tries its algorithms on the first calls of each shape
     seconds = [step() for _ in range(args.steps)]
-    print(json.dumps({"stepSeconds": seconds, "warmUpSeconds": warm_up,
-                      "threads": torch.get_num_threads(), "torch": torch.__version__,
-                      "blas": loaded_blas()}))
+    result = {"stepSeconds": seconds, "warmUpSeconds": warm_up, "torch": torch.__version__}
+    if args.device == "cuda":
+        result.update(model=args.model, size=args.size, batch=batch, tf32=args.tf32,
+                      device=torch.cuda.get_device_name())
+    else:
+        result.update(threads=torch.get_num_threads(), blas=loaded_blas())
+    return result
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # Packs what the benchmarks need on a borrowed GPU machine, which has neither
 # Node nor Chromium and reaches no registry: this machine's Node, Debian's Chromium headless shell
 # (the same version as /usr/bin/chromium) with the shared libraries it links beyond glibc, and
-# node_modules without source maps, type declarations and the lint/format/unit-test tools.
+# node_modules without source maps, type declarations, tfjs's single-file bundles (Vite serves its
+# modules) and the lint/format/unit-test tools.
 #
 # The device tool carries at most 64 MiB a call, so the one xz stream is split in two: .device/part1
 # travels with the first call (run.sh stash keeps it), .device/part2 with the second (run.sh bench),
@@ -43,11 +44,14 @@ tar cf - --exclude='*.map' --exclude='*.d.ts' --exclude='*.d.mts' --exclude='*.d
   --exclude='node_modules/@eslint*' --exclude=node_modules/@typescript-eslint \
   --exclude=node_modules/typescript-eslint --exclude=node_modules/prettier \
   --exclude=node_modules/@types --exclude=node_modules/vitest --exclude=node_modules/@vitest \
-  --exclude=node_modules/core-js --exclude=node_modules/.cache node_modules | tar xf - -C "$pack"
+  --exclude=node_modules/core-js --exclude=node_modules/.cache \
+  --exclude='node_modules/@tensorflow/*/dist/tf*.js' --exclude='node_modules/@tensorflow/*/dist/*.html' \
+  node_modules | tar xf - -C "$pack"
 
 tar cf - -C "$pack" . | xz -T0 -6 >"$work/bundle.tar.xz"
 mkdir -p .device/part1 .device/part2
-split -b 62M -d "$work/bundle.tar.xz" "$work/bundle."
+# Two equal halves: each travels with a copy of the working tree, under one call's 64 MiB.
+split -n 2 -d "$work/bundle.tar.xz" "$work/bundle."
 mv "$work/bundle.00" .device/part1/
-mv "$work"/bundle.0[1-9] .device/part2/
+mv "$work/bundle.01" .device/part2/
 du -b .device/part1 .device/part2

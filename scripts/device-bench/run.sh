@@ -2,6 +2,10 @@
 # The benchmarks on a borrowed GPU machine, in the repository root there, from
 # what scripts/device-bench/pack.sh put in .device/ (each part fits one call's 64 MiB):
 #   run.sh stash   first call, carrying .device/part1: keeps it in /tmp for the next call.
+#   run.sh cuda-steps  PyTorch's training steps on the GPU (bench/pytorch/step.py --device cuda):
+#                  the seed SegNet and DenseNet-121 at the engine benchmark's sizes and batches, TF32
+#                  off (plain fp32, as WebGPU computes) and at batch 16 on; needs nothing unpacked,
+#                  so it can follow stash in the first call. JSON lines in $OUT/cuda-steps.jsonl.
 #   run.sh bench [plan…]  second call, carrying .device/part2 and .device/gl, at once (a machine
 #                  stays warm 30 s): unpacks Node, Chromium and node_modules, finds the Chromium
 #                  flags that put WebGPU and WebGL on the GPU (probe.ts), runs the SegNet,
@@ -18,9 +22,20 @@ case "${1:-}" in
     nvidia-smi -L
     exit
     ;;
+  cuda-steps)
+    mkdir -p "$out"
+    step() { timeout 60 python3 bench/pytorch/step.py --device cuda --steps 10 "$@"; }
+    {
+      step --model segnet --size 200 --batch 4,16
+      step --model densenet121 --size 224 --batch 4,8,16,32
+      step --model segnet --size 200 --batch 16 --tf32 on
+      step --model densenet121 --size 224 --batch 16 --tf32 on
+    } | tee "$out/cuda-steps.jsonl"
+    exit
+    ;;
   bench) ;;
   *)
-    echo "usage: run.sh stash|bench" >&2
+    echo "usage: run.sh stash|cuda-steps|bench" >&2
     exit 2
     ;;
 esac
@@ -84,10 +99,13 @@ bench() {
   rm -f bench/results/latest-"$name".*
   timeout -k 5 "$cap" node node_modules/tsx/dist/cli.mjs bench/run.ts --only="$name" "$@"
   pkill -f chromium-headless-shell # a benchmark stopped by the timeout leaves its browser
-  cp bench/results/latest-"$name".json "$out/" 2>/dev/null
+  # Numbered in the plan's order, so that a benchmark run twice (engine rows apart) keeps both.
+  ((++runs))
+  cp bench/results/latest-"$name".json "$out/$runs-$name.json" 2>/dev/null
   cat bench/results/latest-"$name".md >>"$out/results.md" 2>/dev/null
 }
 shift
+runs=0
 if (($# == 0)); then
   bench segnet 150 --seed --segnet-backends=webgpu,webgl
   bench diagnose 90 --diagnose-backends=webgpu,webgl

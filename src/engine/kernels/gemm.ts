@@ -19,7 +19,7 @@
  * and B in workgroup memory; on a software adapter (`direct`) its threads read their operands
  * themselves, in loops laid out for a CPU, and the workgroup is sized to C (gemmLoops.ts).
  */
-import { DEPTH, gemmPlan, type GemmPlan } from '../../kernels/webgpu/gemmPlan.ts';
+import { DEPTH, gemmPlan, type GemmPlan, type TileChoice } from '../../kernels/webgpu/gemmPlan.ts';
 import { runsBody, tapsBody, tiledBody } from './gemmLoops.ts';
 import { A_OPERANDS, B_OPERANDS, OPERAND_WGSL, TAP_OPERANDS } from './gemmOperands.ts';
 import { gridStride, LANES, UniformLayout } from './uniforms.ts';
@@ -92,7 +92,8 @@ export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
  * give each thread 4 of them (4 across 16 columns, 16 across 64 or more), so that a narrow C
  * still has a 4 x 4 block per thread: each element read serves 4 products, not 1; and as few
  * down C's rows as cover them 4 each, up to 256 threads in all (DenseNet's last 1 x 1 input
- * gradients have 8 rows at batch 2 and 56 px), so that no workgroup runs idle threads.
+ * gradients have 8 rows at batch 2 and 56 px), so that no workgroup runs idle threads. What a
+ * `tile` gives replaces that part of a tiled product's plan (the kernel benchmark's candidates).
  */
 export function planGemm(
   kind: GemmKind,
@@ -100,9 +101,10 @@ export function planGemm(
   n: number,
   r: number,
   style: GemmStyle,
+  tile?: Partial<TileChoice>,
 ): GemmPlan {
   const split = kind === 'filterGradient';
-  if (style === 'tiled') return gemmPlan(m, n, r, { threadsN: n <= 8 ? 8 : 16, split });
+  if (style === 'tiled') return gemmPlan(m, n, r, { threadsN: n <= 8 ? 8 : 16, split, ...tile });
   const threadsN = Math.min(16, 2 ** Math.max(0, Math.floor(Math.log2(n / 4))));
   const threadsM = Math.min(256 / threadsN, 2 ** Math.ceil(Math.log2(Math.ceil(m / 4))));
   return gemmPlan(m, n, r, { threadsN, threadsM, split });

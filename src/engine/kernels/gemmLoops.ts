@@ -8,9 +8,6 @@ import { DEPTH, type GemmPlan } from '../../kernels/webgpu/gemmPlan.ts';
 import type { GemmKind } from './gemm.ts';
 import { A_OPERANDS, B_OPERANDS, FAST, TAP_OPERANDS } from './gemmOperands.ts';
 
-/** Threads in a workgroup of the tiled loop. */
-const LANES_PER_GROUP = 256;
-
 /** The register block's rows, columns and their pairs. */
 export type Pairs = (readonly [number, number])[];
 
@@ -25,18 +22,19 @@ export function tiledBody(
   const { threadsM, threadsN } = plan;
   const tm = threadsM * plan.rows;
   const tn = threadsN * plan.cols;
+  const lanes = threadsM * threadsN;
   const fast = FAST[kind];
   // Each thread stages the same elements of every slab (element i at (k, e) of the tile), so
   // their fixed parts and walks are set up before the loop.
   const staged = (operand: 'A' | 'B', alongR: boolean, width: number) =>
-    Array.from({ length: Math.ceil((DEPTH * width) / LANES_PER_GROUP) }, (_, i) => {
-      const index = `(lane + ${LANES_PER_GROUP * i}u)`;
+    Array.from({ length: Math.ceil((DEPTH * width) / lanes) }, (_, i) => {
+      const index = `(lane + ${lanes * i}u)`;
       return {
         name: `${operand}${i}`,
         k: alongR ? `${index} % ${DEPTH}u` : `${index} / ${width}u`,
         e: alongR ? `${index} / ${DEPTH}u` : `${index} % ${width}u`,
         // Whether this thread has an element i (a slab smaller than a multiple of the threads).
-        has: (i + 1) * LANES_PER_GROUP > DEPTH * width ? `${index} < ${DEPTH * width}u` : 'true',
+        has: (i + 1) * lanes > DEPTH * width ? `${index} < ${DEPTH * width}u` : 'true',
         operand,
         radix: (operand === 'A' ? A_OPERANDS : B_OPERANDS)[kind].radix,
       };

@@ -32,7 +32,7 @@ import {
   type GemmStyle,
 } from '../../engine/kernels/gemm.ts';
 import type { Shape4 } from '../compose.ts';
-import { isSoftwareAdapter, type GemmPlan } from './gemmPlan.ts';
+import { isSoftwareAdapter, type GemmPlan, type TileChoice } from './gemmPlan.ts';
 
 /** One product as a tfjs program: its operands are the inputs `srcA`, `srcB` (and `bias`). */
 class ConvProduct implements WebGPUProgram {
@@ -58,8 +58,8 @@ class ConvProduct implements WebGPUProgram {
     this.workgroupSize = [plan.threadsN, plan.threadsM, 1];
     this.outputShape = outputShape;
     this.dispatch = gemmWorkgroups(plan, sizes.m, sizes.n);
-    const { threadsN, rows, cols } = plan;
-    this.shaderKey = `lesionLabConv_${kind}_${epilogue}_${style}_${threadsN}_${rows}_${cols}`;
+    const { threadsM, threadsN, rows, cols } = plan;
+    this.shaderKey = `lesionLabConv_${kind}_${epilogue}_${style}_${threadsM}_${threadsN}_${rows}_${cols}`;
   }
 
   getUserCode(): string {
@@ -158,10 +158,12 @@ function geometryOf(
 
 /**
  * Which products a wrapper runs: `style` forces tiled or direct products on any adapter (the
- * checks run a GPU's on SwiftShader); by default, the adapter's (styleOn).
+ * checks run a GPU's on SwiftShader); by default, the adapter's (styleOn). `tile` replaces a tiled
+ * product's plan (the kernel benchmark's candidates).
  */
 export interface ConvOptions {
   style?: GemmStyle;
+  tile?: Partial<TileChoice>;
 }
 
 /**
@@ -178,7 +180,7 @@ function runProduct(
   const { kind, g, epilogue, options } = product;
   const style = options.style ?? styleOn(isSoftwareAdapter(backend));
   const sizes = gemmSizes(kind, g, false); // no bias row: tfjs asks for the bias's gradient apart
-  const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, style);
+  const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, style, options.tile);
   const uniforms = gemmUniforms(g, sizes, plan, {});
   const program = new ConvProduct(kind, plan, epilogue, style, outputShape(plan), sizes);
   const output = backend.runWebGPUProgram(

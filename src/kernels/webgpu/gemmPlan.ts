@@ -15,6 +15,19 @@ const MIN_SLICE = 256;
 const TARGET_WORKGROUPS = 512;
 
 /**
+ * A tiled product's cut when it is chosen rather than planned (the kernel benchmark times such
+ * candidates per shape): threads along C's rows and columns, each thread's block (up to 8 x 8),
+ * and the workgroups a split K aims at.
+ */
+export interface TileChoice {
+  threadsM: number;
+  threadsN: number;
+  rows: number;
+  cols: number;
+  workgroups?: number;
+}
+
+/**
  * How a product C = A · B of M x N over K is cut: threadsM x threadsN threads a workgroup (256 in
  * all), each computing `rows` x `cols` of C (1, 2 or 4 each, so that a workgroup covers
  * threadsM · rows by threadsN · cols and a narrow C wastes no threads), and K cut into `slices` of
@@ -35,9 +48,10 @@ const perThread = (size: number, threads: number) =>
 
 /**
  * The plan for C of M x N over K: with `split`, enough workgroups to fill a large GPU when the
- * tiles of C are few, never a slice shorter than MIN_SLICE rows, and one slice when K is short;
- * without, one slice. `threadsN` threads along N (16 by default) and `threadsM` along M (256 in
- * all by default; fewer make a smaller workgroup, for a product without workgroup memory).
+ * tiles of C are few (`workgroups`, 512 by default), never a slice shorter than MIN_SLICE rows, and
+ * one slice when K is short; without, one slice. `threadsN` threads along N (16 by default) and
+ * `threadsM` along M (256 in all by default; fewer make a smaller workgroup), each thread `rows` x
+ * `cols` of C (by default 1, 2 or 4 each, as few as C's size needs).
  */
 export function gemmPlan(
   m: number,
@@ -46,15 +60,16 @@ export function gemmPlan(
   {
     threadsN = THREADS,
     threadsM = (THREADS * THREADS) / threadsN,
+    rows = perThread(m, threadsM),
+    cols = perThread(n, threadsN),
+    workgroups = TARGET_WORKGROUPS,
     split = true,
-  }: { threadsN?: number; threadsM?: number; split?: boolean } = {},
+  }: Partial<TileChoice> & { split?: boolean } = {},
 ): GemmPlan {
-  const rows = perThread(m, threadsM);
-  const cols = perThread(n, threadsN);
   let slices = 1;
   if (split) {
     const tiles = Math.ceil(m / (threadsM * rows)) * Math.ceil(n / (threadsN * cols));
-    const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
+    const wanted = Math.ceil(workgroups / tiles);
     slices = Math.max(1, Math.min(wanted, Math.floor(k / MIN_SLICE)));
   }
   const slice = Math.ceil(k / slices / DEPTH) * DEPTH;
