@@ -159,6 +159,7 @@ function pytorchTimings(
         case: c,
         impl: t.tf32 ? 'pytorch-tf32' : 'pytorch',
         ms: t.ms,
+        clock: 'gpu',
         gflops: convFlops(c) / t.ms / 1e6,
         model,
         shape: describe(c),
@@ -189,7 +190,7 @@ export async function benchKernels(options: KernelBenchOptions): Promise<KernelR
           for (const t of timings) {
             const row: KernelFigure = { ...t, model, shape: describe(c) };
             console.log(
-              `  ${backend} ${model} ${row.op} ${row.shape}: ${row.impl}${row.tile ? ` ${row.tile}` : ''} ${figure(row.ms)} ms, ${figure(row.gflops)} GFLOP/s`,
+              `  ${backend} ${model} ${row.op} ${row.shape}: ${row.impl}${row.tile ? ` ${row.tile}` : ''} ${figure(row.ms)} ms (${row.clock}; wall ${figure(row.wallMs ?? NaN)}), ${figure(row.gflops)} GFLOP/s`,
             );
             figures.push(row);
           }
@@ -219,6 +220,8 @@ export function kernelsMarkdown(options: KernelBenchOptions, results: KernelResu
     `## GPU convolution kernels (batch ${options.batch}, inputs at ${options.scale} of the models' own size)`,
     '',
     `PyTorch (cuDNN): ${results.pytorchDevice ?? `not timed: ${results.pytorch}`}.`,
+    '',
+    `Clock: of the WebGPU and WebGL times, ${figures.filter((f) => f.backend !== 'cuda' && f.clock === 'gpu').length} are the GPU's own (timestamp queries) and ${figures.filter((f) => f.backend !== 'cuda' && f.clock === 'wall').length} wall clock (calls queued back to back, one element of the last read); PyTorch's are CUDA events.`,
     '',
     '| backend | model | op | shape | tfjs ms | own ms | PyTorch ms (TF32) | tfjs GFLOP/s | own GFLOP/s | own ÷ tfjs time | own ÷ PyTorch time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -6,7 +6,7 @@
  * (src/kernels/convReference.ts), for e2e/gpuKernels.spec.ts (`options.style` runs WebGPU's
  * tiled or direct products on any adapter); `window.timeKernels(cases, backend,
  * repeats)` times them against tfjs's own kernels of that backend on the same inputs, for
- * bench/kernels.ts. Runs on the page's main thread, where WebGPU and WebGL are; nothing is
+ * bench/kernels.ts (by the GPU's timestamps where the adapter has them). Runs on the page's main thread, where WebGPU and WebGL are; nothing is
  * registered into tfjs, so tfjs's kernels are its own.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -171,14 +171,28 @@ window.checkKernels = async (cases, name, options = {}) => {
   return checks;
 };
 
-/** Milliseconds per call: `repeats` calls queued back to back, then one read to drain the queue. */
+/**
+ * Milliseconds per call. `gpuMs`: the GPU's own time of each call's programs, from timestamp
+ * queries (tf.time), where the WebGPU adapter has them, comparable with cuDNN's CUDA-event times.
+ * `wallMs`: `repeats` calls queued back to back, then one element of the last output read to
+ * drain the queue (reading the whole output would time its copy to the page: 25 MB for a
+ * DenseNet-121 forward at batch 16).
+ */
 async function timed(
   kernel: Kernel,
   inputs: Record<string, tf.Tensor>,
   attrs: tf.NamedAttrMap,
   repeats: number,
-) {
+): Promise<{ gpuMs?: number; wallMs: number }> {
   await run(kernel, inputs, attrs); // compiles the shaders
+  let gpuMs: number | undefined;
+  if ((tf.backend() as { supportTimestampQuery?: boolean }).supportTimestampQuery) {
+    const info = await tf.time(() => {
+      for (let i = 0; i < repeats; i++)
+        tf.backend().disposeData(call(kernel, inputs, attrs).dataId);
+    });
+    if (typeof info.kernelMs === 'number' && info.kernelMs > 0) gpuMs = info.kernelMs / repeats;
+  }
   const start = performance.now();
   let last: tf.TensorInfo | undefined;
   for (let i = 0; i < repeats; i++) {
@@ -187,10 +201,15 @@ async function timed(
   }
   if (last) {
     const out = tf.engine().makeTensorFromTensorInfo(last);
-    await out.data();
-    out.dispose();
+    const corner = tf.slice(
+      out,
+      out.shape.map(() => 0),
+      out.shape.map(() => 1),
+    );
+    await corner.data();
+    tf.dispose([out, corner]);
   }
-  return (performance.now() - start) / repeats;
+  return { gpuMs, wallMs: (performance.now() - start) / repeats };
 }
 
 window.timeKernels = async (cases, name, repeats, tiles = {}) => {
@@ -215,8 +234,18 @@ window.timeKernels = async (cases, name, repeats, tiles = {}) => {
         }
       }
       for (const [impl, kernel, tile] of kernels) {
-        const ms = await timed(kernel, inputs, attrs, repeats);
-        const timing = { op, backend: name, case: c, impl, ms, gflops: flops / ms / 1e6 };
+        const { gpuMs, wallMs } = await timed(kernel, inputs, attrs, repeats);
+        const ms = gpuMs ?? wallMs;
+        const timing: KernelTiming = {
+          op,
+          backend: name,
+          case: c,
+          impl,
+          ms,
+          clock: gpuMs === undefined ? 'wall' : 'gpu',
+          wallMs,
+          gflops: flops / ms / 1e6,
+        };
         timings.push(tile ? { ...timing, tile } : timing);
       }
       tf.dispose(Object.values(inputs));

@@ -30,6 +30,14 @@ export interface KernelTiming {
   impl: KernelImpl;
   /** A tile candidate's name (`--kernels-tiles`); absent for the kernel as the app plans it. */
   tile?: string;
+  /** Milliseconds a call by `clock`, and the GFLOP/s they make. */
   ms: number;
   gflops: number;
+  /**
+   * `gpu`: the GPU's own time (WebGPU timestamp queries; CUDA events for PyTorch); `wall`: calls
+   * queued back to back until one element of the last is read (no timestamp queries, or WebGL).
+   */
+  clock: 'gpu' | 'wall';
+  /** The wall-clock milliseconds a call, measured as `wall` is, beside a `gpu` time. */
+  wallMs?: number;
 }

@@ -2,8 +2,8 @@
 # Packs what the benchmarks need on a borrowed GPU machine, which has neither
 # Node nor Chromium and reaches no registry: this machine's Node, Debian's Chromium headless shell
 # (the same version as /usr/bin/chromium) with the shared libraries it links beyond glibc, and
-# node_modules without source maps, type declarations, tfjs's single-file bundles (Vite serves its
-# modules) and the lint/format/unit-test tools.
+# node_modules without source maps, type declarations, tfjs's minified and flat single-file bundles
+# (Vite serves its modules; the benchmarks' Node side loads its *.node.js) and the lint/format/unit-test tools.
 #
 # The device tool carries at most 64 MiB a call, so the one xz stream is split in two: .device/part1
 # travels with the first call (run.sh stash keeps it), .device/part2 with the second (run.sh bench),
@@ -39,13 +39,14 @@ cp /usr/bin/node "$pack/bin/node"
 
 tar cf - --exclude='*.map' --exclude='*.d.ts' --exclude='*.d.mts' --exclude='*.d.cts' \
   --exclude='*.min.js.html' --exclude='*/miniprogram/*' --exclude='*/tf.es2017*' \
-  --exclude='*/tf-*.es2017*' --exclude='*/tf.node.js' --exclude='*/tf-*.node.js' \
+  --exclude='*/tf-*.es2017*' \
   --exclude=node_modules/typescript --exclude='node_modules/eslint*' \
   --exclude='node_modules/@eslint*' --exclude=node_modules/@typescript-eslint \
   --exclude=node_modules/typescript-eslint --exclude=node_modules/prettier \
   --exclude=node_modules/@types --exclude=node_modules/vitest --exclude=node_modules/@vitest \
   --exclude=node_modules/core-js --exclude=node_modules/.cache \
-  --exclude='node_modules/@tensorflow/*/dist/tf*.js' --exclude='node_modules/@tensorflow/*/dist/*.html' \
+  --exclude='node_modules/@tensorflow/*/dist/tf*.min.js' --exclude='node_modules/@tensorflow/*/dist/tf*.fesm.js' \
+  --exclude='node_modules/@tensorflow/*/dist/*.html' \
   node_modules | tar xf - -C "$pack"
 
 tar cf - -C "$pack" . | xz -T0 -6 >"$work/bundle.tar.xz"

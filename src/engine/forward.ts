@@ -13,8 +13,12 @@ import type {
 import {
   BATCH_NORM_UNIFORMS,
   BN_NORMALIZE_SHADER,
-  bnStatisticsShader,
+  BN_COMBINE_STATISTICS_SHADER,
+  BN_PARTIAL_STATISTICS_SHADER,
+  BN_STATISTICS_SOFTWARE_SHADER,
+  bnSlices,
   channelGroups,
+  combineGroups,
 } from './kernels/batchNorm.ts';
 import type { Epilogue } from './kernels/gemm.ts';
 import {
@@ -133,25 +137,52 @@ export function batchNormUniforms(
       inStride: op.x.stride,
       inChannel: op.x.channel,
       accumulate,
+      ...(rec.kernels === 'software'
+        ? { slices: 1, slice: op.positions }
+        : bnSlices(op.positions, op.channels)),
     },
     accumulate ? `${op.name} backward` : op.name,
   );
 }
 
-/** Batch statistics (with the moving averages' update), then normalize + ReLU. */
+/**
+ * Batch statistics (with the moving averages' update), then normalize + ReLU. On a GPU the
+ * statistics are reduced by slices of the positions, then combined (batchNorm.ts).
+ */
 function batchNorm(rec: Recording, op: BatchNormReluOp) {
   const { gpu, params, stats } = rec;
   const x = rec.valueOf(op.x);
   const uniforms = batchNormUniforms(rec, op, 0);
   rec.uniformsOf.set(op, uniforms);
+  if (rec.kernels === 'software') {
+    rec.forward.push(
+      gpu.dispatch(
+        `bnStatistics ${op.name}`,
+        BN_STATISTICS_SOFTWARE_SHADER,
+        uniforms,
+        [x, params, stats],
+        channelGroups(op.channels),
+      ),
+    );
+  } else {
+    rec.forward.push(
+      gpu.dispatch(
+        `bnStatistics ${op.name}`,
+        BN_PARTIAL_STATISTICS_SHADER,
+        uniforms,
+        [x, rec.bnPartials],
+        channelGroups(op.channels, bnSlices(op.positions, op.channels).slices),
+      ),
+      gpu.dispatch(
+        `bnCombineStatistics ${op.name}`,
+        BN_COMBINE_STATISTICS_SHADER,
+        uniforms,
+        [rec.bnPartials, params, stats],
+        combineGroups(op.channels),
+      ),
+    );
+  }
   rec.forward.push(
-    gpu.dispatch(
-      `bnStatistics ${op.name}`,
-      bnStatisticsShader(rec.kernels === 'software'),
-      uniforms,
-      [x, params, stats],
-      channelGroups(op.channels),
-    ),
     gpu.dispatch(
       `bnNormalize ${op.name}`,
       BN_NORMALIZE_SHADER,

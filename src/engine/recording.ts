@@ -21,6 +21,7 @@ import {
   styleOn,
   type GemmStyle,
 } from './kernels/gemm.ts';
+import { bnSlices } from './kernels/batchNorm.ts';
 import { RESAMPLE_UNIFORMS } from './kernels/resample.ts';
 import { groupsFor } from './kernels/uniforms.ts';
 
@@ -82,6 +83,8 @@ export class Recording {
   readonly stats: GPUBuffer;
   /** The split-K scratch, shared by every filter gradient. */
   readonly partials: GPUBuffer;
+  /** A GPU's batch-norm slices (two floats per slice and channel), shared by every batch norm. */
+  readonly bnPartials: GPUBuffer;
   /** The batch's buffer, then one per value buffer of the graph (graph.storages). */
   readonly input: GPUBuffer;
   private readonly values: GPUBuffer[];
@@ -100,10 +103,16 @@ export class Recording {
     this.style = styleOn(kernels === 'software');
     let statsCount = 0;
     let scratch = 0;
+    let bnScratch = 0;
     for (const op of graph.ops) {
       if (op.kind === 'batchNormRelu') {
         this.statsOffsets.set(op, statsCount);
         statsCount += 2 * op.channels;
+        if (kernels === 'gpu')
+          bnScratch = Math.max(
+            bnScratch,
+            2 * bnSlices(op.positions, op.channels).slices * op.channels,
+          );
       } else if (op.kind === 'conv') {
         const sizes = gemmSizes('filterGradient', op.geometry, op.bias !== null);
         const plan = planGemm('filterGradient', sizes.m, sizes.n, sizes.r, this.style);
@@ -112,6 +121,7 @@ export class Recording {
     }
     this.stats = gpu.buffer(statsCount, 'batch-norm statistics');
     this.partials = gpu.buffer(scratch, 'filter-gradient slices');
+    this.bnPartials = gpu.buffer(bnScratch, 'batch-norm slices');
     this.input = gpu.buffer(floatsOf(graph.input), 'images');
     this.values = graph.storages.map((s, i) =>
       i === graph.input.storage ? this.input : gpu.buffer(s.floats, s.label),

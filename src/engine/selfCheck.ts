@@ -83,9 +83,10 @@ const PROBES: Probe[] = [
  * Which probes and kernels a kept answer is for: raised whenever either changes, so that a browser
  * which passed an older check runs the new one (2: the DenseNet probe and its kernels; 3: the
  * products and batch-norm reductions chosen for the adapter; 4: a software adapter's direct
- * products walked by taps and by output rows, in workgroups sized to C).
+ * products walked by taps and by output rows, in workgroups sized to C; 5: a GPU's batch-norm
+ * reductions by slices of the positions).
  */
-const CHECK_REVISION = 4;
+const CHECK_REVISION = 5;
 
 const checks = store('backendTimings');
 const remembered = new Map<string, SelfCheck>();
