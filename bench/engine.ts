@@ -32,6 +32,8 @@ export interface EngineBenchOptions {
   profile: boolean;
   /** Which adapter's kernels the engine uses, when not this adapter's (src/engine/recording.ts). */
   kernels?: KernelSet;
+  /** A GPU's filter-gradient tiles: measured on the adapter (the default) or the fixed plan. */
+  tiles?: 'measured' | 'plan';
 }
 
 export interface EngineResults {
@@ -122,11 +124,12 @@ export async function benchEngine(options: EngineBenchOptions): Promise<EngineRe
     for (const c of cases(options)) {
       for (const engine of ['fused', 'tfjs', 'tfjs-own'] as const) {
         const timing = (await page.evaluate(
-          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps, profile: options.profile, kernels: options.kernels })})`,
+          `window.timeEngine(${JSON.stringify({ ...c, engine, steps: options.steps, profile: options.profile, kernels: options.kernels, tiles: options.tiles })})`,
         )) as EngineTiming;
         console.log(
           `  ${timing.model} batch ${timing.batch}, ${engine}: ${figure(timing.imagesPerSecond)} images/s, ${figure(timing.dispatchesPerStep)} dispatches, ${figure(timing.submitsPerStep)} submits, ${figure(timing.buffersCreatedPerStep)} buffers and ${figure(timing.bindGroupsCreatedPerStep)} bind groups made, ${figure(timing.encodeMsPerStep)} ms encoding a step`,
         );
+        if (timing.tiles) console.log(`    filter-gradient tiles: ${timing.tiles}`);
         if (timing.kernelMs) console.log(`    GPU ms a step: ${kernelLine(timing.kernelMs)}`);
         if (timing.slowest) {
           const slowest = timing.slowest.map(([label, ms]) => `${label} ${figure(ms)}`);

@@ -45,7 +45,8 @@
  * batch 4; --engine-batches=16 those batches only), --engine-models=segnet or classifier (those
  * rows only), --engine-profile (each row's GPU time by kernel, from timestamp queries),
  * --engine-kernels=gpu|software (the engine's kernels for a GPU or for a software adapter; by
- * default this adapter's).
+ * default this adapter's), --engine-tiles=plan (a GPU's filter gradients cut by the fixed plan,
+ * not as measured on the adapter).
  *
  * The backend-choice benchmark runs the app's own timing (a probe worker per backend, as on a
  * person's first training) for the SegNet and the quick classifier, and judges its choice by the
@@ -279,6 +280,12 @@ export const engineOptions: EngineBenchOptions = {
   segnet: engineModels.includes('segnet'),
   classifier: engineModels.includes('classifier'),
   profile: flag('engine-profile'),
+  tiles: (() => {
+    const tiles = option('engine-tiles');
+    if (tiles !== undefined && tiles !== 'measured' && tiles !== 'plan')
+      throw new Error(`--engine-tiles takes measured or plan (got ${tiles})`);
+    return tiles;
+  })(),
   kernels: (() => {
     const kernels = option('engine-kernels');
     if (kernels !== undefined && kernels !== 'gpu' && kernels !== 'software')

@@ -241,6 +241,7 @@ window.checkEngine = async (c) => {
         Object.entries(counts).map(([k, v]) => [k, v / later]),
       ) as EngineCheck['perStep'],
       dispatchesPerStep: engine.dispatchesPerStep,
+      tiles: engine.tiles,
       checkpointError,
     };
   } finally {

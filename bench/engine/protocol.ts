@@ -80,6 +80,8 @@ export interface EngineCheck {
     mapAsync: number;
   };
   dispatchesPerStep: number;
+  /** How the engine cut its filter gradients (TrainingEngine.tiles). */
+  tiles: string;
   /** A checkpoint of the engine's model, loaded by tfjs: largest difference of its predictions. */
   checkpointError: number;
 }
@@ -104,6 +106,8 @@ export interface EngineTimingCase {
   steps: number;
   /** Which adapter's kernels the engine uses; by default this adapter's. */
   kernels?: KernelSet;
+  /** A GPU's filter-gradient tiles: measured on the adapter (the default) or the fixed plan. */
+  tiles?: 'measured' | 'plan';
   /** Time one more step's kernels by kind (EngineTiming.kernelMs). */
   profile?: boolean;
 }
@@ -122,6 +126,8 @@ export interface EngineTiming {
   bindGroupsCreatedPerStep: number;
   /** JavaScript time from the step's start to its last submit: encoding, not the GPU's work. */
   encodeMsPerStep: number;
+  /** The engine's filter-gradient tiles, in words (TrainingEngine.tiles). */
+  tiles?: string;
   /**
    * GPU milliseconds of one step by kernel, largest first, from timestamp queries (each kernel
    * timed in a pass of its own), where the adapter has them and the case asked.

@@ -45,6 +45,7 @@ export async function timeEngine(c: EngineTimingCase): Promise<EngineTiming> {
     c.engine === 'fused'
       ? await TrainingEngine.compile(side.model, side.optimizer, c.batch, classWeights, {
           kernels: c.kernels,
+          tiles: c.tiles,
         })
       : null;
   const step = async () => {
@@ -108,6 +109,7 @@ export async function timeEngine(c: EngineTimingCase): Promise<EngineTiming> {
       buffersCreatedPerStep: counts.buffers / c.steps,
       bindGroupsCreatedPerStep: counts.bindGroups / c.steps,
       encodeMsPerStep: encodeMs / c.steps,
+      ...(engine ? { tiles: engine.tiles } : {}),
       ...profile,
     };
   } finally {

@@ -12,11 +12,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { recordBackward } from './backward.ts';
 import { recordForward } from './forward.ts';
-import { dense, type Graph } from './graph.ts';
+import { dense, type ConvOp, type Graph } from './graph.ts';
 import type { Dispatch, Gpu } from './gpu.ts';
 import { ADAM_SHADER, OPTIMIZER_UNIFORMS, SGD_MOMENTUM_SHADER } from './kernels/optimizers.ts';
 import { groupsFor } from './kernels/uniforms.ts';
 import type { OptimizerState } from './optimizerState.ts';
+import type { TileChoice } from '../kernels/webgpu/gemmPlan.ts';
 import {
   EngineUnavailable,
   FlatLayout,
@@ -74,6 +75,7 @@ export async function recordStep(
   state: OptimizerState,
   classWeights: number[] | null,
   kernels: KernelSet,
+  tiles: ReadonlyMap<ConvOp, Partial<TileChoice>> = new Map(),
 ): Promise<RecordedStep> {
   const layout = new FlatLayout(model);
   const count = layout.count;
@@ -104,7 +106,7 @@ export async function recordStep(
     );
   });
 
-  const rec = new Recording(gpu, graph, layout, params, grads, kernels);
+  const rec = new Recording(gpu, graph, layout, params, grads, kernels, tiles);
   const target = gpu.buffer(size(graph.target), 'targets');
   const loss = gpu.buffer(2 * LOSS_SLOTS, 'losses');
   const staging = gpu.buffer(

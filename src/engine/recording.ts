@@ -24,6 +24,7 @@ import {
 import { bnSlices } from './kernels/batchNorm.ts';
 import { RESAMPLE_UNIFORMS } from './kernels/resample.ts';
 import { groupsFor } from './kernels/uniforms.ts';
+import type { TileChoice } from '../kernels/webgpu/gemmPlan.ts';
 
 /**
  * Which kind of adapter the step's kernels are chosen for: a GPU's (tiled products, workgroup
@@ -99,6 +100,8 @@ export class Recording {
     readonly grads: GPUBuffer,
     /** Which adapter's kernels the step uses. */
     readonly kernels: KernelSet,
+    /** The filter gradients' tiles chosen by measurement (tileChoice.ts); the plan elsewhere. */
+    private readonly tiles: ReadonlyMap<ConvOp, Partial<TileChoice>> = new Map(),
   ) {
     this.style = styleOn(kernels === 'software');
     let statsCount = 0;
@@ -115,7 +118,14 @@ export class Recording {
           );
       } else if (op.kind === 'conv') {
         const sizes = gemmSizes('filterGradient', op.geometry, op.bias !== null);
-        const plan = planGemm('filterGradient', sizes.m, sizes.n, sizes.r, this.style);
+        const plan = planGemm(
+          'filterGradient',
+          sizes.m,
+          sizes.n,
+          sizes.r,
+          this.style,
+          tiles.get(op),
+        );
         if (plan.slices > 1) scratch = Math.max(scratch, plan.slices * sizes.m * sizes.n);
       }
     }
@@ -143,7 +153,8 @@ export class Recording {
     const { gpu, layout } = this;
     const bias = op.bias !== null;
     const sizes = gemmSizes(kind, op.geometry, bias);
-    const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, this.style);
+    const tile = kind === 'filterGradient' ? this.tiles.get(op) : undefined;
+    const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, this.style, tile);
     const sliced = kind === 'filterGradient' && plan.slices > 1;
     const uniforms = gemmUniforms(op.geometry, sizes, plan, {
       kernelOffset: layout.trained(op.kernel),

@@ -23,12 +23,18 @@ import { Gpu, webgpuBackend } from './gpu.ts';
 import { OPTIMIZER_UNIFORMS } from './kernels/optimizers.ts';
 import { optimizerKind, OptimizerState } from './optimizerState.ts';
 import { timeDispatches, type DispatchTime } from './profile.ts';
+import { chooseFilterGradientTiles, describeTiles } from './tileChoice.ts';
 import { isSoftwareAdapter } from '../kernels/webgpu/gemmPlan.ts';
 import type { KernelSet } from './recording.ts';
 
 export interface CompileOptions {
   /** Which adapter's kernels to use (recording.ts KernelSet); by default this adapter's. */
   kernels?: KernelSet;
+  /**
+   * A GPU's filter-gradient tiles: `measured` on this adapter (tileChoice.ts; the default), or the
+   * fixed `plan`.
+   */
+  tiles?: 'measured' | 'plan';
 }
 import { bytes, EngineUnavailable, LOSS_SLOTS, recordStep, type RecordedStep } from './record.ts';
 
@@ -39,6 +45,8 @@ interface Parts extends RecordedStep {
   gpu: Gpu;
   graph: Graph;
   state: OptimizerState;
+  /** How the filter gradients are cut, in words (tileChoice.ts describeTiles). */
+  tiles: string;
 }
 
 export class TrainingEngine {
@@ -59,6 +67,11 @@ export class TrainingEngine {
    */
   timeDispatches(): Promise<DispatchTime[]> {
     return timeDispatches(this.parts.gpu.device, this.parts.dispatches);
+  }
+
+  /** How a GPU's filter gradients are cut: measured on this adapter, or the fixed plan. */
+  get tiles(): string {
+    return this.parts.tiles;
   }
 
   /** Dispatches in one step. */
@@ -95,7 +108,12 @@ export class TrainingEngine {
       gpu.device.pushErrorScope('validation');
       gpu.device.pushErrorScope('out-of-memory');
       const kernels = options.kernels ?? (isSoftwareAdapter(backend) ? 'software' : 'gpu');
-      const recording = recordStep(gpu, model, graph, state, classWeights, kernels).then(
+      // A GPU's filter gradients are cut as measured on this adapter (the first compile times them).
+      const tiles =
+        kernels === 'gpu' && options.tiles !== 'plan'
+          ? await chooseFilterGradientTiles(gpu, graph)
+          : new Map();
+      const recording = recordStep(gpu, model, graph, state, classWeights, kernels, tiles).then(
         (recorded) => ({ recorded, error: null }),
         (error: unknown) => ({ recorded: null, error }),
       );
@@ -111,7 +129,7 @@ export class TrainingEngine {
         throw new EngineUnavailable(`this adapter refused the engine's step (${invalid.message})`);
       }
       if (!recorded) throw error;
-      return new TrainingEngine({ ...recorded, gpu, graph, state });
+      return new TrainingEngine({ ...recorded, gpu, graph, state, tiles: describeTiles(tiles) });
     } catch (error) {
       gpu.destroy();
       throw error;

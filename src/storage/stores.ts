@@ -84,7 +84,7 @@ export const STORES = {
     database: `${STORE_PREFIX}/backend-timings`,
     objectStore: 'timings',
     holds:
-      "work and device → images per second of each backend (measured again if lost); `engine-check:` check revision, adapter and app version → the training engine's self-check on that adapter",
+      "work and device → images per second of each backend (measured again if lost); `engine-check:` check revision, adapter and app version → the training engine's self-check on that adapter; `tiles:` revision, adapter and app version → the tile each filter-gradient shape ran fastest with there",
     backedUp: false,
   },
 } as const satisfies Record<string, StoreInfo>;
