@@ -115,14 +115,33 @@ const CASES: EngineCase[] = [
 // The engine picks kernels for SwiftShader here; a GPU's are checked here as well (over fewer
 // steps: the first step is the exact comparison, and the suite's time is short), at batches whose
 // first batch norms a GPU cuts into slices (batchNorm.ts bnSlices): the SegNet's 13 x 16 x 16
-// positions into 3 slices, the last shorter; the DenseNet stem's 9 x 16 x 16 into 2.
+// positions into 3 slices, the last shorter; the DenseNet stem's 9 x 16 x 16 into 2. And the
+// frozen run's head on the features of a 192 px input (12 x 12 x 32: a dense layer over 4,608
+// inputs), whose forward product a GPU splits (gemm.ts LONG_FORWARD); at a learning rate its
+// wide layer trains steadily at, and with the fixed plan's tiles (timing the candidates of its
+// 4,609 x 1,024 filter gradient takes minutes in software).
+const gpuCases = CASES.filter((c) => c.optimizer === 'sgd-momentum');
+const head = gpuCases.find((c) => c.network.kind === 'densenet' && c.network.part === 'head');
 CASES.push(
-  ...CASES.filter((c) => c.optimizer === 'sgd-momentum' && c.network.kind === 'segnet').map(
-    (c): EngineCase => ({ ...c, steps: 12, kernels: 'gpu', batch: 13 }),
-  ),
-  ...CASES.filter((c) => c.optimizer === 'sgd-momentum' && c.network.kind === 'densenet')
+  ...gpuCases
+    .filter((c) => c.network.kind === 'segnet')
+    .map((c): EngineCase => ({ ...c, steps: 12, kernels: 'gpu', batch: 13 })),
+  ...gpuCases
+    .filter((c) => c.network.kind === 'densenet' && c.network.part !== 'head')
     .slice(0, 1)
     .map((c): EngineCase => ({ ...c, steps: 12, kernels: 'gpu', batch: 9 })),
+  ...(head && head.network.kind === 'densenet'
+    ? [
+        {
+          ...head,
+          network: { ...head.network, config: { ...head.network.config, inputSize: 192 } },
+          learningRate: 2e-4,
+          steps: 12,
+          kernels: 'gpu' as const,
+          tiles: 'plan' as const,
+        },
+      ]
+    : []),
 );
 
 const title = (c: EngineCase) =>
@@ -167,15 +186,23 @@ for (const c of CASES) {
       (Math.max(...k.curve.map(([e, t]) => Math.abs(e - t))) > 1e-3 ||
         (c.optimizer === 'sgd-momentum' &&
           k.afterSteps.some((e) => /moving_(mean|variance)/.test(e.name) && e.relative > 1e-4)));
+    // Likewise a first SGD step whose weights parted from tfjs's while the gradients agreed: seen
+    // once in a fresh clone (the 32 px DenseNet's stem batch-norm shift 5.5e-5 apart, its gradient
+    // within 2.9e-7, no crossing counted against tfjs's gradient pass), which one ReLU input on
+    // the kink in tfjs's trainOnBatch alone would explain. A fault in the engine's update parts
+    // them in every run.
+    const firstStepParted = (k: EngineCheck) =>
+      c.optimizer === 'sgd-momentum' &&
+      worst(k.afterStep.filter((e) => !zeroByBatchNorm(e.name))).relative > 1e-4;
     let check: EngineCheck | undefined;
     for (
       let attempt = 0;
-      attempt < 4 && (!check || check.reluFlips > 0 || parted(check));
+      attempt < 4 && (!check || check.reluFlips > 0 || parted(check) || firstStepParted(check));
       attempt++
     ) {
       if (check) {
         console.log(
-          `${check.reluFlips} activations crossed ReLU's kink in the first step, ${check.laterReluFlips} in the later ones: run again`,
+          `${check.reluFlips} activations crossed ReLU's kink in the first step, ${check.laterReluFlips} in the later ones${firstStepParted(check) ? ", and the first step's weights parted" : ''}: run again`,
         );
       }
       const run = { ...c, seed: c.seed + 100 * attempt };
@@ -260,8 +287,12 @@ for (const c of CASES) {
       `per step: ${JSON.stringify(check.perStep)}, ${check.dispatchesPerStep} dispatches; filter-gradient tiles: ${check.tiles}`,
     );
     // A GPU's kernels cut the filter gradients as measured on the adapter (SwiftShader has
-    // timestamp queries); a software adapter's direct products keep the plan.
-    expect(check.tiles.startsWith('measured: ')).toBe(c.kernels === 'gpu');
+    // timestamp queries) unless the case asks for the plan; a software adapter's keep the plan.
+    expect(check.tiles.startsWith('measured: ')).toBe(c.kernels === 'gpu' && c.tiles !== 'plan');
+    // The head's dense layer over 4,608 features is split on a GPU: its forward product and the
+    // pass that sums its slices, one dispatch more than the same head's 10 unsplit.
+    if (c.kernels === 'gpu' && c.network.kind === 'densenet' && c.network.part === 'head')
+      expect(check.dispatchesPerStep).toBe(11);
     expect(check.perStep).toEqual({
       buffers: 0,
       bindGroups: 0,

@@ -132,7 +132,7 @@ window.checkEngine = async (c) => {
     engineSide.optimizer,
     c.batch,
     classWeights,
-    { kernels: c.kernels },
+    { kernels: c.kernels, tiles: c.tiles },
   );
   try {
     const first = batches[0] as { x: tf.Tensor4D; y: tf.Tensor };

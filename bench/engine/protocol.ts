@@ -35,6 +35,8 @@ export interface EngineCase {
   weights: 'shared' | 'checkpoint';
   /** Which adapter's kernels the engine uses; by default this adapter's (src/engine/recording.ts). */
   kernels?: KernelSet;
+  /** A GPU's filter-gradient tiles: measured on the adapter (the default) or the fixed plan. */
+  tiles?: 'measured' | 'plan';
 }
 
 export interface TensorError {

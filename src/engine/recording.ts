@@ -14,8 +14,10 @@ import {
   gemmUniforms,
   gemmWorkgroups,
   planGemm,
+  SUM_FORWARD_UNIFORMS,
   SUM_SLICES_SHADER,
   SUM_SLICES_UNIFORMS,
+  sumForwardShader,
   type Epilogue,
   type GemmKind,
   styleOn,
@@ -117,20 +119,14 @@ export class Recording {
             2 * bnSlices(op.positions, op.channels).slices * op.channels,
           );
       } else if (op.kind === 'conv') {
-        const sizes = gemmSizes('filterGradient', op.geometry, op.bias !== null);
-        const plan = planGemm(
-          'filterGradient',
-          sizes.m,
-          sizes.n,
-          sizes.r,
-          this.style,
-          tiles.get(op),
-        );
-        if (plan.slices > 1) scratch = Math.max(scratch, plan.slices * sizes.m * sizes.n);
+        for (const kind of ['filterGradient', 'forward'] as const) {
+          const { sizes, plan } = this.plan(kind, op);
+          if (plan.slices > 1) scratch = Math.max(scratch, plan.slices * sizes.m * sizes.n);
+        }
       }
     }
     this.stats = gpu.buffer(statsCount, 'batch-norm statistics');
-    this.partials = gpu.buffer(scratch, 'filter-gradient slices');
+    this.partials = gpu.buffer(scratch, "split products' slices");
     this.bnPartials = gpu.buffer(bnScratch, 'batch-norm slices');
     this.input = gpu.buffer(floatsOf(graph.input), 'images');
     this.values = graph.storages.map((s, i) =>
@@ -140,6 +136,16 @@ export class Recording {
 
   valueOf(view: View): GPUBuffer {
     return this.values[view.storage] as GPUBuffer;
+  }
+
+  /**
+   * A convolution's product of `kind`: its sizes and plan (the filter gradient's tile as
+   * measured; a long forward product split on a GPU).
+   */
+  private plan(kind: GemmKind, op: ConvOp) {
+    const sizes = gemmSizes(kind, op.geometry, op.bias !== null);
+    const tile = kind === 'filterGradient' ? this.tiles.get(op) : undefined;
+    return { sizes, plan: planGemm(kind, sizes.m, sizes.n, sizes.r, this.style, tile, true) };
   }
 
   /** A convolution's product of `kind` (with its split-K sum) into `list`. */
@@ -152,10 +158,8 @@ export class Recording {
   ): void {
     const { gpu, layout } = this;
     const bias = op.bias !== null;
-    const sizes = gemmSizes(kind, op.geometry, bias);
-    const tile = kind === 'filterGradient' ? this.tiles.get(op) : undefined;
-    const plan = planGemm(kind, sizes.m, sizes.n, sizes.r, this.style, tile);
-    const sliced = kind === 'filterGradient' && plan.slices > 1;
+    const { sizes, plan } = this.plan(kind, op);
+    const sliced = plan.slices > 1;
     const uniforms = gemmUniforms(op.geometry, sizes, plan, {
       kernelOffset: layout.trained(op.kernel),
       biasOffset: op.bias ? layout.trained(op.bias) : 0,
@@ -165,13 +169,38 @@ export class Recording {
     list.push(
       gpu.dispatch(
         `${kind} ${op.name}`,
-        gemmShader(kind, plan, epilogue, this.style),
+        gemmShader(kind, plan, sliced ? 'store' : epilogue, this.style),
         gpu.uniforms(GEMM_UNIFORMS, uniforms, `${kind} ${op.name}`),
         [operands.a, operands.b, sliced ? this.partials : operands.out],
         gemmWorkgroups(plan, sizes.m, sizes.n),
       ),
     );
     if (!sliced) return;
+    if (kind === 'forward') {
+      if (epilogue === 'store') throw new Error(`a forward product has an epilogue (${op.name})`);
+      const g = op.geometry;
+      list.push(
+        gpu.dispatch(
+          `sumSlices ${op.name}`,
+          sumForwardShader(epilogue),
+          gpu.uniforms(
+            SUM_FORWARD_UNIFORMS,
+            {
+              m: sizes.m,
+              n: sizes.n,
+              slices: plan.slices,
+              biasOffset: uniforms.biasOffset,
+              outStride: g.outStride,
+              outChannel: g.outChannel,
+            },
+            `sum ${op.name}`,
+          ),
+          [this.partials, operands.b, operands.out],
+          [groupsFor(sizes.m * sizes.n), 1, 1],
+        ),
+      );
+      return;
+    }
     const count = sizes.m * sizes.n;
     list.push(
       gpu.dispatch(

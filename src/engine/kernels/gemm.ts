@@ -87,7 +87,16 @@ export function gemmSizes(kind: GemmKind, g: ConvGeometry, bias: boolean) {
 }
 
 /**
- * The plan of a product (gemmPlan's); only the filter gradient's long r is split. Tiled: 16 x 16
+ * A forward product's reduction this long is split like a filter gradient's where `splitForward`
+ * asks (the engine, on a GPU): only dense layers have one (the seed head's 65,536 x 1,024 product,
+ * whose 32 rows of C made 16 workgroups that each summed all of r: 45 of its step's 47 GPU ms on an
+ * H200); a convolution's is at most 9 x 1,024 (DenseNet-121's widest 3 x 3 has 128 inputs).
+ */
+export const LONG_FORWARD = 4096;
+
+/**
+ * The plan of a product (gemmPlan's); the filter gradient's long r is split, and with
+ * `splitForward` a tiled forward product's of LONG_FORWARD or more. Tiled: 16 x 16
  * threads, or 32 x 8 when C has 8 columns or fewer. Direct: as few threads across C's columns as
  * give each thread 4 of them (4 across 16 columns, 16 across 64 or more), so that a narrow C
  * still has a 4 x 4 block per thread: each element read serves 4 products, not 1; and as few
@@ -102,8 +111,11 @@ export function planGemm(
   r: number,
   style: GemmStyle,
   tile?: Partial<TileChoice>,
+  splitForward = false,
 ): GemmPlan {
-  const split = kind === 'filterGradient';
+  const split =
+    kind === 'filterGradient' ||
+    (splitForward && kind === 'forward' && style === 'tiled' && r >= LONG_FORWARD);
   if (style === 'tiled') return gemmPlan(m, n, r, { threadsN: n <= 8 ? 8 : 16, split, ...tile });
   const threadsN = Math.min(16, 2 ** Math.max(0, Math.floor(Math.log2(n / 4))));
   const threadsM = Math.min(256 / threadsN, 2 ** Math.ceil(Math.log2(Math.ceil(m / 4))));
@@ -272,6 +284,40 @@ export function gemmUniforms(
     outStride: g.outStride,
     outChannel: g.outChannel,
   };
+}
+
+export const SUM_FORWARD_UNIFORMS = new UniformLayout({
+  m: 'i32',
+  n: 'i32',
+  slices: 'i32',
+  biasOffset: 'i32',
+  outStride: 'i32',
+  outChannel: 'i32',
+});
+
+/**
+ * A split forward product's slices summed in slice order (partial[s, m, n], as the product writes
+ * them with the `store` epilogue), then its epilogue (bias, activation) applied and C written at
+ * its place, as the unsplit product writes it. The bias is read from the parameters.
+ */
+export function sumForwardShader(epilogue: Exclude<Epilogue, 'store'>): string {
+  return `
+${SUM_FORWARD_UNIFORMS.wgsl}
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var<storage, read> partial: array<f32>;
+@group(0) @binding(2) var<storage, read> params: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+fn biasAt(n: i32) -> f32 { return params[u.biasOffset + n]; }
+@compute @workgroup_size(${LANES})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>) {
+  ${gridStride('u.m * u.n')}
+    var sum = 0.0;
+    for (var s = 0; s < u.slices; s = s + 1) { sum = sum + partial[s * u.m * u.n + i]; }
+    let m = i / u.n;
+    let n = i % u.n;
+    dst[m * u.outStride + u.outChannel + n] = ${FORWARD_VALUE[epilogue]};
+  }
+}`;
 }
 
 export const SUM_SLICES_UNIFORMS = new UniformLayout({
