@@ -136,7 +136,7 @@ CASES.push(
           ...head,
           network: { ...head.network, config: { ...head.network.config, inputSize: 192 } },
           learningRate: 2e-4,
-          steps: 12,
+          steps: 8,
           kernels: 'gpu' as const,
           tiles: 'plan' as const,
         },
