@@ -13,10 +13,7 @@ import {
   BN_COMBINE_GRADIENT_SUMS_SHADER,
   BN_GRADIENT_SUMS_SOFTWARE_SHADER,
   BN_PARTIAL_GRADIENT_SUMS_SHADER,
-  bnSlices,
   BN_INPUT_GRADIENT_SHADER,
-  channelGroups,
-  combineGroups,
 } from './kernels/batchNorm.ts';
 import {
   DROPOUT_SHADER,
@@ -186,35 +183,18 @@ function batchNormBackward(
   const x = rec.valueOf(op.x);
   const y = rec.valueOf(op.y);
   const uniforms = rec.uniformsOf.get(op) as GPUBuffer;
-  if (rec.kernels === 'software') {
-    rec.backward.push(
-      gpu.dispatch(
-        `bnGradientSums ${op.name}`,
-        BN_GRADIENT_SUMS_SOFTWARE_SHADER,
-        uniforms,
-        [dy, x, y, stats, grads],
-        channelGroups(op.channels),
-      ),
-    );
-  } else {
-    // By slices of the positions, then combined (batchNorm.ts).
-    rec.backward.push(
-      gpu.dispatch(
-        `bnGradientSums ${op.name}`,
-        BN_PARTIAL_GRADIENT_SUMS_SHADER,
-        uniforms,
-        [dy, x, y, stats, rec.bnPartials],
-        channelGroups(op.channels, bnSlices(op.positions, op.channels).slices),
-      ),
-      gpu.dispatch(
-        `bnCombineGradientSums ${op.name}`,
-        BN_COMBINE_GRADIENT_SUMS_SHADER,
-        uniforms,
-        [rec.bnPartials, grads],
-        combineGroups(op.channels),
-      ),
-    );
-  }
+  rec.bnReduction(
+    op,
+    'bnGradientSums',
+    uniforms,
+    {
+      software: BN_GRADIENT_SUMS_SOFTWARE_SHADER,
+      partial: BN_PARTIAL_GRADIENT_SUMS_SHADER,
+      combine: BN_COMBINE_GRADIENT_SUMS_SHADER,
+    },
+    { reads: [dy, x, y, stats], writes: [grads] },
+    rec.backward,
+  );
   if (!dx) return;
   // Adding into a block's channels needs uniforms of its own (accumulate = 1).
   const backwardUniforms = dx.accumulate ? batchNormUniforms(rec, op, 1) : uniforms;

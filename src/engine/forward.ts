@@ -17,8 +17,6 @@ import {
   BN_PARTIAL_STATISTICS_SHADER,
   BN_STATISTICS_SOFTWARE_SHADER,
   bnSlices,
-  channelGroups,
-  combineGroups,
 } from './kernels/batchNorm.ts';
 import type { Epilogue } from './kernels/gemm.ts';
 import {
@@ -154,34 +152,18 @@ function batchNorm(rec: Recording, op: BatchNormReluOp) {
   const x = rec.valueOf(op.x);
   const uniforms = batchNormUniforms(rec, op, 0);
   rec.uniformsOf.set(op, uniforms);
-  if (rec.kernels === 'software') {
-    rec.forward.push(
-      gpu.dispatch(
-        `bnStatistics ${op.name}`,
-        BN_STATISTICS_SOFTWARE_SHADER,
-        uniforms,
-        [x, params, stats],
-        channelGroups(op.channels),
-      ),
-    );
-  } else {
-    rec.forward.push(
-      gpu.dispatch(
-        `bnStatistics ${op.name}`,
-        BN_PARTIAL_STATISTICS_SHADER,
-        uniforms,
-        [x, rec.bnPartials],
-        channelGroups(op.channels, bnSlices(op.positions, op.channels).slices),
-      ),
-      gpu.dispatch(
-        `bnCombineStatistics ${op.name}`,
-        BN_COMBINE_STATISTICS_SHADER,
-        uniforms,
-        [rec.bnPartials, params, stats],
-        combineGroups(op.channels),
-      ),
-    );
-  }
+  rec.bnReduction(
+    op,
+    'bnStatistics',
+    uniforms,
+    {
+      software: BN_STATISTICS_SOFTWARE_SHADER,
+      partial: BN_PARTIAL_STATISTICS_SHADER,
+      combine: BN_COMBINE_STATISTICS_SHADER,
+    },
+    { reads: [x], writes: [params, stats] },
+    rec.forward,
+  );
   rec.forward.push(
     gpu.dispatch(
       `bnNormalize ${op.name}`,

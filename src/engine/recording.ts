@@ -5,7 +5,7 @@
  * convolution as implicit GEMMs and make a pooling's uniforms.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ConvOp, Graph, Op, View } from './graph.ts';
+import type { BatchNormReluOp, ConvOp, Graph, Op, View } from './graph.ts';
 import type { Dispatch, Gpu } from './gpu.ts';
 import {
   GEMM_UNIFORMS,
@@ -23,7 +23,7 @@ import {
   styleOn,
   type GemmStyle,
 } from './kernels/gemm.ts';
-import { bnSlices } from './kernels/batchNorm.ts';
+import { bnSlices, channelGroups, combineGroups } from './kernels/batchNorm.ts';
 import { RESAMPLE_UNIFORMS } from './kernels/resample.ts';
 import { groupsFor } from './kernels/uniforms.ts';
 import type { TileChoice } from '../kernels/webgpu/gemmPlan.ts';
@@ -213,6 +213,52 @@ export class Recording {
         ),
         [this.partials, operands.out],
         [groupsFor(count), 1, 1],
+      ),
+    );
+  }
+
+  /**
+   * A batch norm's per-channel reduction into `list`, reading `reads` and writing `writes`: one
+   * dispatch of `software` on a software adapter; on a GPU, `partial` by slices of the positions
+   * into bnPartials, then `combine` from them (batchNorm.ts).
+   */
+  bnReduction(
+    op: BatchNormReluOp,
+    label: string,
+    uniforms: GPUBuffer,
+    shaders: { software: string; partial: string; combine: string },
+    buffers: { reads: GPUBuffer[]; writes: GPUBuffer[] },
+    list: Promise<Dispatch>[],
+  ): void {
+    const { gpu } = this;
+    const { reads, writes } = buffers;
+    if (this.kernels === 'software') {
+      list.push(
+        gpu.dispatch(
+          `${label} ${op.name}`,
+          shaders.software,
+          uniforms,
+          [...reads, ...writes],
+          channelGroups(op.channels),
+        ),
+      );
+      return;
+    }
+    const { slices } = bnSlices(op.positions, op.channels);
+    list.push(
+      gpu.dispatch(
+        `${label} ${op.name}`,
+        shaders.partial,
+        uniforms,
+        [...reads, this.bnPartials],
+        channelGroups(op.channels, slices),
+      ),
+      gpu.dispatch(
+        `${label}Combine ${op.name}`,
+        shaders.combine,
+        uniforms,
+        [this.bnPartials, ...writes],
+        combineGroups(op.channels),
       ),
     );
   }
