@@ -14,7 +14,7 @@
  * Options: --quality-presets=cpu,quick (default cpu), --quality-backend=wasm (default: wasm, the
  * backend a CPU machine trains on), --quality-stages=all|classifier|evaluate.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Locator, type Page } from '@playwright/test';
 import { SHARED_DATA, hasSharedData } from '../scripts/sharedData.ts';
@@ -112,6 +112,8 @@ const EVALUATION_IDS = [
   'lesion-auc-melanoma',
   'lesion-ap-melanoma',
   'lesion-count',
+  'auc-melanoma-image',
+  'auc-melanoma-clinical',
 ];
 
 async function valueOf(locator: Locator): Promise<number | null> {
@@ -150,10 +152,16 @@ async function evaluationFigures(page: Page, split: 'val' | 'test'): Promise<Eva
   await waitForState(page, 'eval-status', 60, `evaluation (${split})`);
   const settings: EvaluationFigures[] = [];
   for (const tta of [false, true]) {
-    for (const calibrated of [false, true]) {
+    for (const [calibrated, clinical] of [
+      [false, false],
+      [true, false],
+      [true, true],
+    ] as const) {
       const hasTta = await setSwitch(page, 'eval-tta', tta);
       const hasCalibration = await setSwitch(page, 'eval-calibrated', calibrated);
-      if ((tta && !hasTta) || (calibrated && !hasCalibration)) continue;
+      const hasClinical = !calibrated || (await setSwitch(page, 'eval-clinical', clinical));
+      if ((tta && !hasTta) || (calibrated && !hasCalibration) || (clinical && !hasClinical))
+        continue;
       const figures: Record<string, number | null> = {};
       for (const id of EVALUATION_IDS) figures[id] = await valueOf(page.getByTestId(id));
       // The class biases against nevus (melanoma, keratosis), where the calibration has them.
@@ -164,7 +172,10 @@ async function evaluationFigures(page: Page, split: 'val' | 'test'): Promise<Eva
       const [nevus, melanoma, keratosis] = biases ? biases.split(',').map(Number) : [];
       figures['bias-melanoma'] = melanoma === undefined ? null : melanoma - (nevus ?? 0);
       figures['bias-keratosis'] = keratosis === undefined ? null : keratosis - (nevus ?? 0);
-      settings.push({ tta, calibrated, figures });
+      figures['clinical-weight'] = clinical
+        ? await valueOf(page.getByTestId('clinical-weight'))
+        : null;
+      settings.push({ tta, calibrated, clinical, figures });
     }
   }
   return settings;
@@ -292,7 +303,21 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
     await timed('diagnose', async () => {
       await page.getByTestId('photo-input').setInputFiles(join(photos, photo));
       await waitForState(page, 'diagnose-status', 10, 'Diagnose');
-      diagnose = { photo, melanoma: (await valueOf(page.getByTestId('melanoma-score'))) ?? NaN };
+      const melanoma = (await valueOf(page.getByTestId('melanoma-score'))) ?? NaN;
+      // Again with the photo's age, sex and site from HAM10000's metadata, where the classifier's
+      // calibration learned them.
+      let clinicalMelanoma: number | null = null;
+      const values = hamMetadata(ham, photo.replace(/\.\w+$/, ''));
+      if (values && (await page.getByTestId('diagnose-clinical-fields').count())) {
+        if (values.age !== null) await page.getByTestId('diagnose-age').fill(String(values.age));
+        if (values.sex !== null) await page.getByTestId('diagnose-sex').selectOption(values.sex);
+        const site = page.getByTestId('diagnose-site');
+        if (values.site !== null && (await site.locator(`option[value="${values.site}"]`).count()))
+          await site.selectOption(values.site);
+        await page.getByTestId('diagnose-clinical').and(page.locator('[data-used=true]')).waitFor();
+        clinicalMelanoma = await valueOf(page.getByTestId('melanoma-score'));
+      }
+      diagnose = { photo, melanoma, clinicalMelanoma };
     });
     await page
       .getByRole('heading', { level: 2, name: 'Diagnose' })
@@ -315,6 +340,28 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
   } finally {
     await context.close();
   }
+}
+
+/** An image's age, sex and site from HAM10000's metadata CSV (no quoted cells there). */
+function hamMetadata(
+  folder: string,
+  imageId: string,
+): { age: number | null; sex: string | null; site: string | null } | null {
+  const [header, ...rows] = readFileSync(join(folder, 'HAM10000_metadata.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => line.split(','));
+  const column = (name: string) => header?.indexOf(name) ?? -1;
+  const row = rows.find((cells) => cells[column('image_id')] === imageId);
+  if (!row) return null;
+  const known = (value: string | undefined) =>
+    value === undefined || value === '' || value === 'unknown' ? null : value;
+  const age = known(row[column('age')]);
+  return {
+    age: age === null ? null : Number(age),
+    sex: known(row[column('sex')]),
+    site: known(row[column('localization')]),
+  };
 }
 
 export async function benchQuality(options: QualityOptions): Promise<QualityFigures[] | null> {

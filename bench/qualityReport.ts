@@ -6,10 +6,12 @@ import { SPLITS } from '../src/dataset/types.ts';
 import type { PresetName } from '../src/pipeline/presets.ts';
 import { CLASSIFIER_METRICS, SEGNET_METRICS } from '../src/runs/runs.ts';
 
-/** The Evaluation stage's figures of one split under one setting of its two switches. */
+/** The Evaluation stage's figures of one split under one setting of its three switches. */
 export interface EvaluationFigures {
   tta: boolean;
   calibrated: boolean;
+  /** Calibrated with age, sex and site too (absent in results from before they were used). */
+  clinical?: boolean;
   figures: Record<string, number | null>;
 }
 
@@ -30,7 +32,8 @@ export interface QualityFigures {
   /** The latest SegNet and classifier runs' epochs, as their run records keep them. */
   histories: Record<'segnet' | 'classifier', EpochLine[]>;
   evaluation: Record<'val' | 'test', EvaluationFigures[]>;
-  diagnose: { photo: string; melanoma: number } | null;
+  /** The photo's melanoma score, and again with its age, sex and site given (null: not offered). */
+  diagnose: { photo: string; melanoma: number; clinicalMelanoma?: number | null } | null;
 }
 
 /** One epoch of a run: training loss, validation loss and metrics, seconds. */
@@ -59,14 +62,14 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
       `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
       `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])} (its images of the three classes: ${cell(f.masks['test jaccard, three classes'])}, ${cell(f.masks['test thresholded jaccard, three classes'])}). Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}. ${f.other.learned ? `The classifier also learned an "other" class from ${f.other.trainImages} training images of other diagnoses (not scored).` : `No "other" class (${f.other.trainImages} training images of other diagnoses stored).`}`,
       '',
-      '| split | TTA | calibrated | melanoma AUC | AP | ECE | T | biases (mel, SK) | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| split | TTA | calibrated | age, sex, site | melanoma AUC | AP | ECE | T | biases (mel, SK) | clinical weight | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const split of ['val', 'test'] as const) {
       for (const s of f.evaluation[split] ?? []) {
         const v = s.figures;
         lines.push(
-          `| ${split} | ${s.tta ? 'yes' : 'no'} | ${s.calibrated ? 'yes' : 'no'} | ${cell(v['auc-melanoma'])} | ${cell(v['melanoma-ap'])} | ${cell(v['ece'])} | ${cell(v['temperature'], 2)} | ${v['bias-melanoma'] === null || v['bias-melanoma'] === undefined ? '–' : `${cell(v['bias-melanoma'], 2)}, ${cell(v['bias-keratosis'], 2)}`} | ${cell(v['auc-mean'])} | ${cell(v['f1-melanoma'])} | ${cell(v['accuracy'])} | ${cell(v['lesion-auc-melanoma'])} | ${cell(v['lesion-count'], 0)} |`,
+          `| ${split} | ${s.tta ? 'yes' : 'no'} | ${s.calibrated ? 'yes' : 'no'} | ${s.clinical ? 'yes' : 'no'} | ${cell(v['auc-melanoma'])} | ${cell(v['melanoma-ap'])} | ${cell(v['ece'])} | ${cell(v['temperature'], 2)} | ${v['bias-melanoma'] === null || v['bias-melanoma'] === undefined ? '–' : `${cell(v['bias-melanoma'], 2)}, ${cell(v['bias-keratosis'], 2)}`} | ${cell(v['clinical-weight'], 2)} | ${cell(v['auc-mean'])} | ${cell(v['f1-melanoma'])} | ${cell(v['accuracy'])} | ${cell(v['lesion-auc-melanoma'])} | ${cell(v['lesion-count'], 0)} |`,
         );
       }
     }
@@ -78,7 +81,10 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
       `Classifier validation melanoma AUC by epoch: ${epochs('classifier', CLASSIFIER_METRICS.melanomaAuc)}.`,
     );
     if (f.diagnose)
-      lines.push('', `Diagnose ${f.diagnose.photo}: melanoma ${cell(f.diagnose.melanoma)}.`);
+      lines.push(
+        '',
+        `Diagnose ${f.diagnose.photo}: melanoma ${cell(f.diagnose.melanoma)}${f.diagnose.clinicalMelanoma === undefined || f.diagnose.clinicalMelanoma === null ? '' : `, ${cell(f.diagnose.clinicalMelanoma)} with its age, sex and site`}.`,
+      );
     lines.push('');
   }
   return lines;

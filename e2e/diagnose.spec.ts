@@ -1,6 +1,7 @@
 /**
  * The Diagnose stage on the training backend (support/trainingBackend.ts): with a SegNet and a classifier trained here (quick preset, demo
- * data), synthetic melanomas score higher than synthetic nevi; every kind of bad photo gets a
+ * data), synthetic melanomas score higher than synthetic nevi, and a given age moves the score as
+ * the calibration learned; every kind of bad photo gets a
  * reason and leaves the stage working; the Grad-CAM map is drawn; after a reload, and offline, the
  * stored models give the same score.
  */
@@ -79,6 +80,27 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   );
   expect(plain).toBeGreaterThanOrEqual(0);
   expect(plain).toBeLessThanOrEqual(1);
+
+  // Age and sex: the run's calibration learned them from the demo's metadata (its melanomas'
+  // patients are older than its nevi's). Given, they move the score at once, without predicting
+  // the photo again; cleared, the image-only score is back.
+  const score = async () =>
+    Number(await page.getByTestId('melanoma-score').getAttribute('data-value'));
+  const clinical = page.getByTestId('diagnose-clinical');
+  await expect(clinical).toHaveAttribute('data-used', 'false');
+  await page.getByTestId('diagnose-age').fill('80');
+  await page.getByTestId('diagnose-sex').selectOption('female');
+  await expect(clinical).toHaveAttribute('data-used', 'true');
+  await expect(clinical).toContainText('age 80, female');
+  await expect(page.getByTestId('diagnose-tta')).toContainText('calibrated with age, sex and site');
+  const older = await score();
+  await page.getByTestId('diagnose-age').fill('20');
+  const younger = await score();
+  expect(older, `melanoma at 80 ${older}, at 20 ${younger}`).toBeGreaterThan(younger);
+  await page.getByTestId('diagnose-age').fill('');
+  await page.getByTestId('diagnose-sex').selectOption('');
+  await expect(clinical).toHaveAttribute('data-used', 'false');
+  expect(await score()).toBe(melanoma);
 
   // Melanomas score higher than nevi, on average over three photos each. One photo's score swings
   // with the mask the quick preset's 24 px SegNet draws (often a part of the lesion): in 11 runs

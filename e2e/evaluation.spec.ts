@@ -55,6 +55,18 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
   expect(await value(page, 'auc-melanoma')).toBe(plainAuc);
   await page.getByTestId('eval-tta').setChecked(true);
   expect(await value(page, 'auc-melanoma')).toBe(ttaAuc);
+  // Age and sex from the demo's metadata CSVs: a calibration with them was fitted too, and the
+  // figures follow their switch; the image-only figures are the same calibration without them.
+  await expect(page.getByTestId('eval-clinical')).toBeEnabled();
+  const imageAuc = await value(page, 'auc-melanoma-image');
+  const clinicalAuc = await value(page, 'auc-melanoma-clinical');
+  await page.getByTestId('eval-clinical').setChecked(false);
+  expect(await value(page, 'auc-melanoma')).toBe(imageAuc);
+  await expect(page.getByTestId('clinical-weight')).toHaveCount(0);
+  await page.getByTestId('eval-clinical').setChecked(true);
+  expect(await value(page, 'auc-melanoma')).toBe(clinicalAuc);
+  const clinicalWeight = await value(page, 'clinical-weight');
+  expect(Number.isFinite(clinicalWeight)).toBe(true);
   const temperature = await value(page, 'temperature');
   expect(temperature).toBeGreaterThan(0);
   // Every class is in the demo's validation split, so a bias was fitted for each (nevus's is 0).
@@ -125,6 +137,7 @@ test('evaluation shows AUC, F1 and confusion matrices that follow the threshold,
     temperature,
   ]);
   expect(metrics.val.class_biases).toEqual(biases);
+  expect(metrics.val.clinical_weight).toBe(clinicalWeight);
   expect(metrics.val.ece).toBe(ece);
   expect(metrics.val.confusion).toEqual(matrix);
   expect(metrics.val.threshold).toBeCloseTo(threshold, 10);

@@ -4,9 +4,10 @@
  * its lesion's square where the classifier learned from such crops, classifier), with a Grad-CAM map
  * of the melanoma class over the photo and the time of each step.
  * The classifier sees the masked photo in its 8 flips and rotations (test-time augmentation, as the
- * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's calibration. The
- * identity view's plain probabilities come along, and Grad-CAM is of that view. The models stay
- * loaded between photos: the first photo compiles the shaders, the next are fast.
+ * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's calibration (the
+ * page calibrates it again with the patient's age, sex and site where given). The identity view's
+ * plain probabilities come along, and Grad-CAM is of that view. The models stay loaded between
+ * photos: the first photo compiles the shaders, the next are fast.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadManifest } from '../dataset/storage.ts';
@@ -16,11 +17,17 @@ import { isWhole } from '../masking/lesionCrop.ts';
 import { learnedFromCrops, type ClassifierConfig } from '../training/classifierConfig.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { dihedralBatch, modelPredict, ttaOfBatch } from '../evaluation/tta.ts';
-import { applyCalibration, calibratorOf, type Calibrator } from '../metrics/calibration.ts';
+import { calibratorOf, type Calibrator } from '../metrics/calibration.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import { gradCam, heatInBox, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
 import { decodePhoto } from './photo.ts';
+import {
+  NO_CLINICAL,
+  runClinicalCalibration,
+  shownScores,
+  type ClinicalUse,
+} from '../metrics/clinicalScores.ts';
 
 export interface DiagnoseParams {
   photo: Blob;
@@ -60,6 +67,18 @@ export interface DiagnoseResult {
   melanoma: number;
   /** The identity view's probabilities, uncalibrated (what the model gives the photo as it is). */
   plainProbabilities: number[];
+  /** The mean over the 8 views, uncalibrated: what `probabilities` calibrate (clinicalScores.ts). */
+  ttaProbabilities: number[];
+  /**
+   * The run's calibration with age, sex and site (of the same view as `calibration`), which the
+   * Diagnose stage applies where the person gives any; null where none was fitted.
+   */
+  clinicalCalibration: ClinicalUse | null;
+  /**
+   * `probabilities` weigh the photo's age, sex and site (src/metrics/clinicalScores.ts): never as
+   * the worker gives them; the Diagnose stage recomputes them with what the person gives.
+   */
+  clinical: boolean;
   /**
    * The calibration applied (temperature and class biases): the identity (T 1, no biases) when
    * the run has none for its best checkpoint.
@@ -233,7 +252,12 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
     },
   );
   const calibration = runCalibration(classifier.run);
-  const probabilities = Array.from(applyCalibration(mean, calibration.calibration));
+  const ttaProbabilities = Array.from(mean);
+  const clinicalCalibration = runClinicalCalibration(classifier.run, calibration.calibrationFrom);
+  const { probabilities, clinical } = shownScores(
+    { ttaProbabilities, calibration: calibration.calibration, clinicalCalibration },
+    NO_CLINICAL,
+  );
   return {
     width: photo.width,
     height: photo.height,
@@ -246,6 +270,9 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
     probabilities,
     melanoma: probabilities[MELANOMA] ?? 0,
     plainProbabilities: plain,
+    ttaProbabilities,
+    clinicalCalibration,
+    clinical,
     ...calibration,
     tta: true,
     timings,

@@ -5,6 +5,7 @@ import { emptyManifest } from '../dataset/manifest.ts';
 import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { TEMPERATURE_RANGE, fitCalibration } from '../metrics/calibration.ts';
+import { clinicalLogs } from '../metrics/clinical.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
 import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
@@ -242,6 +243,81 @@ describe('evaluateClassifier', () => {
     });
     expect(again.events.at(-1)).toMatchObject({ done: 12, total: 12 });
     expect((await loadEvaluation(RUN, 'val'))?.epoch).toBe(2);
+  }, 60_000);
+
+  it('with age, sex and site in the metadata, also calibrates with them (learned on the train split) and keeps every image’s clinical log-probabilities', async () => {
+    const original = await loadManifest();
+    if (!original) throw new Error('no manifest');
+    const manifest = structuredClone(original);
+    // 30 train images (labels and metadata only: evaluation reads no train pixels), melanoma and
+    // keratosis older, and metadata for every val and test image.
+    CLASSES.forEach((label, c) => {
+      for (let i = 0; i < 10; i++) {
+        const id = `ISIC_01${c}${String(i).padStart(4, '0')}`;
+        const key = id.toLowerCase();
+        manifest.images[key] = {
+          id,
+          source: `${id}.jpg`,
+          width: 64,
+          height: 64,
+          folderSplit: 'train',
+        };
+        manifest.labels[key] = {
+          id,
+          key,
+          label,
+          diagnosis: label,
+          source: 'labels.csv',
+          fileSplit: 'train',
+        };
+      }
+    });
+    for (const [key, row] of Object.entries(manifest.labels)) {
+      if (!row.label) continue;
+      const c = CLASSES.indexOf(row.label);
+      const n = Number(row.id.slice(-2));
+      manifest.metadata[key] = {
+        id: row.id,
+        key,
+        age: 30 + 15 * c + (n % 7),
+        sex: n % 2 ? 'male' : 'female',
+        site: null,
+      };
+    }
+    await saveManifest(manifest);
+    await deleteRunState(evaluationKey(RUN, 'val'));
+    try {
+      const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
+        stopped: false,
+      });
+      const val = await loadEvaluation(RUN, 'val');
+      if (!test || !val) throw new Error('no record');
+      const fitted = test.calibration?.clinical;
+      if (!fitted) throw new Error('no calibration with clinical data');
+      expect(fitted.model.images).toBe(30);
+      // 30 + 15 c, plus i mod 7 for i = 0…9 (2.4 on average)
+      expect(fitted.model.age?.mean).toBeCloseTo(47.4, 6);
+      const valuesOf = (keys: string[]) =>
+        keys.map((key) => ({
+          age: manifest.metadata[key]?.age ?? null,
+          sex: manifest.metadata[key]?.sex ?? null,
+          site: null,
+        }));
+      expect(test.clinical).toEqual(clinicalLogs(fitted.model, valuesOf(test.keys)));
+      expect(val.clinical).toEqual(clinicalLogs(fitted.model, valuesOf(val.keys)));
+      // Fitted on validation, for one view and for the views' mean; the image-only ones as before.
+      expect(fitted.plain).toEqual(fitCalibration(val.labels, val.probabilities, 3, val.clinical));
+      expect(fitted.tta).toEqual(
+        fitCalibration(val.labels, val.ttaProbabilities ?? [], 3, val.clinical),
+      );
+      expect(test.calibration?.temperature).toBe(
+        fitCalibration(val.labels, val.probabilities).temperature,
+      );
+      expect((await loadRun(RUN))?.calibration?.clinical).toEqual(fitted);
+    } finally {
+      await saveManifest(original);
+      await deleteRunState(evaluationKey(RUN, 'val'));
+    }
   }, 60_000);
 
   it('leaves the test split uncalibrated when the validation split has no labels', async () => {

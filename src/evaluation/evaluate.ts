@@ -2,9 +2,10 @@
  * Evaluates a classifier run in the compute worker: its best checkpoint predicts every labelled
  * image of the chosen split from the masked images (as it trained), each as stored and averaged
  * over its 8 flips and rotations (tta.ts), and the predictions are stored with the run (record.ts).
- * Calibrations (temperature and class biases) are fitted on the validation split's predictions of the same checkpoint (the test
- * split reuses the stored validation evaluation, or predicts that split too) and kept in the
- * record and on the run, where Diagnose finds them. Metrics are computed from the predictions on
+ * Calibrations (temperature and class biases; again with age, sex and site where the dataset gives
+ * them: clinicalData.ts) are fitted on the validation split's predictions of the same checkpoint
+ * (the test split reuses the stored validation evaluation, or predicts that split too) and kept in
+ * the record and on the run, where Diagnose finds them. Metrics are computed from the predictions on
  * the page (src/metrics), so moving the threshold never predicts again.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import type { BackendName } from '../pipeline/backends.ts';
 import { inOrderPlan, maskedSource } from '../loader/batches.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { labelIndex } from '../training/classifierData.ts';
+import { datasetClinical, type DatasetClinical } from '../training/clinicalData.ts';
 import { maskingMismatch, type ClassifierConfig } from '../training/classifierConfig.ts';
 import { predictAllTta, type TtaPredictions } from '../training/classifierValidation.ts';
 import { FEATURE_BATCH } from '../training/features.ts';
@@ -104,7 +106,14 @@ export async function evaluateClassifier(
     };
     const target = await predict(labelled);
     if (!target) return null;
-    const context = { runId, epoch, backend, dataset, stale: isStale(run, dataset) };
+    const context = {
+      runId,
+      epoch,
+      backend,
+      dataset,
+      stale: isStale(run, dataset),
+      clinical: datasetClinical(dataset),
+    };
     let val = storedVal;
     if (valRows.length > 0) {
       const predicted = await predict(valRows);
@@ -163,6 +172,7 @@ function evaluationRecord(
     backend: BackendName;
     dataset: DatasetSnapshot;
     stale: boolean;
+    clinical: DatasetClinical | null;
   },
   split: EvalSplit,
   predictions: TtaPredictions,
@@ -173,9 +183,19 @@ function evaluationRecord(
   const { manifest, rows } = context.dataset;
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const { keys, labels, probabilities, ttaProbabilities } = predictions;
+  const { clinical } = context;
   // Never fitted on the test split itself: without validation labels it stays uncalibrated.
-  const fitOn = split === 'val' ? { labels, probabilities, ttaProbabilities } : val;
-  const calibration = fitOn ? fitTemperatures(fitOn) : undefined;
+  const fitOn = split === 'val' ? { keys, labels, probabilities, ttaProbabilities } : val;
+  const calibration = fitOn
+    ? fitTemperatures({
+        labels: fitOn.labels,
+        probabilities: fitOn.probabilities,
+        ...(fitOn.ttaProbabilities ? { ttaProbabilities: fitOn.ttaProbabilities } : {}),
+        ...(clinical
+          ? { clinical: { model: clinical.model, logs: clinical.logs(fitOn.keys) } }
+          : {}),
+      })
+    : undefined;
   return {
     runId: context.runId,
     split,
@@ -193,6 +213,7 @@ function evaluationRecord(
     probabilities,
     ttaProbabilities,
     ...(calibration ? { calibration } : {}),
+    ...(calibration?.clinical && clinical ? { clinical: clinical.logs(keys) } : {}),
     groups: keys.map((k) => {
       const grouped = imageGroup(manifest, k);
       return grouped?.groupBy === 'lesion' ? (grouped.group ?? '') : '';

@@ -48,6 +48,12 @@ export interface EvaluationRecord {
    */
   calibration?: EvaluationCalibration;
   /**
+   * `keys.length * 3`: each image's class log-probabilities from its age, sex and site alone, by
+   * `calibration.clinical.model` (src/metrics/clinical.ts), which `calibration.clinical`'s
+   * calibrators weigh; absent where none was fitted (no clinical data, or an older record).
+   */
+  clinical?: Float32Array;
+  /**
    * Each image's lesion id, for per-lesion figures: the dataset's group where it groups by lesion,
    * '' otherwise (no group, or a patient's). Absent in older records.
    */

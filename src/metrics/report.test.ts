@@ -77,6 +77,7 @@ describe('splitMetrics', () => {
       melanoma_ece: expect.closeTo(3 / 7, 6),
       temperature: null,
       class_biases: null,
+      clinical_weight: null,
       calibrated: false,
       tta: false,
       messages: [],
@@ -112,7 +113,20 @@ describe('splitMetrics', () => {
       probabilities: applyCalibration(VAL.probabilities, calibration),
       view: { tta: false, calibration, uncalibrated: VAL.probabilities },
     });
-    expect(biased).toMatchObject({ temperature: 2, class_biases: [0, -3, 0], calibrated: true });
+    expect(biased).toMatchObject({
+      temperature: 2,
+      class_biases: [0, -3, 0],
+      clinical_weight: null,
+      calibrated: true,
+    });
+    // With age, sex and site weighed in, their weight too.
+    const withClinical = { ...calibration, clinicalWeight: 0.7 };
+    const clinical = splitMetrics({
+      ...VAL,
+      probabilities: applyCalibration(VAL.probabilities, calibration),
+      view: { tta: false, calibration: withClinical, uncalibrated: VAL.probabilities },
+    });
+    expect(clinical.clinical_weight).toBe(0.7);
     expect(biased.confusion).not.toEqual(splitMetrics(VAL).confusion);
     // TTA alone, no calibration: the uncalibrated ECE is the ECE.
     const tta = splitMetrics({ ...VAL, view: { tta: true, calibration: null } });
@@ -222,6 +236,7 @@ describe('splitMetrics', () => {
       'melanoma_ece',
       'temperature',
       'class_biases',
+      'clinical_weight',
       'calibrated',
       'tta',
       'messages',

@@ -94,6 +94,11 @@ export interface SplitMetrics {
    * when uncalibrated or calibrated by a temperature alone (records from before the biases).
    */
   class_biases: number[] | null;
+  /**
+   * The weight the calibration applied gives each image's log-probabilities from its age, sex and
+   * site (clinical.ts); null when the probabilities do not use them.
+   */
+  clinical_weight: number | null;
   calibrated: boolean;
   /** The probabilities average 8 flips and rotations of each image. */
   tta: boolean;
@@ -216,6 +221,7 @@ function calibrationFigures(p: EvalPredictions) {
     melanoma_ece: classReliability(p.labels, p.probabilities, MELANOMA).ece,
     temperature: calibration?.temperature ?? null,
     class_biases: calibration?.biases ? [...calibration.biases] : null,
+    clinical_weight: calibration?.clinicalWeight ?? null,
     calibrated: calibration !== null,
     tta: p.view?.tta ?? false,
   };

@@ -26,6 +26,8 @@ export interface EvaluationSlice {
      */
     tta: boolean | null;
     calibrated: boolean | null;
+    /** Calibrated with age, sex and site too, where fitted; null: the default. */
+    clinical: boolean | null;
     progress: EvaluationProgress | null;
     record: EvaluationRecord | null;
     /** Another run's predictions on the same split, overlaid. */
@@ -37,7 +39,11 @@ export interface EvaluationSlice {
   showEvaluation: (runId?: string | null, split?: EvalSplit) => Promise<void>;
   evaluate: () => Promise<void>;
   setThreshold: (threshold: number) => void;
-  setProbabilityChoice: (choice: { tta?: boolean; calibrated?: boolean }) => void;
+  setProbabilityChoice: (choice: {
+    tta?: boolean;
+    calibrated?: boolean;
+    clinical?: boolean;
+  }) => void;
   compareWith: (runId: string | null) => Promise<void>;
 }
 
@@ -63,6 +69,7 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
       threshold: 0.5,
       tta: null,
       calibrated: null,
+      clinical: null,
       progress: null,
       record: null,
       compare: null,

@@ -31,6 +31,7 @@ import {
   wholeClassifier,
 } from './classifierModes.ts';
 import { MELANOMA_AUC, runValidation } from './classifierValidation.ts';
+import { datasetClinical } from './clinicalData.ts';
 import { checkBatchFits } from './memory.ts';
 import { stepSchedule } from './schedule.ts';
 import { newRunRecord, resumableRun, runSession } from './session.ts';
@@ -97,7 +98,7 @@ export async function trainClassifier(
       if (!features.complete) stop = { stopped: true };
       source = features.source;
     }
-    const { validate, onBest, afterEpoch } = runValidation(run.id);
+    const { validate, onBest, afterEpoch } = runValidation(run.id, datasetClinical(dataset));
     const first = firstStep(run.epochsDone, samples.length, config.batchSize);
     const beforeStep = stepSchedule({
       optimizer,

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { fitTemperatures } from '../metrics/calibration.ts';
+import type { DatasetClinical } from './clinicalData.ts';
 import { rocAuc } from '../metrics/roc.ts';
 import {
   disposeBatch,
@@ -153,15 +154,20 @@ export function classifierFigures({ labels, probabilities }: Predictions): Valid
 }
 
 /**
- * The plain calibration (temperature and class biases) fitted on `predictions` of the checkpoint
- * of `epoch` (no TTA: training validates one view); undefined without labels or when the fit is
- * not a number (a diverged model).
+ * The plain calibration (temperature and class biases, and again with clinical data where the
+ * dataset gives them) fitted on `predictions` of the checkpoint of `epoch` (no TTA: training
+ * validates one view); undefined without labels or when the fit is not a number (a diverged model).
  */
 export function plainCalibration(
-  { labels, probabilities }: Predictions,
+  { keys, labels, probabilities }: Predictions,
   epoch: number,
+  clinical: DatasetClinical | null = null,
 ): RunCalibration | undefined {
-  const fitted = fitTemperatures({ labels, probabilities });
+  const fitted = fitTemperatures({
+    labels,
+    probabilities,
+    ...(clinical ? { clinical: { model: clinical.model, logs: clinical.logs(keys) } } : {}),
+  });
   return fitted ? { ...fitted, epoch } : undefined;
 }
 
@@ -171,7 +177,10 @@ export function plainCalibration(
  * run record and its checkpoint); `afterEpoch` stores the predictions when the epoch is the best so
  * far, so the ones shown are the best checkpoint's (the model evaluation and export use).
  */
-export function runValidation(runId: string): {
+export function runValidation(
+  runId: string,
+  clinical: DatasetClinical | null = null,
+): {
   validate: NonNullable<LoopOptions['validate']>;
   onBest: (figures: EpochFigures) => Pick<RunRecord, 'calibration'>;
   afterEpoch: (figures: EpochFigures, best: boolean) => Promise<void>;
@@ -183,7 +192,7 @@ export function runValidation(runId: string): {
       return classifierFigures(latest);
     },
     onBest: (figures) => {
-      const calibration = latest ? plainCalibration(latest, figures.epoch) : undefined;
+      const calibration = latest ? plainCalibration(latest, figures.epoch, clinical) : undefined;
       return calibration ? { calibration } : {};
     },
     afterEpoch: async (figures, best) => {

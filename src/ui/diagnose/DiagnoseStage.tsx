@@ -4,6 +4,8 @@ import { loadEvaluation, type EvaluationRecord } from '../../evaluation/record.t
 import { binaryConfusion, sensitivity, specificity } from '../../metrics/classification.ts';
 import { applyCalibration, type Calibrator } from '../../metrics/calibration.ts';
 import { classScores } from '../../metrics/report.ts';
+import { runClinicalCalibration } from '../../metrics/clinicalScores.ts';
+import type { ClinicalValues } from '../../metrics/clinical.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
 import { describeCalibration, score, when } from '../format.ts';
@@ -12,7 +14,8 @@ import { useLoaded } from '../common/useLoaded.ts';
 
 /**
  * The validation sensitivity and specificity of a run at a threshold, if it was evaluated there:
- * of the scores as Diagnose gives them (the views' mean with `calibration`) where the record has
+ * of the scores as Diagnose gives them (the views' mean with `calibration`, with each image's own
+ * age, sex and site where `calibration` weighs them and the record has them) where the record has
  * them, else of its plain scores.
  */
 function useOperatingPoint(
@@ -30,9 +33,13 @@ function useOperatingPoint(
     const confusion = binaryConfusion(
       record.labels.map((l) => l === MELANOMA),
       classScores(
-        record.ttaProbabilities
-          ? applyCalibration(record.ttaProbabilities, calibration ?? { temperature: 1 })
-          : record.probabilities,
+        !record.ttaProbabilities
+          ? record.probabilities
+          : calibration?.clinicalWeight !== undefined
+            ? record.clinical
+              ? applyCalibration(record.ttaProbabilities, calibration, 3, record.clinical)
+              : record.probabilities
+            : applyCalibration(record.ttaProbabilities, calibration ?? { temperature: 1 }),
         MELANOMA,
       ),
       threshold,
@@ -41,9 +48,86 @@ function useOperatingPoint(
   }, [record, threshold, calibration]);
 }
 
+/** "age 62, male, back": what is given. */
+function clinicalText({ age, sex, site }: ClinicalValues): string {
+  const given = [age === null ? null : `age ${age}`, sex, site].filter(
+    (v): v is string => v !== null,
+  );
+  return given.join(', ');
+}
+
+/**
+ * The patient's age and sex and the lesion's body site, optional: the classifier run Diagnose uses
+ * (the one evaluated, else the latest) weighs them where its calibration learned them from the
+ * dataset's metadata. The sites are the ones it learned.
+ */
+function ClinicalFields() {
+  const clinical = useAppStore((s) => s.diagnose.clinical);
+  const runId = useAppStore((s) => s.evaluation.runId);
+  const runs = useAppStore((s) => s.training.classifier.runs);
+  const { setClinical } = useAppStore.getState();
+  const trained = runs.filter((r) => r.bestEpoch !== null);
+  const run = (runId ? trained.find((r) => r.id === runId) : undefined) ?? trained[0];
+  const model =
+    runClinicalCalibration(run ?? { bestEpoch: null }, 'tta')?.model ??
+    runClinicalCalibration(run ?? { bestEpoch: null }, 'plain')?.model;
+  if (!model) return null;
+  return (
+    <fieldset className="clinical-fields" data-testid="diagnose-clinical-fields">
+      <legend>About the patient and the lesion (optional; kept in this tab only)</legend>
+      <label>
+        Age{' '}
+        <input
+          type="number"
+          min={0}
+          max={120}
+          step={1}
+          data-testid="diagnose-age"
+          value={clinical.age ?? ''}
+          onChange={(e) => {
+            const age = e.target.value === '' ? null : Number(e.target.value);
+            setClinical({ age: age !== null && Number.isFinite(age) && age >= 0 ? age : null });
+          }}
+        />
+      </label>{' '}
+      <label>
+        Sex{' '}
+        <select
+          data-testid="diagnose-sex"
+          value={clinical.sex ?? ''}
+          onChange={(e) => setClinical({ sex: e.target.value || null })}
+        >
+          <option value="">not given</option>
+          <option value="female">female</option>
+          <option value="male">male</option>
+        </select>
+      </label>{' '}
+      <label>
+        Body site{' '}
+        <select
+          data-testid="diagnose-site"
+          value={clinical.site ?? ''}
+          onChange={(e) => setClinical({ site: e.target.value || null })}
+        >
+          <option value="">not given</option>
+          {model.sites.map((site) => (
+            <option key={site} value={site}>
+              {site}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted">
+        Learned from the age, sex and site of {model.images} training images. What is not given
+        counts as the average patient&apos;s.
+      </p>
+    </fieldset>
+  );
+}
+
 /** Stage 6: one lesion photo in; mask, class probabilities, melanoma score and Grad-CAM out. */
 export function DiagnoseStage() {
-  const { status, result, error, keepHistory, history } = useAppStore((s) => s.diagnose);
+  const { status, result, error, keepHistory, history, clinical } = useAppStore((s) => s.diagnose);
   const threshold = useAppStore((s) => s.evaluation.threshold);
   const ready = useAppStore((s) => s.runtime.status === 'ready');
   const hasClassifier = useAppStore((s) =>
@@ -55,7 +139,7 @@ export function DiagnoseStage() {
   const operating = useOperatingPoint(
     result?.models.classifier.runId,
     threshold,
-    result?.calibration,
+    result?.clinical ? result.clinicalCalibration?.calibrator : result?.calibration,
   );
   const images = result ? diagnoseImages() : null;
   const running = status === 'running';
@@ -106,6 +190,7 @@ export function DiagnoseStage() {
         </label>
         {missing && <p className="muted">{missing}</p>}
       </div>
+      <ClinicalFields />
       <div className="train-status" data-testid="diagnose-status" data-state={status}>
         {running && <span>Masking and classifying the photo…</span>}
         {status === 'error' && error && (
@@ -136,9 +221,11 @@ export function DiagnoseStage() {
             </dl>
             <p className="muted" data-testid="diagnose-tta">
               Averaged over 8 flips and rotations,{' '}
-              {result.calibrationFrom
-                ? `calibrated (${describeCalibration(result.calibration)}${result.calibrationFrom === 'plain' ? ', fitted on one view: evaluate the run for the views’ own' : ''})`
-                : 'not calibrated (the run has no calibration yet)'}
+              {result.clinical && result.clinicalCalibration
+                ? `calibrated with age, sex and site (${describeCalibration(result.clinicalCalibration.calibrator)})`
+                : result.calibrationFrom
+                  ? `calibrated (${describeCalibration(result.calibration)}${result.calibrationFrom === 'plain' ? ', fitted on one view: evaluate the run for the views’ own' : ''})`
+                  : 'not calibrated (the run has no calibration yet)'}
               ; one view, uncalibrated: melanoma{' '}
               <span
                 data-testid="diagnose-plain-melanoma"
@@ -146,6 +233,13 @@ export function DiagnoseStage() {
               >
                 {score(result.plainProbabilities[MELANOMA] ?? 0)}
               </span>
+            </p>
+            <p className="muted" data-testid="diagnose-clinical" data-used={result.clinical}>
+              {result.clinical
+                ? `The scores weigh ${clinicalText(clinical)}, as the classifier's calibration learned them.`
+                : result.clinicalCalibration
+                  ? 'From the image alone: give the age, sex or body site above to weigh them too.'
+                  : 'From the image alone: this classifier learned no age, sex or site.'}
             </p>
             <p className="melanoma-score">
               Melanoma score{' '}

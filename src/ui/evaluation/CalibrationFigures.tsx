@@ -1,7 +1,8 @@
 /**
  * The figures beyond the ROC: melanoma average precision, the calibration error before and after
- * calibration, the temperature and class biases, the melanoma figures per lesion where lesions have several
- * images, and their charts (precision-recall and reliability, loaded with recharts on first use).
+ * calibration, the temperature, class biases and clinical data's weight, the melanoma figures per
+ * lesion where lesions have several images, and their charts (precision-recall and reliability,
+ * loaded with recharts on first use).
  */
 import { Suspense, lazy } from 'react';
 import { MELANOMA } from '../../dataset/types.ts';
@@ -49,6 +50,15 @@ export function CalibrationFigures({ metrics }: { metrics: SplitMetrics }) {
             ? `Class ${describeBiases(metrics.class_biases)}.`
             : 'No class biases are applied.'}
         </span>
+        {metrics.clinical_weight !== null && (
+          <>
+            {' '}
+            <span data-testid="clinical-weight" data-value={metrics.clinical_weight}>
+              Each image&apos;s log-probabilities from its age, sex and site are added with weight{' '}
+              {metrics.clinical_weight.toFixed(2)}.
+            </span>
+          </>
+        )}
       </p>
       {metrics.per_lesion && <LesionFigures lesions={metrics.per_lesion} />}
     </>

@@ -19,6 +19,8 @@ import { Misclassified } from './Misclassified.tsx';
 import { ProbabilityControls } from './ProbabilityControls.tsx';
 import {
   asPredictions,
+  clinicalAucs,
+  clinicalByDefault,
   melanomaAucs,
   probabilityView,
   ttaByDefault,
@@ -88,11 +90,13 @@ interface ResultsProps {
 /**
  * The probabilities shown: TTA or plain, calibrated or not, as ticked; by default TTA where it does
  * not lower the melanoma AUC of the validation split (read when the test split is shown; TTA stays
- * on while that read runs or where there is none) and calibrated where a calibration was fitted.
+ * on while that read runs or where there is none) and calibrated where a calibration was fitted,
+ * with age, sex and site where they were fitted and do not lower the validation melanoma AUC.
  */
 function useProbabilityView(record: EvaluationRecord) {
   const tta = useAppStore((s) => s.evaluation.tta);
   const calibrated = useAppStore((s) => s.evaluation.calibrated);
+  const clinical = useAppStore((s) => s.evaluation.clinical);
   const stored = useLoaded(
     async () =>
       record.split === 'val' || !record.ttaProbabilities
@@ -104,32 +108,53 @@ function useProbabilityView(record: EvaluationRecord) {
   const validation =
     record.split === 'val' ? record : stored?.runId === record.runId ? stored : null;
   const ttaDefault = ttaByDefault(record, validation);
+  const clinicalDefault = clinicalByDefault(validation);
   const view = useMemo(
-    () => probabilityView(record, { tta, calibrated } satisfies ProbabilityChoice, ttaDefault),
-    [record, tta, calibrated, ttaDefault],
+    () =>
+      probabilityView(
+        record,
+        { tta, calibrated, clinical } satisfies ProbabilityChoice,
+        ttaDefault,
+        clinicalDefault,
+      ),
+    [record, tta, calibrated, clinical, ttaDefault, clinicalDefault],
   );
-  const aucs = useMemo(() => melanomaAucs(record, calibrated), [record, calibrated]);
-  return { view, aucs };
+  const aucs = useMemo(
+    () => melanomaAucs(record, calibrated, clinical ?? clinicalDefault),
+    [record, calibrated, clinical, clinicalDefault],
+  );
+  const withClinical = useMemo(() => clinicalAucs(record, view.tta), [record, view.tta]);
+  return { view, aucs, withClinical };
 }
 
 /** An evaluation's figures, threshold, charts, exports, comparison and misclassified images. */
 function Results({ record, threshold, compare, compareRunId, others, onCompare }: ResultsProps) {
-  const { view, aucs } = useProbabilityView(record);
+  const { view, aucs, withClinical } = useProbabilityView(record);
   const figures = useMetrics(record, threshold, view);
   const rocRef = useRef<HTMLDivElement>(null);
   // The compared run in the same view where it has one (its own calibration), else plain.
   const compareView = useMemo(
     () =>
       compare
-        ? probabilityView(compare, { tta: view.tta, calibrated: view.calibrated }, false)
+        ? probabilityView(
+            compare,
+            { tta: view.tta, calibrated: view.calibrated, clinical: view.clinical },
+            false,
+            false,
+          )
         : null,
-    [compare, view.tta, view.calibrated],
+    [compare, view.tta, view.calibrated, view.clinical],
   );
   const compared = compare && compareView ? curvesOf(asPredictions(compare, compareView)) : null;
 
   return (
     <>
-      <ProbabilityControls view={view} split={record.split} aucs={aucs} />
+      <ProbabilityControls
+        view={view}
+        split={record.split}
+        aucs={aucs}
+        clinicalAucs={withClinical}
+      />
       <ResultFigures metrics={figures.metrics} operating={figures.operating} />
       <CalibrationFigures metrics={figures.metrics} />
       <ThresholdControl predictions={figures.predictions} threshold={threshold} />

@@ -1,6 +1,7 @@
 /**
- * The two boxes that choose which probabilities every figure below uses: test-time augmentation
- * and calibration (probabilityView.ts), with the melanoma AUC with and without TTA side by side.
+ * The three boxes that choose which probabilities every figure below uses: test-time augmentation,
+ * calibration, and age, sex and site (probabilityView.ts), with the melanoma AUC with and without
+ * TTA, and from the image alone and with clinical data, side by side.
  */
 import type { EvalSplit } from '../../evaluation/record.ts';
 import { useAppStore } from '../../store/index.ts';
@@ -12,9 +13,14 @@ interface ProbabilityControlsProps {
   split: EvalSplit;
   /** Melanoma AUC of the plain and the TTA predictions; null without TTA predictions. */
   aucs: { plain: number | null; tta: number | null } | null;
+  /**
+   * Melanoma AUC of this view calibrated from the image alone and with age, sex and site; null
+   * where no calibration with them was fitted.
+   */
+  clinicalAucs: { image: number | null; clinical: number | null } | null;
 }
 
-export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsProps) {
+export function ProbabilityControls({ view, split, aucs, clinicalAucs }: ProbabilityControlsProps) {
   const setChoice = useAppStore((s) => s.setProbabilityChoice);
   return (
     <div className="probability-controls">
@@ -37,6 +43,16 @@ export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsPr
           onChange={(e) => setChoice({ calibrated: e.target.checked })}
         />{' '}
         Calibrated (temperature and class biases fitted on validation)
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          data-testid="eval-clinical"
+          checked={view.clinical}
+          disabled={!view.canClinical || !view.calibrated}
+          onChange={(e) => setChoice({ clinical: e.target.checked })}
+        />{' '}
+        Use age, sex and body site (learned on the train split, weighed on validation)
       </label>
       <p className="muted">
         {view.canTta ? (
@@ -68,6 +84,35 @@ export function ProbabilityControls({ view, split, aucs }: ProbabilityControlsPr
           </>
         )}
       </p>
+      <p className="muted" data-testid="clinical-note">
+        {view.canClinical ? (
+          <>
+            Age, sex and body site give each image class probabilities of their own, from a
+            regression fitted on the train split&apos;s images; calibration adds them to the
+            model&apos;s with a weight fitted on validation
+            {view.clinical ? '' : ' (not used now)'}. A missing value counts as the average
+            patient&apos;s.
+          </>
+        ) : (
+          <>
+            This evaluation uses the images alone: the dataset gives no age, sex or body site for
+            its train images (an ISIC metadata CSV does), or it was evaluated before they were used.
+          </>
+        )}
+      </p>
+      {clinicalAucs && (
+        <p className="clinical-aucs">
+          Melanoma AUC from the image alone{' '}
+          <strong data-testid="auc-melanoma-image" data-value={clinicalAucs.image ?? ''}>
+            {score(clinicalAucs.image)}
+          </strong>
+          , with age, sex and site{' '}
+          <strong data-testid="auc-melanoma-clinical" data-value={clinicalAucs.clinical ?? ''}>
+            {score(clinicalAucs.clinical)}
+          </strong>{' '}
+          ({view.tta ? 'with TTA' : 'one view'}, calibrated).
+        </p>
+      )}
       {aucs && (
         <p className="tta-aucs">
           Melanoma AUC without TTA{' '}

@@ -3,6 +3,8 @@ import type { EvaluationRecord } from '../../evaluation/record.ts';
 import { applyCalibration } from '../../metrics/calibration.ts';
 import {
   asPredictions,
+  clinicalAucs,
+  clinicalByDefault,
   melanomaAucs,
   plainView,
   probabilityView,
@@ -123,5 +125,68 @@ describe('asPredictions and melanomaAucs', () => {
   it('gives the melanoma AUC with and without TTA, or null without TTA', () => {
     expect(melanomaAucs(full, false)).toEqual({ plain: 0.5, tta: 1 });
     expect(melanomaAucs(old, null)).toBeNull();
+  });
+});
+
+describe('age, sex and site', () => {
+  // Clinical log-probabilities that put the two melanomas (images 1 and 3) far ahead: with them
+  // the plain view's melanoma AUC goes from 0.5 to 1.
+  const LOGS = Float32Array.from([-2, -0.2, -2, -0.2, -2, -2, -2, -0.2, -2, -0.2, -2, -2]);
+  const model = {
+    age: null,
+    sex: null,
+    sites: [],
+    siteShares: [],
+    weights: [[0], [0], [0]],
+    images: 9,
+  };
+  const plainWith = { temperature: 2, biases: [0, -1, -1], clinicalWeight: 3 };
+  const ttaWith = { temperature: 0.5, biases: [0, -2, 1], clinicalWeight: 4 };
+  const clinical: EvaluationRecord = {
+    ...full,
+    clinical: LOGS,
+    calibration: {
+      ...full.calibration,
+      temperature: 2,
+      clinical: { model, plain: plainWith, tta: ttaWith },
+    },
+  };
+
+  it('are weighed by default where fitted, only with calibration, and can be left out', () => {
+    const view = probabilityView(clinical, none, true);
+    expect(view).toMatchObject({ tta: true, calibrated: true, clinical: true, canClinical: true });
+    expect(view.calibration).toEqual(ttaWith);
+    expect(view.probabilities).toEqual(applyCalibration(TTA, ttaWith, 3, LOGS));
+    const imageOnly = probabilityView(clinical, { ...none, clinical: false }, true);
+    expect(imageOnly).toMatchObject({ clinical: false, canClinical: true });
+    expect(imageOnly.calibration).toEqual({ temperature: 0.5, biases: [0, -2, 1] });
+    const uncalibrated = probabilityView(clinical, { tta: false, calibrated: false }, true);
+    expect(uncalibrated).toMatchObject({
+      clinical: false,
+      calibration: null,
+      probabilities: PLAIN,
+    });
+    // The default can be off; a record without the clinical scores cannot weigh them.
+    expect(probabilityView(clinical, none, true, false).clinical).toBe(false);
+    const withoutLogs: EvaluationRecord = { ...full, calibration: clinical.calibration };
+    expect(probabilityView(withoutLogs, none, true)).toMatchObject({
+      clinical: false,
+      canClinical: false,
+    });
+    expect(probabilityView(full, none, true).canClinical).toBe(false);
+    expect(asPredictions(clinical, view).view?.calibration?.clinicalWeight).toBe(4);
+  });
+
+  it('give the melanoma AUC from the image alone and with them; on by default unless they lower the validation AUC', () => {
+    expect(clinicalAucs(clinical, false)).toEqual({ image: 0.5, clinical: 1 });
+    expect(clinicalAucs(full, false)).toBeNull();
+    const val = { ...clinical, split: 'val' as const };
+    expect(clinicalByDefault(val)).toBe(true);
+    expect(clinicalByDefault(null)).toBe(true);
+    // Logs that favour the nevi lower the validation AUC: off.
+    const misleading = Float32Array.from(LOGS.map((_, i) => LOGS[(i + 3) % 12] as number));
+    expect(clinicalAucs({ ...val, clinical: misleading }, false)?.clinical).toBeLessThan(0.5);
+    expect(clinicalAucs({ ...val, clinical: misleading }, true)?.clinical).toBeLessThan(1);
+    expect(clinicalByDefault({ ...val, clinical: misleading })).toBe(false);
   });
 });

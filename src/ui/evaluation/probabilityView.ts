@@ -1,8 +1,9 @@
 /**
  * Which probabilities the Evaluation stage shows and exports: the plain predictions or their mean
  * over 8 flips and 90° rotations (test-time augmentation, TTA), each as stored or calibrated with
- * the temperature and class biases fitted on the validation split (src/metrics/calibration.ts).
- * Every figure, chart and export of the stage reads the one view chosen here.
+ * the temperature and class biases fitted on the validation split (src/metrics/calibration.ts), from
+ * the image alone or also from each image's age, sex and site (src/metrics/clinical.ts) where the
+ * dataset gives them. Every figure, chart and export of the stage reads the one view chosen here.
  */
 import { MELANOMA } from '../../dataset/types.ts';
 import type { EvaluationRecord } from '../../evaluation/record.ts';
@@ -14,6 +15,8 @@ import { rocAuc } from '../../metrics/roc.ts';
 export interface ProbabilityChoice {
   tta: boolean | null;
   calibrated: boolean | null;
+  /** Calibrated with age, sex and site too (only where calibrated). */
+  clinical?: boolean | null;
 }
 
 export interface ProbabilityView {
@@ -33,6 +36,10 @@ export interface ProbabilityView {
   canTta: boolean;
   /** A calibration was fitted for this view (plain or TTA). */
   canCalibrate: boolean;
+  /** The calibration applied weighs each image's age, sex and site. */
+  clinical: boolean;
+  /** A calibration with age, sex and site was fitted for this view, and the record has their scores. */
+  canClinical: boolean;
 }
 
 /** Melanoma-vs-rest AUC of a record's plain or TTA predictions (calibration can move it a little). */
@@ -59,21 +66,44 @@ export function ttaByDefault(
   return plain === null || tta === null || tta >= plain;
 }
 
+/** Whether a calibration with age, sex and site was fitted for the plain or the TTA view. */
+const hasClinical = (record: EvaluationRecord, tta: boolean) =>
+  record.clinical !== undefined && calibratorOf(record.calibration, tta, true) !== null;
+
+/**
+ * Whether age, sex and site are used by default: where fitted, unless the validation evaluation
+ * (when loaded) gives them a lower melanoma AUC than the image alone, both calibrated, in its TTA
+ * view where it has one (else its plain view). One choice for both views, made on validation,
+ * never on the test split.
+ */
+export function clinicalByDefault(validation: EvaluationRecord | null | undefined): boolean {
+  if (!validation) return true;
+  const tta = hasClinical(validation, true);
+  if (!tta && !hasClinical(validation, false)) return true;
+  const aucs = clinicalAucs(validation, tta);
+  return !aucs || aucs.image === null || aucs.clinical === null || aucs.clinical >= aucs.image;
+}
+
 /**
  * The view of `record` for a choice: TTA where the record has it and the choice (or, when null,
  * `ttaDefault`) says so; calibrated where a calibration was fitted for that view and the choice does
- * not say no (calibrated by default).
+ * not say no (calibrated by default); with age, sex and site where calibrated, fitted, and the
+ * choice (or, when null, `clinicalDefault`) says so.
  */
 export function probabilityView(
   record: EvaluationRecord,
   choice: ProbabilityChoice,
   ttaDefault: boolean,
+  clinicalDefault = true,
 ): ProbabilityView {
   const canTta = record.ttaProbabilities !== undefined;
   const tta = canTta && (choice.tta ?? ttaDefault);
   const uncalibrated = (tta && record.ttaProbabilities) || record.probabilities;
-  const fitted = calibratorOf(record.calibration, tta);
-  const calibratedProbabilities = fitted && applyCalibration(uncalibrated, fitted);
+  const canClinical = hasClinical(record, tta);
+  const withClinical = canClinical && (choice.clinical ?? clinicalDefault);
+  const fitted = calibratorOf(record.calibration, tta, withClinical);
+  const calibratedProbabilities =
+    fitted && applyCalibration(uncalibrated, fitted, 3, withClinical ? record.clinical : undefined);
   const calibrated = calibratedProbabilities !== null && (choice.calibrated ?? true);
   return {
     probabilities: (calibrated && calibratedProbabilities) || uncalibrated,
@@ -85,6 +115,8 @@ export function probabilityView(
     calibration: calibrated ? fitted : null,
     canTta,
     canCalibrate: fitted !== null,
+    clinical: calibrated && withClinical,
+    canClinical,
   };
 }
 
@@ -117,9 +149,27 @@ export function asPredictions(
 export function melanomaAucs(
   record: EvaluationRecord,
   calibrated: boolean | null,
+  clinical: boolean | null = null,
 ): { plain: number | null; tta: number | null } | null {
   if (!record.ttaProbabilities) return null;
   const auc = (tta: boolean) =>
-    melanomaAuc(record, probabilityView(record, { tta, calibrated }, tta).probabilities);
+    melanomaAuc(record, probabilityView(record, { tta, calibrated, clinical }, tta).probabilities);
   return { plain: auc(false), tta: auc(true) };
+}
+
+/**
+ * The melanoma AUC of one view (TTA or plain), calibrated from the image alone and with age, sex
+ * and site; null where no calibration with them was fitted for that view.
+ */
+export function clinicalAucs(
+  record: EvaluationRecord,
+  tta: boolean,
+): { image: number | null; clinical: number | null } | null {
+  if (!hasClinical(record, tta)) return null;
+  const auc = (clinical: boolean) =>
+    melanomaAuc(
+      record,
+      probabilityView(record, { tta, calibrated: true, clinical }, tta).probabilities,
+    );
+  return { image: auc(false), clinical: auc(true) };
 }

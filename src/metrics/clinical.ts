@@ -1,0 +1,171 @@
+/**
+ * What a lesion's clinical data say of its class: the patient's age and sex and the lesion's body
+ * site, as the ISIC metadata files give them (HAM10000's `age`, `sex`, `localization`; ISIC 2017's
+ * `age_approximate`, `sex`; 2019–2024's `age_approx`, `sex`, `anatom_site_general…`). A melanoma's
+ * patient is 14 years older than a nevus's on average in HAM10000, and sites differ too.
+ *
+ * A multinomial logistic regression over the three classes, fitted on the train split's images
+ * (never on validation or test), gives each image log-probabilities from its clinical data alone.
+ * Calibration (calibration.ts) then adds them to the image model's, with a weight fitted on the
+ * validation split beside the temperature and class biases: the classifier learns from pixels, the
+ * regression from a handful of numbers that no pixel holds.
+ *
+ * Features, each centred on the train split so that a missing value is the average patient's (and
+ * adds nothing): age standardised, and its square (risk is not linear in age); sex as +1 male, −1
+ * female; one indicator per body site seen on at least `MIN_SITE` train images (rarer sites and
+ * `unknown` are missing). Pure TypeScript, no tfjs.
+ */
+import { fitSoftmax } from './softmaxRegression.ts';
+
+/** One image's clinical data; null where the metadata gives none. */
+export interface ClinicalValues {
+  age: number | null;
+  sex: string | null;
+  site: string | null;
+}
+
+/** A fitted clinical model: its feature encoding and weights. Plain JSON, stored with the run. */
+export interface ClinicalModel {
+  /** Age's standardisation (years), from the train split; null when no train image has an age. */
+  age: { mean: number; scale: number } | null;
+  /** The mean of the sex feature on the train split; null when no train image gives a sex. */
+  sex: number | null;
+  /** The body sites with an indicator, lower case, as the metadata names them. */
+  sites: string[];
+  /** Each site's share of the train split (its indicator's mean). */
+  siteShares: number[];
+  /** classes x (1 + features): an intercept, then the features' weights (class 0's are all 0). */
+  weights: number[][];
+  /** How many train images it was fitted on. */
+  images: number;
+}
+
+/** A site needs this many train images for an indicator of its own. */
+export const MIN_SITE = 10;
+/** Ridge on the feature weights (not the intercepts), against the mean NLL. */
+const RIDGE = 1e-2;
+
+const sexValue = (sex: string | null): number | null => {
+  const s = sex?.trim().toLowerCase();
+  return s === 'male' ? 1 : s === 'female' ? -1 : null;
+};
+
+const siteName = (site: string | null): string | null => {
+  const s = site?.trim().toLowerCase();
+  return s && s !== 'unknown' ? s : null;
+};
+
+const featureCount = (model: Pick<ClinicalModel, 'age' | 'sex' | 'sites'>) =>
+  (model.age ? 2 : 0) + (model.sex !== null ? 1 : 0) + model.sites.length;
+
+/** An image's features under a model's encoding; 0 for each missing value. */
+export function clinicalFeatures(
+  model: Pick<ClinicalModel, 'age' | 'sex' | 'sites' | 'siteShares'>,
+  values: ClinicalValues,
+): number[] {
+  const x: number[] = [];
+  if (model.age) {
+    const known = values.age !== null && Number.isFinite(values.age);
+    const z = known ? ((values.age as number) - model.age.mean) / model.age.scale : 0;
+    x.push(z, known ? z * z - 1 : 0);
+  }
+  if (model.sex !== null) {
+    const s = sexValue(values.sex);
+    x.push(s === null ? 0 : s - model.sex);
+  }
+  const site = siteName(values.site);
+  const known = site !== null && model.sites.includes(site);
+  model.sites.forEach((name, k) =>
+    x.push(known ? (name === site ? 1 : 0) - (model.siteShares[k] as number) : 0),
+  );
+  return x;
+}
+
+/** Whether `values` give the model anything: an age, a sex or a site it has a weight for. */
+export function hasClinicalData(model: ClinicalModel, values: ClinicalValues): boolean {
+  const site = siteName(values.site);
+  return (
+    (model.age !== null && values.age !== null && Number.isFinite(values.age)) ||
+    (model.sex !== null && sexValue(values.sex) !== null) ||
+    (site !== null && model.sites.includes(site))
+  );
+}
+
+/** Log-probabilities of the classes from an image's clinical data alone. */
+export function clinicalLogProbabilities(model: ClinicalModel, values: ClinicalValues): number[] {
+  const x = [1, ...clinicalFeatures(model, values)];
+  const z = model.weights.map((w) => w.reduce((sum, v, k) => sum + v * (x[k] as number), 0));
+  const max = Math.max(...z);
+  const log = Math.log(z.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
+  return z.map((v) => v - log);
+}
+
+/** Every image's log-probabilities (`classes` per image), as calibration reads them. */
+export function clinicalLogs(
+  model: ClinicalModel,
+  images: readonly ClinicalValues[],
+): Float32Array {
+  const out = new Float32Array(images.length * model.weights.length);
+  images.forEach((values, i) =>
+    out.set(clinicalLogProbabilities(model, values), i * model.weights.length),
+  );
+  return out;
+}
+
+/**
+ * The clinical model of the train split's labelled images; null when they give no clinical data
+ * (no age, sex or common site: most ISIC 2016–2017 label files alone) or miss a class.
+ */
+export function fitClinicalModel(
+  images: readonly (ClinicalValues & { label: number })[],
+  classes: number,
+): ClinicalModel | null {
+  const present = new Set(images.map((i) => i.label));
+  if (images.length === 0 || present.size < classes) return null;
+  const ages = images.flatMap((i) => (i.age !== null && Number.isFinite(i.age) ? [i.age] : []));
+  const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const ageMean = ages.length > 0 ? mean(ages) : 0;
+  const ageScale = ages.length > 1 ? Math.sqrt(mean(ages.map((a) => (a - ageMean) ** 2))) : 0;
+  const sexes = images.flatMap((i) => {
+    const s = sexValue(i.sex);
+    return s === null ? [] : [s];
+  });
+  const counts = new Map<string, number>();
+  for (const i of images) {
+    const site = siteName(i.site);
+    if (site !== null) counts.set(site, (counts.get(site) ?? 0) + 1);
+  }
+  const sites = [...counts]
+    .filter(([, n]) => n >= MIN_SITE)
+    .map(([site]) => site)
+    .sort();
+  const encoding = {
+    age: ageScale > 0 ? { mean: ageMean, scale: ageScale } : null,
+    // A sex feature only where both are given: one sex alone is a constant.
+    sex: new Set(sexes).size > 1 ? mean(sexes) : null,
+    sites,
+    siteShares: sites.map((site) => (counts.get(site) as number) / images.length),
+  };
+  const features = featureCount(encoding);
+  if (features === 0) return null;
+  // θ holds classes 1…C−1's intercepts and weights; class 0's logit is 0.
+  const width = 1 + features;
+  const size = (classes - 1) * width;
+  const design = new Float64Array(images.length * classes * size);
+  images.forEach((image, i) => {
+    const x = [1, ...clinicalFeatures(encoding, image)];
+    for (let c = 1; c < classes; c++)
+      design.set(x, i * classes * size + c * size + (c - 1) * width);
+  });
+  const ridge = Array.from({ length: size }, (_, k) => (k % width === 0 ? 1e-6 : RIDGE));
+  const theta = fitSoftmax(
+    { design, labels: images.map((i) => i.label), classes, size, ridge },
+    new Float64Array(size),
+  );
+  const weights = Array.from({ length: classes }, (_, c) =>
+    c === 0
+      ? new Array<number>(width).fill(0)
+      : Array.from(theta.subarray((c - 1) * width, c * width)),
+  );
+  return { ...encoding, weights, images: images.length };
+}
