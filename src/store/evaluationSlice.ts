@@ -116,6 +116,8 @@ export const createEvaluationSlice: StateCreator<AppState, [], [], EvaluationSli
           ),
         );
         patch({ status: record ? 'done' : 'idle', record, progress: null });
+        // The run now keeps this evaluation's calibrations (Diagnose reads them from the store).
+        if (record) await get().loadRuns('classifier');
       } catch (error) {
         patch({ status: 'error', error: errorText(error), progress: null });
       }

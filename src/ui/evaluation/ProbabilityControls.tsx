@@ -123,7 +123,12 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
           <strong data-testid="auc-melanoma-tta" data-value={aucs.tta ?? ''}>
             {score(aucs.tta)}
           </strong>
-          {view.calibrated ? ' (both calibrated where a calibration was fitted)' : ''}.
+          {view.calibrated
+            ? view.clinical
+              ? ' (both calibrated with age, sex and site where fitted)'
+              : ' (both calibrated where a calibration was fitted)'
+            : ''}
+          .
         </p>
       )}
     </div>
