@@ -25,5 +25,10 @@ describe('describeCalibration', () => {
     expect(describeCalibration({ temperature: 0.9, biases: [0.5, -1.12, 0.75] })).toBe(
       'T = 0.90; biases against nevus: melanoma −1.62, seborrheic keratosis +0.25',
     );
+    expect(
+      describeCalibration({ temperature: 1.2, biases: [0, 0.5, 1], clinicalWeight: 0.774 }),
+    ).toBe(
+      'T = 1.20; biases against nevus: melanoma +0.50, seborrheic keratosis +1.00; clinical weight 0.77',
+    );
   });
 });

@@ -60,8 +60,14 @@ export function describeBiases(biases: readonly number[]): string {
   return `biases against ${CLASS_LABELS[CLASSES[0]].toLowerCase()}: ${others.join(', ')}`;
 }
 
-/** A calibration in words: its temperature and, where it has them, its class biases. */
-export function describeCalibration({ temperature, biases }: Calibrator): string {
+/**
+ * A calibration in words: its temperature and, where it has them, its class biases and the weight
+ * of the clinical data.
+ */
+export function describeCalibration({ temperature, biases, clinicalWeight }: Calibrator): string {
   const t = `T = ${temperature.toFixed(2)}`;
-  return biases ? `${t}; ${describeBiases(biases)}` : t;
+  const withBiases = biases ? `${t}; ${describeBiases(biases)}` : t;
+  return clinicalWeight === undefined
+    ? withBiases
+    : `${withBiases}; clinical weight ${clinicalWeight.toFixed(2)}`;
 }

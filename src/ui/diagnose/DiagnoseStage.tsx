@@ -118,8 +118,8 @@ function ClinicalFields() {
         </select>
       </label>
       <p className="muted">
-        Learned from the age, sex and site of {model.images} training images. What is not given
-        counts as the average patient&apos;s.
+        Learned from the age, sex and site of {model.images.toLocaleString('en')} training images.
+        What is not given counts as the average patient&apos;s.
       </p>
     </fieldset>
   );
