@@ -2,6 +2,7 @@ import '../training/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
+import { addLabelled } from '../dataset/manifest.testSupport.ts';
 import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { TEMPERATURE_RANGE, fitCalibration } from '../metrics/calibration.ts';
@@ -53,20 +54,10 @@ beforeAll(async () => {
   groups = {};
   for (const [n, { split, label }] of PLAN.entries()) {
     const id = `ISIC_${String(n).padStart(7, '0')}`;
-    const key = id.toLowerCase();
-    manifest.images[key] = { id, source: `${id}.jpg`, width: 64, height: 64, folderSplit: split };
     // Test images pair up into lesions, but one pair is grouped by patient (not a lesion id).
     const group = split === 'test' ? `IL_${Math.floor(n / 2)}` : undefined;
     const groupBy = label === 'seborrheic_keratosis' ? 'patient' : 'lesion';
-    manifest.labels[key] = {
-      id,
-      key,
-      label,
-      diagnosis: label,
-      source: 'labels.csv',
-      fileSplit: split,
-      ...(group ? { group, groupBy } : {}),
-    };
+    const key = addLabelled(manifest, id, split, label, group ? { group, groupBy } : {});
     groups[key] = group && groupBy === 'lesion' ? group : '';
     const pixels = new Uint8Array(SIZE * SIZE * 3);
     // A different off-centre blob per image, so the views give different scores.
@@ -254,22 +245,7 @@ describe('evaluateClassifier', () => {
     CLASSES.forEach((label, c) => {
       for (let i = 0; i < 10; i++) {
         const id = `ISIC_01${c}${String(i).padStart(4, '0')}`;
-        const key = id.toLowerCase();
-        manifest.images[key] = {
-          id,
-          source: `${id}.jpg`,
-          width: 64,
-          height: 64,
-          folderSplit: 'train',
-        };
-        manifest.labels[key] = {
-          id,
-          key,
-          label,
-          diagnosis: label,
-          source: 'labels.csv',
-          fileSplit: 'train',
-        };
+        addLabelled(manifest, id, 'train', label);
       }
     });
     for (const [key, row] of Object.entries(manifest.labels)) {

@@ -2,6 +2,7 @@ import './browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
+import { addLabelled } from '../dataset/manifest.testSupport.ts';
 import { putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { loadModel } from '../runs/checkpoint.ts';
@@ -50,16 +51,7 @@ beforeAll(async () => {
   for (const { split, label, count } of PLAN) {
     for (let i = 0; i < count; i++, n++) {
       const id = `ISIC_${String(n).padStart(7, '0')}`;
-      const key = id.toLowerCase();
-      manifest.images[key] = { id, source: `${id}.jpg`, width: 64, height: 64, folderSplit: split };
-      manifest.labels[key] = {
-        id,
-        key,
-        label,
-        diagnosis: label ?? 'bcc',
-        source: 'labels.csv',
-        fileSplit: split,
-      };
+      const key = addLabelled(manifest, id, split, label, label ? {} : { diagnosis: 'bcc' });
       const pixels = new Uint8Array(SIZE * SIZE * 3);
       const mask = new Uint8Array(SIZE * SIZE);
       const [r, g, b] = label ? COLOURS[label] : OTHER_COLOUR;
