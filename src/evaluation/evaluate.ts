@@ -184,6 +184,7 @@ function evaluationRecord(
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const { keys, labels, probabilities, ttaProbabilities } = predictions;
   const { clinical } = context;
+  const logs = clinical?.logs(keys);
   // Never fitted on the test split itself: without validation labels it stays uncalibrated.
   const fitOn = split === 'val' ? { keys, labels, probabilities, ttaProbabilities } : val;
   const calibration = fitOn
@@ -191,8 +192,13 @@ function evaluationRecord(
         labels: fitOn.labels,
         probabilities: fitOn.probabilities,
         ...(fitOn.ttaProbabilities ? { ttaProbabilities: fitOn.ttaProbabilities } : {}),
-        ...(clinical
-          ? { clinical: { model: clinical.model, logs: clinical.logs(fitOn.keys) } }
+        ...(clinical && logs
+          ? {
+              clinical: {
+                model: clinical.model,
+                logs: split === 'val' ? logs : clinical.logs(fitOn.keys),
+              },
+            }
           : {}),
       })
     : undefined;
@@ -213,7 +219,7 @@ function evaluationRecord(
     probabilities,
     ttaProbabilities,
     ...(calibration ? { calibration } : {}),
-    ...(calibration?.clinical && clinical ? { clinical: clinical.logs(keys) } : {}),
+    ...(calibration?.clinical && logs ? { clinical: logs } : {}),
     groups: keys.map((k) => {
       const grouped = imageGroup(manifest, k);
       return grouped?.groupBy === 'lesion' ? (grouped.group ?? '') : '';

@@ -68,9 +68,8 @@ function ClinicalFields() {
   const { setClinical } = useAppStore.getState();
   const trained = runs.filter((r) => r.bestEpoch !== null);
   const run = (runId ? trained.find((r) => r.id === runId) : undefined) ?? trained[0];
-  const model =
-    runClinicalCalibration(run ?? { bestEpoch: null }, 'tta')?.model ??
-    runClinicalCalibration(run ?? { bestEpoch: null }, 'plain')?.model;
+  // Every calibration with clinical data has a plain view's, which reads the same model.
+  const model = run && runClinicalCalibration(run, 'plain')?.model;
   if (!model) return null;
   return (
     <fieldset className="clinical-fields" data-testid="diagnose-clinical-fields">
