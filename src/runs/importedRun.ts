@@ -1,11 +1,12 @@
 /**
  * Keeps an imported model as a finished run: its best and latest checkpoints, the run record, and
  * for a classifier its validation predictions on this browser's dataset (what Evaluation reads)
- * and the temperature fitted on them. A failed store leaves nothing behind.
+ * and the calibration fitted on them (with age, sex and site where the dataset gives them). A
+ * failed store leaves nothing behind.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { isQuotaError, storageFullError } from '../dataset/storage.ts';
-import { plainCalibration, predictValidation } from '../training/classifierValidation.ts';
+import { calibrateOnValidation } from '../training/classifierValidation.ts';
 import { deleteRun, modelUrl } from './checkpoint.ts';
 import { saveRun, type RunRecord } from './runs.ts';
 import { saveModel } from './saveModel.ts';
@@ -28,9 +29,8 @@ export async function storeImportedRun(
     );
   }
   if (run.kind !== 'classifier') return;
-  // The validation predictions also give Diagnose a temperature before any evaluation.
+  // The validation predictions also give Diagnose a calibration before any evaluation.
   const epoch = run.bestEpoch ?? 0;
-  const predictions = await predictValidation(model, run.id, epoch);
-  const calibration = predictions ? plainCalibration(predictions, epoch) : undefined;
+  const calibration = await calibrateOnValidation(model, run.id, epoch);
   if (calibration) await saveRun({ ...run, calibration });
 }

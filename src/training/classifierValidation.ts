@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadMaskingSummary } from '../dataset/storage.ts';
 import { CLASSES, MELANOMA, KERATOSIS } from '../dataset/types.ts';
 import { fitTemperatures } from '../metrics/calibration.ts';
-import type { DatasetClinical } from './clinicalData.ts';
+import { datasetClinical, type DatasetClinical } from './clinicalData.ts';
 import { rocAuc } from '../metrics/roc.ts';
 import {
   disposeBatch,
@@ -205,21 +205,24 @@ export function runValidation(
 }
 
 /**
- * Predicts the validation split's masked images with a classifier and stores the probabilities as
- * the run's predictions (what an imported model shows before any training here). Nothing is
- * stored when there are no masked images of labelled validation images yet.
+ * Predicts the validation split's masked images with a classifier, stores the probabilities as the
+ * run's predictions (what an imported model shows before any training here), and fits the plain
+ * calibration on them, with age, sex and site where the dataset gives them (what Diagnose uses
+ * before any evaluation). Nothing is stored, and there is no calibration, when there are no masked
+ * images of labelled validation images yet.
  */
-export async function predictValidation(
+export async function calibrateOnValidation(
   model: tf.LayersModel,
   runId: string,
   epoch: number,
-): Promise<StoredPredictions | null> {
+): Promise<RunCalibration | undefined> {
   const dataset = await loadDataset().catch(() => null);
   const masking = await loadMaskingSummary<MaskingSummary>();
-  if (!dataset || !masking || masking.datasetRevision !== dataset.manifest.revision) return null;
+  if (!dataset || !masking || masking.datasetRevision !== dataset.manifest.revision)
+    return undefined;
   const labels = labelIndex(dataset.rows);
   const keys = labelledKeys(dataset.rows, 'val');
-  if (keys.length === 0) return null;
+  if (keys.length === 0) return undefined;
   const inputSize = model.inputs[0]?.shape[1] as number;
   const predictions = await predictAll(
     model,
@@ -227,5 +230,5 @@ export async function predictValidation(
   );
   const stored: StoredPredictions = { epoch, ...predictions };
   await saveRunState(predictionsKey(runId), stored);
-  return stored;
+  return plainCalibration(stored, epoch, datasetClinical(dataset));
 }
