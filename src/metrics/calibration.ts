@@ -29,6 +29,8 @@ import { fitSoftmax } from './softmaxRegression.ts';
 const FLOOR = 1e-12;
 /** The range allowed for T: from much sharper to much softer than the model. */
 export const TEMPERATURE_RANGE = [0.05, 20] as const;
+/** log p, with p floored at FLOOR. */
+const logOf = (p: number) => Math.log(Math.max(Number(p), FLOOR));
 /** A small ridge on the biases: keeps the Newton system well posed when a class is rare. */
 const RIDGE = 1e-6;
 
@@ -72,7 +74,7 @@ export function applyCalibration(
     let max = -Infinity;
     for (let c = 0; c < classes; c++) {
       const logit =
-        Math.log(Math.max(Number(probabilities[row + c]), FLOOR)) / temperature +
+        logOf(probabilities[row + c] as number) / temperature +
         (biases?.[c] ?? 0) +
         (clinicalWeight === undefined ? 0 : clinicalWeight * Number(clinical?.[row + c]));
       logits[c] = logit;
@@ -96,7 +98,7 @@ export function calibratedLoss(
   const calibrated = applyCalibration(probabilities, calibrator, classes, clinical);
   let loss = 0;
   labels.forEach((label, i) => {
-    loss -= Math.log(Math.max(calibrated[i * classes + label] as number, FLOOR));
+    loss -= logOf(calibrated[i * classes + label] as number);
   });
   return loss / labels.length;
 }
@@ -120,14 +122,14 @@ function calibrationProblem(
   const design = new Float64Array(labels.length * classes * size);
   for (let i = 0; i < labels.length; i++) {
     let max = -Infinity;
-    for (let c = 0; c < classes; c++)
-      max = Math.max(max, Math.log(Math.max(Number(probabilities[i * classes + c]), FLOOR)));
     for (let c = 0; c < classes; c++) {
       const at = (i * classes + c) * size;
-      design[at] = Math.log(Math.max(Number(probabilities[i * classes + c]), FLOOR)) - max;
+      design[at] = logOf(probabilities[i * classes + c] as number);
+      max = Math.max(max, design[at] as number);
       if (weighs) design[at + 1] = Number(clinical[i * classes + c]);
       if (withBiases && c > 0) design[at + first + c - 1] = 1;
     }
+    for (let c = 0; c < classes; c++) (design[(i * classes + c) * size] as number) -= max;
   }
   const ridge = Array.from({ length: size }, (_, k) => (k >= first ? RIDGE : 0));
   return { problem: { design, labels, classes, size, ridge }, first };

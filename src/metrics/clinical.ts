@@ -63,37 +63,37 @@ const siteName = (site: string | null): string | null => {
 const featureCount = (model: Pick<ClinicalModel, 'age' | 'sex' | 'sites'>) =>
   (model.age ? 2 : 0) + (model.sex !== null ? 1 : 0) + model.sites.length;
 
+type Encoding = Pick<ClinicalModel, 'age' | 'sex' | 'sites' | 'siteShares'>;
+
+/** What of `values` the encoding reads: the age, sex's ±1 and a site it has an indicator for. */
+function readable(model: Encoding, values: ClinicalValues) {
+  const site = siteName(values.site);
+  return {
+    age: model.age && values.age !== null && Number.isFinite(values.age) ? values.age : null,
+    sex: model.sex === null ? null : sexValue(values.sex),
+    site: site !== null && model.sites.includes(site) ? site : null,
+  };
+}
+
 /** An image's features under a model's encoding; 0 for each missing value. */
-export function clinicalFeatures(
-  model: Pick<ClinicalModel, 'age' | 'sex' | 'sites' | 'siteShares'>,
-  values: ClinicalValues,
-): number[] {
+export function clinicalFeatures(model: Encoding, values: ClinicalValues): number[] {
+  const { age, sex, site } = readable(model, values);
   const x: number[] = [];
   if (model.age) {
-    const known = values.age !== null && Number.isFinite(values.age);
-    const z = known ? ((values.age as number) - model.age.mean) / model.age.scale : 0;
-    x.push(z, known ? z * z - 1 : 0);
+    const z = age === null ? 0 : (age - model.age.mean) / model.age.scale;
+    x.push(z, age === null ? 0 : z * z - 1);
   }
-  if (model.sex !== null) {
-    const s = sexValue(values.sex);
-    x.push(s === null ? 0 : s - model.sex);
-  }
-  const site = siteName(values.site);
-  const known = site !== null && model.sites.includes(site);
+  if (model.sex !== null) x.push(sex === null ? 0 : sex - model.sex);
   model.sites.forEach((name, k) =>
-    x.push(known ? (name === site ? 1 : 0) - (model.siteShares[k] as number) : 0),
+    x.push(site === null ? 0 : (name === site ? 1 : 0) - (model.siteShares[k] as number)),
   );
   return x;
 }
 
 /** Whether `values` give the model anything: an age, a sex or a site it has a weight for. */
 export function hasClinicalData(model: ClinicalModel, values: ClinicalValues): boolean {
-  const site = siteName(values.site);
-  return (
-    (model.age !== null && values.age !== null && Number.isFinite(values.age)) ||
-    (model.sex !== null && sexValue(values.sex) !== null) ||
-    (site !== null && model.sites.includes(site))
-  );
+  const { age, sex, site } = readable(model, values);
+  return age !== null || sex !== null || site !== null;
 }
 
 /** Log-probabilities of the classes from an image's clinical data alone. */
