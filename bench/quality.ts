@@ -10,9 +10,10 @@
  * Each preset keeps a browser profile of its own under bench/.data/quality-<preset>, so
  * `--quality-stages=evaluate` scores the models the last run trained again (after a change to
  * evaluation) without training for an hour, and `--quality-stages=classifier` trains a new
- * classifier on the masked images the last run left (after a change to the classifier's recipe).
- * Options: --quality-presets=cpu,quick (default cpu), --quality-backend=wasm (default: wasm, the
- * backend a CPU machine trains on), --quality-stages=all|classifier|evaluate.
+ * classifier on the masked images the last run left (after a change to the classifier's recipe);
+ * `--quality-stages=masking` masks the images again with the last run's SegNet first (after a change
+ * to masking). Options: --quality-presets=cpu,quick (default cpu), --quality-backend=wasm (default:
+ * wasm, the backend a CPU machine trains on), --quality-stages=all|masking|classifier|evaluate.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ import type { EvaluationFigures, QualityFigures } from './qualityReport.ts';
 
 const DATA = join(import.meta.dirname, '.data');
 
-export const QUALITY_STAGES = ['all', 'classifier', 'evaluate'] as const;
+export const QUALITY_STAGES = ['all', 'masking', 'classifier', 'evaluate'] as const;
 export type QualityStages = (typeof QUALITY_STAGES)[number];
 const MINUTE = 60_000;
 
@@ -220,6 +221,8 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         await page.getByTestId('train-segnet').click();
         await waitForState(page, 'segnet-status', 120, 'SegNet');
       });
+    }
+    if (options.stages === 'all' || options.stages === 'masking') {
       await timed('masking', async () => {
         await page.getByTestId('mask-crop').setChecked(options.crop);
         await page.getByTestId('apply-masks').click();

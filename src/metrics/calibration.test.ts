@@ -7,13 +7,7 @@ import {
   fitCalibration,
   fitTemperatures,
 } from './calibration.ts';
-
-const softmax = (z: readonly number[]) => {
-  const max = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - max));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
+import { drawClass, softmax } from './softmax.testSupport.ts';
 
 /**
  * Labels drawn from softmax(z) (the truth), and the scores a model gives: softmax(z / trueT +
@@ -35,11 +29,7 @@ function distorted(
     softmax(z.map((v, c) => v / trueT + (shift[c] as number))).forEach(
       (p, c) => (probabilities[i * 3 + c] = p),
     );
-    const truth = softmax(z);
-    const u = random.next();
-    labels.push(
-      u < (truth[0] as number) ? 0 : u < (truth[0] as number) + (truth[1] as number) ? 1 : 2,
-    );
+    labels.push(drawClass(random, softmax(z)));
   }
   return { labels, probabilities };
 }

@@ -16,19 +16,7 @@ import {
   type ClinicalValues,
 } from './clinical.ts';
 import { rocAuc } from './roc.ts';
-
-const softmax = (z: readonly number[]) => {
-  const max = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - max));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
-
-const draw = (random: Random, p: readonly number[]) => {
-  let u = random.next();
-  for (let c = 0; c < p.length - 1; c++) if ((u -= p[c] as number) < 0) return c;
-  return p.length - 1;
-};
+import { drawClass, softmax } from './softmax.testSupport.ts';
 
 const SITES = ['back', 'face', 'lower extremity', 'trunk'];
 
@@ -47,7 +35,7 @@ function patients(count: number, seed: number) {
       -1.5 + 0.05 * (age - 50) + (site === 'back' ? 1 : 0),
       -1.5 + 0.08 * (age - 50) + (site === 'face' ? 1.5 : 0),
     ];
-    const label = draw(random, softmax(z));
+    const label = drawClass(random, softmax(z));
     return {
       age: random.next() < 0.05 ? null : age,
       sex: random.next() < 0.05 ? 'unknown' : sex,
@@ -152,7 +140,10 @@ describe('calibration with clinical data', () => {
     const probabilities = new Float32Array(count * 3);
     people.forEach((person, i) => {
       const image = [0, 1, 2].map(() => random.uniform(-2, 2));
-      const label = draw(random, softmax(image.map((v, c) => v + (person.truth[c] as number))));
+      const label = drawClass(
+        random,
+        softmax(image.map((v, c) => v + (person.truth[c] as number))),
+      );
       labels.push(label);
       softmax(image.map((v) => v * 1.5)).forEach((p, c) => (probabilities[i * 3 + c] = p));
     });
