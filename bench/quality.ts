@@ -317,7 +317,10 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         const site = page.getByTestId('diagnose-site');
         if (values.site !== null && (await site.locator(`option[value="${values.site}"]`).count()))
           await site.selectOption(values.site);
-        await page.getByTestId('diagnose-clinical').and(page.locator('[data-used=true]')).waitFor();
+        await page
+          .getByTestId('diagnose-clinical')
+          .and(page.locator('[data-patient=true]'))
+          .waitFor();
         clinicalMelanoma = await valueOf(page.getByTestId('melanoma-score'));
       }
       diagnose = { photo, melanoma, clinicalMelanoma };

@@ -62,7 +62,7 @@ export function qualityMarkdown(figures: QualityFigures[] | null): string[] {
       `Images: ${SPLITS.map((s) => `${s} ${f.images[s]}`).join(', ')}. Classifier epochs run: ${f.classifier.epochs}, best validation melanoma AUC ${cell(f.classifier.bestValAuc)}.`,
       `SegNet: validation Dice ${cell(f.segnet.valDice)}, Jaccard ${cell(f.segnet.valJaccard)}; masks on the test split: Jaccard ${cell(f.masks['test jaccard'])}, thresholded ${cell(f.masks['test thresholded jaccard'])} (its images of the three classes: ${cell(f.masks['test jaccard, three classes'])}, ${cell(f.masks['test thresholded jaccard, three classes'])}). Masked images ${f.crop ? 'centred and zoomed on the lesion' : 'as whole frames'}. ${f.other.learned ? `The classifier also learned an "other" class from ${f.other.trainImages} training images of other diagnoses (not scored).` : `No "other" class (${f.other.trainImages} training images of other diagnoses stored).`}`,
       '',
-      '| split | TTA | calibrated | age, sex, site | melanoma AUC | AP | ECE | T | biases (mel, SK) | clinical weight | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
+      '| split | TTA | calibrated | clinical data | melanoma AUC | AP | ECE | T | biases (mel, SK) | clinical weight | mean AUC | F1 | accuracy | per-lesion AUC | lesions |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const split of ['val', 'test'] as const) {

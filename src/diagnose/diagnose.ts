@@ -5,7 +5,8 @@
  * of the melanoma class over the photo and the time of each step.
  * The classifier sees the masked photo in its 8 flips and rotations (test-time augmentation, as the
  * evaluation does: src/evaluation/tta.ts); the mean is calibrated with the run's calibration (the
- * page calibrates it again with the patient's age, sex and site where given). The identity view's
+ * worker and the page weigh the lesion's measures, and the page the patient's age, sex and site
+ * where given). The identity view's
  * plain probabilities come along, and Grad-CAM is of that view. The models stay loaded between
  * photos: the first photo compiles the shaders, the next are fast.
  */
@@ -18,6 +19,7 @@ import { learnedFromCrops, type ClassifierConfig } from '../training/classifierC
 import { imageTensor } from '../loader/batches.ts';
 import { dihedralBatch, modelPredict, ttaOfBatch } from '../evaluation/tta.ts';
 import { calibratorOf, type Calibrator } from '../metrics/calibration.ts';
+import { lesionMeasures } from '../metrics/lesionMeasures.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import { gradCam, heatInBox, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
@@ -70,15 +72,25 @@ export interface DiagnoseResult {
   /** The mean over the 8 views, uncalibrated: what `probabilities` calibrate (clinicalScores.ts). */
   ttaProbabilities: number[];
   /**
-   * The run's calibration with age, sex and site (of the same view as `calibration`), which the
-   * Diagnose stage applies where the person gives any; null where none was fitted.
+   * The run's calibration with clinical data (of the same view as `calibration`), which the
+   * Diagnose stage applies where it has any; null where none was fitted.
    */
   clinicalCalibration: ClinicalUse | null;
   /**
-   * `probabilities` weigh the photo's age, sex and site (src/metrics/clinicalScores.ts): never as
-   * the worker gives them; the Diagnose stage recomputes them with what the person gives.
+   * The lesion's measures on the photo's mask (src/metrics/lesionMeasures.ts); null where the
+   * SegNet found no lesion.
+   */
+  measures: number[] | null;
+  /**
+   * `probabilities` weigh clinical data (src/metrics/clinicalScores.ts): as the worker gives them,
+   * the lesion's measures alone; the Diagnose stage recomputes them with the age, sex and site the
+   * person gives.
    */
   clinical: boolean;
+  /** They weigh the person's age, sex or site (never as the worker gives them). */
+  patient: boolean;
+  /** They weigh the lesion's measures. */
+  measured: boolean;
   /**
    * The calibration applied (temperature and class biases): the identity (T 1, no biases) when
    * the run has none for its best checkpoint.
@@ -254,8 +266,9 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
   const calibration = runCalibration(classifier.run);
   const ttaProbabilities = Array.from(mean);
   const clinicalCalibration = runClinicalCalibration(classifier.run, calibration.calibrationFrom);
-  const { probabilities, clinical } = shownScores(
-    { ttaProbabilities, calibration: calibration.calibration, clinicalCalibration },
+  const measures = found && lesion > 0 ? lesionMeasures(photo.pixels, found, storedSize) : null;
+  const shown = shownScores(
+    { ttaProbabilities, calibration: calibration.calibration, clinicalCalibration, measures },
     NO_CLINICAL,
   );
   return {
@@ -267,12 +280,11 @@ export async function diagnose(params: DiagnoseParams): Promise<DiagnoseResult> 
     masked: { size: storedSize, rgb: masked, zoomed: box !== null && !isWhole(box, storedSize) },
     heat,
     heatPositive,
-    probabilities,
-    melanoma: probabilities[MELANOMA] ?? 0,
+    ...shown,
     plainProbabilities: plain,
     ttaProbabilities,
     clinicalCalibration,
-    clinical,
+    measures,
     ...calibration,
     tta: true,
     timings,

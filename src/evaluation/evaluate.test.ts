@@ -95,6 +95,7 @@ beforeAll(async () => {
     datasetId: manifest.datasetId,
     datasetRevision: manifest.revision,
     createdAt: new Date(0).toISOString(),
+    images: [],
   });
   const model = classifier();
   await saveModel(model, modelUrl('classifier', RUN, 'best'));
@@ -292,6 +293,82 @@ describe('evaluateClassifier', () => {
       expect((await loadRun(RUN))?.calibration?.clinical).toEqual(fitted);
     } finally {
       await saveManifest(original);
+      await deleteRunState(evaluationKey(RUN, 'val'));
+    }
+  }, 60_000);
+
+  it("with the masking summary's lesion measures, weighs them in the clinical model", async () => {
+    const original = await loadManifest();
+    if (!original) throw new Error('no manifest');
+    // 30 train images without metadata: the measures are all the clinical model has.
+    const manifest = structuredClone(original);
+    CLASSES.forEach((label, c) => {
+      for (let i = 0; i < 10; i++)
+        addLabelled(manifest, `ISIC_02${c}${String(i).padStart(4, '0')}`, 'train', label);
+    });
+    await saveManifest(manifest);
+    // Two measures per labelled image: the first grows with the class, the second is noise.
+    const measures = new Map(
+      Object.values(manifest.labels).flatMap((row) =>
+        row.label
+          ? [
+              [
+                row.key,
+                [
+                  CLASSES.indexOf(row.label) + (row.id.charCodeAt(row.id.length - 1) % 3) / 4,
+                  row.id.length % 5,
+                ],
+              ],
+            ]
+          : [],
+      ),
+    );
+    const summary = {
+      source: { kind: 'truth' },
+      epoch: null,
+      datasetId: manifest.datasetId,
+      datasetRevision: manifest.revision,
+      createdAt: new Date(0).toISOString(),
+      images: [...measures].map(([key, m]) => ({
+        key,
+        split: 'train',
+        jaccard: null,
+        dice: null,
+        measures: m,
+      })),
+    };
+    await saveMaskingSummary(summary);
+    await deleteRunState(evaluationKey(RUN, 'val'));
+    try {
+      const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
+        stopped: false,
+      });
+      const fitted = test?.calibration?.clinical;
+      if (!test || !fitted) throw new Error('no calibration with clinical data');
+      const scales = fitted.model.measures;
+      if (!scales) throw new Error('no measures learned');
+      expect(fitted.model).toMatchObject({ images: 30, age: null, sex: null, sites: [] });
+      const trainMeasures = Object.values(manifest.labels)
+        .filter((r) => r.label && r.fileSplit === 'train')
+        .map((r) => measures.get(r.key)?.[0] as number);
+      expect(scales.mean[0]).toBeCloseTo(
+        trainMeasures.reduce((a, b) => a + b, 0) / trainMeasures.length,
+        6,
+      );
+      expect(test.clinical).toEqual(
+        clinicalLogs(
+          fitted.model,
+          test.keys.map((key) => ({
+            age: null,
+            sex: null,
+            site: null,
+            measures: measures.get(key),
+          })),
+        ),
+      );
+    } finally {
+      await saveManifest(original);
+      await saveMaskingSummary({ ...summary, images: [] });
       await deleteRunState(evaluationKey(RUN, 'val'));
     }
   }, 60_000);

@@ -2,7 +2,7 @@
  * Evaluates a classifier run in the compute worker: its best checkpoint predicts every labelled
  * image of the chosen split from the masked images (as it trained), each as stored and averaged
  * over its 8 flips and rotations (tta.ts), and the predictions are stored with the run (record.ts).
- * Calibrations (temperature and class biases; again with age, sex and site where the dataset gives
+ * Calibrations (temperature and class biases; again with clinical data where the dataset gives
  * them: clinicalData.ts) are fitted on the validation split's predictions of the same checkpoint
  * (the test split reuses the stored validation evaluation, or predicts that split too) and kept in
  * the record and on the run, where Diagnose finds them. Metrics are computed from the predictions on
@@ -112,7 +112,7 @@ export async function evaluateClassifier(
       backend,
       dataset,
       stale: isStale(run, dataset),
-      clinical: datasetClinical(dataset),
+      clinical: datasetClinical(dataset, masking),
     };
     let val = storedVal;
     if (valRows.length > 0) {

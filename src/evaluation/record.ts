@@ -48,7 +48,7 @@ export interface EvaluationRecord {
    */
   calibration?: EvaluationCalibration;
   /**
-   * `keys.length * 3`: each image's class log-probabilities from its age, sex and site alone, by
+   * `keys.length * 3`: each image's class log-probabilities from its clinical data alone, by
    * `calibration.clinical.model` (src/metrics/clinical.ts), which `calibration.clinical`'s
    * calibrators weigh; absent where none was fitted (no clinical data, or an older record).
    */

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getImages, getMasked, loadMaskingSummary } from '../dataset/storage.ts';
 import { fillDiskAfter, type FullDisk } from '../storage/testQuota.ts';
 import { squareLesion, storeDataset } from '../loader/testLesions.ts';
+import { LESION_MEASURES, lesionMeasures } from '../metrics/lesionMeasures.ts';
 import { applyMasks } from './apply.ts';
 
 const SIZE = 16;
@@ -57,6 +58,16 @@ describe('masking with and without the lesion crop', () => {
     // The 8 x 8 lesion of 16 x 16 stays where it was: a quarter of the frame.
     const litWhole = plain ? plain.pixels.filter((v, i) => i % 3 === 0 && v > 0).length : 0;
     expect(litWhole).toBe(64);
+    // Each lesion is measured on its mask: the 8 x 8 square is a quarter of the frame.
+    const measured = whole.summary?.images[0]?.measures;
+    expect(measured?.[LESION_MEASURES.indexOf('area')]).toBe(0.25);
+    expect(measured).toEqual(
+      lesionMeasures(
+        (await getImages([KEYS[0] as string]))[0]?.pixels ?? new Uint8Array(),
+        plain?.mask ?? new Uint8Array(),
+        SIZE,
+      ),
+    );
 
     const cropped = await maskAll(true);
     expect(cropped.summary?.crop).toBe(true);

@@ -4,7 +4,8 @@
  * connected component with its holes filled; or, as a choice, the ground-truth masks. Everything
  * outside the mask turns black, and (unless asked not to) the image is cut to the lesion's square
  * and zoomed back to the stored size (lesionCrop.ts). Each masked image is stored with its mask,
- * its square and its score against the ground truth; the summary is written last, so a reload
+ * its square and its score against the ground truth, and the summary keeps each lesion's measures
+ * (src/metrics/lesionMeasures.ts) for the clinical model; the summary is written last, so a reload
  * mid-way leaves no half result, and a full disk removes this pass's masked images and says how
  * much masking needs.
  */
@@ -24,6 +25,7 @@ import {
 } from '../dataset/storage.ts';
 import type { DatasetRow } from '../dataset/summary.ts';
 import { postprocess } from '../metrics/maskPostprocess.ts';
+import { lesionMeasures } from '../metrics/lesionMeasures.ts';
 import { dice, jaccard } from '../metrics/segmentation.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { imageTensor, present } from '../loader/batches.ts';
@@ -113,11 +115,13 @@ export async function applyMasks(
         const mask = masks[i] as Uint8Array;
         const truth = truths[i];
         const scored = source.kind === 'segnet' && truth !== undefined;
+        const whole = source.kind === 'truth' && truth === undefined;
         scores.push({
           key: image.key,
           split: (batchRows[i] as DatasetRow).split,
           jaccard: scored ? jaccard(mask, truth.pixels) : null,
           dice: scored ? dice(mask, truth.pixels) : null,
+          measures: whole ? null : lesionMeasures(image.pixels, mask, image.size),
         });
         const { pixels, box } = maskedImage(image.pixels, mask, image.size, options.crop);
         return { key: image.key, size: image.size, pixels, mask, ...(box ? { box } : {}) };

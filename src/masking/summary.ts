@@ -13,6 +13,11 @@ export interface ImageScore {
   /** Against the ground-truth mask; null where the image has none (or the source is the truth). */
   jaccard: number | null;
   dice: number | null;
+  /**
+   * The lesion's measures under the applied mask (src/metrics/lesionMeasures.ts); null where the
+   * mask had no lesion or the image was kept whole; absent in summaries from before the measures.
+   */
+  measures?: number[] | null;
 }
 
 export interface SplitScores {

@@ -16,10 +16,10 @@
  * which the softmax ignores. The NLL is convex in (1/T, b), so Newton's method finds the optimum in
  * a few steps (softmaxRegression.ts). Pure TypeScript, no tfjs.
  *
- * Where the dataset gives age, sex or body site, a second calibration also weighs each image's
- * clinical log-probabilities (clinical.ts, fitted on the train split): softmax(log p / T + b + w g),
+ * Where the dataset gives clinical data (age, sex, body site, the lesion's measures), a second
+ * calibration also weighs each image's clinical log-probabilities (clinical.ts, fitted on the train split): softmax(log p / T + b + w g),
  * with w fitted on validation beside T and b. It is kept beside the image-only one, so the
- * Evaluation stage shows both and Diagnose uses it only for a photo whose clinical data are given.
+ * Evaluation stage shows both and Diagnose uses it for a photo whose clinical data it has.
  */
 import { CLASSES } from '../dataset/types.ts';
 import type { ClinicalModel } from './clinical.ts';
@@ -33,6 +33,13 @@ export const TEMPERATURE_RANGE = [0.05, 20] as const;
 const logOf = (p: number) => Math.log(Math.max(Number(p), FLOOR));
 /** A small ridge on the biases: keeps the Newton system well posed when a class is rare. */
 const RIDGE = 1e-6;
+/**
+ * The ridge on the clinical weight against the mean NLL is this over the validation images: a
+ * standard normal prior, which keeps the weight finite where clinical data separate a small
+ * validation split perfectly (the demo's 20 images gave 21 without it) and is negligible on a large
+ * one (0.0007 on HAM10000's 1,338).
+ */
+const WEIGHT_PRIOR = 1;
 
 /** What a calibration applies: softmax(log p / temperature + biases + clinicalWeight · g). */
 export interface Calibrator {
@@ -44,7 +51,7 @@ export interface Calibrator {
   biases?: readonly number[];
   /**
    * The weight of each image's clinical log-probabilities g (clinical.ts), where the calibration
-   * uses age, sex and site; absent: it does not, and takes none.
+   * uses clinical data; absent: it does not, and takes none.
    */
   clinicalWeight?: number;
 }
@@ -131,7 +138,9 @@ function calibrationProblem(
     }
     for (let c = 0; c < classes; c++) (design[(i * classes + c) * size] as number) -= max;
   }
-  const ridge = Array.from({ length: size }, (_, k) => (k >= first ? RIDGE : 0));
+  const ridge = Array.from({ length: size }, (_, k) =>
+    k >= first ? RIDGE : k === 1 ? WEIGHT_PRIOR / labels.length : 0,
+  );
   return { problem: { design, labels, classes, size, ridge }, first };
 }
 
@@ -208,7 +217,7 @@ export interface Temperatures {
   biases?: number[];
   ttaTemperature?: number;
   ttaBiases?: number[];
-  /** Both again with age, sex and site; absent where the dataset gives none (or older records). */
+  /** Both again with clinical data; absent where the dataset gives none (or older records). */
   clinical?: ClinicalCalibration;
 }
 

@@ -126,6 +126,40 @@ describe('fitClinicalModel', () => {
     const men = patients(300, 6).map((p) => ({ ...p, sex: 'male' }));
     expect(fitClinicalModel(men, 3)?.sex).toBeNull();
   });
+
+  it("learns the lesion's measures, standardised, beside age, sex and site", () => {
+    // Melanoma's first measure is larger by 1 on average (sd 0.5); the second is a constant.
+    const random = new Random(7);
+    const images = patients(600, 8).map((p) => ({
+      ...p,
+      measures: [(p.label === 1 ? 1 : 0) + 0.5 * random.normal(), 3],
+    }));
+    const fitted = fitClinicalModel(images, 3);
+    const scales = fitted?.measures;
+    if (!fitted || !scales) throw new Error('no measures learned');
+    const firsts = images.map((i) => i.measures[0] as number);
+    const mean = firsts.reduce((a, b) => a + b, 0) / firsts.length;
+    expect(scales.mean[0]).toBeCloseTo(mean, 10);
+    // A constant measure weighs nothing: scale 1 and a zero feature for any image.
+    expect(scales.scale[1]).toBe(1);
+    const features = (measures: number[] | null) =>
+      clinicalFeatures(fitted, { age: null, sex: null, site: null, measures });
+    expect(features([mean, 3]).every((v) => v === 0)).toBe(true);
+    // The melanoma logit rises with the first measure; missing or malformed measures are zeros.
+    const logs = (measures: number[] | null) =>
+      clinicalLogProbabilities(fitted, { age: null, sex: null, site: null, measures });
+    expect(logs([mean + 1, 3])[1]).toBeGreaterThan((logs([mean, 3])[1] as number) + 1);
+    expect(features(null)).toEqual(features([mean, 3]));
+    expect(features([mean + 1])).toEqual(features(null));
+    expect(features([Number.NaN, 3])).toEqual(features(null));
+    expect(hasClinicalData(fitted, { age: null, sex: null, site: null, measures: [0, 3] })).toBe(
+      true,
+    );
+    // Measures alone make a model; images without them leave it without measures.
+    const measuresOnly = images.map((i) => ({ ...i, age: null, sex: null, site: null }));
+    expect(fitClinicalModel(measuresOnly, 3)?.measures).toEqual(scales);
+    expect(fitClinicalModel(patients(300, 9), 3)?.measures).toBeNull();
+  });
 });
 
 describe('calibration with clinical data', () => {

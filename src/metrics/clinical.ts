@@ -1,8 +1,9 @@
 /**
  * What a lesion's clinical data say of its class: the patient's age and sex and the lesion's body
  * site, as the ISIC metadata files give them (HAM10000's `age`, `sex`, `localization`; ISIC 2017's
- * `age_approximate`, `sex`; 2019–2024's `age_approx`, `sex`, `anatom_site_general…`). A melanoma's
- * patient is 14 years older than a nevus's on average in HAM10000, and sites differ too.
+ * `age_approximate`, `sex`; 2019–2024's `age_approx`, `sex`, `anatom_site_general…`), and the
+ * lesion's size, border, shape and colours as masking measured them (lesionMeasures.ts). A
+ * melanoma's patient is 14 years older than a nevus's on average in HAM10000, and sites differ too.
  *
  * A multinomial logistic regression over the three classes, fitted on the train split's images
  * (never on validation or test), gives each image log-probabilities from its clinical data alone.
@@ -13,7 +14,7 @@
  * Features, each centred on the train split so that a missing value is the average patient's (and
  * adds nothing): age standardised, and its square (risk is not linear in age); sex as +1 male, −1
  * female; one indicator per body site seen on at least `MIN_SITE` train images (rarer sites and
- * `unknown` are missing). Pure TypeScript, no tfjs.
+ * `unknown` are missing); each lesion measure standardised. Pure TypeScript, no tfjs.
  */
 import { fitSoftmax } from './softmaxRegression.ts';
 
@@ -22,6 +23,8 @@ export interface ClinicalValues {
   age: number | null;
   sex: string | null;
   site: string | null;
+  /** The lesion's measures (lesionMeasures.ts); absent or null where its mask had no lesion. */
+  measures?: readonly number[] | null;
 }
 
 /** A fitted clinical model: its feature encoding and weights. Plain JSON, stored with the run. */
@@ -34,6 +37,11 @@ export interface ClinicalModel {
   sites: string[];
   /** Each site's share of the train split (its indicator's mean). */
   siteShares: number[];
+  /**
+   * The lesion measures' standardisation on the train split; null (or absent, in runs from before
+   * the measures) where its images were not measured.
+   */
+  measures?: { mean: number[]; scale: number[] } | null;
   /** classes x (1 + features): an intercept, then the features' weights (class 0's are all 0). */
   weights: number[][];
   /** How many train images it was fitted on. */
@@ -60,24 +68,42 @@ const siteName = (site: string | null): string | null => {
   return s && s !== 'unknown' ? s : null;
 };
 
-const featureCount = (model: Pick<ClinicalModel, 'age' | 'sex' | 'sites'>) =>
-  (model.age ? 2 : 0) + (model.sex !== null ? 1 : 0) + model.sites.length;
+type Encoding = Pick<ClinicalModel, 'age' | 'sex' | 'sites' | 'siteShares' | 'measures'>;
 
-type Encoding = Pick<ClinicalModel, 'age' | 'sex' | 'sites' | 'siteShares'>;
+const featureCount = (model: Encoding) =>
+  (model.age ? 2 : 0) +
+  (model.sex !== null ? 1 : 0) +
+  model.sites.length +
+  (model.measures?.mean.length ?? 0);
 
-/** What of `values` the encoding reads: the age, sex's ±1 and a site it has an indicator for. */
+/** Whether a model learned anything of the patient (age, sex or site), not only the lesion's measures. */
+export function learnsPatientData(model: Encoding): boolean {
+  return model.age !== null || model.sex !== null || model.sites.length > 0;
+}
+
+/** Measures of the expected count, all finite; null otherwise. */
+const usableMeasures = (values: ClinicalValues, count: number): readonly number[] | null => {
+  const m = values.measures;
+  return m && m.length === count && m.every((v) => Number.isFinite(v)) ? m : null;
+};
+
+/**
+ * What of `values` the encoding reads: the age, sex's ±1, a site it has an indicator for, and the
+ * lesion's measures.
+ */
 function readable(model: Encoding, values: ClinicalValues) {
   const site = siteName(values.site);
   return {
     age: model.age && values.age !== null && Number.isFinite(values.age) ? values.age : null,
     sex: model.sex === null ? null : sexValue(values.sex),
     site: site !== null && model.sites.includes(site) ? site : null,
+    measures: model.measures ? usableMeasures(values, model.measures.mean.length) : null,
   };
 }
 
 /** An image's features under a model's encoding; 0 for each missing value. */
 export function clinicalFeatures(model: Encoding, values: ClinicalValues): number[] {
-  const { age, sex, site } = readable(model, values);
+  const { age, sex, site, measures } = readable(model, values);
   const x: number[] = [];
   if (model.age) {
     const z = age === null ? 0 : (age - model.age.mean) / model.age.scale;
@@ -87,13 +113,22 @@ export function clinicalFeatures(model: Encoding, values: ClinicalValues): numbe
   model.sites.forEach((name, k) =>
     x.push(site === null ? 0 : (name === site ? 1 : 0) - (model.siteShares[k] as number)),
   );
+  if (model.measures) {
+    const { mean, scale } = model.measures;
+    mean.forEach((m, k) =>
+      x.push(measures === null ? 0 : ((measures[k] as number) - m) / (scale[k] as number)),
+    );
+  }
   return x;
 }
 
-/** Whether `values` give the model anything: an age, a sex or a site it has a weight for. */
+/**
+ * Whether `values` give the model anything: an age, a sex or a site it has a weight for, or the
+ * lesion's measures where it learned them.
+ */
 export function hasClinicalData(model: ClinicalModel, values: ClinicalValues): boolean {
-  const { age, sex, site } = readable(model, values);
-  return age !== null || sex !== null || site !== null;
+  const { age, sex, site, measures } = readable(model, values);
+  return age !== null || sex !== null || site !== null || measures !== null;
 }
 
 /** Log-probabilities of the classes from an image's clinical data alone. */
@@ -119,7 +154,7 @@ export function clinicalLogs(
 
 /**
  * The clinical model of the train split's labelled images; null when they give no clinical data
- * (no age, sex or common site: most ISIC 2016–2017 label files alone) or miss a class.
+ * (no age, sex, common site or measures) or miss a class.
  */
 export function fitClinicalModel(
   images: readonly (ClinicalValues & { label: number })[],
@@ -144,12 +179,13 @@ export function fitClinicalModel(
     .filter(([, n]) => n >= MIN_SITE)
     .map(([site]) => site)
     .sort();
-  const encoding = {
+  const encoding: Encoding = {
     age: ageScale > 0 ? { mean: ageMean, scale: ageScale } : null,
     // A sex feature only where both are given: one sex alone is a constant.
     sex: new Set(sexes).size > 1 ? mean(sexes) : null,
     sites,
     siteShares: sites.map((site) => (counts.get(site) as number) / images.length),
+    measures: measureScales(images),
   };
   const features = featureCount(encoding);
   if (features === 0) return null;
@@ -175,4 +211,27 @@ export function fitClinicalModel(
       : Array.from(theta.subarray((c - 1) * width, c * width)),
   );
   return { ...encoding, weights, images: images.length };
+}
+
+/**
+ * Each measure's mean and standard deviation over the images measured (a constant measure gets
+ * scale 1: it weighs nothing); null where fewer than two images were.
+ */
+function measureScales(images: readonly ClinicalValues[]): ClinicalModel['measures'] {
+  const count = images.find((i) => i.measures)?.measures?.length ?? 0;
+  const measured = images.flatMap((i) => {
+    const m = usableMeasures(i, count);
+    return m ? [m] : [];
+  });
+  if (count === 0 || measured.length < 2) return null;
+  const mean = Array.from(
+    { length: count },
+    (_, k) => measured.reduce((sum, m) => sum + (m[k] as number), 0) / measured.length,
+  );
+  const scale = mean.map((mu, k) => {
+    const variance = measured.reduce((sum, m) => sum + ((m[k] as number) - mu) ** 2, 0);
+    const sd = Math.sqrt(variance / measured.length);
+    return sd > 0 ? sd : 1;
+  });
+  return { mean, scale };
 }

@@ -27,17 +27,26 @@ const photo = {
   ttaProbabilities: [0.5, 0.3, 0.2],
   calibration: imageOnly,
   clinicalCalibration: { model, calibrator: withData },
+  measures: null,
 };
 
 describe('shownScores', () => {
   it('calibrates from the image alone until an age, sex or known site is given', () => {
     const alone = shownScores(photo, NO_CLINICAL);
     const expected = Array.from(applyCalibration([0.5, 0.3, 0.2], imageOnly));
-    expect(alone).toEqual({ probabilities: expected, melanoma: expected[1], clinical: false });
+    expect(alone).toEqual({
+      probabilities: expected,
+      melanoma: expected[1],
+      clinical: false,
+      patient: false,
+      measured: false,
+    });
     // A site the model has no indicator for adds nothing.
     expect(shownScores(photo, { ...NO_CLINICAL, site: 'palms/soles' })).toEqual(alone);
     const old = shownScores(photo, { age: 78, sex: null, site: null });
-    expect(old.clinical).toBe(true);
+    expect(old).toMatchObject({ clinical: true, patient: true, measured: false });
+    // Measures weigh nothing in a model that did not learn them.
+    expect(shownScores({ ...photo, measures: [0.5, 2] }, NO_CLINICAL)).toEqual(alone);
     const logs = clinicalLogProbabilities(model, { age: 78, sex: null, site: null });
     expect(old.probabilities).toEqual(
       Array.from(applyCalibration([0.5, 0.3, 0.2], withData, 3, logs)),
@@ -49,6 +58,45 @@ describe('shownScores', () => {
     expect(
       shownScores({ ...photo, clinicalCalibration: null }, { age: 78, sex: 'male', site: 'back' }),
     ).toEqual(alone);
+  });
+});
+
+describe('shownScores with lesion measures', () => {
+  // Melanoma (1) where the first measure is high, whatever the age; the second is noise.
+  const measured = fitClinicalModel(
+    Array.from({ length: 300 }, (_, i) => ({
+      age: 20 + (i % 60),
+      sex: null,
+      site: null,
+      measures: [i % 7 === 0 ? 0.6 + (i % 5) / 20 : 0.2 + (i % 5) / 20, (i * 37) % 11],
+      label: i % 7 === 0 ? 1 : 0,
+    })),
+    2,
+  );
+  if (!measured) throw new Error('no model');
+  const scores = (measures: number[] | null, values = NO_CLINICAL) =>
+    shownScores(
+      {
+        ttaProbabilities: [0.6, 0.4],
+        calibration: { temperature: 1 },
+        clinicalCalibration: { model: measured, calibrator: { temperature: 1, clinicalWeight: 1 } },
+        measures,
+      },
+      values,
+    );
+
+  it("weighs the photo's measures without any field given, and the fields beside them", () => {
+    const alone = scores(null);
+    expect(alone).toMatchObject({ clinical: false, patient: false, measured: false });
+    const large = scores([0.7, 5]);
+    expect(large).toMatchObject({ clinical: true, patient: false, measured: true });
+    expect(large.probabilities[1]).toBeGreaterThan(alone.probabilities[1] as number);
+    expect(scores([0.25, 5]).probabilities[1]).toBeLessThan(alone.probabilities[1] as number);
+    const withAge = scores([0.7, 5], { age: 70, sex: null, site: null });
+    expect(withAge).toMatchObject({ clinical: true, patient: true, measured: true });
+    // The wrong number of measures, or a non-finite one, counts as none.
+    expect(scores([0.7])).toEqual(alone);
+    expect(scores([0.7, Number.NaN])).toEqual(alone);
   });
 });
 

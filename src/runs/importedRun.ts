@@ -1,7 +1,7 @@
 /**
  * Keeps an imported model as a finished run: its best and latest checkpoints, the run record, and
  * for a classifier its validation predictions on this browser's dataset (what Evaluation reads)
- * and the calibration fitted on them (with age, sex and site where the dataset gives them). A
+ * and the calibration fitted on them (with clinical data where the dataset gives them). A
  * failed store leaves nothing behind.
  */
 import type * as tf from '@tensorflow/tfjs';

@@ -26,7 +26,7 @@ export interface EvaluationSlice {
      */
     tta: boolean | null;
     calibrated: boolean | null;
-    /** Calibrated with age, sex and site too, where fitted; null: the default. */
+    /** Calibrated with clinical data too, where fitted; null: the default. */
     clinical: boolean | null;
     progress: EvaluationProgress | null;
     record: EvaluationRecord | null;

@@ -72,6 +72,7 @@ beforeAll(async () => {
     epoch: null,
     datasetId: manifest.datasetId,
     datasetRevision: manifest.revision,
+    images: [],
   });
 });
 

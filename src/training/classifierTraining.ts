@@ -98,7 +98,10 @@ export async function trainClassifier(
       if (!features.complete) stop = { stopped: true };
       source = features.source;
     }
-    const { validate, onBest, afterEpoch } = runValidation(run.id, datasetClinical(dataset));
+    const { validate, onBest, afterEpoch } = runValidation(
+      run.id,
+      datasetClinical(dataset, masking),
+    );
     const first = firstStep(run.epochsDone, samples.length, config.batchSize);
     const beforeStep = stepSchedule({
       optimizer,

@@ -207,7 +207,7 @@ export function runValidation(
 /**
  * Predicts the validation split's masked images with a classifier, stores the probabilities as the
  * run's predictions (what an imported model shows before any training here), and fits the plain
- * calibration on them, with age, sex and site where the dataset gives them (what Diagnose uses
+ * calibration on them, with clinical data where the dataset gives them (what Diagnose uses
  * before any evaluation). Nothing is stored, and there is no calibration, when there are no masked
  * images of labelled validation images yet.
  */
@@ -230,5 +230,5 @@ export async function calibrateOnValidation(
   );
   const stored: StoredPredictions = { epoch, ...predictions };
   await saveRunState(predictionsKey(runId), stored);
-  return plainCalibration(stored, epoch, datasetClinical(dataset));
+  return plainCalibration(stored, epoch, datasetClinical(dataset, masking));
 }

@@ -1,8 +1,9 @@
 /**
  * The dataset's clinical data for calibration: the clinical model (src/metrics/clinical.ts) of the
  * train split's labelled images, and each image's log-probabilities under it, read from the
- * metadata rows the manifest keeps (age, sex, body site). Training's and evaluation's calibrations
- * both weigh them, so a run's stored calibration and its evaluations agree.
+ * metadata rows the manifest keeps (age, sex, body site) and the lesion measures the masking
+ * summary keeps. Training's and evaluation's calibrations both weigh them, so a run's stored
+ * calibration and its evaluations agree.
  */
 import type { DatasetManifest } from '../dataset/manifest.ts';
 import { CLASSES } from '../dataset/types.ts';
@@ -13,6 +14,7 @@ import {
   type ClinicalValues,
 } from '../metrics/clinical.ts';
 import type { DatasetSnapshot } from '../loader/trainingData.ts';
+import type { MaskingSummary } from '../masking/summary.ts';
 
 export interface DatasetClinical {
   model: ClinicalModel;
@@ -26,21 +28,23 @@ export function clinicalValuesOf(manifest: DatasetManifest, key: string): Clinic
   return { age: row?.age ?? null, sex: row?.sex ?? null, site: row?.site ?? null };
 }
 
-/** The clinical model of the dataset's train split; null where its images give no clinical data. */
-export function datasetClinical({ manifest, rows }: DatasetSnapshot): DatasetClinical | null {
+/**
+ * The clinical model of the dataset's train split, with the lesion measures of `masking` where it
+ * has them; null where its images give no clinical data.
+ */
+export function datasetClinical(
+  { manifest, rows }: DatasetSnapshot,
+  masking: Pick<MaskingSummary, 'images'> | null,
+): DatasetClinical | null {
+  const measures = new Map(masking?.images.map((i) => [i.key, i.measures ?? null]));
+  const valuesOf = (key: string): ClinicalValues => ({
+    ...clinicalValuesOf(manifest, key),
+    measures: measures.get(key) ?? null,
+  });
   const train = rows.flatMap((r) =>
-    r.split === 'train' && r.label
-      ? [{ ...clinicalValuesOf(manifest, r.key), label: CLASSES.indexOf(r.label) }]
-      : [],
+    r.split === 'train' && r.label ? [{ ...valuesOf(r.key), label: CLASSES.indexOf(r.label) }] : [],
   );
   const model = fitClinicalModel(train, CLASSES.length);
   if (!model) return null;
-  return {
-    model,
-    logs: (keys) =>
-      clinicalLogs(
-        model,
-        keys.map((key) => clinicalValuesOf(manifest, key)),
-      ),
-  };
+  return { model, logs: (keys) => clinicalLogs(model, keys.map(valuesOf)) };
 }

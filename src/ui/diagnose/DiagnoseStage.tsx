@@ -5,7 +5,8 @@ import { binaryConfusion, sensitivity, specificity } from '../../metrics/classif
 import { applyCalibration, type Calibrator } from '../../metrics/calibration.ts';
 import { classScores } from '../../metrics/report.ts';
 import { runClinicalCalibration } from '../../metrics/clinicalScores.ts';
-import type { ClinicalValues } from '../../metrics/clinical.ts';
+import { learnsPatientData, type ClinicalValues } from '../../metrics/clinical.ts';
+import type { DiagnoseFigures } from '../../store/diagnoseSlice.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
 import { describeCalibration, score, when } from '../format.ts';
@@ -15,7 +16,7 @@ import { useLoaded } from '../common/useLoaded.ts';
 /**
  * The validation sensitivity and specificity of a run at a threshold, if it was evaluated there:
  * of the scores as Diagnose gives them (the views' mean with `calibration`, with each image's own
- * age, sex and site where `calibration` weighs them and the record has them) where the record has
+ * clinical data where `calibration` weighs them and the record has them) where the record has
  * them, else of its plain scores.
  */
 function useOperatingPoint(
@@ -56,6 +57,26 @@ function clinicalText({ age, sex, site }: ClinicalValues): string {
   return given.join(', ');
 }
 
+const MEASURED = "the lesion's measured size, border, shape and colours";
+
+/** What the shown scores weigh besides the image, and what the person could add. */
+function clinicalSentence(result: DiagnoseFigures, values: ClinicalValues): string {
+  const model = result.clinicalCalibration?.model;
+  if (!model) return 'From the image alone: this classifier learned no clinical data.';
+  const askable = learnsPatientData(model);
+  const ask = askable ? ' Give the age, sex or body site above to weigh them too.' : '';
+  if (!result.clinical) {
+    return askable
+      ? `From the image alone:${ask.replace(' Give', ' give')}`
+      : 'From the image alone: the SegNet found no lesion to measure.';
+  }
+  const weighed = [
+    result.patient ? clinicalText(values) : null,
+    result.measured ? MEASURED : null,
+  ].filter((v): v is string => v !== null);
+  return `The scores weigh ${weighed.join(' and ')}, as the classifier's calibration learned them.${result.patient ? '' : ask}`;
+}
+
 /**
  * The patient's age and sex and the lesion's body site, optional: the classifier run Diagnose uses
  * (the one evaluated, else the latest) weighs them where its calibration learned them from the
@@ -70,7 +91,7 @@ function ClinicalFields() {
   const run = (runId ? trained.find((r) => r.id === runId) : undefined) ?? trained[0];
   // Every calibration with clinical data has a plain view's, which reads the same model.
   const model = run && runClinicalCalibration(run, 'plain')?.model;
-  if (!model) return null;
+  if (!model || !learnsPatientData(model)) return null;
   return (
     <fieldset className="clinical-fields" data-testid="diagnose-clinical-fields">
       <legend>About the patient and the lesion (optional; kept in this tab only)</legend>
@@ -221,7 +242,7 @@ export function DiagnoseStage() {
             <p className="muted" data-testid="diagnose-tta">
               Averaged over 8 flips and rotations,{' '}
               {result.clinical && result.clinicalCalibration
-                ? `calibrated with age, sex and site (${describeCalibration(result.clinicalCalibration.calibrator)})`
+                ? `calibrated with clinical data (${describeCalibration(result.clinicalCalibration.calibrator)})`
                 : result.calibrationFrom
                   ? `calibrated (${describeCalibration(result.calibration)}${result.calibrationFrom === 'plain' ? ', fitted on one view: evaluate the run for the views’ own' : ''})`
                   : 'not calibrated (the run has no calibration yet)'}
@@ -233,12 +254,14 @@ export function DiagnoseStage() {
                 {score(result.plainProbabilities[MELANOMA] ?? 0)}
               </span>
             </p>
-            <p className="muted" data-testid="diagnose-clinical" data-used={result.clinical}>
-              {result.clinical
-                ? `The scores weigh ${clinicalText(clinical)}, as the classifier's calibration learned them.`
-                : result.clinicalCalibration
-                  ? 'From the image alone: give the age, sex or body site above to weigh them too.'
-                  : 'From the image alone: this classifier learned no age, sex or site.'}
+            <p
+              className="muted"
+              data-testid="diagnose-clinical"
+              data-used={result.clinical}
+              data-patient={result.patient}
+              data-measured={result.measured}
+            >
+              {clinicalSentence(result, clinical)}
             </p>
             <p className="melanoma-score">
               Melanoma score{' '}

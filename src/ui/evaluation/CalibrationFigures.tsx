@@ -54,7 +54,7 @@ export function CalibrationFigures({ metrics }: { metrics: SplitMetrics }) {
           <>
             {' '}
             <span data-testid="clinical-weight" data-value={metrics.clinical_weight}>
-              Each image&apos;s log-probabilities from its age, sex and site are added with weight{' '}
+              Each image&apos;s log-probabilities from its clinical data are added with weight{' '}
               {metrics.clinical_weight.toFixed(2)}.
             </span>
           </>

@@ -91,7 +91,7 @@ interface ResultsProps {
  * The probabilities shown: TTA or plain, calibrated or not, as ticked; by default TTA where it does
  * not lower the melanoma AUC of the validation split (read when the test split is shown; TTA stays
  * on while that read runs or where there is none) and calibrated where a calibration was fitted,
- * with age, sex and site where they were fitted and do not lower the validation melanoma AUC.
+ * with clinical data where they were fitted and do not lower the validation melanoma AUC.
  */
 function useProbabilityView(record: EvaluationRecord) {
   const tta = useAppStore((s) => s.evaluation.tta);

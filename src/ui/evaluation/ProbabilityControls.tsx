@@ -1,6 +1,6 @@
 /**
  * The three boxes that choose which probabilities every figure below uses: test-time augmentation,
- * calibration, and age, sex and site (probabilityView.ts), with the melanoma AUC with and without
+ * calibration, and clinical data (probabilityView.ts), with the melanoma AUC with and without
  * TTA, and from the image alone and with clinical data, side by side.
  */
 import type { EvalSplit } from '../../evaluation/record.ts';
@@ -14,7 +14,7 @@ interface ProbabilityControlsProps {
   /** Melanoma AUC of the plain and the TTA predictions; null without TTA predictions. */
   aucs: { plain: number | null; tta: number | null } | null;
   /**
-   * Melanoma AUC of this view calibrated from the image alone and with age, sex and site; null
+   * Melanoma AUC of this view calibrated from the image alone and with clinical data; null
    * where no calibration with them was fitted.
    */
   clinicalAucs: { image: number | null; clinical: number | null } | null;
@@ -52,7 +52,8 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
           disabled={!view.canClinical || !view.calibrated}
           onChange={(e) => setChoice({ clinical: e.target.checked })}
         />{' '}
-        Use age, sex and body site (learned on the train split, weighed on validation)
+        Use clinical data: age, sex and body site, and the lesion&apos;s measured size, border,
+        shape and colours (learned on the train split, weighed on validation)
       </label>
       <p className="muted">
         {view.canTta ? (
@@ -87,16 +88,19 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
       <p className="muted" data-testid="clinical-note">
         {view.canClinical ? (
           <>
-            Age, sex and body site give each image class probabilities of their own, from a
-            regression fitted on the train split&apos;s images; calibration adds them to the
-            model&apos;s with a weight fitted on validation
+            Clinical data give each image class probabilities of their own, from a regression fitted
+            on the train split&apos;s images: the patient&apos;s age and sex and the lesion&apos;s
+            body site where the dataset&apos;s metadata give them, and the lesion&apos;s size,
+            border, shape and colours as the Masking stage measured them on its mask. Calibration
+            adds them to the model&apos;s with a weight fitted on validation
             {view.clinical ? '' : ' (not used now)'}. A missing value counts as the average
             patient&apos;s.
           </>
         ) : (
           <>
-            This evaluation uses the images alone: the dataset gives no age, sex or body site for
-            its train images (an ISIC metadata CSV does), or it was evaluated before they were used.
+            This evaluation uses the images alone: it was made before clinical data were used
+            (evaluate again), or the train images have neither age, sex and body site (an ISIC
+            metadata CSV gives them) nor lesion measures (apply the masks again to measure them).
           </>
         )}
       </p>
@@ -106,7 +110,7 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
           <strong data-testid="auc-melanoma-image" data-value={clinicalAucs.image ?? ''}>
             {score(clinicalAucs.image)}
           </strong>
-          , with age, sex and site{' '}
+          , with clinical data{' '}
           <strong data-testid="auc-melanoma-clinical" data-value={clinicalAucs.clinical ?? ''}>
             {score(clinicalAucs.clinical)}
           </strong>{' '}
@@ -125,7 +129,7 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
           </strong>
           {view.calibrated
             ? view.clinical
-              ? ' (both calibrated with age, sex and site where fitted)'
+              ? ' (both calibrated with clinical data where fitted)'
               : ' (both calibrated where a calibration was fitted)'
             : ''}
           .

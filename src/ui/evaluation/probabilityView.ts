@@ -2,7 +2,7 @@
  * Which probabilities the Evaluation stage shows and exports: the plain predictions or their mean
  * over 8 flips and 90° rotations (test-time augmentation, TTA), each as stored or calibrated with
  * the temperature and class biases fitted on the validation split (src/metrics/calibration.ts), from
- * the image alone or also from each image's age, sex and site (src/metrics/clinical.ts) where the
+ * the image alone or also from each image's clinical data (src/metrics/clinical.ts) where the
  * dataset gives them. Every figure, chart and export of the stage reads the one view chosen here.
  */
 import { MELANOMA } from '../../dataset/types.ts';
@@ -15,7 +15,7 @@ import { rocAuc } from '../../metrics/roc.ts';
 export interface ProbabilityChoice {
   tta: boolean | null;
   calibrated: boolean | null;
-  /** Calibrated with age, sex and site too (only where calibrated). */
+  /** Calibrated with clinical data too (only where calibrated). */
   clinical?: boolean | null;
 }
 
@@ -36,9 +36,9 @@ export interface ProbabilityView {
   canTta: boolean;
   /** A calibration was fitted for this view (plain or TTA). */
   canCalibrate: boolean;
-  /** The calibration applied weighs each image's age, sex and site. */
+  /** The calibration applied weighs each image's clinical data. */
   clinical: boolean;
-  /** A calibration with age, sex and site was fitted for this view, and the record has their scores. */
+  /** A calibration with clinical data was fitted for this view, and the record has their scores. */
   canClinical: boolean;
 }
 
@@ -66,12 +66,12 @@ export function ttaByDefault(
   return plain === null || tta === null || tta >= plain;
 }
 
-/** Whether a calibration with age, sex and site was fitted for the plain or the TTA view. */
+/** Whether a calibration with clinical data was fitted for the plain or the TTA view. */
 const hasClinical = (record: EvaluationRecord, tta: boolean) =>
   record.clinical !== undefined && calibratorOf(record.calibration, tta, true) !== null;
 
 /**
- * Whether age, sex and site are used by default: where fitted, unless the validation evaluation
+ * Whether clinical data are used by default: where fitted, unless the validation evaluation
  * (when loaded) gives them a lower melanoma AUC than the image alone, both calibrated, in its TTA
  * view where it has one (else its plain view). One choice for both views, made on validation,
  * never on the test split.
@@ -87,7 +87,7 @@ export function clinicalByDefault(validation: EvaluationRecord | null | undefine
 /**
  * The view of `record` for a choice: TTA where the record has it and the choice (or, when null,
  * `ttaDefault`) says so; calibrated where a calibration was fitted for that view and the choice does
- * not say no (calibrated by default); with age, sex and site where calibrated, fitted, and the
+ * not say no (calibrated by default); with clinical data where calibrated, fitted, and the
  * choice (or, when null, `clinicalDefault`) says so.
  */
 export function probabilityView(
@@ -158,8 +158,8 @@ export function melanomaAucs(
 }
 
 /**
- * The melanoma AUC of one view (TTA or plain), calibrated from the image alone and with age, sex
- * and site; null where no calibration with them was fitted for that view.
+ * The melanoma AUC of one view (TTA or plain), calibrated from the image alone and with clinical
+ * data; null where no calibration with them was fitted for that view.
  */
 export function clinicalAucs(
   record: EvaluationRecord,
