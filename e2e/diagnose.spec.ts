@@ -1,7 +1,7 @@
 /**
  * The Diagnose stage on the training backend (support/trainingBackend.ts): with a SegNet and a classifier trained here (quick preset, demo
- * data), synthetic melanomas score higher than synthetic nevi, and a given age moves the score as
- * the calibration learned; every kind of bad photo gets a
+ * data), synthetic melanomas score higher than synthetic nevi, the lesion's measures and a given
+ * age and sex join the score as the calibration learned them; every kind of bad photo gets a
  * reason and leaves the stage working; the Grad-CAM map is drawn; after a reload, and offline, the
  * stored models give the same score.
  */
@@ -109,6 +109,9 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   await expect(clinical).toHaveAttribute('data-patient', 'false');
   await expect(clinical).toContainText("the lesion's measured size, border, shape and colours");
   await expect(clinical).toContainText('Give the age, sex or body site above');
+  await expect(page.getByTestId('diagnose-measures')).toContainText(
+    /covers \d+% of the frame, asymmetry 0\.\d\d/,
+  );
   await expect(page.getByTestId('diagnose-tta')).toContainText('calibrated with clinical data');
   await page.getByTestId('diagnose-age').fill('80');
   await page.getByTestId('diagnose-sex').selectOption('female');

@@ -95,6 +95,9 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   await expect(maskStatus).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
   await expect(maskStatus).toContainText('Masked 150 images');
   await expect(maskStatus).toContainText('centred and zoomed on the lesion');
+  // Each lesion measured for the clinical data (a 150-image demo: every mask holds a lesion, or
+  // the status says how many do not).
+  await expect(maskStatus).toContainText(/\d+ lesions measured \(size, border, shape, colours\)/);
   const valJaccard = Number(await page.getByTestId('mask-jaccard-val').getAttribute('data-value'));
   expect(valJaccard).toBeGreaterThan(0.4);
   await expect(page.getByTestId('mask-example')).toHaveCount(6);
@@ -105,6 +108,7 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   await page.getByTestId('apply-masks').click();
   await expect(maskStatus).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
   await expect(maskStatus).toContainText('with ground-truth masks in');
+  await expect(maskStatus).toContainText('150 lesions measured');
   await expect(maskStatus).not.toContainText('centred');
   await expect(page.getByTestId('mask-scores')).toHaveCount(0);
 

@@ -21,9 +21,11 @@ export const LESION_MEASURES = [
   // Size: the lesion's share of the frame, and of the frame's edge it touches.
   'area',
   'frameEdge',
-  // Border: perimeter over a circle's of the same area (1 for a disc, more for a ragged edge).
+  // Border: the border pixels over a digital disc's of the same area (about 1 for a disc, more
+  // for a ragged edge).
   'border',
-  // Shape: area over the convex hull's, the principal axes' ratio, and asymmetry (the share of
+  // Shape: area over the convex hull's (of the pixels' squares: near 1 for a convex lesion, less for a
+  // lobed one), the principal axes' ratio, and asymmetry (the share of
   // the lesion that its mirror image about each principal axis misses, averaged).
   'solidity',
   'elongation',
@@ -42,6 +44,11 @@ export const LESION_MEASURES = [
   'brightnessRange',
 ] as const;
 
+/**
+ * A digital disc of radius r has about 4√2 r border pixels (pixels with a 4-neighbour outside),
+ * not 2π r: 0.90 of a circle's perimeter, for any r from 5 to 60 pixels.
+ */
+const DISC_BORDER = 4 * Math.SQRT2;
 /** A lesion needs this many mask pixels to be measured. */
 const MIN_PIXELS = 8;
 /** Fewer skin pixels than this, and the whole image stands for the skin. */
@@ -67,8 +74,9 @@ export function lesionMeasures(
       xs.push(x);
       ys.push(y);
       if (!inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1)) {
-        edgeXs.push(x);
-        edgeYs.push(y);
+        // The pixel's four corners: the hull is of the pixels' squares, not of their centres.
+        edgeXs.push(x - 0.5, x + 0.5, x - 0.5, x + 0.5);
+        edgeYs.push(y - 0.5, y - 0.5, y + 0.5, y + 0.5);
       }
       if (x === 0 || y === 0 || x === size - 1 || y === size - 1) frameEdge++;
     }
@@ -79,7 +87,7 @@ export function lesionMeasures(
   return [
     area / (size * size),
     frameEdge / (4 * size - 4),
-    edgeXs.length / Math.sqrt(4 * Math.PI * area),
+    edgeXs.length / 4 / (DISC_BORDER * Math.sqrt(area / Math.PI)),
     area / Math.max(hullArea(edgeXs, edgeYs), 1),
     shape.elongation,
     shape.asymmetry,

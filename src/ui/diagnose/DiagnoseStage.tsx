@@ -6,6 +6,7 @@ import { applyCalibration, type Calibrator } from '../../metrics/calibration.ts'
 import { classScores } from '../../metrics/report.ts';
 import { runClinicalCalibration } from '../../metrics/clinicalScores.ts';
 import { learnsPatientData, type ClinicalValues } from '../../metrics/clinical.ts';
+import { LESION_MEASURES } from '../../metrics/lesionMeasures.ts';
 import type { DiagnoseFigures } from '../../store/diagnoseSlice.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
@@ -58,6 +59,19 @@ function clinicalText({ age, sex, site }: ClinicalValues): string {
 }
 
 const MEASURED = "the lesion's measured size, border, shape and colours";
+
+/** The photo's lesion measures a dermatologist reads (ABCD), for the sentence under the scores. */
+function measuresText(measures: readonly number[]): string {
+  const of = (name: (typeof LESION_MEASURES)[number]) =>
+    measures[LESION_MEASURES.indexOf(name)] as number;
+  return [
+    `covers ${(of('area') * 100).toFixed(0)}% of the frame`,
+    `asymmetry ${of('asymmetry').toFixed(2)} (0: mirror-symmetric)`,
+    `border ${of('border').toFixed(2)} (about 1: a disc's)`,
+    `solidity ${of('solidity').toFixed(2)} (near 1: convex)`,
+    `brightness range ${of('brightnessRange').toFixed(2)} of the image's light`,
+  ].join(', ');
+}
 
 /** What the shown scores weigh besides the image, and what the person could add. */
 function clinicalSentence(result: DiagnoseFigures, values: ClinicalValues): string {
@@ -263,6 +277,11 @@ export function DiagnoseStage() {
             >
               {clinicalSentence(result, clinical)}
             </p>
+            {result.measures && (
+              <p className="muted" data-testid="diagnose-measures">
+                The lesion, as measured on its mask: {measuresText(result.measures)}.
+              </p>
+            )}
             <p className="melanoma-score">
               Melanoma score{' '}
               <strong data-testid="melanoma-score" data-value={result.melanoma}>

@@ -1,10 +1,21 @@
 import { useState } from 'react';
-import { describeSource, type MaskSource } from '../../masking/summary.ts';
+import { describeSource, type MaskSource, type MaskingSummary } from '../../masking/summary.ts';
 import { useAppStore } from '../../store/index.ts';
 import { SEGNET_METRICS, bestFigures } from '../../runs/runs.ts';
 import { duration, score, when } from '../format.ts';
 import { MaskExamples } from './MaskExamples.tsx';
 import { MaskScores } from './MaskScores.tsx';
+
+/**
+ * How many lesions were measured for the clinical model (size, border, shape, colours), and how
+ * many masks held none; nothing for summaries from before the measures.
+ */
+function measuredText(summary: MaskingSummary): string {
+  if (!summary.images.some((i) => i.measures !== undefined)) return '';
+  const measured = summary.images.filter((i) => i.measures).length;
+  const none = summary.images.length - measured - summary.unmasked.length;
+  return ` ${measured.toLocaleString('en')} lesions measured (size, border, shape, colours) for the clinical data${none > 0 ? `; ${none.toLocaleString('en')} masks held no lesion to measure` : ''}.`;
+}
 
 /**
  * Stage 3: black out everything but the lesion in every image, with a SegNet or the truth, and
@@ -103,6 +114,7 @@ export function MaskingStage() {
             {duration(summary.seconds)} on {summary.backend}, {when(summary.createdAt)}.
             {summary.unmasked.length > 0 &&
               ` ${summary.unmasked.length} images had no ground-truth mask and were kept whole.`}
+            {measuredText(summary)}
             {datasetRevision !== undefined &&
               datasetRevision !== summary.datasetRevision &&
               ' The dataset has changed since: apply the masks again.'}
