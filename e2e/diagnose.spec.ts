@@ -74,7 +74,7 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   // biases the run fitted on validation when it trained, and with the lesion's measures (the
   // demo's masks give them); the one-view score is shown beside it.
   await expect(page.getByTestId('diagnose-tta')).toContainText(
-    /calibrated with clinical data \(T = \d\.\d\d; biases against nevus: melanoma [−+]\d.*clinical weight \d/,
+    /calibrated with clinical data \(T = \d\.\d\d; biases against nevus: melanoma [−+]\d.*clinical weight −?\d/,
   );
   const plain = Number(
     await page.getByTestId('diagnose-plain-melanoma').getAttribute('data-value'),

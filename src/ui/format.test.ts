@@ -29,6 +29,12 @@ describe('describeCalibration', () => {
       describeCalibration({ temperature: 1.2, biases: [0, 0.5, 1], clinicalWeight: 0.774 }),
     ).toBe(
       'T = 1.20; biases against nevus: melanoma +0.50, seborrheic keratosis +1.00; clinical weight 0.77',
+    ); // A weight that rounds to 0 reads 0.00, not −0.00; a negative one has a typographic minus.
+    expect(describeCalibration({ temperature: 1, clinicalWeight: -0.001 })).toBe(
+      'T = 1.00; clinical weight 0.00',
+    );
+    expect(describeCalibration({ temperature: 1, clinicalWeight: -0.5 })).toBe(
+      'T = 1.00; clinical weight −0.50',
     );
   });
 });

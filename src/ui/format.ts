@@ -60,6 +60,12 @@ export function describeBiases(biases: readonly number[]): string {
   return `biases against ${CLASS_LABELS[CLASSES[0]].toLowerCase()}: ${others.join(', ')}`;
 }
 
+/** Two decimals with a typographic minus; a value that rounds to 0 reads 0.00, never −0.00. */
+export function twoDecimals(v: number): string {
+  const text = (Math.abs(v) < 0.005 ? 0 : v).toFixed(2);
+  return text.startsWith('-') ? `−${text.slice(1)}` : text;
+}
+
 /**
  * A calibration in words: its temperature and, where it has them, its class biases and the weight
  * of the clinical data.
@@ -69,5 +75,5 @@ export function describeCalibration({ temperature, biases, clinicalWeight }: Cal
   const withBiases = biases ? `${t}; ${describeBiases(biases)}` : t;
   return clinicalWeight === undefined
     ? withBiases
-    : `${withBiases}; clinical weight ${clinicalWeight.toFixed(2)}`;
+    : `${withBiases}; clinical weight ${twoDecimals(clinicalWeight)}`;
 }

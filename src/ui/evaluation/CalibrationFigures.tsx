@@ -8,7 +8,7 @@ import { Suspense, lazy } from 'react';
 import { MELANOMA } from '../../dataset/types.ts';
 import type { LesionMetrics, SplitMetrics } from '../../metrics/report.ts';
 import { Figure } from '../common/Figure.tsx';
-import { describeBiases } from '../format.ts';
+import { describeBiases, twoDecimals } from '../format.ts';
 import type { useMetrics } from './useMetrics.ts';
 
 const PrChart = lazy(() => import('./PrChart.tsx').then((m) => ({ default: m.PrChart })));
@@ -55,7 +55,7 @@ export function CalibrationFigures({ metrics }: { metrics: SplitMetrics }) {
             {' '}
             <span data-testid="clinical-weight" data-value={metrics.clinical_weight}>
               Each image&apos;s log-probabilities from its clinical data are added with weight{' '}
-              {metrics.clinical_weight.toFixed(2)}.
+              {twoDecimals(metrics.clinical_weight)}.
             </span>
           </>
         )}
