@@ -70,8 +70,7 @@ export function shownScores(
 ): ShownScores {
   const model = clinicalCalibration?.model;
   const patient = model !== undefined && hasClinicalData(model, { ...values, measures: null });
-  const measured =
-    model !== undefined && hasClinicalData(model, { age: null, sex: null, site: null, measures });
+  const measured = model !== undefined && hasClinicalData(model, { ...NO_CLINICAL, measures });
   const clinical = patient || measured;
   const probabilities = Array.from(
     clinical && clinicalCalibration

@@ -78,17 +78,18 @@ function clinicalSentence(result: DiagnoseFigures, values: ClinicalValues): stri
   const model = result.clinicalCalibration?.model;
   if (!model) return 'From the image alone: this classifier learned no clinical data.';
   const askable = learnsPatientData(model);
-  const ask = askable ? ' Give the age, sex or body site above to weigh them too.' : '';
   if (!result.clinical) {
     return askable
-      ? `From the image alone:${ask.replace(' Give', ' give')}`
+      ? 'From the image alone: give the age, sex or body site above to weigh them too.'
       : 'From the image alone: the SegNet found no lesion to measure.';
   }
   const weighed = [
     result.patient ? clinicalText(values) : null,
     result.measured ? MEASURED : null,
   ].filter((v): v is string => v !== null);
-  return `The scores weigh ${weighed.join(' and ')}, as the classifier's calibration learned them.${result.patient ? '' : ask}`;
+  const invite =
+    askable && !result.patient ? ' Give the age, sex or body site above to weigh them too.' : '';
+  return `The scores weigh ${weighed.join(' and ')}, as the classifier's calibration learned them.${invite}`;
 }
 
 /**
