@@ -67,8 +67,10 @@
  * (beside the repository; skipped without it; --quick leaves it out unless --only=quality):
  * --quality-presets=cpu,quick (quick alone with --quick), --quality-backend=wasm,
  * --quality-crop=on|off (masking's lesion crop, on as in the app), --quality-other=on|off (keep
- * HAM10000's other diagnoses and learn them as an "other" class; on), --quality-stages=all|classifier|evaluate (classifier trains a new classifier on the masked
- * images the last run left in its profile; evaluate scores its models again, without training).
+ * HAM10000's other diagnoses and learn them as an "other" class; on), --quality-stages=all|masking|measures|classifier|evaluate (masking masks again with the last
+ * run's SegNet, then trains; measures masks again and scores the last classifier again; classifier
+ * trains a new classifier on the masked images the last run left in its profile; evaluate scores
+ * its models again, without training).
  */
 import {
   BACKENDS,

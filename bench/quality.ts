@@ -12,8 +12,10 @@
  * evaluation) without training for an hour, and `--quality-stages=classifier` trains a new
  * classifier on the masked images the last run left (after a change to the classifier's recipe);
  * `--quality-stages=masking` masks the images again with the last run's SegNet first (after a change
- * to masking). Options: --quality-presets=cpu,quick (default cpu), --quality-backend=wasm (default:
- * wasm, the backend a CPU machine trains on), --quality-stages=all|masking|classifier|evaluate.
+ * to masking), and `--quality-stages=measures` masks them again and scores the last classifier
+ * again (after a change to the lesion measures alone: the masked images are the same). Options:
+ * --quality-presets=cpu,quick (default cpu), --quality-backend=wasm (default: wasm, the backend a
+ * CPU machine trains on), --quality-stages=all|masking|measures|classifier|evaluate.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +30,7 @@ import type { EvaluationFigures, QualityFigures } from './qualityReport.ts';
 
 const DATA = join(import.meta.dirname, '.data');
 
-export const QUALITY_STAGES = ['all', 'masking', 'classifier', 'evaluate'] as const;
+export const QUALITY_STAGES = ['all', 'masking', 'measures', 'classifier', 'evaluate'] as const;
 export type QualityStages = (typeof QUALITY_STAGES)[number];
 const MINUTE = 60_000;
 
@@ -222,7 +224,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
         await waitForState(page, 'segnet-status', 120, 'SegNet');
       });
     }
-    if (options.stages === 'all' || options.stages === 'masking') {
+    if (options.stages === 'all' || options.stages === 'masking' || options.stages === 'measures') {
       await timed('masking', async () => {
         await page.getByTestId('mask-crop').setChecked(options.crop);
         await page.getByTestId('apply-masks').click();
@@ -232,7 +234,7 @@ async function runPreset(options: QualityOptions, preset: PresetName): Promise<Q
     // The counts table renders once the stored dataset is read; the classifier's "other" class
     // checkbox shows only then (where the dataset kept images of other diagnoses).
     await page.getByTestId('count-train-total').waitFor({ timeout: 2 * MINUTE });
-    if (options.stages !== 'evaluate') {
+    if (options.stages !== 'evaluate' && options.stages !== 'measures') {
       await timed('classifier', async () => {
         await page.getByTestId('classifier-mode').selectOption('fine-tune');
         const learnOther = page.getByTestId('classifier-other-class');

@@ -107,10 +107,12 @@ test('a photo gets a mask, probabilities, a melanoma score and a Grad-CAM map; b
   const clinical = page.getByTestId('diagnose-clinical');
   await expect(clinical).toHaveAttribute('data-measured', 'true');
   await expect(clinical).toHaveAttribute('data-patient', 'false');
-  await expect(clinical).toContainText("the lesion's measured size, border, shape and colours");
+  await expect(clinical).toContainText(
+    "the lesion's measured size, border, shape, colours and texture",
+  );
   await expect(clinical).toContainText('Give the age, sex or body site above');
   await expect(page.getByTestId('diagnose-measures')).toContainText(
-    /covers \d+% of the frame, asymmetry 0\.\d\d/,
+    /covers \d+% of the frame, asymmetry 0\.\d\d.*between its halves ΔE \d+ and between centre and rim ΔE \d+/,
   );
   await expect(page.getByTestId('diagnose-tta')).toContainText('calibrated with clinical data');
   await page.getByTestId('diagnose-age').fill('80');

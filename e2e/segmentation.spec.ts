@@ -97,7 +97,9 @@ test('SegNet trains on WebGPU, stops, resumes across reloads with its curves, an
   await expect(maskStatus).toContainText('centred and zoomed on the lesion');
   // Each lesion measured for the clinical data (a 150-image demo: every mask holds a lesion, or
   // the status says how many do not).
-  await expect(maskStatus).toContainText(/\d+ lesions measured \(size, border, shape, colours\)/);
+  await expect(maskStatus).toContainText(
+    /\d+ lesions measured \(size, border, shape, colours, texture\)/,
+  );
   const valJaccard = Number(await page.getByTestId('mask-jaccard-val').getAttribute('data-value'));
   expect(valJaccard).toBeGreaterThan(0.4);
   await expect(page.getByTestId('mask-example')).toHaveCount(6);

@@ -19,7 +19,7 @@ import { learnedFromCrops, type ClassifierConfig } from '../training/classifierC
 import { imageTensor } from '../loader/batches.ts';
 import { dihedralBatch, modelPredict, ttaOfBatch } from '../evaluation/tta.ts';
 import { calibratorOf, type Calibrator } from '../metrics/calibration.ts';
-import { lesionMeasures } from '../metrics/lesionMeasures.ts';
+import { lesionMeasures } from '../metrics/lesion/measures.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import { listRuns, type ModelKind, type RunRecord } from '../runs/runs.ts';
 import { gradCam, heatInBox, heatToSize, splitAtLayer, type GradCamModel } from './gradCam.ts';
@@ -77,7 +77,7 @@ export interface DiagnoseResult {
    */
   clinicalCalibration: ClinicalUse | null;
   /**
-   * The lesion's measures on the photo's mask (src/metrics/lesionMeasures.ts); null where the
+   * The lesion's measures on the photo's mask (src/metrics/lesion/measures.ts); null where the
    * SegNet found no lesion.
    */
   measures: number[] | null;

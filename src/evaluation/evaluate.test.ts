@@ -7,6 +7,7 @@ import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../da
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { TEMPERATURE_RANGE, fitCalibration } from '../metrics/calibration.ts';
 import { clinicalLogs } from '../metrics/clinical.ts';
+import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
 import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
@@ -307,21 +308,14 @@ describe('evaluateClassifier', () => {
         addLabelled(manifest, `ISIC_02${c}${String(i).padStart(4, '0')}`, 'train', label);
     });
     await saveManifest(manifest);
-    // Two measures per labelled image: the first grows with the class, the second is noise.
+    // Every measure per labelled image: the first grows with the class, the second is noise, the
+    // rest are constant.
     const measures = new Map(
-      Object.values(manifest.labels).flatMap((row) =>
-        row.label
-          ? [
-              [
-                row.key,
-                [
-                  CLASSES.indexOf(row.label) + (row.id.charCodeAt(row.id.length - 1) % 3) / 4,
-                  row.id.length % 5,
-                ],
-              ],
-            ]
-          : [],
-      ),
+      Object.values(manifest.labels).flatMap(({ key, id, label }) => {
+        if (!label) return [];
+        const grows = CLASSES.indexOf(label) + (id.charCodeAt(id.length - 1) % 3) / 4;
+        return [[key, LESION_MEASURES.map((_, k) => [grows, id.length % 5][k] ?? 1)]];
+      }),
     );
     const summary = {
       source: { kind: 'truth' },
@@ -366,6 +360,23 @@ describe('evaluateClassifier', () => {
           })),
         ),
       );
+      // Measures of an earlier version of the app (fewer of them) are not read: with nothing else,
+      // there are no clinical data.
+      await saveMaskingSummary({
+        ...summary,
+        images: summary.images.map((i) => ({ ...i, measures: i.measures.slice(0, 16) })),
+      });
+      await deleteRunState(evaluationKey(RUN, 'val'));
+      const earlier = await evaluateClassifier(
+        { runId: RUN, split: 'test' },
+        'cpu',
+        () => undefined,
+        {
+          stopped: false,
+        },
+      );
+      expect(earlier?.calibration).toBeDefined();
+      expect(earlier?.calibration?.clinical).toBeUndefined();
     } finally {
       await saveManifest(original);
       await saveMaskingSummary({ ...summary, images: [] });

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getImages, getMasked, loadMaskingSummary } from '../dataset/storage.ts';
 import { fillDiskAfter, type FullDisk } from '../storage/testQuota.ts';
 import { squareLesion, storeDataset } from '../loader/testLesions.ts';
-import { LESION_MEASURES, lesionMeasures } from '../metrics/lesionMeasures.ts';
+import { LESION_MEASURES, lesionMeasures } from '../metrics/lesion/measures.ts';
 import { applyMasks } from './apply.ts';
 
 const SIZE = 16;

@@ -5,7 +5,7 @@
  * outside the mask turns black, and (unless asked not to) the image is cut to the lesion's square
  * and zoomed back to the stored size (lesionCrop.ts). Each masked image is stored with its mask,
  * its square and its score against the ground truth, and the summary keeps each lesion's measures
- * (src/metrics/lesionMeasures.ts) for the clinical model; the summary is written last, so a reload
+ * (src/metrics/lesion/measures.ts) for the clinical model; the summary is written last, so a reload
  * mid-way leaves no half result, and a full disk removes this pass's masked images and says how
  * much masking needs.
  */
@@ -25,7 +25,7 @@ import {
 } from '../dataset/storage.ts';
 import type { DatasetRow } from '../dataset/summary.ts';
 import { postprocess } from '../metrics/maskPostprocess.ts';
-import { lesionMeasures } from '../metrics/lesionMeasures.ts';
+import { lesionMeasures } from '../metrics/lesion/measures.ts';
 import { dice, jaccard } from '../metrics/segmentation.ts';
 import type { BackendName } from '../pipeline/backends.ts';
 import { imageTensor, present } from '../loader/batches.ts';

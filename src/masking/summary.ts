@@ -14,7 +14,7 @@ export interface ImageScore {
   jaccard: number | null;
   dice: number | null;
   /**
-   * The lesion's measures under the applied mask (src/metrics/lesionMeasures.ts); null where the
+   * The lesion's measures under the applied mask (src/metrics/lesion/measures.ts); null where the
    * mask had no lesion or the image was kept whole; absent in summaries from before the measures.
    */
   measures?: number[] | null;

@@ -2,7 +2,7 @@
  * What a lesion's clinical data say of its class: the patient's age and sex and the lesion's body
  * site, as the ISIC metadata files give them (HAM10000's `age`, `sex`, `localization`; ISIC 2017's
  * `age_approximate`, `sex`; 2019–2024's `age_approx`, `sex`, `anatom_site_general…`), and the
- * lesion's size, border, shape and colours as masking measured them (lesionMeasures.ts). A
+ * lesion's size, border, shape, colours and texture as masking measured them (lesion/measures.ts). A
  * melanoma's patient is 14 years older than a nevus's on average in HAM10000, and sites differ too.
  *
  * A multinomial logistic regression over the three classes, fitted on the train split's images
@@ -23,7 +23,7 @@ export interface ClinicalValues {
   age: number | null;
   sex: string | null;
   site: string | null;
-  /** The lesion's measures (lesionMeasures.ts); absent or null where its mask had no lesion. */
+  /** The lesion's measures (lesion/measures.ts); absent or null where its mask had no lesion. */
   measures?: readonly number[] | null;
 }
 

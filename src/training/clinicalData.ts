@@ -7,6 +7,7 @@
  */
 import type { DatasetManifest } from '../dataset/manifest.ts';
 import { CLASSES } from '../dataset/types.ts';
+import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
 import {
   clinicalLogs,
   fitClinicalModel,
@@ -30,13 +31,20 @@ export function clinicalValuesOf(manifest: DatasetManifest, key: string): Clinic
 
 /**
  * The clinical model of the dataset's train split, with the lesion measures of `masking` where it
- * has them; null where its images give no clinical data.
+ * has them all; null where its images give no clinical data.
  */
 export function datasetClinical(
   { manifest, rows }: DatasetSnapshot,
   masking: Pick<MaskingSummary, 'images'> | null,
 ): DatasetClinical | null {
-  const measures = new Map(masking?.images.map((i) => [i.key, i.measures ?? null]));
+  // Measures of an earlier version of the app (fewer of them) are left out: Diagnose measures a
+  // photo with every measure, and the Masking stage asks for the masks to be applied again.
+  const measures = new Map(
+    masking?.images.map((i) => [
+      i.key,
+      i.measures?.length === LESION_MEASURES.length ? i.measures : null,
+    ]),
+  );
   const valuesOf = (key: string): ClinicalValues => ({
     ...clinicalValuesOf(manifest, key),
     measures: measures.get(key) ?? null,

@@ -6,7 +6,7 @@ import { applyCalibration, type Calibrator } from '../../metrics/calibration.ts'
 import { classScores } from '../../metrics/report.ts';
 import { runClinicalCalibration } from '../../metrics/clinicalScores.ts';
 import { learnsPatientData, type ClinicalValues } from '../../metrics/clinical.ts';
-import { LESION_MEASURES } from '../../metrics/lesionMeasures.ts';
+import { LESION_MEASURES } from '../../metrics/lesion/measures.ts';
 import type { DiagnoseFigures } from '../../store/diagnoseSlice.ts';
 import { diagnoseImages } from '../../store/diagnoseImages.ts';
 import { useAppStore } from '../../store/index.ts';
@@ -58,7 +58,7 @@ function clinicalText({ age, sex, site }: ClinicalValues): string {
   return given.join(', ');
 }
 
-const MEASURED = "the lesion's measured size, border, shape and colours";
+const MEASURED = "the lesion's measured size, border, shape, colours and texture";
 
 /** The photo's lesion measures a dermatologist reads (ABCD), for the sentence under the scores. */
 function measuresText(measures: readonly number[]): string {
@@ -70,6 +70,7 @@ function measuresText(measures: readonly number[]): string {
     `border ${of('border').toFixed(2)} (about 1: a disc's)`,
     `solidity ${of('solidity').toFixed(2)} (near 1: convex)`,
     `brightness range ${of('brightnessRange').toFixed(2)} of the image's light`,
+    `colour difference between its halves ΔE ${of('colourAsymmetry').toFixed(0)} and between centre and rim ΔE ${of('centreToRim').toFixed(0)} (CIELAB; about 2: barely visible)`,
   ].join(', ');
 }
 

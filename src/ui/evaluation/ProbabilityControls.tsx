@@ -91,8 +91,8 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
             Clinical data give each image class probabilities of their own, from a regression fitted
             on the train split&apos;s images: the patient&apos;s age and sex and the lesion&apos;s
             body site where the dataset&apos;s metadata give them, and the lesion&apos;s size,
-            border, shape and colours as the Masking stage measured them on its mask. Calibration
-            adds them to the model&apos;s with a weight fitted on validation
+            border, shape, colours and texture as the Masking stage measured them on its mask.
+            Calibration adds them to the model&apos;s with a weight fitted on validation
             {view.clinical ? '' : ' (not used now)'}. A missing value counts as the average
             patient&apos;s.
           </>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { LESION_MEASURES } from '../../metrics/lesion/measures.ts';
 import { describeSource, type MaskSource, type MaskingSummary } from '../../masking/summary.ts';
 import { useAppStore } from '../../store/index.ts';
 import { SEGNET_METRICS, bestFigures } from '../../runs/runs.ts';
@@ -6,15 +7,23 @@ import { duration, score, when } from '../format.ts';
 import { MaskExamples } from './MaskExamples.tsx';
 import { MaskScores } from './MaskScores.tsx';
 
+const MEASURED = 'size, border, shape, colours, texture';
+
 /**
- * How many lesions were measured for the clinical model (size, border, shape, colours), and how
- * many masks held none; nothing for summaries from before the measures.
+ * How many lesions were measured for the clinical model, and how many masks held none; for masks
+ * applied before the app measured lesions, or measured fewer measures than it does now, how to
+ * measure them.
  */
 function measuredText(summary: MaskingSummary): string {
-  if (!summary.images.some((i) => i.measures !== undefined)) return '';
+  const measures = summary.images.find((i) => i.measures)?.measures;
+  if (
+    !summary.images.some((i) => i.measures !== undefined) ||
+    (measures && measures.length !== LESION_MEASURES.length)
+  )
+    return ` These masks were applied by an earlier version of the app, which measured ${measures ? `${measures.length} of the ${LESION_MEASURES.length} measures` : 'no lesion'}: apply them again to weigh each lesion's ${MEASURED} in the clinical data.`;
   const measured = summary.images.filter((i) => i.measures).length;
   const none = summary.images.length - measured - summary.unmasked.length;
-  return ` ${measured.toLocaleString('en')} lesions measured (size, border, shape, colours) for the clinical data${none > 0 ? `; ${none.toLocaleString('en')} masks held no lesion to measure` : ''}.`;
+  return ` ${measured.toLocaleString('en')} lesions measured (${MEASURED}) for the clinical data${none > 0 ? `; ${none.toLocaleString('en')} masks held no lesion to measure` : ''}.`;
 }
 
 /**

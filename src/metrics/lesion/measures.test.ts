@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LESION_MEASURES, lesionMeasures } from './lesionMeasures.ts';
+import { LESION_MEASURES, lesionMeasures } from './measures.ts';
 
 const SIZE = 64;
 
@@ -121,10 +121,129 @@ describe('lesionMeasures', () => {
     // The skin is lighter than the lesion in every channel.
     expect(plain.contrastRed).toBeGreaterThan(0.2);
     expect(plain.contrastBlue).toBeGreaterThan(0.2);
-    // A bluish lamp (red and green dimmed by a fifth) changes no measure by much: shades-of-grey
-    // colour constancy takes it out.
-    const lamp = imageOf(mask, twoTone).map((v, i) => (i % 3 === 2 ? v : Math.round(v * 0.8)));
-    const lit = named(lesionMeasures(lamp, mask, SIZE));
-    for (const name of LESION_MEASURES) expect(lit[name]).toBeCloseTo(m[name], 2);
+    // A bluish lamp (red and green dimmed by a fifth) changes no measure by much, nor does a
+    // dimmer one: shades-of-grey colour constancy takes both out (up to the images' rounding).
+    const photo = imageOf(mask, twoTone);
+    for (const lamp of [
+      photo.map((v, i) => (i % 3 === 2 ? v : Math.round(v * 0.8))),
+      photo.map((v) => Math.round(v * 0.7)),
+    ]) {
+      const lit = named(lesionMeasures(lamp, mask, SIZE));
+      for (const name of LESION_MEASURES)
+        expect(Math.abs(lit[name] - m[name]), name).toBeLessThan(
+          0.02 * Math.max(1, Math.abs(m[name])),
+        );
+    }
+  });
+
+  it('reads colours in CIELAB: lightness, hue axes, chroma and how much colour the lesion spans', () => {
+    const mask = maskOf(disc(32, 32, 14));
+    const grey = named(
+      lesionMeasures(
+        imageOf(mask, () => [90, 90, 90], [200, 200, 200]),
+        mask,
+        SIZE,
+      ),
+    );
+    expect(grey.redGreen).toBeCloseTo(0, 1);
+    expect(grey.yellowBlue).toBeCloseTo(0, 1);
+    expect(grey.chroma).toBeCloseTo(0, 1);
+    expect(grey.lightnessSpread).toBeCloseTo(0, 3);
+    // Brown on the same skin: redder and yellower than grey, as light; darker brown, darker.
+    const skin = [200, 200, 200];
+    const brownish = named(
+      lesionMeasures(
+        imageOf(mask, () => [120, 80, 50], skin),
+        mask,
+        SIZE,
+      ),
+    );
+    const darker = named(
+      lesionMeasures(
+        imageOf(mask, () => [60, 40, 25], skin),
+        mask,
+        SIZE,
+      ),
+    );
+    expect(brownish.redGreen).toBeGreaterThan(5);
+    expect(brownish.yellowBlue).toBeGreaterThan(10);
+    expect(brownish.chroma).toBeGreaterThan(15);
+    expect(darker.lightness).toBeLessThan(brownish.lightness - 15);
+    // Brown speckled with blue-grey, red and near-black spans colour space (fewer than four
+    // colours span a plane at most: no volume).
+    const palette = [
+      [120, 80, 50],
+      [70, 80, 110],
+      [160, 60, 60],
+      [40, 30, 30],
+    ];
+    const speckled = (x: number, y: number) => palette[(x * 7 + y * 13) % 4] as number[];
+    const mixed = named(lesionMeasures(imageOf(mask, speckled, skin), mask, SIZE));
+    expect(mixed.colourVolume).toBeGreaterThan(brownish.colourVolume + 1);
+    expect(mixed.yellowBlueSpread).toBeGreaterThan(5);
+  });
+
+  it("finds where the colours lie: between halves, centre and rim, and the darkest part's place", () => {
+    const mask = maskOf(disc(32, 32, 14));
+    const skin = [210, 170, 150];
+    // Dark on the left, light on the right: asymmetric in colour, and the darkest far from the
+    // centroid.
+    const halves = named(
+      lesionMeasures(
+        imageOf(mask, (x) => (x < 32 ? [60, 40, 30] : [150, 110, 80])),
+        mask,
+        SIZE,
+      ),
+    );
+    // Dark in the middle, light at the rim: symmetric, but centre and rim differ.
+    const rings = named(
+      lesionMeasures(
+        imageOf(
+          mask,
+          (x, y) => (Math.hypot(x - 32, y - 32) < 9 ? [60, 40, 30] : [150, 110, 80]),
+          skin,
+        ),
+        mask,
+        SIZE,
+      ),
+    );
+    expect(halves.colourAsymmetry).toBeGreaterThan(20);
+    expect(rings.colourAsymmetry).toBeLessThan(2);
+    expect(rings.colourAsymmetryMean).toBeLessThan(halves.colourAsymmetryMean / 5);
+    expect(rings.centreToRim).toBeGreaterThan(20);
+    expect(rings.centreToRimLightness).toBeLessThan(-20);
+    expect(Math.abs(halves.centreToRimLightness)).toBeLessThan(5);
+    expect(rings.darkestOffset).toBeLessThan(0.15);
+    expect(halves.darkestOffset).toBeGreaterThan(0.4);
+  });
+
+  it('reads texture inside the lesion and how sharply and evenly its border meets the skin', () => {
+    const mask = maskOf(disc(32, 32, 16));
+    const skin = [210, 170, 150];
+    const plain = named(lesionMeasures(imageOf(mask, brown, skin), mask, SIZE));
+    // A network of darker lines every fourth pixel.
+    const netted = named(
+      lesionMeasures(
+        imageOf(mask, (x, y) => (x % 4 === 0 || y % 4 === 0 ? [50, 30, 20] : [110, 75, 50]), skin),
+        mask,
+        SIZE,
+      ),
+    );
+    expect(plain.textureInside).toBeLessThan(1e-3);
+    expect(netted.textureInside).toBeGreaterThan(20);
+    expect(netted.localContrast).toBeGreaterThan(5);
+    expect(netted.textureSpread).toBeGreaterThan(plain.textureSpread);
+    // The same lesion fading into the skin over its outer 5 pixels, all round or on its left only.
+    const fade = (everywhere: boolean) => (x: number, y: number) => {
+      const t =
+        everywhere || x < 32 ? Math.min(Math.max((16 - Math.hypot(x - 32, y - 32)) / 5, 0), 1) : 1;
+      return brown().map((v, c) => Math.round(t * v + (1 - t) * (skin[c] as number)));
+    };
+    const faded = named(lesionMeasures(imageOf(mask, fade(true), skin), mask, SIZE));
+    const half = named(lesionMeasures(imageOf(mask, fade(false), skin), mask, SIZE));
+    expect(plain.borderSharpness).toBeGreaterThan(3 * faded.borderSharpness);
+    expect(half.borderSharpnessVariation).toBeGreaterThan(
+      2 * Math.max(plain.borderSharpnessVariation, faded.borderSharpnessVariation),
+    );
   });
 });
