@@ -14,66 +14,61 @@ function lightnessOf(lab: Float32Array): Float32Array {
   return Float32Array.from({ length: lab.length / 3 }, (_, p) => lab[3 * p] as number);
 }
 
-/** Index k's neighbours' indices k - 1 and k + 1 along an axis of `size`, the edge repeated. */
-function neighbours(size: number): { before: Int32Array; after: Int32Array } {
-  const before = Int32Array.from({ length: size }, (_, k) => Math.max(k - 1, 0));
-  const after = Int32Array.from({ length: size }, (_, k) => Math.min(k + 1, size - 1));
-  return { before, after };
+/** `values` with a one-pixel frame around it that repeats its edge: (size + 2)² values. */
+function padded(values: Float32Array, size: number): Float32Array {
+  const width = size + 2;
+  const out = new Float32Array(width * width);
+  for (let y = -1; y <= size; y++) {
+    const from = Math.min(Math.max(y, 0), size - 1) * size;
+    for (let x = -1; x <= size; x++)
+      out[(y + 1) * width + x + 1] = values[from + Math.min(Math.max(x, 0), size - 1)] as number;
+  }
+  return out;
 }
 
 /** The Sobel gradient's magnitude of `values`, the frame's edge repeated outward. */
 function gradient(values: Float32Array, size: number): Float32Array {
-  const { before, after } = neighbours(size);
+  const width = size + 2;
+  const v = padded(values, size);
   const out = new Float32Array(values.length);
-  for (let y = 0; y < size; y++) {
-    const up = (before[y] as number) * size;
-    const row = y * size;
-    const down = (after[y] as number) * size;
+  for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
-      const l = before[x] as number;
-      const r = after[x] as number;
-      const upLeft = values[up + l] as number;
-      const upRight = values[up + r] as number;
-      const downLeft = values[down + l] as number;
-      const downRight = values[down + r] as number;
+      const p = (y + 1) * width + x + 1;
+      const up = p - width;
+      const down = p + width;
       const gx =
-        upRight +
-        2 * (values[row + r] as number) +
-        downRight -
-        (upLeft + 2 * (values[row + l] as number) + downLeft);
+        (v[up + 1] as number) +
+        2 * (v[p + 1] as number) +
+        (v[down + 1] as number) -
+        ((v[up - 1] as number) + 2 * (v[p - 1] as number) + (v[down - 1] as number));
       const gy =
-        downLeft +
-        2 * (values[down + x] as number) +
-        downRight -
-        (upLeft + 2 * (values[up + x] as number) + upRight);
-      out[row + x] = Math.sqrt(gx * gx + gy * gy);
+        (v[down - 1] as number) +
+        2 * (v[down] as number) +
+        (v[down + 1] as number) -
+        ((v[up - 1] as number) + 2 * (v[up] as number) + (v[up + 1] as number));
+      out[y * size + x] = Math.sqrt(gx * gx + gy * gy);
     }
-  }
   return out;
 }
 
 /** Each pixel's standard deviation over its 3 x 3 neighbourhood, the frame's edge repeated. */
 function localSpread(values: Float32Array, size: number): Float32Array {
-  const { before, after } = neighbours(size);
+  const width = size + 2;
+  const v = padded(values, size);
+  const near = Int32Array.of(-width - 1, -width, -width + 1, -1, 0, 1, width - 1, width, width + 1);
   const out = new Float32Array(values.length);
-  for (let y = 0; y < size; y++) {
-    const up = (before[y] as number) * size;
-    const row = y * size;
-    const down = (after[y] as number) * size;
+  for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
+      const p = (y + 1) * width + x + 1;
       let sum = 0;
       let squares = 0;
-      for (let k = 0; k < 3; k++) {
-        const c = k === 0 ? (before[x] as number) : k === 1 ? x : (after[x] as number);
-        const a = values[up + c] as number;
-        const b = values[row + c] as number;
-        const d = values[down + c] as number;
-        sum += a + b + d;
-        squares += a * a + b * b + d * d;
+      for (let k = 0; k < 9; k++) {
+        const value = v[p + (near[k] as number)] as number;
+        sum += value;
+        squares += value * value;
       }
-      out[row + x] = Math.sqrt(Math.max(squares / 9 - (sum / 9) ** 2, 0));
+      out[y * size + x] = Math.sqrt(Math.max(squares / 9 - (sum / 9) ** 2, 0));
     }
-  }
   return out;
 }
 
