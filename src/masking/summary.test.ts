@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { splitScores, type ImageScore } from './summary.ts';
+import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
+import { measuring, splitScores, type ImageScore } from './summary.ts';
 
 describe('splitScores', () => {
   it('averages per split and zeroes images below 0.65 in the thresholded Jaccard', () => {
@@ -23,6 +24,40 @@ describe('splitScores', () => {
       jaccard: null,
       dice: null,
       thresholdedJaccard: null,
+    });
+  });
+});
+
+describe('measuring', () => {
+  const image = (key: string, measures?: number[] | null): ImageScore => ({
+    key,
+    split: 'train',
+    jaccard: null,
+    dice: null,
+    ...(measures === undefined ? {} : { measures }),
+  });
+  const all = LESION_MEASURES.map(() => 0.5);
+
+  it('counts the lesions measured and the masks that held none, apart from images kept whole', () => {
+    const images = [image('a', all), image('b', all), image('c', null), image('d', null)];
+    expect(measuring({ images, unmasked: ['d'] })).toEqual({
+      kind: 'current',
+      measured: 2,
+      empty: 1,
+    });
+  });
+
+  it("tells masks an earlier version measured fewer measures of, or none, from this version's", () => {
+    const fewer = [image('a', all.slice(0, 16)), image('b', null)];
+    expect(measuring({ images: fewer, unmasked: [] })).toEqual({ kind: 'earlier', measures: 16 });
+    const none = [image('a'), image('b')];
+    expect(measuring({ images: none, unmasked: [] })).toEqual({ kind: 'earlier', measures: 0 });
+    // Every mask empty, in this version: nothing measured, but nothing to measure again either.
+    const empty = [image('a', null), image('b', null)];
+    expect(measuring({ images: empty, unmasked: [] })).toEqual({
+      kind: 'current',
+      measured: 0,
+      empty: 2,
     });
   });
 });

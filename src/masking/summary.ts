@@ -2,6 +2,7 @@
  * What the Masking stage produced, and its scores: per image the Jaccard and Dice of the applied mask
  * against the ground truth, and per split the means and the ISIC 2017 thresholded Jaccard. Pure.
  */
+import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
 import { mean, thresholdedJaccard } from '../metrics/segmentation.ts';
 import { SPLITS, type Split } from '../dataset/types.ts';
 
@@ -74,4 +75,25 @@ export function splitScores(images: readonly ImageScore[]): Record<Split, SplitS
 
 export function describeSource(source: MaskSource): string {
   return source.kind === 'truth' ? 'ground-truth masks' : `SegNet run ${source.runId}`;
+}
+
+/**
+ * What masking measured of the lesions (src/metrics/lesion/measures.ts): how many it measured and
+ * how many masks held no lesion; or, for masks applied by an earlier version of the app, how many
+ * measures that version took (0: none), which the clinical model does not read.
+ */
+export type Measuring =
+  { kind: 'current'; measured: number; empty: number } | { kind: 'earlier'; measures: number };
+
+export function measuring(summary: Pick<MaskingSummary, 'images' | 'unmasked'>): Measuring {
+  const measures = summary.images.find((i) => i.measures)?.measures?.length;
+  const taken = summary.images.some((i) => i.measures !== undefined);
+  if (!taken || (measures !== undefined && measures !== LESION_MEASURES.length))
+    return { kind: 'earlier', measures: measures ?? 0 };
+  const measured = summary.images.filter((i) => i.measures).length;
+  return {
+    kind: 'current',
+    measured,
+    empty: summary.images.length - measured - summary.unmasked.length,
+  };
 }

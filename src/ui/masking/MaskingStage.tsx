@@ -1,6 +1,11 @@
 import { useState } from 'react';
 import { LESION_MEASURES } from '../../metrics/lesion/measures.ts';
-import { describeSource, type MaskSource, type MaskingSummary } from '../../masking/summary.ts';
+import {
+  describeSource,
+  measuring,
+  type MaskSource,
+  type MaskingSummary,
+} from '../../masking/summary.ts';
 import { useAppStore } from '../../store/index.ts';
 import { SEGNET_METRICS, bestFigures } from '../../runs/runs.ts';
 import { duration, score, when } from '../format.ts';
@@ -11,19 +16,14 @@ const MEASURED = 'size, border, shape, colours, texture';
 
 /**
  * How many lesions were measured for the clinical model, and how many masks held none; for masks
- * applied before the app measured lesions, or measured fewer measures than it does now, how to
- * measure them.
+ * applied by an earlier version of the app, how to measure them.
  */
 function measuredText(summary: MaskingSummary): string {
-  const measures = summary.images.find((i) => i.measures)?.measures;
-  if (
-    !summary.images.some((i) => i.measures !== undefined) ||
-    (measures && measures.length !== LESION_MEASURES.length)
-  )
-    return ` These masks were applied by an earlier version of the app, which measured ${measures ? `${measures.length} of the ${LESION_MEASURES.length} measures` : 'no lesion'}: apply them again to weigh each lesion's ${MEASURED} in the clinical data.`;
-  const measured = summary.images.filter((i) => i.measures).length;
-  const none = summary.images.length - measured - summary.unmasked.length;
-  return ` ${measured.toLocaleString('en')} lesions measured (${MEASURED}) for the clinical data${none > 0 ? `; ${none.toLocaleString('en')} masks held no lesion to measure` : ''}.`;
+  const found = measuring(summary);
+  if (found.kind === 'earlier')
+    return ` These masks were applied by an earlier version of the app, which measured ${found.measures > 0 ? `${found.measures} of the ${LESION_MEASURES.length} measures` : 'no lesion'}: apply them again to weigh each lesion's ${MEASURED} in the clinical data.`;
+  const { measured, empty } = found;
+  return ` ${measured.toLocaleString('en')} lesions measured (${MEASURED}) for the clinical data${empty > 0 ? `; ${empty.toLocaleString('en')} masks held no lesion to measure` : ''}.`;
 }
 
 /**
