@@ -1,131 +1,26 @@
 import '../training/browserLike.testSetup.ts';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emptyManifest } from '../dataset/manifest.ts';
-import { addLabelled } from '../dataset/manifest.testSupport.ts';
-import { loadManifest, putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
-import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
+import { loadManifest, saveManifest } from '../dataset/storage.ts';
+import { CLASSES } from '../dataset/types.ts';
 import { TEMPERATURE_RANGE, fitCalibration } from '../metrics/calibration.ts';
-import { clinicalLogs } from '../metrics/clinical.ts';
-import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
 import { imageTensor } from '../loader/batches.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
 import { deleteRunState, loadRun, saveRun, saveRunState, type RunRecord } from '../runs/runs.ts';
 import { saveModel } from '../runs/saveModel.ts';
-import { evaluateClassifier, type EvaluationProgress } from './evaluate.ts';
+import { evaluateClassifier } from './evaluate.ts';
+import {
+  RUN,
+  SIZE,
+  classifier,
+  collect,
+  groups,
+  maskedImages,
+  seedEvaluation,
+} from './evaluate.testSupport.ts';
 import { evaluationKey, loadEvaluation } from './record.ts';
 
-const SIZE = 16;
-const RUN = 'classifier-test-tta';
-
-/** 6 images in each of val and test, two of each class; test images come in lesions of two. */
-const PLAN: { split: Split; label: LesionClass }[] = (['val', 'test'] as const).flatMap((split) =>
-  CLASSES.flatMap((label) => [
-    { split, label },
-    { split, label },
-  ]),
-);
-
-/** A small classifier that sees where things are, so its 8 views disagree. */
-function classifier(classes: number = CLASSES.length): tf.LayersModel {
-  const input = tf.input({ shape: [SIZE, SIZE, 3] });
-  let y = tf.layers
-    .conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu' })
-    .apply(input) as tf.SymbolicTensor;
-  y = tf.layers.flatten().apply(y) as tf.SymbolicTensor;
-  y = tf.layers
-    .dense({ units: classes, activation: 'softmax', name: 'predictions' })
-    .apply(y) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: y });
-}
-
-function collect() {
-  const events: EvaluationProgress[] = [];
-  return { events, report: (p: EvaluationProgress) => events.push(p) };
-}
-
-let groups: Record<string, string>;
-/** The masked images, by key. */
-const maskedImages = new Map<string, { size: number; pixels: Uint8Array }>();
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const manifest = emptyManifest(SIZE);
-  const masked = [];
-  groups = {};
-  for (const [n, { split, label }] of PLAN.entries()) {
-    const id = `ISIC_${String(n).padStart(7, '0')}`;
-    // Test images pair up into lesions, but one pair is grouped by patient (not a lesion id).
-    const group = split === 'test' ? `IL_${Math.floor(n / 2)}` : undefined;
-    const groupBy = label === 'seborrheic_keratosis' ? 'patient' : 'lesion';
-    const key = addLabelled(manifest, id, split, label, group ? { group, groupBy } : {});
-    groups[key] = group && groupBy === 'lesion' ? group : '';
-    const pixels = new Uint8Array(SIZE * SIZE * 3);
-    // A different off-centre blob per image, so the views give different scores.
-    for (let p = 0; p < SIZE * SIZE; p++) {
-      const x = p % SIZE;
-      const y = Math.floor(p / SIZE);
-      const bright = (x - 4 - (n % 3)) ** 2 + (y - 5) ** 2 < 12;
-      pixels.set(bright ? [200 - n * 5, 60 + n * 9, 90] : [20, 20, 20 + n], p * 3);
-    }
-    masked.push({ key, size: SIZE, pixels, mask: new Uint8Array(SIZE * SIZE).fill(255) });
-    maskedImages.set(key, { size: SIZE, pixels });
-  }
-  // A basal cell carcinoma kept for an "other" class, in the test split: never evaluated.
-  const other = 'isic_0000099';
-  manifest.images[other] = {
-    id: 'ISIC_0000099',
-    source: 'ISIC_0000099.jpg',
-    width: 64,
-    height: 64,
-    folderSplit: 'test',
-  };
-  manifest.labels[other] = {
-    id: 'ISIC_0000099',
-    key: other,
-    label: null,
-    diagnosis: 'bcc',
-    source: 'labels.csv',
-    fileSplit: 'test',
-  };
-  await saveManifest(manifest);
-  await putMasked(masked);
-  await saveMaskingSummary({
-    source: { kind: 'truth' },
-    epoch: null,
-    datasetId: manifest.datasetId,
-    datasetRevision: manifest.revision,
-    createdAt: new Date(0).toISOString(),
-    images: [],
-  });
-  const model = classifier();
-  await saveModel(model, modelUrl('classifier', RUN, 'best'));
-  model.dispose();
-  const now = new Date().toISOString();
-  const run: RunRecord = {
-    id: RUN,
-    kind: 'classifier',
-    preset: 'quick',
-    config: {},
-    seed: 1,
-    backend: 'cpu',
-    datasetId: manifest.datasetId,
-    datasetRevision: manifest.revision,
-    images: { train: 0, val: 6 },
-    status: 'finished',
-    history: [],
-    epochsDone: 3,
-    bestEpoch: 2,
-    trainSeconds: 1,
-    createdAt: now,
-    updatedAt: now,
-    appVersion: 'test',
-    tfjsVersion: tf.version.tfjs,
-    // What training left: the plain temperature of the best epoch.
-    calibration: { temperature: 1.5, epoch: 2 },
-  };
-  await saveRun(run);
-});
+beforeAll(seedEvaluation);
 
 describe('evaluateClassifier', () => {
   it('predicts plain and 8-view probabilities, calibrates the test split on the validation split, and keeps lesion ids', async () => {
@@ -236,152 +131,6 @@ describe('evaluateClassifier', () => {
     });
     expect(again.events.at(-1)).toMatchObject({ done: 12, total: 12 });
     expect((await loadEvaluation(RUN, 'val'))?.epoch).toBe(2);
-  }, 60_000);
-
-  it('with age, sex and site in the metadata, also calibrates with them (learned on the train split) and keeps every image’s clinical log-probabilities', async () => {
-    const original = await loadManifest();
-    if (!original) throw new Error('no manifest');
-    const manifest = structuredClone(original);
-    // 30 train images (labels and metadata only: evaluation reads no train pixels), melanoma and
-    // keratosis older, and metadata for every val and test image.
-    CLASSES.forEach((label, c) => {
-      for (let i = 0; i < 10; i++) {
-        const id = `ISIC_01${c}${String(i).padStart(4, '0')}`;
-        addLabelled(manifest, id, 'train', label);
-      }
-    });
-    for (const [key, row] of Object.entries(manifest.labels)) {
-      if (!row.label) continue;
-      const c = CLASSES.indexOf(row.label);
-      const n = Number(row.id.slice(-2));
-      manifest.metadata[key] = {
-        id: row.id,
-        key,
-        age: 30 + 15 * c + (n % 7),
-        sex: n % 2 ? 'male' : 'female',
-        site: null,
-      };
-    }
-    await saveManifest(manifest);
-    await deleteRunState(evaluationKey(RUN, 'val'));
-    try {
-      const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
-        stopped: false,
-      });
-      const val = await loadEvaluation(RUN, 'val');
-      if (!test || !val) throw new Error('no record');
-      const fitted = test.calibration?.clinical;
-      if (!fitted) throw new Error('no calibration with clinical data');
-      expect(fitted.model.images).toBe(30);
-      // 30 + 15 c, plus i mod 7 for i = 0…9 (2.4 on average)
-      expect(fitted.model.age?.mean).toBeCloseTo(47.4, 6);
-      const valuesOf = (keys: string[]) =>
-        keys.map((key) => ({
-          age: manifest.metadata[key]?.age ?? null,
-          sex: manifest.metadata[key]?.sex ?? null,
-          site: null,
-        }));
-      expect(test.clinical).toEqual(clinicalLogs(fitted.model, valuesOf(test.keys)));
-      expect(val.clinical).toEqual(clinicalLogs(fitted.model, valuesOf(val.keys)));
-      // Fitted on validation, for one view and for the views' mean; the image-only ones as before.
-      expect(fitted.plain).toEqual(fitCalibration(val.labels, val.probabilities, 3, val.clinical));
-      expect(fitted.tta).toEqual(
-        fitCalibration(val.labels, val.ttaProbabilities ?? [], 3, val.clinical),
-      );
-      expect(test.calibration?.temperature).toBe(
-        fitCalibration(val.labels, val.probabilities).temperature,
-      );
-      expect((await loadRun(RUN))?.calibration?.clinical).toEqual(fitted);
-    } finally {
-      await saveManifest(original);
-      await deleteRunState(evaluationKey(RUN, 'val'));
-    }
-  }, 60_000);
-
-  it("with the masking summary's lesion measures, weighs them in the clinical model", async () => {
-    const original = await loadManifest();
-    if (!original) throw new Error('no manifest');
-    // 30 train images without metadata: the measures are all the clinical model has.
-    const manifest = structuredClone(original);
-    CLASSES.forEach((label, c) => {
-      for (let i = 0; i < 10; i++)
-        addLabelled(manifest, `ISIC_02${c}${String(i).padStart(4, '0')}`, 'train', label);
-    });
-    await saveManifest(manifest);
-    // Every measure per labelled image: the first grows with the class, the second is noise, the
-    // rest are constant.
-    const measures = new Map(
-      Object.values(manifest.labels).flatMap(({ key, id, label }) => {
-        if (!label) return [];
-        const grows = CLASSES.indexOf(label) + (id.charCodeAt(id.length - 1) % 3) / 4;
-        return [[key, LESION_MEASURES.map((_, k) => [grows, id.length % 5][k] ?? 1)]];
-      }),
-    );
-    const summary = {
-      source: { kind: 'truth' },
-      epoch: null,
-      datasetId: manifest.datasetId,
-      datasetRevision: manifest.revision,
-      createdAt: new Date(0).toISOString(),
-      images: [...measures].map(([key, m]) => ({
-        key,
-        split: 'train',
-        jaccard: null,
-        dice: null,
-        measures: m,
-      })),
-    };
-    await saveMaskingSummary(summary);
-    await deleteRunState(evaluationKey(RUN, 'val'));
-    try {
-      const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
-        stopped: false,
-      });
-      const fitted = test?.calibration?.clinical;
-      if (!test || !fitted) throw new Error('no calibration with clinical data');
-      const scales = fitted.model.measures;
-      if (!scales) throw new Error('no measures learned');
-      expect(fitted.model).toMatchObject({ images: 30, age: null, sex: null, sites: [] });
-      const trainMeasures = Object.values(manifest.labels)
-        .filter((r) => r.label && r.fileSplit === 'train')
-        .map((r) => measures.get(r.key)?.[0] as number);
-      expect(scales.mean[0]).toBeCloseTo(
-        trainMeasures.reduce((a, b) => a + b, 0) / trainMeasures.length,
-        6,
-      );
-      expect(test.clinical).toEqual(
-        clinicalLogs(
-          fitted.model,
-          test.keys.map((key) => ({
-            age: null,
-            sex: null,
-            site: null,
-            measures: measures.get(key),
-          })),
-        ),
-      );
-      // Measures of an earlier version of the app (fewer of them) are not read: with nothing else,
-      // there are no clinical data.
-      await saveMaskingSummary({
-        ...summary,
-        images: summary.images.map((i) => ({ ...i, measures: i.measures.slice(0, 16) })),
-      });
-      await deleteRunState(evaluationKey(RUN, 'val'));
-      const earlier = await evaluateClassifier(
-        { runId: RUN, split: 'test' },
-        'cpu',
-        () => undefined,
-        {
-          stopped: false,
-        },
-      );
-      expect(earlier?.calibration).toBeDefined();
-      expect(earlier?.calibration?.clinical).toBeUndefined();
-    } finally {
-      await saveManifest(original);
-      await saveMaskingSummary({ ...summary, images: [] });
-      await deleteRunState(evaluationKey(RUN, 'val'));
-    }
   }, 60_000);
 
   it('leaves the test split uncalibrated when the validation split has no labels', async () => {
