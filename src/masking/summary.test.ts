@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
-import { measuring, splitScores, type ImageScore } from './summary.ts';
+import { currentMeasures, measuring, splitScores, type ImageScore } from './summary.ts';
 
 describe('splitScores', () => {
   it('averages per split and zeroes images below 0.65 in the thresholded Jaccard', () => {
@@ -50,6 +50,10 @@ describe('measuring', () => {
   it("tells masks an earlier version measured fewer measures of, or none, from this version's", () => {
     const fewer = [image('a', all.slice(0, 16)), image('b', null)];
     expect(measuring({ images: fewer, unmasked: [] })).toEqual({ kind: 'earlier', measures: 16 });
+    // The clinical model reads this version's measures alone.
+    expect(currentMeasures(fewer[0] as ImageScore)).toBeNull();
+    expect(currentMeasures(image('c', all))).toEqual(all);
+    expect(currentMeasures(image('d', null))).toBeNull();
     const none = [image('a'), image('b')];
     expect(measuring({ images: none, unmasked: [] })).toEqual({ kind: 'earlier', measures: 0 });
     // Every mask empty, in this version: nothing measured, but nothing to measure again either.

@@ -86,14 +86,22 @@ export type Measuring =
   { kind: 'current'; measured: number; empty: number } | { kind: 'earlier'; measures: number };
 
 export function measuring(summary: Pick<MaskingSummary, 'images' | 'unmasked'>): Measuring {
-  const measures = summary.images.find((i) => i.measures)?.measures?.length;
+  const first = summary.images.find((i) => i.measures);
   const taken = summary.images.some((i) => i.measures !== undefined);
-  if (!taken || (measures !== undefined && measures !== LESION_MEASURES.length))
-    return { kind: 'earlier', measures: measures ?? 0 };
+  if (!taken || (first && !currentMeasures(first)))
+    return { kind: 'earlier', measures: first?.measures?.length ?? 0 };
   const measured = summary.images.filter((i) => i.measures).length;
   return {
     kind: 'current',
     measured,
     empty: summary.images.length - measured - summary.unmasked.length,
   };
+}
+
+/**
+ * An image's measures where this version of the app took them (every one of LESION_MEASURES);
+ * null where the mask held no lesion, or an earlier version measured fewer.
+ */
+export function currentMeasures(image: Pick<ImageScore, 'measures'>): number[] | null {
+  return image.measures?.length === LESION_MEASURES.length ? image.measures : null;
 }

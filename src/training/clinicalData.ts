@@ -7,7 +7,6 @@
  */
 import type { DatasetManifest } from '../dataset/manifest.ts';
 import { CLASSES } from '../dataset/types.ts';
-import { LESION_MEASURES } from '../metrics/lesion/measures.ts';
 import {
   clinicalLogs,
   fitClinicalModel,
@@ -15,7 +14,7 @@ import {
   type ClinicalValues,
 } from '../metrics/clinical.ts';
 import type { DatasetSnapshot } from '../loader/trainingData.ts';
-import type { MaskingSummary } from '../masking/summary.ts';
+import { currentMeasures, type MaskingSummary } from '../masking/summary.ts';
 
 export interface DatasetClinical {
   model: ClinicalModel;
@@ -39,12 +38,7 @@ export function datasetClinical(
 ): DatasetClinical | null {
   // Measures of an earlier version of the app (fewer of them) are left out: Diagnose measures a
   // photo with every measure, and the Masking stage asks for the masks to be applied again.
-  const measures = new Map(
-    masking?.images.map((i) => [
-      i.key,
-      i.measures?.length === LESION_MEASURES.length ? i.measures : null,
-    ]),
-  );
+  const measures = new Map(masking?.images.map((i) => [i.key, currentMeasures(i)]));
   const valuesOf = (key: string): ClinicalValues => ({
     ...clinicalValuesOf(manifest, key),
     measures: measures.get(key) ?? null,
