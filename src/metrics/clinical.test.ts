@@ -8,11 +8,13 @@ import {
 } from './calibration.ts';
 import {
   MIN_SITE,
+  TREES_MIN_IMAGES,
   clinicalFeatures,
   clinicalLogProbabilities,
   clinicalLogs,
   fitClinicalModel,
   hasClinicalData,
+  type ClinicalModel,
   type ClinicalValues,
 } from './clinical.ts';
 import { rocAuc } from './roc.ts';
@@ -159,6 +161,64 @@ describe('fitClinicalModel', () => {
     const measuresOnly = images.map((i) => ({ ...i, age: null, sex: null, site: null }));
     expect(fitClinicalModel(measuresOnly, 3)?.measures).toEqual(scales);
     expect(fitClinicalModel(patients(300, 9), 3)?.measures).toBeNull();
+  });
+});
+
+describe("the clinical model's boosted trees", () => {
+  /** Melanoma grows likelier with age on the back and less likely with age elsewhere. */
+  function interacting(count: number, seed: number) {
+    const random = new Random(seed);
+    return Array.from({ length: count }, () => {
+      const age = 20 + 60 * random.next();
+      const site = random.pick(SITES);
+      const slope = site === 'back' ? 0.08 : -0.08;
+      const z = [0, -1 + slope * (age - 50), -1];
+      return {
+        age,
+        sex: random.pick(['male', 'female']),
+        site,
+        label: drawClass(random, softmax(z)),
+      };
+    });
+  }
+  const melanomaAuc = (model: ClinicalModel, people: ReturnType<typeof interacting>) => {
+    const logs = clinicalLogs(model, people);
+    return rocAuc(
+      people.map((p) => p.label === 1),
+      people.map((_, i) => logs[i * 3 + 1] as number),
+    ) as number;
+  };
+
+  it('join the regression from TREES_MIN_IMAGES train images and read what it cannot: age by site', () => {
+    expect(fitClinicalModel(interacting(TREES_MIN_IMAGES - 1, 1), 3)?.trees).toBeNull();
+    const model = fitClinicalModel(interacting(4000, 2), 3);
+    if (!model?.trees) throw new Error('no trees');
+    const test = interacting(3000, 3);
+    const alone = { ...model, trees: null };
+    expect(melanomaAuc(model, test)).toBeGreaterThan(melanomaAuc(alone, test) + 0.1);
+    // The mean of the two is normalised: the probabilities sum to 1.
+    const logs = clinicalLogProbabilities(model, { age: 70, sex: 'male', site: 'back' });
+    expect(logs.reduce((sum, v) => sum + Math.exp(v), 0)).toBeCloseTo(1, 12);
+    expect(Math.exp(logs[1] as number)).toBeGreaterThan(
+      2 *
+        Math.exp(
+          clinicalLogProbabilities(model, { age: 70, sex: 'male', site: 'face' })[1] as number,
+        ),
+    );
+  });
+
+  it('scores with a model stored before the trees, which has none', () => {
+    const model = fitClinicalModel(interacting(1500, 4), 3);
+    if (!model) throw new Error('no model');
+    const { trees, ...before } = model;
+    expect(trees).toBeTruthy();
+    const values = { age: 60, sex: 'female', site: 'trunk' };
+    expect(clinicalLogProbabilities(before, values)).toEqual(
+      clinicalLogProbabilities({ ...model, trees: null }, values),
+    );
+    expect(clinicalLogProbabilities(before, values)).not.toEqual(
+      clinicalLogProbabilities(model, values),
+    );
   });
 });
 

@@ -88,11 +88,12 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
       <p className="muted" data-testid="clinical-note">
         {view.canClinical ? (
           <>
-            Clinical data give each image class probabilities of their own, from a regression fitted
-            on the train split&apos;s images: the patient&apos;s age and sex and the lesion&apos;s
-            body site where the dataset&apos;s metadata give them, and the lesion&apos;s size,
-            border, shape, colours and texture as the Masking stage measured them on its mask.
-            Calibration adds them to the model&apos;s with a weight fitted on validation
+            Clinical data give each image class probabilities of their own, from a regression (and,
+            with 1,000 train images or more, boosted trees) fitted on the train split&apos;s images:
+            the patient&apos;s age and sex and the lesion&apos;s body site where the dataset&apos;s
+            metadata give them, and the lesion&apos;s size, border, shape, colours and texture as
+            the Masking stage measured them on its mask. Calibration adds them to the model&apos;s
+            with a weight fitted on validation
             {view.clinical ? '' : ' (not used now)'}. A missing value counts as the average
             patient&apos;s.
           </>
