@@ -131,6 +131,10 @@ describe('fitBoostedTrees', () => {
     expect(again).toEqual(fitBoostedTrees(train.rows, train.labels, 3, { ...BOOSTING, rounds: 5 }));
   });
 
+  it('refuses train images without every class', () => {
+    expect(() => fitBoostedTrees(train.rows, train.labels, 4)).toThrow(/every class: .*, 0$/);
+  });
+
   it('is plain JSON: a stored model scores as the fitted one', () => {
     const stored = JSON.parse(JSON.stringify(model)) as BoostedTrees;
     const x = [0.3, -0.6, 0.1];

@@ -276,6 +276,8 @@ export function fitBoostedTrees(
   );
   const counts = new Array<number>(classes).fill(0);
   for (const label of labels) counts[label] = (counts[label] as number) + 1;
+  if (counts.some((c) => c === 0))
+    throw new RangeError(`Boosted trees need train images of every class: ${counts.join(', ')}`);
   const base = counts.map((c) => Math.log(c / n));
   const logits = new Float64Array(n * classes);
   for (let i = 0; i < n; i++) logits.set(base, i * classes);
