@@ -53,7 +53,7 @@ export function ProbabilityControls({ view, split, aucs, clinicalAucs }: Probabi
           onChange={(e) => setChoice({ clinical: e.target.checked })}
         />{' '}
         Use clinical data: age, sex and body site, and the lesion&apos;s measured size, border,
-        shape and colours (learned on the train split, weighed on validation)
+        shape, colours and texture (learned on the train split, weighed on validation)
       </label>
       <p className="muted">
         {view.canTta ? (
