@@ -223,8 +223,9 @@ export function fitClinicalModel(
   const width = 1 + features;
   const size = (classes - 1) * width;
   const design = new Float64Array(images.length * classes * size);
-  images.forEach((image, i) => {
-    const x = [1, ...clinicalFeatures(encoding, image)];
+  const rows = images.map((image) => clinicalFeatures(encoding, image));
+  rows.forEach((row, i) => {
+    const x = [1, ...row];
     for (let c = 1; c < classes; c++)
       design.set(x, i * classes * size + c * size + (c - 1) * width);
   });
@@ -243,7 +244,7 @@ export function fitClinicalModel(
   const trees =
     images.length >= TREES_MIN_IMAGES
       ? fitBoostedTrees(
-          images.map((image) => clinicalFeatures(encoding, image)),
+          rows,
           images.map((i) => i.label),
           classes,
         )
