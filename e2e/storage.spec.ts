@@ -266,12 +266,13 @@ test('a quota that runs out at a SegNet checkpoint fails the run with a clear me
   await expect(status).toContainText('The last finished epoch is kept');
   await expect(status).not.toContainText('Switch backend');
   await expect(run).toHaveAttribute('data-status', 'failed');
-  // Usually the first checkpoint is refused; Chromium may still let one more through (it goes by
-  // the space it found left for a while: one CI run failed at the epoch after), and the run then
-  // keeps that one. Either way it shows the epochs whose checkpoints are stored, and no more.
+  // Usually the first checkpoint is refused, but Chromium goes by the space it found left for a
+  // while and may let one or two more through (fresh clones' runs failed one and two epochs
+  // after the stop), and the run keeps the last one stored. How many is Chromium's; what the app
+  // owes is to show the epochs whose checkpoints are stored and no more, which the reload below
+  // checks against the stored record.
   const failedAt = await epochs();
   expect(failedAt).toBeGreaterThanOrEqual(stoppedAt);
-  expect(failedAt).toBeLessThanOrEqual(stoppedAt + 1);
 
   // Room again: the run resumes from that epoch's checkpoint and goes on.
   await setQuota(cdp, origin);
