@@ -13,6 +13,14 @@ import { evaluationKey, loadEvaluation } from './record.ts';
 
 beforeAll(seedEvaluation);
 
+/** Evaluates the test split afresh: the validation evaluation, and so the calibration, made again. */
+async function evaluateTestAfresh() {
+  await deleteRunState(evaluationKey(RUN, 'val'));
+  return evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
+    stopped: false,
+  });
+}
+
 describe('evaluateClassifier with clinical data', () => {
   it('with age, sex and site in the metadata, also calibrates with them (learned on the train split) and keeps every image’s clinical log-probabilities', async () => {
     const original = await loadManifest();
@@ -39,11 +47,8 @@ describe('evaluateClassifier with clinical data', () => {
       };
     }
     await saveManifest(manifest);
-    await deleteRunState(evaluationKey(RUN, 'val'));
     try {
-      const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
-        stopped: false,
-      });
+      const test = await evaluateTestAfresh();
       const val = await loadEvaluation(RUN, 'val');
       if (!test || !val) throw new Error('no record');
       const fitted = test.calibration?.clinical;
@@ -108,11 +113,8 @@ describe('evaluateClassifier with clinical data', () => {
       })),
     };
     await saveMaskingSummary(summary);
-    await deleteRunState(evaluationKey(RUN, 'val'));
     try {
-      const test = await evaluateClassifier({ runId: RUN, split: 'test' }, 'cpu', () => undefined, {
-        stopped: false,
-      });
+      const test = await evaluateTestAfresh();
       const fitted = test?.calibration?.clinical;
       if (!test || !fitted) throw new Error('no calibration with clinical data');
       const scales = fitted.model.measures;
@@ -142,15 +144,7 @@ describe('evaluateClassifier with clinical data', () => {
         ...summary,
         images: summary.images.map((i) => ({ ...i, measures: i.measures.slice(0, 16) })),
       });
-      await deleteRunState(evaluationKey(RUN, 'val'));
-      const earlier = await evaluateClassifier(
-        { runId: RUN, split: 'test' },
-        'cpu',
-        () => undefined,
-        {
-          stopped: false,
-        },
-      );
+      const earlier = await evaluateTestAfresh();
       expect(earlier?.calibration).toBeDefined();
       expect(earlier?.calibration?.clinical).toBeUndefined();
     } finally {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { emptyManifest } from '../dataset/manifest.ts';
 import { addLabelled } from '../dataset/manifest.testSupport.ts';
-import { putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
+import { storeTruthMasked } from '../dataset/storage.testSupport.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { modelUrl } from '../runs/checkpoint.ts';
 import { saveRun, type RunRecord } from '../runs/runs.ts';
@@ -90,16 +90,7 @@ export async function seedEvaluation(): Promise<void> {
     source: 'labels.csv',
     fileSplit: 'test',
   };
-  await saveManifest(manifest);
-  await putMasked(masked);
-  await saveMaskingSummary({
-    source: { kind: 'truth' },
-    epoch: null,
-    datasetId: manifest.datasetId,
-    datasetRevision: manifest.revision,
-    createdAt: new Date(0).toISOString(),
-    images: [],
-  });
+  await storeTruthMasked(manifest, masked);
   const model = classifier();
   await saveModel(model, modelUrl('classifier', RUN, 'best'));
   model.dispose();

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyManifest } from '../dataset/manifest.ts';
 import { addLabelled } from '../dataset/manifest.testSupport.ts';
-import { putMasked, saveManifest, saveMaskingSummary } from '../dataset/storage.ts';
+import { saveMaskingSummary } from '../dataset/storage.ts';
+import { storeTruthMasked } from '../dataset/storage.testSupport.ts';
 import { CLASSES, type LesionClass, type Split } from '../dataset/types.ts';
 import { loadModel } from '../runs/checkpoint.ts';
 import type { ClassifierProgress } from './classifierConfig.ts';
@@ -65,15 +66,7 @@ beforeAll(async () => {
       masked.push({ key, size: SIZE, pixels, mask });
     }
   }
-  await saveManifest(manifest);
-  await putMasked(masked);
-  await saveMaskingSummary({
-    source: { kind: 'truth' },
-    epoch: null,
-    datasetId: manifest.datasetId,
-    datasetRevision: manifest.revision,
-    images: [],
-  });
+  await storeTruthMasked(manifest, masked);
 });
 
 describe('trainClassifier', () => {
