@@ -2,12 +2,12 @@
  * The project's own tfjs kernels and gradients, put in place before any training:
  * - wasm: the project's own WebAssembly (wasm/native/*.c) for the missing Conv2DBackpropFilter, a
  *   fast Conv2DBackpropInput (the backend's own is a naive loop) and the stride-1 forward
- *   convolutions (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling and
- *   nearest-resize gradients (wasm/poolGradients.ts); an Identity that shares memory rather than
+ *   convolutions (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling,
+ *   average-pooling and nearest-resize gradients (wasm/poolGradients.ts); an Identity that shares memory rather than
  *   copying every tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading
- *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the channel split of a
- *   concatenation's gradient and large elementwise products, sums and differences
- *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
+ *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the concatenation along
+ *   channels and its gradient's split, slices that are not one run of memory, ReLU and its gradient, and large elementwise products, sums
+ *   and differences (wasm/channels.ts); all of them shared over the kernel threads where there are several
  *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward
  *   (wasm/batchNormTraining.ts, for models/batchNorm.ts); and Adam's update of every variable as
  *   one kernel (wasm/adam.ts, for training/adam.ts);
@@ -18,8 +18,9 @@
  * - webgl: Conv2DBackpropFilter as one matrix product per filter tap with the long sum split into
  *   groups of output rows (webgl/filterGradient.ts), but over small feature maps;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
- * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, and a backward pass
- *   that frees activations and gradients as soon as it is done with them (leanGradients.ts).
+ * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, a Relu gradient that
+ *   keeps the output rather than the input (reluGrad.ts), and a backward pass that frees
+ *   activations and gradients as soon as it is done with them (leanGradients.ts).
  * Idempotent.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -27,6 +28,7 @@ import { batchNormGrad } from './batchNormGrad.ts';
 import { FUSED_ADAM, fusedAdam } from './wasm/adam.ts';
 import * as bnTraining from './wasm/batchNormTraining.ts';
 import { setLeanGradients } from './leanGradients.ts';
+import { reluGrad } from './reluGrad.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import * as channels from './wasm/channels.ts';
 import { forwardConv2d } from './wasm/conv2d.ts';
@@ -64,6 +66,11 @@ const KERNELS: tf.KernelConfig[] = [
     kernelFunc: bnTraining.batchNormTrainingGradKernel as unknown as tf.KernelFunc,
   },
   {
+    kernelName: channels.RELU_GRADIENT,
+    backendName: 'wasm',
+    kernelFunc: channels.reluGradient as unknown as tf.KernelFunc,
+  },
+  {
     kernelName: FUSED_ADAM,
     backendName: 'wasm',
     kernelFunc: fusedAdam as unknown as tf.KernelFunc,
@@ -86,11 +93,15 @@ const WRAPPERS: {
   { kernelName: tf.Conv2D, backendName: 'wasm', wrap: forwardConv2d },
   { kernelName: tf.FusedBatchNorm, backendName: 'wasm', wrap: channels.fusedBatchNorm },
   { kernelName: tf.SplitV, backendName: 'wasm', wrap: channels.splitV },
+  { kernelName: tf.Concat, backendName: 'wasm', wrap: channels.concat },
+  { kernelName: tf.Slice, backendName: 'wasm', wrap: channels.slice },
+  { kernelName: tf.Relu, backendName: 'wasm', wrap: channels.relu },
   { kernelName: tf.Multiply, backendName: 'wasm', wrap: channels.binary('Multiply') },
   { kernelName: tf.Add, backendName: 'wasm', wrap: channels.binary('Add') },
   { kernelName: tf.Sub, backendName: 'wasm', wrap: channels.binary('Sub') },
   { kernelName: tf.FusedConv2D, backendName: 'wasm', wrap: forwardConv2d },
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', wrap: wasmPool.maxPoolGrad },
+  { kernelName: tf.AvgPoolGrad, backendName: 'wasm', wrap: wasmPool.avgPoolGrad },
   {
     kernelName: tf.ResizeNearestNeighborGrad,
     backendName: 'wasm',
@@ -117,6 +128,7 @@ export function registerTrainingKernels(): void {
     tf.registerKernel(config);
   }
   tf.registerGradient(batchNormGrad);
+  tf.registerGradient(reluGrad);
   tf.registerGradient(bnTraining.batchNormTrainingGradient);
   setLeanGradients();
 }

@@ -1,7 +1,9 @@
 /**
  * The gradients of max pooling and of the nearest-neighbour resize (SegNet's pooling and
- * upsampling) for the wasm backend, in the project's own WebAssembly (native/pool_gradients.c):
- * wrappers around the backend's own kernels, which they call where the engine lacks SIMD.
+ * upsampling) and of average pooling (DenseNet's transitions) for the wasm backend, in the
+ * project's own WebAssembly (native/pool_gradients.c): wrappers around the backend's own kernels,
+ * which they call where the engine lacks SIMD (and for the average pooling the native kernel does
+ * not take).
  */
 import * as tf from '@tensorflow/tfjs';
 import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
@@ -91,3 +93,53 @@ export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs 
   );
   return dx;
 });
+
+/**
+ * The average-pooling gradient where the windows tile the input (filter = stride, no padding:
+ * DenseNet's transitions), on the kernel threads; every other case is the backend's own.
+ */
+export const avgPoolGrad =
+  (own: tf.KernelFunc): tf.KernelFunc =>
+  (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const dy = inputs.dy as tf.TensorInfo;
+    const x = inputs.input as tf.TensorInfo;
+    if (!nativeSimd() || x.dtype !== 'float32' || x.shape.length !== 4) return own(args);
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as Shape4,
+      attrs.filterSize as number | [number, number],
+      attrs.strides as number | [number, number],
+      1,
+      attrs.pad as 'valid' | 'same' | number,
+    );
+    const { top, bottom, left, right } = info.padInfo;
+    if (
+      info.filterHeight !== info.strideHeight ||
+      info.filterWidth !== info.strideWidth ||
+      top + bottom + left + right !== 0
+    )
+      return own(args);
+    const [batch, h, w, depth] = x.shape as Shape4;
+    const dx = backend.makeOutput(x.shape, 'float32');
+    nativeKernel(
+      backend,
+      builds,
+      'avgPoolGradient',
+    )(
+      [
+        address(backend, dy),
+        address(backend, dx),
+        batch,
+        h,
+        w,
+        depth,
+        info.outHeight,
+        info.outWidth,
+        info.filterHeight,
+        info.filterWidth,
+      ],
+      // Memory-bound, as an elementwise product.
+      4 * batch * h * w * depth,
+    );
+    return dx;
+  };

@@ -1,9 +1,10 @@
 /*
  * Per-channel and elementwise kernels for tfjs-backend-wasm, on the backend's own memory (see
  * filter_gradient.c for how these modules are built and loaded), for the work of a training step
- * that is not convolution: the batch-norm normalisation, the split of DenseNet's concatenation
- * gradient along channels, and large elementwise products, sums and differences. tfjs runs these on
- * one thread (its SplitV copies element by element); here threads share them (see threads.ts).
+ * that is not convolution: the batch-norm normalisation, DenseNet's concatenation along channels
+ * and its gradient's split, ReLU and its gradient, and large elementwise products, sums and
+ * differences. tfjs runs these on one thread (its SplitV copies element by element); here threads
+ * share them (see threads.ts).
  * Tensors are [pixels, channels], channels last.
  *
  * Part `part` of `parts` takes its share of the pixels (or of the elements), so parts write
@@ -79,8 +80,32 @@ void split_channels(const float *x, const int *widths, const int *targets, int c
   }
 }
 
-/* The elementwise operations of `elementwise`. */
-enum { MULTIPLY = 0, ADD = 1, SUBTRACT = 2 };
+/*
+ * Joins `count` tensors along channels into out, [pixels, channels]: source k is [pixels,
+ * widths[k]] at sources[k] (byte addresses). widths and sources are ints in memory.
+ */
+EXPORT("concatChannels")
+void concat_channels(const int *sources, const int *widths, int count, float *out, int pixels,
+                     int channels, int part, int parts) {
+  int begin, end;
+  share(pixels, part, parts, &begin, &end);
+  for (int p = begin; p < end; p++) {
+    float *target = out + (long)p * channels;
+    for (int k = 0; k < count; k++) {
+      const int width = widths[k];
+      const float *in = (const float *)(long)sources[k] + (long)p * width;
+      __builtin_memcpy(target, in, (unsigned long)width * sizeof(float));
+      target += width;
+    }
+  }
+}
+
+/*
+ * The elementwise operations of `elementwise`. RELU takes a alone (max(a, 0), NaN kept as
+ * tfjs's Relu keeps it); RELU_GRADIENT passes a (the gradient) where b (ReLU's output) is above 0
+ * and writes 0 elsewhere, as tfjs's dy * step(x) does for finite dy.
+ */
+enum { MULTIPLY = 0, ADD = 1, SUBTRACT = 2, RELU = 3, RELU_GRADIENT = 4 };
 
 /* out[0 .. n) = a op b, elementwise. */
 static inline __attribute__((always_inline)) void apply(const float *a, const float *b, float *out,
@@ -102,13 +127,29 @@ static inline __attribute__((always_inline)) void apply(const float *a, const fl
         wasm_v128_store(out + i, wasm_f32x4_sub(wasm_v128_load(a + i), wasm_v128_load(b + i)));
       for (; i < n; i++) out[i] = a[i] - b[i];
       break;
+    case RELU: {
+      const v128_t zero = wasm_f32x4_splat(0.0f);
+      for (; i + 4 <= n; i += 4)
+        wasm_v128_store(out + i, wasm_f32x4_max(wasm_v128_load(a + i), zero));
+      for (; i < n; i++) out[i] = a[i] < 0.0f ? 0.0f : a[i];
+      break;
+    }
+    case RELU_GRADIENT: {
+      const v128_t zero = wasm_f32x4_splat(0.0f);
+      for (; i + 4 <= n; i += 4) {
+        const v128_t above = wasm_f32x4_gt(wasm_v128_load(b + i), zero);
+        wasm_v128_store(out + i, wasm_v128_and(wasm_v128_load(a + i), above));
+      }
+      for (; i < n; i++) out[i] = b[i] > 0.0f ? a[i] : 0.0f;
+      break;
+    }
   }
 }
 
 /*
- * out = a op b over n elements, b of the same size, or with `period` > 0 a vector of `period`
- * elements repeated along a (a per-channel vector; n a multiple of period). Parts share the rows
- * of `period` elements (of 1024 where b is as long as a).
+ * out = a op b over n elements (a alone for RELU), b of the same size, or with `period` > 0 a
+ * vector of `period` elements repeated along a (a per-channel vector; n a multiple of period).
+ * Parts share the rows of `period` elements (of 1024 where b is as long as a).
  */
 EXPORT("elementwise")
 void elementwise(const float *a, const float *b, float *out, int n, int period, int op, int part,
@@ -126,34 +167,93 @@ void elementwise(const float *a, const float *b, float *out, int n, int period, 
 /* Channels at a time whose sums a part keeps in doubles on its stack. */
 #define CHANNEL_BLOCK 256
 
+/* The low and high two floats of v as two pairs of doubles. */
+static inline __attribute__((always_inline)) v128_t low_doubles(v128_t v) {
+  return wasm_f64x2_promote_low_f32x4(v);
+}
+static inline __attribute__((always_inline)) v128_t high_doubles(v128_t v) {
+  return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+}
+
 /*
- * The batch's mean and variance per channel, as batch norm in training takes them: the mean, then
- * the mean of the squared deviations from it (the variance of the batch, not an estimate). Sums in
- * doubles. Part `part` of `parts` takes its share of the channels.
+ * Sums over the pixels, per channel of [c0, c0 + width), in doubles: 4 channels at a time in two
+ * pairs of doubles, each channel's sum taken in pixel order as a scalar loop would, so the sums do
+ * not depend on the SIMD. Without dy: f = x and g = x * x (x promoted first). With dy: f = dy and
+ * g = dy * (x - center), the difference taken in floats, as batch norm's gradient takes them.
+ */
+static void channel_sums(const float *x, const float *dy, const float *center, int pixels,
+                         int channels, int c0, int width, double *f_sum, double *g_sum) {
+  v128_t f[CHANNEL_BLOCK / 2], g[CHANNEL_BLOCK / 2];
+  const int vectors = width / 4;
+  for (int v = 0; v < 2 * vectors; v++) f[v] = g[v] = wasm_f64x2_splat(0.0);
+  for (int c = 4 * vectors; c < width; c++) f_sum[c] = g_sum[c] = 0.0;
+  for (int p = 0; p < pixels; p++) {
+    const float *xs = x + (long)p * channels + c0;
+    if (dy) {
+      const float *gs = dy + (long)p * channels + c0;
+      for (int v = 0; v < vectors; v++) {
+        const v128_t d =
+            wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), wasm_v128_load(center + c0 + 4 * v));
+        const v128_t e = wasm_v128_load(gs + 4 * v);
+        const v128_t e_low = low_doubles(e), e_high = high_doubles(e);
+        f[2 * v] = wasm_f64x2_add(f[2 * v], e_low);
+        f[2 * v + 1] = wasm_f64x2_add(f[2 * v + 1], e_high);
+        g[2 * v] = wasm_f64x2_add(g[2 * v], wasm_f64x2_mul(e_low, low_doubles(d)));
+        g[2 * v + 1] = wasm_f64x2_add(g[2 * v + 1], wasm_f64x2_mul(e_high, high_doubles(d)));
+      }
+      for (int c = 4 * vectors; c < width; c++) {
+        f_sum[c] += gs[c];
+        g_sum[c] += (double)gs[c] * (double)(xs[c] - center[c0 + c]);
+      }
+    } else {
+      for (int v = 0; v < vectors; v++) {
+        const v128_t e = wasm_v128_load(xs + 4 * v);
+        const v128_t e_low = low_doubles(e), e_high = high_doubles(e);
+        f[2 * v] = wasm_f64x2_add(f[2 * v], e_low);
+        f[2 * v + 1] = wasm_f64x2_add(f[2 * v + 1], e_high);
+        g[2 * v] = wasm_f64x2_add(g[2 * v], wasm_f64x2_mul(e_low, e_low));
+        g[2 * v + 1] = wasm_f64x2_add(g[2 * v + 1], wasm_f64x2_mul(e_high, e_high));
+      }
+      for (int c = 4 * vectors; c < width; c++) {
+        f_sum[c] += xs[c];
+        g_sum[c] += (double)xs[c] * (double)xs[c];
+      }
+    }
+  }
+  for (int v = 0; v < vectors; v++) {
+    f_sum[4 * v] = wasm_f64x2_extract_lane(f[2 * v], 0);
+    f_sum[4 * v + 1] = wasm_f64x2_extract_lane(f[2 * v], 1);
+    f_sum[4 * v + 2] = wasm_f64x2_extract_lane(f[2 * v + 1], 0);
+    f_sum[4 * v + 3] = wasm_f64x2_extract_lane(f[2 * v + 1], 1);
+    g_sum[4 * v] = wasm_f64x2_extract_lane(g[2 * v], 0);
+    g_sum[4 * v + 1] = wasm_f64x2_extract_lane(g[2 * v], 1);
+    g_sum[4 * v + 2] = wasm_f64x2_extract_lane(g[2 * v + 1], 0);
+    g_sum[4 * v + 3] = wasm_f64x2_extract_lane(g[2 * v + 1], 1);
+  }
+}
+
+/*
+ * The batch's mean and variance per channel, as batch norm in training takes them (the variance
+ * of the batch, not an estimate), in one pass over x: the sums of x and of its square in doubles,
+ * variance = E[x^2] - mean^2. With doubles' 53 bits this loses nothing a float keeps unless a
+ * channel's mean is some 10^6 standard deviations from zero; one pass instead of two reads the
+ * feature map once less (batch norm is bound by memory, not arithmetic). Part `part` of `parts`
+ * takes its share of the channels.
  */
 EXPORT("channelMoments")
 void channel_moments(const float *x, float *mean, float *variance, int pixels, int channels,
                      int part, int parts) {
   int c_begin, c_end;
   share(channels, part, parts, &c_begin, &c_end);
-  double sum[CHANNEL_BLOCK];
+  double sum[CHANNEL_BLOCK], squares[CHANNEL_BLOCK];
   for (int c0 = c_begin; c0 < c_end; c0 += CHANNEL_BLOCK) {
     const int width = c_end - c0 < CHANNEL_BLOCK ? c_end - c0 : CHANNEL_BLOCK;
-    for (int c = 0; c < width; c++) sum[c] = 0.0;
-    for (int p = 0; p < pixels; p++) {
-      const float *row = x + (long)p * channels + c0;
-      for (int c = 0; c < width; c++) sum[c] += row[c];
+    channel_sums(x, 0, 0, pixels, channels, c0, width, sum, squares);
+    for (int c = 0; c < width; c++) {
+      const double m = sum[c] / pixels, v = squares[c] / pixels - m * m;
+      mean[c0 + c] = (float)m;
+      variance[c0 + c] = (float)(v > 0.0 ? v : 0.0);
     }
-    for (int c = 0; c < width; c++) mean[c0 + c] = (float)(sum[c] / pixels);
-    for (int c = 0; c < width; c++) sum[c] = 0.0;
-    for (int p = 0; p < pixels; p++) {
-      const float *row = x + (long)p * channels + c0;
-      for (int c = 0; c < width; c++) {
-        const float d = row[c] - mean[c0 + c];
-        sum[c] += (double)(d * d);
-      }
-    }
-    for (int c = 0; c < width; c++) variance[c0 + c] = (float)(sum[c] / pixels);
   }
 }
 
@@ -170,14 +270,7 @@ void channel_gradient_sums(const float *x, const float *dy, const float *mean,
   double sum_dy[CHANNEL_BLOCK], sum_dy_x[CHANNEL_BLOCK];
   for (int c0 = c_begin; c0 < c_end; c0 += CHANNEL_BLOCK) {
     const int width = c_end - c0 < CHANNEL_BLOCK ? c_end - c0 : CHANNEL_BLOCK;
-    for (int c = 0; c < width; c++) sum_dy[c] = sum_dy_x[c] = 0.0;
-    for (int p = 0; p < pixels; p++) {
-      const float *xs = x + (long)p * channels + c0, *gs = dy + (long)p * channels + c0;
-      for (int c = 0; c < width; c++) {
-        sum_dy[c] += gs[c];
-        sum_dy_x[c] += (double)gs[c] * (double)(xs[c] - mean[c0 + c]);
-      }
-    }
+    channel_sums(x, dy, mean, pixels, channels, c0, width, sum_dy, sum_dy_x);
     for (int c = 0; c < width; c++) {
       dbeta[c0 + c] = (float)sum_dy[c];
       dgamma[c0 + c] = (float)(sum_dy_x[c] / __builtin_sqrt((double)variance[c0 + c] + *epsilon));
@@ -222,5 +315,22 @@ void batch_norm_input_gradient(const float *x, const float *dy, const float *coe
       wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_add(u, v), wasm_v128_load(d + c)));
     }
     for (; c < channels; c++) out[c] = a[c] * gs[c] + b[c] * xs[c] + d[c];
+  }
+}
+
+/*
+ * out = rows of x, each `length` floats: row r = (i * count1 + j) * count2 + k starts at
+ * x + i * stride0 + j * stride1 + k * stride2 (strides in floats). A slice of a tensor of up to 4
+ * axes (the gradient of DenseNet's zero padding, say), row by row; parts share the rows.
+ */
+EXPORT("gatherRows")
+void gather_rows(const float *x, float *out, int length, int count0, int count1, int count2,
+                 int stride0, int stride1, int stride2, int part, int parts) {
+  int begin, end;
+  share(count0 * count1 * count2, part, parts, &begin, &end);
+  for (int r = begin; r < end; r++) {
+    const int k = r % count2, j = (r / count2) % count1, i = r / count2 / count1;
+    const float *from = x + (long)i * stride0 + (long)j * stride1 + (long)k * stride2;
+    __builtin_memcpy(out + (long)r * length, from, (unsigned long)length * sizeof(float));
   }
 }

@@ -102,6 +102,85 @@ describe('native channel kernels', () => {
         });
       });
 
+      it(title('rows gathered: a slice of [3, 5, 6, 4], [1:3, 1:4, 2:5, 1:3]'), () => {
+        const x = randomValues(30, 3 * 5 * 6 * 4);
+        const [s0, s1, s2] = [5 * 6 * 4, 6 * 4, 4];
+        const offset = 1 * s0 + 1 * s1 + 2 * s2 + 1;
+        const { outputs, untouched } = runNative(
+          build,
+          shared,
+          'gatherRows',
+          { inputs: [x], outputs: [2 * 3 * 3 * 2] },
+          {
+            args: ([xAt, out]) => [(xAt ?? 0) + 4 * offset, out ?? 0, 2, 2, 3, 3, s0, s1, s2],
+            parts,
+          },
+        );
+        expect(untouched).toBe(true);
+        const expected: number[] = [];
+        for (let i = 1; i < 3; i++)
+          for (let j = 1; j < 4; j++)
+            for (let k = 2; k < 5; k++)
+              for (let c = 1; c < 3; c++) expected.push(x[i * s0 + j * s1 + k * s2 + c] as number);
+        expect(outputs[0]).toEqual(Float32Array.from(expected));
+      });
+
+      it(title('concatenation along channels of 3, 6 and 1'), () => {
+        const widths = [3, 6, 1];
+        const pieces = widths.map((w, k) => randomValues(20 + k, pixels * w));
+        const { outputs, untouched } = runNative(
+          build,
+          shared,
+          'concatChannels',
+          {
+            inputs: [...pieces, Int32Array.of(0, 0, 0), Int32Array.from(widths)],
+            outputs: [pixels * channels],
+          },
+          {
+            // The sources, written into the input once the harness has placed the pieces.
+            args: ([, , , sourcesAt, widthsAt, out]) => [
+              sourcesAt ?? 0,
+              widthsAt ?? 0,
+              3,
+              out ?? 0,
+              pixels,
+              channels,
+            ],
+            parts,
+            sources: 3,
+          },
+        );
+        expect(untouched).toBe(true);
+        const expected = new Float32Array(pixels * channels);
+        let first = 0;
+        widths.forEach((width, k) => {
+          for (let p = 0; p < pixels; p++)
+            for (let c = 0; c < width; c++)
+              expected[p * channels + first + c] = pieces[k]?.[p * width + c] as number;
+          first += width;
+        });
+        expect(outputs[0]).toEqual(expected);
+      });
+
+      it(title('batch moments of values far from zero'), () => {
+        // A mean 10^4 standard deviations from zero: one pass in doubles keeps the variance.
+        const x = randomValues(14, pixels * channels).map((v) => 1e4 + v);
+        const { outputs } = runNative(
+          build,
+          shared,
+          'channelMoments',
+          { inputs: [x], outputs: [channels, channels] },
+          { args: [pixels, channels], parts },
+        );
+        for (let c = 0; c < channels; c++) {
+          const column = Array.from({ length: pixels }, (_, p) => x[p * channels + c] as number);
+          const m = column.reduce((a, b) => a + b, 0) / pixels;
+          const v = column.reduce((a, b) => a + (b - m) ** 2, 0) / pixels;
+          expect(Math.abs((outputs[0]?.[c] as number) - m) / m).toBeLessThan(1e-7);
+          expect(Math.abs((outputs[1]?.[c] as number) - v) / v).toBeLessThan(1e-5);
+        }
+      });
+
       it(title('batch moments, gradient sums and input gradient per channel'), () => {
         const x = randomValues(11, pixels * channels).map((v) => 2 * v + 1);
         const dy = randomValues(12, pixels * channels);
@@ -221,6 +300,33 @@ describe('native channel kernels', () => {
           });
         }
       }
+
+      it(title('ReLU and its gradient'), () => {
+        // Zeros among the values: neither passes a gradient where the output is 0.
+        const x = randomValues(9, pixels * channels).map((v, i) => (i % 7 === 0 ? 0 : v));
+        const dy = randomValues(10, x.length);
+        const relu = runNative(
+          build,
+          shared,
+          'elementwise',
+          { inputs: [x, null], outputs: [x.length] },
+          { args: ([xAt, , out]) => [xAt ?? 0, xAt ?? 0, out ?? 0, x.length, 0, 3], parts },
+        );
+        expect(relu.untouched).toBe(true);
+        const y = Float32Array.from(x, (v) => Math.max(0, v));
+        expect(relu.outputs[0]).toEqual(y);
+        const gradient = runNative(
+          build,
+          shared,
+          'elementwise',
+          { inputs: [dy, y], outputs: [x.length] },
+          { args: [x.length, 0, 4], parts },
+        );
+        expect(gradient.untouched).toBe(true);
+        expect(gradient.outputs[0]).toEqual(
+          Float32Array.from(dy, (g, i) => ((y[i] as number) > 0 ? g : 0)),
+        );
+      });
     }
   }
 });

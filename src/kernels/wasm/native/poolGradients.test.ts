@@ -1,7 +1,7 @@
 /**
  * The native pooling and resize gradients on a memory of its own, in all four builds, against
- * their definitions as plain loops (the first maximum of each window; the given source rows and
- * columns), with nothing written outside the gradient. Through tfjs, against the cpu backend:
+ * their definitions as plain loops (the first maximum of each window; each window's share of its
+ * gradient; the given source rows and columns), with nothing written outside the gradient. Through tfjs, against the cpu backend:
  * ../poolGradients.test.ts and ../../resizeNearestNeighborGrad.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -97,5 +97,30 @@ describe('native pooling gradients', () => {
             }
       expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
     });
+
+    for (const parts of [1, 3]) {
+      it(`${name}: average-pooling gradient, 3x2 windows tiling 2x7x5x6 but the last row and column, ${parts} part${parts > 1 ? 's' : ''}`, () => {
+        const [batch, h, w, depth, fh, fw] = [2, 7, 5, 6, 3, 2];
+        const [oh, ow] = [Math.floor(h / fh), Math.floor(w / fw)];
+        const dy = randomValues(4, batch * oh * ow * depth);
+        const { outputs, untouched } = runNative(
+          build,
+          shared,
+          'avgPoolGradient',
+          { inputs: [dy], outputs: [batch * h * w * depth] },
+          { args: [batch, h, w, depth, oh, ow, fh, fw], parts },
+        );
+        expect(untouched).toBe(true);
+        const expected = new Float64Array(batch * h * w * depth);
+        for (let b = 0; b < batch; b++)
+          for (let y = 0; y < oh * fh; y++)
+            for (let x = 0; x < ow * fw; x++)
+              for (let c = 0; c < depth; c++) {
+                const from = ((b * oh + Math.floor(y / fh)) * ow + Math.floor(x / fw)) * depth + c;
+                expected[((b * h + y) * w + x) * depth + c] = (dy[from] as number) / (fh * fw);
+              }
+        expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
+      });
+    }
   }
 });

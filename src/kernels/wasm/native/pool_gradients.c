@@ -1,12 +1,13 @@
 /*
- * The gradients of SegNet's two resampling layers for tfjs-backend-wasm, on the backend's own memory
- * (see filter_gradient.c for how these modules are built and loaded). tfjs-backend-wasm's own
- * MaxPoolGrad and ResizeNearestNeighborGrad took 135 and 80-120 ms of a 2.5 s SegNet step; both are
- * scatter-adds over memory that these do in one pass. Channels last throughout.
+ * The gradients of SegNet's two resampling layers and of DenseNet's average pooling for
+ * tfjs-backend-wasm, on the backend's own memory (see filter_gradient.c for how these modules are
+ * built and loaded). tfjs-backend-wasm's own MaxPoolGrad and ResizeNearestNeighborGrad took 135
+ * and 80-120 ms of a 2.5 s SegNet step; both are scatter-adds over memory that these do in one
+ * pass. Channels last throughout.
  *
  * Part `part` of `parts` (threads sharing the work, see threads.ts) takes its share of the
- * channels, [c0, c1), everywhere: channels never mix, so parts write disjoint parts of dx even
- * where pooling windows overlap.
+ * channels, [c0, c1), in the scatter-adds: channels never mix, so parts write disjoint parts of dx
+ * even where pooling windows overlap.
  */
 #define EXPORT(name) __attribute__((export_name(name)))
 
@@ -78,6 +79,38 @@ void resize_nearest_gradient(const float *dy, const int *rows, const int *cols, 
         float *to = row + cols[ox] * depth;
         for (int c = c0; c < c1; c++) to[c] += g[c];
       }
+    }
+  }
+}
+
+/*
+ * dx = the average-pooling gradient where the windows tile the input without overlap or padding
+ * (filter = stride, 'valid': DenseNet's transitions): each input pixel in a window takes its
+ * window's gradient times 1 / (fh * fw); the rows and columns past the last window take 0. Parts
+ * share the input rows (batch * h) rather than the channels.
+ */
+EXPORT("avgPoolGradient")
+void avg_pool_gradient(const float *dy, float *dx, int batch, int h, int w, int depth, int oh,
+                       int ow, int fh, int fw, int part, int parts) {
+  int begin, end;
+  share(batch * h, part, parts, &begin, &end);
+  const float scale = 1.0f / (float)(fh * fw);
+  for (int r = begin; r < end; r++) {
+    const int b = r / h, y = r % h, oy = y / fh;
+    float *out = dx + (long)r * w * depth;
+    if (oy >= oh) {
+      __builtin_memset(out, 0, (unsigned long)w * depth * sizeof(float));
+      continue;
+    }
+    const float *row = dy + ((long)b * oh + oy) * ow * depth;
+    for (int x = 0; x < w; x++, out += depth) {
+      const int ox = x / fw;
+      if (ox >= ow) {
+        __builtin_memset(out, 0, (unsigned long)depth * sizeof(float));
+        continue;
+      }
+      const float *g = row + (long)ox * depth;
+      for (int c = 0; c < depth; c++) out[c] = g[c] * scale;
     }
   }
 }

@@ -47,6 +47,11 @@ export interface Call {
    * a kernel that writes to several outputs listed in memory.
    */
   targets?: number;
+  /**
+   * An Int32Array input (its index) to fill with the byte addresses of the inputs before it, for
+   * a kernel that reads several inputs listed in memory.
+   */
+  sources?: number;
   /** Called first, with the module's functions and the addresses (a packing step, say). */
   prepare?: (run: (name: string, ...args: number[]) => void, at: number[]) => void;
 }
@@ -86,6 +91,11 @@ export function runNative(
     const targets = inputs[call.targets] as Int32Array;
     targets.set(addresses.slice(inputs.length));
     ints.set(targets, offsets[call.targets]);
+  }
+  if (call.sources !== undefined) {
+    const sources = inputs[call.sources] as Int32Array;
+    sources.set(addresses.slice(0, call.sources));
+    ints.set(sources, offsets[call.sources]);
   }
   call.prepare?.((f, ...a) => (instance.exports[f] as (...a: number[]) => void)(...a), addresses);
   const args =
