@@ -25,6 +25,22 @@ export const CONTROL_INTS = ARGUMENTS + MAX_ARGUMENTS;
 /** How long a thread sleeps before it looks again, whether or not it was woken. */
 export const WAIT_SLICE_MS = 20;
 
+/**
+ * How long a thread looks for the next call (or the caller for its helpers' parts) before it
+ * sleeps: a training step's kernel calls come a few tens of microseconds apart, and waking a
+ * sleeping thread costs about as much again.
+ */
+export const SPIN_MS = 0.2;
+
+/** Whether control[index] still holds `value` after looking for up to SPIN_MS. */
+export function unchangedAfterSpin(control: Int32Array, index: number, value: number): boolean {
+  const until = performance.now() + SPIN_MS;
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(control, index) !== value) return false;
+    if (performance.now() >= until) return true;
+  }
+}
+
 /** A function's number in a call: its module's index in the list, then its export's index. */
 export const FUNCTIONS_PER_MODULE = 256;
 
@@ -74,8 +90,10 @@ export function serveKernelThread(init: KernelThreadInit): void {
     // Waits in slices, looking at the generation between them: a wake-up lost while the thread
     // was interrupted (Chromium once left a helper asleep on a call it had been woken for, and
     // the caller waiting on it, mid-training) costs one slice instead of the run.
-    while (Atomics.load(control, GENERATION) === seen) {
-      Atomics.wait(control, GENERATION, seen, WAIT_SLICE_MS);
+    if (unchangedAfterSpin(control, GENERATION, seen)) {
+      while (Atomics.load(control, GENERATION) === seen) {
+        Atomics.wait(control, GENERATION, seen, WAIT_SLICE_MS);
+      }
     }
     seen = Atomics.load(control, GENERATION);
     const parts = control[PARTS] ?? 1;

@@ -148,7 +148,7 @@ export function nativeFunction(
  * Multiply-adds (or the like) below which a part is not worth a thread: waking a helper costs tens
  * of microseconds, about what this much work takes.
  */
-export const WORK_PER_PART = 1 << 19;
+export const WORK_PER_PART = 1 << 18;
 
 /**
  * A kernel that threads may share: a function whose last two parameters are `part, parts` and

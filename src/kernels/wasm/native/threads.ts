@@ -22,6 +22,7 @@ import {
   PENDING,
   READY,
   exportedFunctions,
+  unchangedAfterSpin,
   WAIT_SLICE_MS,
   type KernelThreadInit,
 } from './kernelThread.ts';
@@ -164,6 +165,10 @@ export class KernelThreads {
       local(...args, 0, parts);
     } catch (e) {
       error = e;
+    }
+    // The helpers' parts end about when this one does: looked for before sleeping.
+    for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
+      if (unchangedAfterSpin(control, PENDING, pending)) break;
     }
     const deadline = performance.now() + this.partTimeoutMs;
     for (let pending; (pending = Atomics.load(control, PENDING)) !== 0;) {
