@@ -3,7 +3,7 @@
  * - wasm: the project's own WebAssembly (wasm/native/*.c) for the missing Conv2DBackpropFilter, a
  *   fast Conv2DBackpropInput (the backend's own is a naive loop) and the stride-1 forward
  *   convolutions (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling,
- *   average-pooling and nearest-resize gradients (wasm/poolGradients.ts); an Identity that shares memory rather than
+ *   average-pooling and nearest-resize gradients and the nearest resize (wasm/poolGradients.ts); an Identity that shares memory rather than
  *   copying every tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading
  *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the concatenation along
  *   channels and its gradient's split, slices that are not one run of memory, ReLU and its gradient, and large elementwise products, sums
@@ -106,6 +106,11 @@ const WRAPPERS: {
     kernelName: tf.ResizeNearestNeighborGrad,
     backendName: 'wasm',
     wrap: wasmPool.resizeNearestNeighborGrad,
+  },
+  {
+    kernelName: tf.ResizeNearestNeighbor,
+    backendName: 'wasm',
+    wrap: wasmPool.resizeNearestNeighbor,
   },
   ...WEBGPU_CONVOLUTIONS.map((c) => ({ ...c, backendName: 'webgpu' })),
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'webgl', wrap: filterGradientOnWebgl },

@@ -87,3 +87,36 @@ describe('nearest-neighbour resize gradient', () => {
     },
   );
 });
+
+describe('nearest-neighbour resize on wasm (the project kernel) against cpu', () => {
+  it.each([
+    { from: 8, to: 16, alignCorners: false, halfPixelCenters: false },
+    { from: 5, to: 9, alignCorners: true, halfPixelCenters: false },
+    { from: 9, to: 4, alignCorners: false, halfPixelCenters: true },
+    { from: 50, to: 100, alignCorners: false, halfPixelCenters: false },
+  ])(
+    '$from -> $to px (align corners $alignCorners, half-pixel centres $halfPixelCenters)',
+    async (c) => {
+      const shape: Shape = [2, c.from, c.from, 5];
+      const values = randomValues(
+        8,
+        shape.reduce((a, b) => a * b, 1),
+      );
+      const results: Float32Array[] = [];
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const out = tf.tidy(() =>
+          tf.image.resizeNearestNeighbor(
+            tf.tensor4d(values, shape),
+            [c.to, c.to],
+            c.alignCorners,
+            c.halfPixelCenters,
+          ),
+        );
+        results.push((await out.data()) as Float32Array);
+        out.dispose();
+      }
+      expect(results[0]).toEqual(results[1]);
+    },
+  );
+});

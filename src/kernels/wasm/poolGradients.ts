@@ -1,9 +1,9 @@
 /**
  * The gradients of max pooling and of the nearest-neighbour resize (SegNet's pooling and
- * upsampling) and of average pooling (DenseNet's transitions) for the wasm backend, in the
- * project's own WebAssembly (native/pool_gradients.c): wrappers around the backend's own kernels,
- * which they call where the engine lacks SIMD (and for the average pooling the native kernel does
- * not take).
+ * upsampling) and of average pooling (DenseNet's transitions), and the resize itself, for the wasm
+ * backend, in the project's own WebAssembly (native/pool_gradients.c), shared over the kernel
+ * threads: wrappers around the backend's own kernels (which run on one thread), which they call
+ * where the engine lacks SIMD (and for the average pooling the native kernel does not take).
  */
 import * as tf from '@tensorflow/tfjs';
 import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
@@ -142,4 +142,45 @@ export const avgPoolGrad =
       4 * batch * h * w * depth,
     );
     return dx;
+  };
+
+/** The nearest-neighbour resize (SegNet's upsampling) of float32 images, on the kernel threads. */
+export const resizeNearestNeighbor =
+  (own: tf.KernelFunc): tf.KernelFunc =>
+  (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const images = inputs.images as tf.TensorInfo;
+    if (!nativeSimd() || images.dtype !== 'float32' || images.shape.length !== 4) return own(args);
+    const [outHeight, outWidth] = attrs.size as [number, number];
+    const alignCorners = Boolean(attrs.alignCorners);
+    const halfPixelCenters = Boolean(attrs.halfPixelCenters);
+    const [batch, h, w, depth] = images.shape as Shape4;
+    const source = (size: number, outSize: number) =>
+      Array.from({ length: outSize }, (_, i) =>
+        sourceIndex(i, size, outSize, alignCorners, halfPixelCenters),
+      );
+    const out = backend.makeOutput([batch, outHeight, outWidth, depth], 'float32');
+    withInts(backend, [...source(h, outHeight), ...source(w, outWidth)], (rows) =>
+      nativeKernel(
+        backend,
+        builds,
+        'resizeNearest',
+      )(
+        [
+          address(backend, images),
+          rows,
+          rows + outHeight * 4,
+          address(backend, out),
+          batch,
+          h,
+          w,
+          depth,
+          outHeight,
+          outWidth,
+        ],
+        // Memory-bound, as an elementwise product.
+        4 * batch * outHeight * outWidth * depth,
+      ),
+    );
+    return out;
   };

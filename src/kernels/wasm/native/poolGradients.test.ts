@@ -98,6 +98,32 @@ describe('native pooling gradients', () => {
       expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-6);
     });
 
+    it(`${name}: nearest resize, 5x4 -> 9x7, each output pixel from its source, 3 parts`, () => {
+      const [batch, h, w, depth, oh, ow] = [2, 5, 4, 3, 9, 7];
+      const source = (size: number, outSize: number) =>
+        Int32Array.from({ length: outSize }, (_, i) => Math.floor((i * size) / outSize));
+      const [rows, cols] = [source(h, oh), source(w, ow)];
+      const x = randomValues(5, batch * h * w * depth);
+      const { outputs, untouched } = runNative(
+        build,
+        shared,
+        'resizeNearest',
+        { inputs: [x, rows, cols], outputs: [batch * oh * ow * depth] },
+        { args: [batch, h, w, depth, oh, ow], parts: 3 },
+      );
+      expect(untouched).toBe(true);
+      const expected = Float32Array.from({ length: batch * oh * ow * depth }, (_, i) => {
+        const [c, ox, oy, b] = [
+          i % depth,
+          ((i / depth) % ow) | 0,
+          ((i / depth / ow) % oh) | 0,
+          (i / depth / ow / oh) | 0,
+        ];
+        return x[((b * h + (rows[oy] as number)) * w + (cols[ox] as number)) * depth + c] as number;
+      });
+      expect(outputs[0]).toEqual(expected);
+    });
+
     for (const parts of [1, 3]) {
       it(`${name}: average-pooling gradient, 3x2 windows tiling 2x7x5x6 but the last row and column, ${parts} part${parts > 1 ? 's' : ''}`, () => {
         const [batch, h, w, depth, fh, fw] = [2, 7, 5, 6, 3, 2];

@@ -1,13 +1,15 @@
 /*
- * The gradients of SegNet's two resampling layers and of DenseNet's average pooling for
- * tfjs-backend-wasm, on the backend's own memory (see filter_gradient.c for how these modules are
- * built and loaded). tfjs-backend-wasm's own MaxPoolGrad and ResizeNearestNeighborGrad took 135
- * and 80-120 ms of a 2.5 s SegNet step; both are scatter-adds over memory that these do in one
- * pass. Channels last throughout.
+ * SegNet's nearest-neighbour upsampling and the gradients of its two resampling layers and of
+ * DenseNet's average pooling for tfjs-backend-wasm, on the backend's own memory (see
+ * filter_gradient.c for how these modules are built and loaded). tfjs-backend-wasm's own
+ * MaxPoolGrad and ResizeNearestNeighborGrad took 135 and 80-120 ms of a 2.5 s SegNet step; both
+ * are scatter-adds over memory that these do in one pass. Channels last throughout.
  *
- * Part `part` of `parts` (threads sharing the work, see threads.ts) takes its share of the
- * channels, [c0, c1), in the scatter-adds: channels never mix, so parts write disjoint parts of dx
- * even where pooling windows overlap.
+ * Part `part` of `parts` (threads sharing the work, see threads.ts) takes its share of the rows
+ * of the output (of dx for the gradients), so parts write disjoint rows even where pooling
+ * windows overlap. (Sharing the channels instead had two threads write the same cache lines where
+ * a pixel's channels fit in one, SegNet's 8 and 16: the resize gradient took twice as long on two
+ * threads as on one.)
  */
 #define EXPORT(name) __attribute__((export_name(name)))
 
@@ -18,41 +20,60 @@ static void share(int total, int part, int parts, int *begin, int *end) {
 }
 
 /*
+ * The rows [*y0, *y1) of image *b that the input rows [r, r1) of the batch (batch * h rows in
+ * all) hold from r on: a part's share of the rows, image by image.
+ */
+static void image_rows(int r, int r1, int h, int *b, int *y0, int *y1) {
+  *b = r / h;
+  *y0 = r % h;
+  *y1 = r1 - *b * h < h ? r1 - *b * h : h;
+}
+
+/*
  * dx = the max-pooling gradient: each output pixel's gradient goes, channel by channel, to the
  * window pixel that was its maximum (the first such in row-major window order, as tfjs picks it;
- * none where the window holds no number above -infinity). Overlapping windows add up.
+ * none where the window holds no number above -infinity). Overlapping windows add up. Each part
+ * takes its share of dx's rows and every window that reaches into them, adding only what lands
+ * in its rows (so parts never write the same cache line, as they did when they shared channels).
  */
 EXPORT("maxPoolGradient")
 void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, int h, int w, int depth,
                        int oh, int ow, int fh, int fw, int sh, int sw, int top, int left,
                        int part, int parts) {
-  int c0, c1;
-  share(depth, part, parts, &c0, &c1);
-  for (int p = 0; p < batch * h * w; p++)
-    for (int c = c0; c < c1; c++) dx[p * depth + c] = 0.0f;
-  for (int b = 0; b < batch; b++) {
-    const float *image = x + b * h * w * depth;
-    float *gradient = dx + b * h * w * depth;
-    for (int oy = 0; oy < oh; oy++) {
+  int r0, r1;
+  share(batch * h, part, parts, &r0, &r1);
+  __builtin_memset(dx + (long)r0 * w * depth, 0, (unsigned long)(r1 - r0) * w * depth * 4);
+  for (int r = r0; r < r1;) {
+    int b, ylo, yhi;
+    image_rows(r, r1, h, &b, &ylo, &yhi);
+    r = b * h + yhi;
+    const float *image = x + (long)b * h * w * depth;
+    float *gradient = dx + (long)b * h * w * depth;
+    /* The windows reaching into rows [ylo, yhi): oy * sh - top + fh > ylo, oy * sh - top < yhi. */
+    const int below = ylo + top - fh;
+    const int first = below < 0 ? 0 : below / sh + 1;
+    const int last = (yhi - 1 + top) / sh < oh - 1 ? (yhi - 1 + top) / sh : oh - 1;
+    for (int oy = first; oy <= last; oy++) {
       const int y0 = oy * sh - top;
       const int ya = y0 < 0 ? 0 : y0, yb = y0 + fh < h ? y0 + fh : h;
       for (int ox = 0; ox < ow; ox++) {
         const int x0 = ox * sw - left;
         const int xa = x0 < 0 ? 0 : x0, xb = x0 + fw < w ? x0 + fw : w;
-        const float *g = dy + ((b * oh + oy) * ow + ox) * depth;
-        for (int c = c0; c < c1; c++) {
+        const float *g = dy + (((long)b * oh + oy) * ow + ox) * depth;
+        for (int c = 0; c < depth; c++) {
           float best = -__builtin_inff();
-          int at = -1;
+          int at = -1, at_row = -1;
           for (int y = ya; y < yb; y++) {
             for (int xx = xa; xx < xb; xx++) {
               const int i = (y * w + xx) * depth + c;
               if (image[i] > best) {
                 best = image[i];
                 at = i;
+                at_row = y;
               }
             }
           }
-          if (at >= 0) gradient[at] += g[c];
+          if (at >= 0 && at_row >= ylo && at_row < yhi) gradient[at] += g[c];
         }
       }
     }
@@ -62,24 +83,46 @@ void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, in
 /*
  * dx = the nearest-neighbour resize gradient: each output pixel's gradient is added to the input
  * pixel the forward pass copied it from, input row rows[oy] and column cols[ox] (computed by the
- * caller with the forward kernel's own rule).
+ * caller with the forward kernel's own rule). Parts share dx's rows.
  */
 EXPORT("resizeNearestGradient")
 void resize_nearest_gradient(const float *dy, const int *rows, const int *cols, float *dx, int batch,
                              int h, int w, int depth, int oh, int ow, int part, int parts) {
-  int c0, c1;
-  share(depth, part, parts, &c0, &c1);
-  for (int p = 0; p < batch * h * w; p++)
-    for (int c = c0; c < c1; c++) dx[p * depth + c] = 0.0f;
-  for (int b = 0; b < batch; b++) {
+  int r0, r1;
+  share(batch * h, part, parts, &r0, &r1);
+  __builtin_memset(dx + (long)r0 * w * depth, 0, (unsigned long)(r1 - r0) * w * depth * 4);
+  for (int r = r0; r < r1;) {
+    int b, ylo, yhi;
+    image_rows(r, r1, h, &b, &ylo, &yhi);
+    r = b * h + yhi;
     for (int oy = 0; oy < oh; oy++) {
-      float *row = dx + (b * h + rows[oy]) * w * depth;
-      const float *g = dy + (b * oh + oy) * ow * depth;
+      if (rows[oy] < ylo || rows[oy] >= yhi) continue;
+      float *row = dx + ((long)b * h + rows[oy]) * w * depth;
+      const float *g = dy + ((long)b * oh + oy) * ow * depth;
       for (int ox = 0; ox < ow; ox++, g += depth) {
-        float *to = row + cols[ox] * depth;
-        for (int c = c0; c < c1; c++) to[c] += g[c];
+        float *to = row + (long)cols[ox] * depth;
+        for (int c = 0; c < depth; c++) to[c] += g[c];
       }
     }
+  }
+}
+
+/*
+ * out = the nearest-neighbour resize of x: output pixel (oy, ox) is input pixel (rows[oy],
+ * cols[ox]), every channel. Parts share the output's rows (batch * oh). tfjs's own runs on one
+ * thread.
+ */
+EXPORT("resizeNearest")
+void resize_nearest(const float *x, const int *rows, const int *cols, float *out, int batch, int h,
+                    int w, int depth, int oh, int ow, int part, int parts) {
+  int r0, r1;
+  share(batch * oh, part, parts, &r0, &r1);
+  for (int r = r0; r < r1; r++) {
+    const int b = r / oh, oy = r % oh;
+    const float *row = x + ((long)b * h + rows[oy]) * w * depth;
+    float *to = out + (long)r * ow * depth;
+    for (int ox = 0; ox < ow; ox++, to += depth)
+      __builtin_memcpy(to, row + (long)cols[ox] * depth, (unsigned long)depth * sizeof(float));
   }
 }
 
