@@ -11,6 +11,7 @@ import * as filterBuilds from './filterGradient.wasm.ts';
 import { spawnNodeThread } from './testThread.ts';
 import { relaxedSimdRuns } from './testHarness.ts';
 import type { NativeBuilds } from './module.ts';
+import { SPIN_MS, unchangedAfterSpin } from './kernelThread.ts';
 import { KernelThreads, type ThreadHandle } from './threads.ts';
 
 const STACK = 64 * 1024;
@@ -192,5 +193,31 @@ describe('kernel threads', () => {
         spawn: spawnNodeThread,
       }),
     ).rejects.toThrow(/not shared/);
+  });
+});
+
+describe('looking before sleeping', () => {
+  it('answers at once when the value has changed, and after SPIN_MS when it has not', () => {
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    control[1] = 5;
+    expect(unchangedAfterSpin(control, 1, 4)).toBe(false);
+    const start = performance.now();
+    expect(unchangedAfterSpin(control, 1, 5)).toBe(true);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(SPIN_MS);
+  });
+
+  it('sees a change another thread makes while it looks', async () => {
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    const { Worker } = await import('node:worker_threads');
+    // The other thread changes control[1] as soon as it starts; this one looks until it does.
+    const worker = new Worker(
+      'const { workerData } = require("node:worker_threads"); Atomics.store(new Int32Array(workerData), 1, 1);',
+      { eval: true, workerData: control.buffer },
+    );
+    let unchanged = true;
+    for (let tries = 0; unchanged && tries < 100_000; tries++)
+      unchanged = unchangedAfterSpin(control, 1, 0);
+    expect(unchanged).toBe(false);
+    await worker.terminate();
   });
 });
