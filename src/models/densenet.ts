@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from './batchNorm.ts';
+import { conv2d } from './conv2d.ts';
 import {
   DENSENET_121_BACKBONE,
   DENSENET_QUICK,
@@ -195,7 +196,7 @@ function relu(x: tf.SymbolicTensor, name: string) {
 
 function conv(x: tf.SymbolicTensor, filters: number, kernelSize: number, name: string) {
   const padding = kernelSize === 3 ? 'same' : 'valid';
-  return apply(tf.layers.conv2d({ filters, kernelSize, padding, useBias: false, name }), x);
+  return apply(conv2d({ filters, kernelSize, padding, useBias: false, name }), x);
 }
 
 function channels(x: tf.SymbolicTensor): number {
@@ -218,7 +219,7 @@ function backbone(input: tf.SymbolicTensor, config: DenseNetConfig): tf.Symbolic
     x,
   );
   x = apply(
-    tf.layers.conv2d({
+    conv2d({
       filters: config.initialFilters,
       kernelSize: 7,
       strides: 2,

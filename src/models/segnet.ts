@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalization } from './batchNorm.ts';
+import { conv2d } from './conv2d.ts';
 import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from './segnetConfig.ts';
 
 export { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig };
@@ -43,9 +44,9 @@ export function buildSegNet(config: SegNetConfig): tf.LayersModel {
       x = convBnRelu(x, filters, `decoder${b + 1}_${l + 1}`, config.batchNormMomentum ?? 0.99);
     });
   });
-  const mask = tf.layers
-    .conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', name: 'mask' })
-    .apply(x) as tf.SymbolicTensor;
+  const mask = conv2d({ filters: 1, kernelSize: 1, activation: 'sigmoid', name: 'mask' }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: mask, name: 'segnet' });
 }
 
@@ -55,9 +56,9 @@ function convBnRelu(
   name: string,
   momentum: number,
 ): tf.SymbolicTensor {
-  const conv = tf.layers
-    .conv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_conv` })
-    .apply(x) as tf.SymbolicTensor;
+  const conv = conv2d({ filters, kernelSize: 3, padding: 'same', name: `${name}_conv` }).apply(
+    x,
+  ) as tf.SymbolicTensor;
   const bn = batchNormalization({ name: `${name}_bn`, momentum }).apply(conv) as tf.SymbolicTensor;
   return tf.layers
     .activation({ activation: 'relu', name: `${name}_relu` })
