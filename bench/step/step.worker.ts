@@ -5,6 +5,7 @@
  * batches) is measured by the SegNet and DenseNet benchmarks; this one is the backend's speed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fuseBatchNormRelu } from '../../src/models/batchNorm.ts';
 import { buildDenseNet } from '../../src/models/densenet.ts';
 import { DENSENET_121_BACKBONE } from '../../src/models/densenetConfig.ts';
 import { buildSegNet, SEGNET_SEED } from '../../src/models/segnet.ts';
@@ -57,6 +58,8 @@ async function run(options: StepRunOptions): Promise<StepRunResult> {
   const info = await selectBackend(options.backend, { wasmThreads: options.threads });
   progress(`${info.backend} (${info.adapter}): building ${options.model}`);
   const { model, loss } = build(options);
+  // As the app's training loop runs it.
+  fuseBatchNormRelu(model);
   // The app's Adam: one kernel call per step on WebAssembly (src/training/adam.ts).
   const optimizer = adam(1e-3);
   model.compile({ optimizer, loss });

@@ -19,7 +19,8 @@
  *   groups of output rows (webgl/filterGradient.ts), but over small feature maps;
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, a Relu gradient that
- *   keeps the output rather than the input (reluGrad.ts), and a backward pass that frees
+ *   keeps the output rather than the input (reluGrad.ts), an Identity gradient that hands dy on
+ *   rather than copying it (identityGrad.ts), and a backward pass that frees
  *   activations and gradients as soon as it is done with them (leanGradients.ts).
  * Idempotent.
  */
@@ -28,6 +29,7 @@ import { batchNormGrad } from './batchNormGrad.ts';
 import { FUSED_ADAM, fusedAdam } from './wasm/adam.ts';
 import * as bnTraining from './wasm/batchNormTraining.ts';
 import { setLeanGradients } from './leanGradients.ts';
+import { identityGrad } from './identityGrad.ts';
 import { reluGrad } from './reluGrad.ts';
 import { resizeNearestNeighborGrad } from './resizeNearestNeighborGrad.ts';
 import * as channels from './wasm/channels.ts';
@@ -58,7 +60,12 @@ const KERNELS: tf.KernelConfig[] = [
   {
     kernelName: bnTraining.BATCH_NORM_TRAINING,
     backendName: 'wasm',
-    kernelFunc: bnTraining.batchNormTrainingKernel as unknown as tf.KernelFunc,
+    kernelFunc: bnTraining.batchNormKernel as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: bnTraining.BATCH_NORM_RELU_TRAINING,
+    backendName: 'wasm',
+    kernelFunc: bnTraining.batchNormReluKernel as unknown as tf.KernelFunc,
   },
   {
     kernelName: bnTraining.BATCH_NORM_TRAINING_GRAD,
@@ -134,6 +141,8 @@ export function registerTrainingKernels(): void {
   }
   tf.registerGradient(batchNormGrad);
   tf.registerGradient(reluGrad);
+  tf.registerGradient(identityGrad);
   tf.registerGradient(bnTraining.batchNormTrainingGradient);
+  tf.registerGradient(bnTraining.batchNormReluTrainingGradient);
   setLeanGradients();
 }

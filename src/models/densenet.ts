@@ -18,7 +18,7 @@
  * Pure: builds and returns the model; compiling and fitting live in src/training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormalization } from './batchNorm.ts';
+import { activation, batchNormalization } from './batchNorm.ts';
 import { conv2d } from './conv2d.ts';
 import {
   DENSENET_121_BACKBONE,
@@ -191,7 +191,7 @@ function batchNorm(x: tf.SymbolicTensor, name: string, config: DenseNetConfig) {
 }
 
 function relu(x: tf.SymbolicTensor, name: string) {
-  return apply(tf.layers.activation({ activation: 'relu', name }), x);
+  return apply(activation({ activation: 'relu', name }), x);
 }
 
 function conv(x: tf.SymbolicTensor, filters: number, kernelSize: number, name: string) {

@@ -10,7 +10,7 @@
  * and fitting live in src/training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormalization } from './batchNorm.ts';
+import { activation, batchNormalization } from './batchNorm.ts';
 import { conv2d } from './conv2d.ts';
 import { SEGNET_QUICK, SEGNET_SEED, type SegNetConfig } from './segnetConfig.ts';
 
@@ -60,7 +60,5 @@ function convBnRelu(
     x,
   ) as tf.SymbolicTensor;
   const bn = batchNormalization({ name: `${name}_bn`, momentum }).apply(conv) as tf.SymbolicTensor;
-  return tf.layers
-    .activation({ activation: 'relu', name: `${name}_relu` })
-    .apply(bn) as tf.SymbolicTensor;
+  return activation({ activation: 'relu', name: `${name}_relu` }).apply(bn) as tf.SymbolicTensor;
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { countDispatches, dispatchesSoFar } from '../engine/dispatchCount.ts';
 import { disposeBatch, readEpoch, type BatchPlan } from '../loader/batches.ts';
+import { fuseBatchNormRelu } from '../models/batchNorm.ts';
 import type { EpochFigures } from '../runs/runs.ts';
 
 export interface BatchProgress {
@@ -122,6 +123,8 @@ export interface LoopResult {
 }
 
 export async function trainLoop(model: tf.LayersModel, options: LoopOptions): Promise<LoopResult> {
+  // Each batch norm takes the ReLU after it into its kernels where the backend has them.
+  fuseBatchNormRelu(model);
   const start = options.startEpoch ?? 0;
   const history: EpochFigures[] = [];
   const monitor = options.monitor ?? VAL_LOSS;

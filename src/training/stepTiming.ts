@@ -7,6 +7,7 @@
  * A frozen classifier spends its time computing the backbone's features, so that is what is timed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fuseBatchNormRelu } from '../models/batchNorm.ts';
 import { buildDenseNet } from '../models/densenet.ts';
 import { buildSegNet } from '../models/segnet.ts';
 import type { BackendName } from '../pipeline/backends.ts';
@@ -55,6 +56,8 @@ function trainingWork(
   xs: tf.Tensor,
   ys: tf.Tensor,
 ): Work {
+  // As the training loop runs the model.
+  fuseBatchNormRelu(model);
   return {
     describe,
     batch: xs.shape[0] ?? 1,

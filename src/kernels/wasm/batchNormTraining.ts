@@ -4,12 +4,15 @@
  * builds the same from small operations (the moments: a Cast, two Means, a Sub and a Square; the
  * normalisation; and the gradients of each: about 20 kernels a layer, forward and backward), each
  * on one thread with its JavaScript around it. Used by the models' batch-norm layer
- * (src/models/batchNorm.ts) on the wasm backend.
+ * (src/models/batchNorm.ts) on the wasm backend, with the ReLU after it in the same pass where one
+ * follows (BATCH_NORM_RELU_TRAINING: one pass over the feature map instead of three, forward, and
+ * the ReLU's gradient read in the batch norm's instead of written out).
  *
  *   y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, mean and variance over all but the
  *   last axis (the batch's own variance, as tfjs.moments gives it);
  *   dx = gamma * r * (dy - sum(dy) / n - (x - mean) * r * sum(dy * (x - mean) * r) / n),
- *   dgamma = sum(dy * (x - mean) * r), dbeta = sum(dy), with r = 1 / sqrt(variance + epsilon).
+ *   dgamma = sum(dy * (x - mean) * r), dbeta = sum(dy), with r = 1 / sqrt(variance + epsilon);
+ *   with the ReLU, out = max(y, 0), and dy is the gradient of out where out > 0, else 0.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -17,6 +20,7 @@ import * as builds from './native/channels.wasm.ts';
 import { address, nativeFunction, nativeKernel, nativeSimd, withFloats } from './native/module.ts';
 
 export const BATCH_NORM_TRAINING = 'LesionLabBatchNormTraining';
+export const BATCH_NORM_RELU_TRAINING = 'LesionLabBatchNormReluTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'LesionLabBatchNormTrainingGrad';
 
 interface Args {
@@ -30,8 +34,11 @@ const shapeOf = (x: tf.TensorInfo) => {
   return { channels, pixels: tf.util.sizeFromShape(x.shape) / channels };
 };
 
-/** Inputs x, gamma, beta; attrs epsilon. Outputs y, mean, variance. */
-export function batchNormTrainingKernel({ inputs, backend: own, attrs }: Args): tf.TensorInfo[] {
+/** Inputs x, gamma, beta; attrs epsilon. Outputs y (with `relu`, max(y, 0)), mean, variance. */
+function batchNormTrainingKernel(
+  { inputs, backend: own, attrs }: Args,
+  relu: boolean,
+): tf.TensorInfo[] {
   const backend = own as BackendWasm;
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
   const { epsilon } = attrs as { epsilon: number };
@@ -62,19 +69,25 @@ export function batchNormTrainingKernel({ inputs, backend: own, attrs }: Args): 
     backend,
     builds,
     'scaleShift',
-  )([at(x), at(coefficients), at(y), pixels, channels], 2 * size);
+  )([at(x), at(coefficients), at(y), pixels, channels, relu ? 1 : 0], 2 * size);
   backend.disposeData(coefficients.dataId);
   return [y, mean, variance];
 }
 
-/** Inputs x, dy, mean, variance, gamma; attrs epsilon. Outputs dx, dgamma, dbeta. */
+export const batchNormKernel = (args: Args) => batchNormTrainingKernel(args, false);
+export const batchNormReluKernel = (args: Args) => batchNormTrainingKernel(args, true);
+
+/**
+ * Inputs x, dy, mean, variance, gamma, and with a ReLU fused into the forward pass its output y
+ * (dy counts where y > 0); attrs epsilon. Outputs dx, dgamma, dbeta.
+ */
 export function batchNormTrainingGradKernel({
   inputs,
   backend: own,
   attrs,
 }: Args): tf.TensorInfo[] {
   const backend = own as BackendWasm;
-  const { x, dy, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
+  const { x, dy, y, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo | undefined>;
   const { epsilon } = attrs as { epsilon: number };
   const { channels, pixels } = shapeOf(x as tf.TensorInfo);
   const at = (info: tf.TensorInfo | undefined) => (info ? address(backend, info) : 0);
@@ -89,7 +102,7 @@ export function batchNormTrainingGradKernel({
       builds,
       'channelGradientSums',
     )(
-      [at(x), at(dy), at(mean), at(variance), e, at(dbeta), at(dgamma), pixels, channels],
+      [at(x), at(dy), at(y), at(mean), at(variance), e, at(dbeta), at(dgamma), pixels, channels],
       2 * size,
     );
     nativeFunction(backend, builds, 'batchNormGradientCoefficients')(
@@ -108,26 +121,28 @@ export function batchNormTrainingGradKernel({
     backend,
     builds,
     'batchNormInputGradient',
-  )([at(x), at(dy), at(coefficients), at(dx), pixels, channels], 3 * size);
+  )([at(x), at(dy), at(y), at(coefficients), at(dx), pixels, channels], 3 * size);
   backend.disposeData(coefficients.dataId);
   return [dx, dgamma, dbeta];
 }
 
-/** The gradient of the training kernel: one call of the gradient kernel for all three. */
-export const batchNormTrainingGradient: tf.GradConfig = {
-  kernelName: BATCH_NORM_TRAINING,
+/** The gradient of a training kernel: one call of the gradient kernel for all three. */
+const gradientOf = (kernelName: string, relu: boolean): tf.GradConfig => ({
+  kernelName,
   inputsToSave: ['x', 'gamma'],
-  outputsToSave: [false, true, true],
+  // With the ReLU, its output too: where it is 0, no gradient passes.
+  outputsToSave: [relu, true, true],
   gradFunc: (dys, saved, attrs) => {
     const [dy] = dys as tf.Tensor[];
-    const [x, gamma, mean, variance] = saved;
+    const [x, gamma, ...outputs] = saved;
+    const [y, mean, variance] = relu ? outputs : [undefined, ...outputs];
     // Computed at once, not in the closures: tfjs runs each closure in a scope of its own, which
     // would free the other two results.
     const [dx, dgamma, dbeta] = tf
       .engine()
       .runKernel(
         BATCH_NORM_TRAINING_GRAD,
-        { x, dy, mean, variance, gamma } as tf.NamedTensorMap,
+        { x, dy, mean, variance, gamma, ...(y ? { y } : {}) } as tf.NamedTensorMap,
         attrs as tf.NamedAttrMap,
       ) as tf.Tensor[];
     return {
@@ -136,7 +151,10 @@ export const batchNormTrainingGradient: tf.GradConfig = {
       beta: () => dbeta as tf.Tensor,
     };
   },
-};
+});
+
+export const batchNormTrainingGradient = gradientOf(BATCH_NORM_TRAINING, false);
+export const batchNormReluTrainingGradient = gradientOf(BATCH_NORM_RELU_TRAINING, true);
 
 /** Whether batch norm in training takes these kernels: the wasm backend, with them registered. */
 export const batchNormTrainingRuns = (): boolean =>
@@ -144,14 +162,19 @@ export const batchNormTrainingRuns = (): boolean =>
   tf.getKernel(BATCH_NORM_TRAINING, 'wasm') !== undefined &&
   nativeSimd() !== null;
 
-/** y, and the batch's mean and variance per channel (the last axis), of x in training. */
+/**
+ * y (with `relu`, max(y, 0)), and the batch's mean and variance per channel (the last axis), of x
+ * in training.
+ */
 export function batchNormTraining(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon: number,
+  relu = false,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma, beta }, { epsilon }) as [
+  const kernel = relu ? BATCH_NORM_RELU_TRAINING : BATCH_NORM_TRAINING;
+  return tf.engine().runKernel(kernel, { x, gamma, beta }, { epsilon }) as [
     tf.Tensor,
     tf.Tensor,
     tf.Tensor,

@@ -69,6 +69,7 @@ export const fusedBatchNorm = wrapper(({ inputs, backend, attrs }) => {
       address(backend, y),
       size(x) / channels,
       channels,
+      0,
     ],
     2 * size(x),
   );

@@ -41,22 +41,30 @@ void batch_norm_coefficients(const float *mean, const float *variance, const flo
   }
 }
 
-/* y = x * a + b per channel, a and b from batchNormCoefficients. */
+/*
+ * y = x * a + b per channel, a and b from batchNormCoefficients; with `relu`, max(y, 0) (batch norm
+ * and the ReLU after it in one pass).
+ */
 EXPORT("scaleShift")
 void scale_shift(const float *x, const float *coefficients, float *y, int pixels, int channels,
-                 int part, int parts) {
+                 int relu, int part, int parts) {
   int begin, end;
   share(pixels, part, parts, &begin, &end);
   const float *a = coefficients, *b = coefficients + channels;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int p = begin; p < end; p++) {
     const float *in = x + (long)p * channels;
     float *out = y + (long)p * channels;
     int c = 0;
     for (; c + 4 <= channels; c += 4) {
       const v128_t v = wasm_f32x4_mul(wasm_v128_load(in + c), wasm_v128_load(a + c));
-      wasm_v128_store(out + c, wasm_f32x4_add(v, wasm_v128_load(b + c)));
+      const v128_t u = wasm_f32x4_add(v, wasm_v128_load(b + c));
+      wasm_v128_store(out + c, relu ? wasm_f32x4_max(u, zero) : u);
     }
-    for (; c < channels; c++) out[c] = in[c] * a[c] + b[c];
+    for (; c < channels; c++) {
+      const float u = in[c] * a[c] + b[c];
+      out[c] = relu && u < 0.0f ? 0.0f : u;
+    }
   }
 }
 
@@ -179,11 +187,15 @@ static inline __attribute__((always_inline)) v128_t high_doubles(v128_t v) {
  * Sums over the pixels, per channel of [c0, c0 + width), in doubles: 4 channels at a time in two
  * pairs of doubles, each channel's sum taken in pixel order as a scalar loop would, so the sums do
  * not depend on the SIMD. Without dy: f = x and g = x * x (x promoted first). With dy: f = dy and
- * g = dy * (x - center), the difference taken in floats, as batch norm's gradient takes them.
+ * g = dy * (x - center), the difference taken in floats, as batch norm's gradient takes them; dy
+ * counts as 0 where `mask` (or null) is not above 0 (the gradient through a ReLU whose output that
+ * is).
  */
-static void channel_sums(const float *x, const float *dy, const float *center, int pixels,
-                         int channels, int c0, int width, double *f_sum, double *g_sum) {
+static void channel_sums(const float *x, const float *dy, const float *mask, const float *center,
+                         int pixels, int channels, int c0, int width, double *f_sum,
+                         double *g_sum) {
   v128_t f[CHANNEL_BLOCK / 2], g[CHANNEL_BLOCK / 2];
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   const int vectors = width / 4;
   for (int v = 0; v < 2 * vectors; v++) f[v] = g[v] = wasm_f64x2_splat(0.0);
   for (int c = 4 * vectors; c < width; c++) f_sum[c] = g_sum[c] = 0.0;
@@ -191,10 +203,12 @@ static void channel_sums(const float *x, const float *dy, const float *center, i
     const float *xs = x + (long)p * channels + c0;
     if (dy) {
       const float *gs = dy + (long)p * channels + c0;
+      const float *ms = mask ? mask + (long)p * channels + c0 : 0;
       for (int v = 0; v < vectors; v++) {
         const v128_t d =
             wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), wasm_v128_load(center + c0 + 4 * v));
-        const v128_t e = wasm_v128_load(gs + 4 * v);
+        v128_t e = wasm_v128_load(gs + 4 * v);
+        if (ms) e = wasm_v128_and(e, wasm_f32x4_gt(wasm_v128_load(ms + 4 * v), zero));
         const v128_t e_low = low_doubles(e), e_high = high_doubles(e);
         f[2 * v] = wasm_f64x2_add(f[2 * v], e_low);
         f[2 * v + 1] = wasm_f64x2_add(f[2 * v + 1], e_high);
@@ -202,8 +216,9 @@ static void channel_sums(const float *x, const float *dy, const float *center, i
         g[2 * v + 1] = wasm_f64x2_add(g[2 * v + 1], wasm_f64x2_mul(e_high, high_doubles(d)));
       }
       for (int c = 4 * vectors; c < width; c++) {
-        f_sum[c] += gs[c];
-        g_sum[c] += (double)gs[c] * (double)(xs[c] - center[c0 + c]);
+        const float e = ms && !(ms[c] > 0.0f) ? 0.0f : gs[c];
+        f_sum[c] += e;
+        g_sum[c] += (double)e * (double)(xs[c] - center[c0 + c]);
       }
     } else {
       for (int v = 0; v < vectors; v++) {
@@ -248,7 +263,7 @@ void channel_moments(const float *x, float *mean, float *variance, int pixels, i
   double sum[CHANNEL_BLOCK], squares[CHANNEL_BLOCK];
   for (int c0 = c_begin; c0 < c_end; c0 += CHANNEL_BLOCK) {
     const int width = c_end - c0 < CHANNEL_BLOCK ? c_end - c0 : CHANNEL_BLOCK;
-    channel_sums(x, 0, 0, pixels, channels, c0, width, sum, squares);
+    channel_sums(x, 0, 0, 0, pixels, channels, c0, width, sum, squares);
     for (int c = 0; c < width; c++) {
       const double m = sum[c] / pixels, v = squares[c] / pixels - m * m;
       mean[c0 + c] = (float)m;
@@ -259,10 +274,11 @@ void channel_moments(const float *x, float *mean, float *variance, int pixels, i
 
 /*
  * The sums batch norm's gradient needs, per channel: dbeta = sum of dy, and dgamma = sum of
- * dy * (x - mean) / sqrt(variance + epsilon). Parts share the channels.
+ * dy * (x - mean) / sqrt(variance + epsilon), dy taken as 0 where `mask` (the output of a ReLU
+ * fused into the batch norm, or null) is not above 0. Parts share the channels.
  */
 EXPORT("channelGradientSums")
-void channel_gradient_sums(const float *x, const float *dy, const float *mean,
+void channel_gradient_sums(const float *x, const float *dy, const float *mask, const float *mean,
                            const float *variance, const float *epsilon, float *dbeta,
                            float *dgamma, int pixels, int channels, int part, int parts) {
   int c_begin, c_end;
@@ -270,7 +286,7 @@ void channel_gradient_sums(const float *x, const float *dy, const float *mean,
   double sum_dy[CHANNEL_BLOCK], sum_dy_x[CHANNEL_BLOCK];
   for (int c0 = c_begin; c0 < c_end; c0 += CHANNEL_BLOCK) {
     const int width = c_end - c0 < CHANNEL_BLOCK ? c_end - c0 : CHANNEL_BLOCK;
-    channel_sums(x, dy, mean, pixels, channels, c0, width, sum_dy, sum_dy_x);
+    channel_sums(x, dy, mask, mean, pixels, channels, c0, width, sum_dy, sum_dy_x);
     for (int c = 0; c < width; c++) {
       dbeta[c0 + c] = (float)sum_dy[c];
       dgamma[c0 + c] = (float)(sum_dy_x[c] / __builtin_sqrt((double)variance[c0 + c] + *epsilon));
@@ -298,23 +314,34 @@ void batch_norm_gradient_coefficients(const float *mean, const float *variance,
   }
 }
 
-/* dx = a * dy + b * x + d per channel (batchNormGradientCoefficients). Parts share the pixels. */
+/*
+ * dx = a * dy + b * x + d per channel (batchNormGradientCoefficients), dy taken as 0 where `mask`
+ * (or null) is not above 0, as in channelGradientSums. Parts share the pixels.
+ */
 EXPORT("batchNormInputGradient")
-void batch_norm_input_gradient(const float *x, const float *dy, const float *coefficients,
-                               float *dx, int pixels, int channels, int part, int parts) {
+void batch_norm_input_gradient(const float *x, const float *dy, const float *mask,
+                               const float *coefficients, float *dx, int pixels, int channels,
+                               int part, int parts) {
   int begin, end;
   share(pixels, part, parts, &begin, &end);
   const float *a = coefficients, *b = coefficients + channels, *d = coefficients + 2 * channels;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int p = begin; p < end; p++) {
     const float *xs = x + (long)p * channels, *gs = dy + (long)p * channels;
+    const float *ms = mask ? mask + (long)p * channels : 0;
     float *out = dx + (long)p * channels;
     int c = 0;
     for (; c + 4 <= channels; c += 4) {
-      const v128_t u = wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(gs + c));
+      v128_t g = wasm_v128_load(gs + c);
+      if (ms) g = wasm_v128_and(g, wasm_f32x4_gt(wasm_v128_load(ms + c), zero));
+      const v128_t u = wasm_f32x4_mul(wasm_v128_load(a + c), g);
       const v128_t v = wasm_f32x4_mul(wasm_v128_load(b + c), wasm_v128_load(xs + c));
       wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_add(u, v), wasm_v128_load(d + c)));
     }
-    for (; c < channels; c++) out[c] = a[c] * gs[c] + b[c] * xs[c] + d[c];
+    for (; c < channels; c++) {
+      const float g = ms && !(ms[c] > 0.0f) ? 0.0f : gs[c];
+      out[c] = a[c] * g + b[c] * xs[c] + d[c];
+    }
   }
 }
 

@@ -14,56 +14,61 @@ describe('native channel kernels', () => {
     for (const parts of [1, 3]) {
       const title = (what: string) => `${name}: ${what}, ${parts} part${parts > 1 ? 's' : ''}`;
 
-      it(title('batch norm as a scale and shift per channel'), () => {
-        const x = randomValues(1, pixels * channels);
-        const [mean, scale, offset] = [2, 3, 4].map((seed) => randomValues(seed, channels));
-        const variance = randomValues(5, channels).map(Math.abs);
-        const epsilon = Float32Array.of(1e-3);
-        const { outputs, untouched } = runNative(
-          build,
-          shared,
-          'scaleShift',
-          {
-            inputs: [
-              x,
-              mean as Float32Array,
-              variance,
-              scale as Float32Array,
-              offset as Float32Array,
-              epsilon,
-            ],
-            outputs: [2 * channels, pixels * channels],
-          },
-          {
-            prepare: (run, [, m, v, s, o, e, coefficients]) =>
-              run(
-                'batchNormCoefficients',
-                m ?? 0,
-                v ?? 0,
-                s ?? 0,
-                o ?? 0,
-                e ?? 0,
+      it.each([false, true])(
+        title('batch norm as a scale and shift per channel, ReLU %s'),
+        (relu) => {
+          const x = randomValues(1, pixels * channels);
+          const [mean, scale, offset] = [2, 3, 4].map((seed) => randomValues(seed, channels));
+          const variance = randomValues(5, channels).map(Math.abs);
+          const epsilon = Float32Array.of(1e-3);
+          const { outputs, untouched } = runNative(
+            build,
+            shared,
+            'scaleShift',
+            {
+              inputs: [
+                x,
+                mean as Float32Array,
+                variance,
+                scale as Float32Array,
+                offset as Float32Array,
+                epsilon,
+              ],
+              outputs: [2 * channels, pixels * channels],
+            },
+            {
+              prepare: (run, [, m, v, s, o, e, coefficients]) =>
+                run(
+                  'batchNormCoefficients',
+                  m ?? 0,
+                  v ?? 0,
+                  s ?? 0,
+                  o ?? 0,
+                  e ?? 0,
+                  coefficients ?? 0,
+                  channels,
+                ),
+              args: ([xAt, , , , , , coefficients, y]) => [
+                xAt ?? 0,
                 coefficients ?? 0,
+                y ?? 0,
+                pixels,
                 channels,
-              ),
-            args: ([xAt, , , , , , coefficients, y]) => [
-              xAt ?? 0,
-              coefficients ?? 0,
-              y ?? 0,
-              pixels,
-              channels,
-            ],
-            parts,
-          },
-        );
-        expect(untouched).toBe(true);
-        const expected = Float64Array.from(x, (v, i) => {
-          const c = i % channels;
-          const a = (scale?.[c] as number) / Math.sqrt((variance[c] as number) + 1e-3);
-          return (v - (mean?.[c] as number)) * a + (offset?.[c] as number);
-        });
-        expect(relativeError(outputs[1] as Float32Array, expected)).toBeLessThan(1e-5);
-      });
+                relu ? 1 : 0,
+              ],
+              parts,
+            },
+          );
+          expect(untouched).toBe(true);
+          const expected = Float64Array.from(x, (v, i) => {
+            const c = i % channels;
+            const a = (scale?.[c] as number) / Math.sqrt((variance[c] as number) + 1e-3);
+            const y = (v - (mean?.[c] as number)) * a + (offset?.[c] as number);
+            return relu ? Math.max(0, y) : y;
+          });
+          expect(relativeError(outputs[1] as Float32Array, expected)).toBeLessThan(1e-5);
+        },
+      );
 
       it(title('split along channels into 3, 6 and 1'), () => {
         const x = randomValues(6, pixels * channels);
@@ -181,99 +186,109 @@ describe('native channel kernels', () => {
         }
       });
 
-      it(title('batch moments, gradient sums and input gradient per channel'), () => {
-        const x = randomValues(11, pixels * channels).map((v) => 2 * v + 1);
-        const dy = randomValues(12, pixels * channels);
-        const gamma = randomValues(13, channels);
-        const moments = runNative(
-          build,
-          shared,
-          'channelMoments',
-          { inputs: [x], outputs: [channels, channels] },
-          { args: [pixels, channels], parts },
-        );
-        expect(moments.untouched).toBe(true);
-        const [mean, variance] = moments.outputs as [Float32Array, Float32Array];
-        const column = (values: Float32Array, c: number) =>
-          Array.from({ length: pixels }, (_, p) => values[p * channels + c] as number);
-        const average = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-        for (let c = 0; c < channels; c++) {
-          const m = average(column(x, c));
-          expect(mean[c]).toBeCloseTo(m, 5);
-          expect(variance[c]).toBeCloseTo(average(column(x, c).map((v) => (v - m) ** 2)), 5);
-        }
-        const epsilon = Float32Array.of(1e-3);
-        const gradient = runNative(
-          build,
-          shared,
-          'batchNormInputGradient',
-          {
-            inputs: [x, dy, mean, variance, gamma, epsilon],
-            outputs: [channels, channels, 3 * channels, pixels * channels],
-          },
-          {
-            prepare: (run, [xAt, dyAt, m, v, g, e, dbeta, dgamma, coefficients]) => {
-              for (let part = 0; part < parts; part++) {
+      it.each([false, true])(
+        title('batch moments, gradient sums and input gradient per channel, through a ReLU %s'),
+        (relu) => {
+          const x = randomValues(11, pixels * channels).map((v) => 2 * v + 1);
+          const dy = randomValues(12, pixels * channels);
+          // A fused ReLU's output: no gradient passes where it is 0 (about half of these).
+          const mask = relu ? randomValues(15, pixels * channels).map((v) => Math.max(0, v)) : null;
+          const passed = Float32Array.from(dy, (g, i) =>
+            mask && !((mask[i] as number) > 0) ? 0 : g,
+          );
+          const gamma = randomValues(13, channels);
+          const moments = runNative(
+            build,
+            shared,
+            'channelMoments',
+            { inputs: [x], outputs: [channels, channels] },
+            { args: [pixels, channels], parts },
+          );
+          expect(moments.untouched).toBe(true);
+          const [mean, variance] = moments.outputs as [Float32Array, Float32Array];
+          const column = (values: Float32Array, c: number) =>
+            Array.from({ length: pixels }, (_, p) => values[p * channels + c] as number);
+          const average = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+          for (let c = 0; c < channels; c++) {
+            const m = average(column(x, c));
+            expect(mean[c]).toBeCloseTo(m, 5);
+            expect(variance[c]).toBeCloseTo(average(column(x, c).map((v) => (v - m) ** 2)), 5);
+          }
+          const epsilon = Float32Array.of(1e-3);
+          const gradient = runNative(
+            build,
+            shared,
+            'batchNormInputGradient',
+            {
+              inputs: [x, dy, mask, mean, variance, gamma, epsilon],
+              outputs: [channels, channels, 3 * channels, pixels * channels],
+            },
+            {
+              prepare: (run, [xAt, dyAt, maskAt, m, v, g, e, dbeta, dgamma, coefficients]) => {
+                for (let part = 0; part < parts; part++) {
+                  run(
+                    'channelGradientSums',
+                    xAt ?? 0,
+                    dyAt ?? 0,
+                    maskAt ?? 0,
+                    m ?? 0,
+                    v ?? 0,
+                    e ?? 0,
+                    dbeta ?? 0,
+                    dgamma ?? 0,
+                    pixels,
+                    channels,
+                    part,
+                    parts,
+                  );
+                }
                 run(
-                  'channelGradientSums',
-                  xAt ?? 0,
-                  dyAt ?? 0,
+                  'batchNormGradientCoefficients',
                   m ?? 0,
                   v ?? 0,
+                  g ?? 0,
                   e ?? 0,
                   dbeta ?? 0,
                   dgamma ?? 0,
+                  coefficients ?? 0,
                   pixels,
                   channels,
-                  part,
-                  parts,
                 );
-              }
-              run(
-                'batchNormGradientCoefficients',
-                m ?? 0,
-                v ?? 0,
-                g ?? 0,
-                e ?? 0,
-                dbeta ?? 0,
-                dgamma ?? 0,
+              },
+              args: ([xAt, dyAt, maskAt, , , , , , , coefficients, dx]) => [
+                xAt ?? 0,
+                dyAt ?? 0,
+                maskAt ?? 0,
                 coefficients ?? 0,
+                dx ?? 0,
                 pixels,
                 channels,
-              );
+              ],
+              parts,
             },
-            args: ([xAt, dyAt, , , , , , , coefficients, dx]) => [
-              xAt ?? 0,
-              dyAt ?? 0,
-              coefficients ?? 0,
-              dx ?? 0,
-              pixels,
-              channels,
-            ],
-            parts,
-          },
-        );
-        expect(gradient.untouched).toBe(true);
-        const [dbeta, dgamma, , dx] = gradient.outputs as Float32Array[];
-        const expected = new Float64Array(pixels * channels);
-        for (let c = 0; c < channels; c++) {
-          const r = 1 / Math.sqrt((variance[c] as number) + 1e-3);
-          const xhat = column(x, c).map((v) => (v - (mean[c] as number)) * r);
-          const g = column(dy, c);
-          const sumDy = g.reduce((a, b) => a + b, 0);
-          const sumDyXhat = g.reduce((a, b, p) => a + b * (xhat[p] as number), 0);
-          expect(dbeta?.[c]).toBeCloseTo(sumDy, 4);
-          expect(dgamma?.[c]).toBeCloseTo(sumDyXhat, 4);
-          for (let p = 0; p < pixels; p++) {
-            expected[p * channels + c] =
-              ((gamma[c] as number) *
-                r *
-                (pixels * (g[p] as number) - sumDy - (xhat[p] as number) * sumDyXhat)) /
-              pixels;
+          );
+          expect(gradient.untouched).toBe(true);
+          const [dbeta, dgamma, , dx] = gradient.outputs as Float32Array[];
+          const expected = new Float64Array(pixels * channels);
+          for (let c = 0; c < channels; c++) {
+            const r = 1 / Math.sqrt((variance[c] as number) + 1e-3);
+            const xhat = column(x, c).map((v) => (v - (mean[c] as number)) * r);
+            const g = column(passed, c);
+            const sumDy = g.reduce((a, b) => a + b, 0);
+            const sumDyXhat = g.reduce((a, b, p) => a + b * (xhat[p] as number), 0);
+            expect(dbeta?.[c]).toBeCloseTo(sumDy, 4);
+            expect(dgamma?.[c]).toBeCloseTo(sumDyXhat, 4);
+            for (let p = 0; p < pixels; p++) {
+              expected[p * channels + c] =
+                ((gamma[c] as number) *
+                  r *
+                  (pixels * (g[p] as number) - sumDy - (xhat[p] as number) * sumDyXhat)) /
+                pixels;
+            }
           }
-        }
-        expect(relativeError(dx as Float32Array, expected)).toBeLessThan(1e-5);
-      });
+          expect(relativeError(dx as Float32Array, expected)).toBeLessThan(1e-5);
+        },
+      );
 
       for (const [op, symbol] of [
         [0, '*'],
