@@ -1,16 +1,17 @@
 /**
  * The project's own tfjs kernels and gradients, put in place before any training:
  * - wasm: the project's own WebAssembly (wasm/native/*.c) for the missing Conv2DBackpropFilter, a
- *   fast Conv2DBackpropInput (the backend's own is a naive loop) and the stride-1 forward
- *   convolutions (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling,
- *   average-pooling and nearest-resize gradients and the nearest resize (wasm/poolGradients.ts); an Identity that shares memory rather than
- *   copying every tensor a gradient saves (wasm/identity.ts); and Sum and Mean over the leading
- *   axes as one average pooling (wasm/leadingReduction.ts); the batch norm, the concatenation along
- *   channels and its gradient's split, slices that are not one run of memory, ReLU and its gradient, and large elementwise products, sums
- *   and differences (wasm/channels.ts); all of them shared over the kernel threads where there are several
- *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward
- *   (wasm/batchNormTraining.ts, for models/batchNorm.ts); and Adam's update of every variable as
- *   one kernel (wasm/adam.ts, for training/adam.ts);
+ *   fast Conv2DBackpropInput (the backend's own is a naive loop) and the forward convolutions
+ *   (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling, average-pooling and
+ *   nearest-resize gradients and the nearest resize (wasm/poolGradients.ts); an Identity that
+ *   shares memory rather than copying every tensor a gradient saves (wasm/identity.ts); Sum and
+ *   Mean over the leading axes as one average pooling (wasm/leadingReduction.ts); the batch norm,
+ *   the concatenation along channels and its gradient's split, slices that are not one run of
+ *   memory, ReLU and its gradient, and large elementwise products, sums and differences
+ *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
+ *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward, with
+ *   the ReLU after it where it has one (wasm/batchNormTraining.ts, for models/batchNorm.ts); and
+ *   Adam's update of every variable as one kernel (wasm/adam.ts, for training/adam.ts);
  * - webgpu: Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter as the training
  *   engine's implicit matrix products (webgpu/convolutions.ts): tiled on a GPU, direct loops laid
  *   out for a CPU on a software adapter; instead of the backend's one thread per filter weight
@@ -20,8 +21,8 @@
  * - cpu: a ResizeNearestNeighborGrad that is right for batches of several images;
  * - every backend: a FusedBatchNorm gradient without a feature-map-sized Tile, a Relu gradient that
  *   keeps the output rather than the input (reluGrad.ts), an Identity gradient that hands dy on
- *   rather than copying it (identityGrad.ts), and a backward pass that frees
- *   activations and gradients as soon as it is done with them (leanGradients.ts).
+ *   rather than copying it (identityGrad.ts), and a backward pass that frees activations and
+ *   gradients as soon as it is done with them (leanGradients.ts).
  * Idempotent.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,8 +1,8 @@
 /**
  * The wasm backend's forward convolutions with the project's kernels registered, against the cpu
- * backend: the cases the native kernel takes (stride 1: same and valid, 1x1 to 7x7, bias, ReLU)
- * and the ones it hands back to XNNPACK (stride 2, dilation, other activations), through the ops
- * the models call (tf.conv2d, tf.fused.conv2d).
+ * backend: the cases the native kernel takes (strides 1 and 2, same and valid, 1x1 to 7x7, bias,
+ * ReLU) and the ones it hands back to XNNPACK (dilation, other activations), through the ops the
+ * models call (tf.conv2d, tf.fused.conv2d).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -66,8 +66,10 @@ const CASES: Case[] = [
   { ...base, shape: [1, 8, 8, 40], kernel: 1, outC: 13, padding: 'valid' },
   { ...base, shape: [1, 10, 10, 3], kernel: 7, outC: 8, activation: 'relu' },
   { ...base, shape: [1, 4, 4, 3], kernel: 5, outC: 9, padding: 'same', bias: true },
+  { ...base, shape: [2, 13, 13, 3], kernel: 7, outC: 8, stride: 2 },
+  { ...base, shape: [1, 12, 11, 4], kernel: 3, outC: 6, stride: 2, padding: 'valid', bias: true },
+  { ...base, shape: [1, 10, 10, 5], kernel: 1, outC: 9, stride: 2, activation: 'relu' },
   // handed to XNNPACK
-  { ...base, shape: [1, 13, 13, 3], kernel: 7, outC: 8, stride: 2 },
   { ...base, shape: [1, 12, 12, 4], kernel: 3, outC: 6, dilation: 2 },
   { ...base, shape: [1, 8, 8, 4], kernel: 3, outC: 6, bias: true, activation: 'elu' },
 ];

@@ -1,6 +1,6 @@
 /**
- * A stride-1 convolution in the project's own WebAssembly (native/conv2d.c), for the wasm
- * backend's forward convolutions and the input gradient (conv2dBackprop.ts).
+ * A convolution in the project's own WebAssembly (native/conv2d.c), for the wasm backend's forward
+ * convolutions (any stride) and the input gradient of a stride-1 one (conv2dBackprop.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -9,7 +9,7 @@ import type { Shape4 } from './compose.ts';
 import { address, nativeFunction, nativeKernel, nativeSimd } from './native/module.ts';
 
 /**
- * Whether stride-1 convolutions go to the project's kernel: wherever the engine has SIMD. It beats
+ * Whether convolutions go to the project's kernel: wherever the engine has SIMD. It beats
  * XNNPACK's on one thread, and shares its rows over the kernel threads where there are several
  * (native/threads.ts), where it beats XNNPACK's parallel convolution too (bench: `--only=step`).
  */
@@ -28,6 +28,9 @@ export interface NativeConvolution {
   outWidth: number;
   top: number;
   left: number;
+  /** Strides down and across (1 if absent). */
+  strideHeight?: number;
+  strideWidth?: number;
 }
 
 /** The convolution's output, [batch, outHeight, outWidth, outC]. */
@@ -70,6 +73,8 @@ export function nativeConv2d(backend: BackendWasm, c: NativeConvolution): tf.Ten
       kw,
       c.top,
       c.left,
+      c.strideHeight ?? 1,
+      c.strideWidth ?? 1,
       c.relu ? 1 : 0,
     ],
     batch * c.outHeight * c.outWidth * outC * kh * kw * inC,
@@ -90,10 +95,11 @@ interface ForwardArgs {
 }
 
 /**
- * Conv2D or FusedConv2D on the project's kernel where it applies (float32, channels last, stride
- * and dilation 1, no activation or ReLU, a bias of one value per channel) and `nativeConvolution`
+ * Conv2D or FusedConv2D on the project's kernel where it applies (float32, channels last,
+ * dilation 1, no activation or ReLU, a bias of one value per channel) and `nativeConvolution`
  * allows, else the backend's own (XNNPACK). Measured in Node for the seed SegNet's forward pass:
- * 359 ms, against 580 with XNNPACK.
+ * 359 ms, against 580 with XNNPACK; DenseNet-121's stride-2 first convolution (4 x 230 x 230 x 3
+ * by 7 x 7 x 3 x 64) was XNNPACK's on one thread whatever the count.
  */
 export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -118,8 +124,7 @@ export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
       attrs.pad as 'valid' | 'same' | number,
       attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     );
-    const unit = [info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth];
-    if (unit.some((s) => s !== 1)) return own(args);
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return own(args);
     return nativeConv2d(backend, {
       input: x,
       kernel: filter,
@@ -130,6 +135,8 @@ export function forwardConv2d(own: tf.KernelFunc): tf.KernelFunc {
       outWidth: info.outWidth,
       top: info.padInfo.top,
       left: info.padInfo.left,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
     });
   };
 }

@@ -1,12 +1,14 @@
 /*
- * A stride-1 convolution for tfjs-backend-wasm, on the backend's own memory (see filter_gradient.c
- * for how these modules are built and loaded). It serves the forward Conv2D and FusedConv2D (bias,
- * ReLU) and the input gradient of a stride-1 convolution: dx is dy convolved with the kernel
+ * A convolution for tfjs-backend-wasm, on the backend's own memory (see filter_gradient.c for how
+ * these modules are built and loaded). It serves the forward Conv2D and FusedConv2D (bias, ReLU;
+ * any stride, as DenseNet's 7 x 7 stride-2 first convolution, which XNNPACK ran on one thread) and
+ * the input gradient of a stride-1 convolution: dx is dy convolved with the kernel
  * flipped in space and its channel axes swapped, which the packing step below does as it copies
  * the kernel. Measured in Node on the seed SegNet's step: forward 580 -> 359 ms against XNNPACK,
  * input gradient 594 -> 352 ms against XNNPACK's convolution of the same.
  *
- *   out[b][y][x][o] = sum over (i, j, c) of in[b][y + i - top][x + j - left][c] * k[i][j][c][o]
+ *   out[b][y][x][o] = sum over (i, j, c) of
+ *     in[b][y * sh + i - top][x * sw + j - left][c] * k[i][j][c][o]
  *
  * (channels last; taps that fall in the padding contribute nothing). The kernel is first packed into
  * blocks of 8 output channels, [block][i][j][c][8], zero-filled past the last channel, so that the
@@ -29,7 +31,7 @@
 typedef struct {
   const float *in;
   int h, w, ci;
-  int kh, kw, top, left;
+  int kh, kw, top, left, sh, sw;
 } Geometry;
 
 /* Stores lanes [0, count) of v to out. */
@@ -55,20 +57,20 @@ INLINE void tile(const Geometry *g, const float *packed, int b, int y, int x, fl
     acc[m][0] = bias0;
     acc[m][1] = bias1;
   }
-  const int ci = g->ci;
+  const int ci = g->ci, step = g->sw * ci;
   for (int i = 0; i < g->kh; i++) {
-    const int iy = y + i - g->top;
+    const int iy = y * g->sh + i - g->top;
     if (iy < 0 || iy >= g->h) continue;
     const float *row = g->in + (b * g->h + iy) * g->w * ci;
     for (int j = 0; j < g->kw; j++) {
-      const int ix = x + j - g->left;
+      const int ix = x * g->sw + j - g->left;
       if (!inside && (ix < 0 || ix >= g->w)) continue;
       const float *a = row + ix * ci;
       const float *k = packed + (i * g->kw + j) * ci * 8;
       for (int c = 0; c < ci; c++, k += 8) {
         const v128_t k0 = wasm_v128_load(k), k1 = wasm_v128_load(k + 4);
         for (int m = 0; m < MR; m++) {
-          const v128_t s = wasm_v128_load32_splat(a + m * ci + c);
+          const v128_t s = wasm_v128_load32_splat(a + m * step + c);
           acc[m][0] = MADD(acc[m][0], s, k0);
           acc[m][1] = MADD(acc[m][1], s, k1);
         }
@@ -118,19 +120,22 @@ void conv2d_pack(const float *k, float *packed, int ci, int co, int kh, int kw, 
 }
 
 /*
- * out = in convolved with the packed kernel, stride 1: in is [batch, h, w, ci]; out is [batch, oh,
- * ow, co]; bias (co floats, or 0 for none) and `relu` are applied to out. Part `part` of `parts`
- * (threads sharing the work) computes its share of the batch * oh output rows, so parts write
- * disjoint rows.
+ * out = in convolved with the packed kernel, strides sh and sw: in is [batch, h, w, ci]; out is
+ * [batch, oh, ow, co]; bias (co floats, or 0 for none) and `relu` are applied to out. Part `part`
+ * of `parts` (threads sharing the work) computes its share of the batch * oh output rows, so
+ * parts write disjoint rows.
  */
 EXPORT("conv2d")
 void conv2d(const float *in, const float *packed, const float *bias, float *out, int batch, int h,
-            int w, int ci, int oh, int ow, int co, int kh, int kw, int top, int left, int relu,
-            int part, int parts) {
+            int w, int ci, int oh, int ow, int co, int kh, int kw, int top, int left, int sh,
+            int sw, int relu, int part, int parts) {
   const int taps = kh * kw, blocks = (co + 7) / 8;
-  const Geometry g = {in, h, w, ci, kh, kw, top, left};
-  /* Output columns whose taps all fall inside the input: [first, end). */
-  int first = left, end = w - kw + 1 + left;
+  const Geometry g = {in, h, w, ci, kh, kw, top, left, sh, sw};
+  /*
+   * Output columns whose taps all fall inside the input, [first, end): x * sw >= left and
+   * x * sw - left + kw <= w.
+   */
+  int first = (left + sw - 1) / sw, end = w - kw + left < 0 ? 0 : (w - kw + left) / sw + 1;
   if (first > ow) first = ow;
   if (end > ow) end = ow;
   if (end < first) end = first;

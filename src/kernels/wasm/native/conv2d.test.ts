@@ -1,9 +1,9 @@
 /**
- * The native stride-1 convolution on a memory of its own, in all four builds, against the
- * definition written as plain loops: kernels as given and flipped (the input gradient's use),
- * padding of every kind (same, valid, and the full padding of a valid convolution's input
- * gradient), rows too short for a 4-pixel tile, output-channel counts around the blocks of 8, bias
- * and ReLU; and nothing written outside the output and the packing scratch.
+ * The native convolution on a memory of its own, in all four builds, against the definition
+ * written as plain loops: kernels as given and flipped (the input gradient's use), padding of
+ * every kind (same, valid, and the full padding of a valid convolution's input gradient), stride 2,
+ * rows too short for a 4-pixel tile, output-channel counts around the blocks of 8, bias and ReLU;
+ * and nothing written outside the output and the packing scratch.
  */
 import { describe, expect, it } from 'vitest';
 import * as builds from './conv2d.wasm.ts';
@@ -23,6 +23,8 @@ interface Case {
   flip: boolean;
   bias: boolean;
   relu: boolean;
+  /** Both ways; 1 if absent. */
+  stride?: number;
 }
 
 function reference(c: Case, input: Float32Array, kernel: Float32Array, bias: Float32Array) {
@@ -39,7 +41,8 @@ function reference(c: Case, input: Float32Array, kernel: Float32Array, bias: Flo
           let sum = c.bias ? (bias[co] as number) : 0;
           for (let i = 0; i < c.k; i++)
             for (let j = 0; j < c.k; j++) {
-              const [iy, ix] = [y + i - c.top, x + j - c.top];
+              const s = c.stride ?? 1;
+              const [iy, ix] = [y * s + i - c.top, x * s + j - c.top];
               if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
               for (let ci = 0; ci < c.inC; ci++)
                 sum +=
@@ -93,13 +96,43 @@ const CASES: Case[] = [
     bias: true,
     relu: false,
   },
+  // stride 2: same padding (DenseNet's first convolution, small), and valid with bias and ReLU
+  { batch: 2, h: 13, w: 13, inC: 3, outC: 10, k: 7, top: 3, outH: 7, outW: 7, ...plain, stride: 2 },
+  {
+    batch: 1,
+    h: 9,
+    w: 10,
+    inC: 5,
+    outC: 8,
+    k: 3,
+    top: 0,
+    outH: 4,
+    outW: 4,
+    flip: false,
+    bias: true,
+    relu: true,
+    stride: 2,
+  },
+  {
+    batch: 1,
+    h: 22,
+    w: 22,
+    inC: 4,
+    outC: 9,
+    k: 1,
+    top: 0,
+    outH: 11,
+    outW: 11,
+    ...plain,
+    stride: 2,
+  },
 ];
 
-describe('native stride-1 convolution', () => {
+describe('native convolution', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
     for (const c of CASES) {
       for (const parts of [1, 3]) {
-        const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC}, ${c.k}x${c.k} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}, ${parts} part${parts > 1 ? 's' : ''}`;
+        const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC}, ${c.k}x${c.k} from ${c.top}${c.stride ? `, stride ${c.stride}` : ''}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}, ${parts} part${parts > 1 ? 's' : ''}`;
         it(title, () => {
           const input = randomValues(1, c.batch * c.h * c.w * c.inC);
           const kernel = randomValues(2, c.k * c.k * c.inC * c.outC);
@@ -132,6 +165,8 @@ describe('native stride-1 convolution', () => {
                 c.k,
                 c.top,
                 c.top,
+                c.stride ?? 1,
+                c.stride ?? 1,
                 c.relu ? 1 : 0,
               ],
               parts,

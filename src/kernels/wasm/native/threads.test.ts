@@ -89,7 +89,8 @@ describe('kernel threads', () => {
     heap.set(kernel, kAt);
     conv2d.conv2dPack?.(kAt * 4, packed * 4, ci, co, k, k, 0);
     const args = (out: number) => [xAt * 4, packed * 4, 0, out * 4, batch, h, w, ci, h, w, co];
-    const rest = [k, k, 1, 1, 1];
+    // kh, kw, top, left, strides down and across, ReLU
+    const rest = [k, k, 1, 1, 1, 1, 1];
     conv2d.conv2d?.(...args(one), ...rest, 0, 1);
     pool.run(modules[0] as WebAssembly.Module, 'conv2d', [...args(two), ...rest], 2, (...a) =>
       conv2d.conv2d?.(...a),
