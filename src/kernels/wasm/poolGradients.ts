@@ -58,29 +58,37 @@ export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
   return dx;
 });
 
-export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs }) => {
-  const images = inputs.images as tf.TensorInfo;
-  const dy = inputs.dy as tf.TensorInfo;
+/**
+ * Runs `name`, the nearest resize or its gradient, between `from` and `to` for images of `shape`
+ * and output rows and columns `outHeight` by `outWidth`: each output row's input row and each
+ * output column's input column, as the forward kernel picks them, go in as ints.
+ */
+function resizeBetween(
+  backend: KernelArgs['backend'],
+  name: 'resizeNearest' | 'resizeNearestGradient',
+  from: tf.TensorInfo,
+  to: tf.TensorInfo,
+  [batch, h, w, depth]: Shape4,
+  [outHeight, outWidth]: [number, number],
+  attrs: tf.NamedAttrMap,
+): void {
   const alignCorners = Boolean(attrs.alignCorners);
   const halfPixelCenters = Boolean(attrs.halfPixelCenters);
-  const [batch, h, w, depth] = images.shape as Shape4;
-  const [, outHeight, outWidth] = dy.shape as Shape4;
   const source = (size: number, outSize: number) =>
     Array.from({ length: outSize }, (_, i) =>
       sourceIndex(i, size, outSize, alignCorners, halfPixelCenters),
     );
-  const dx = backend.makeOutput(images.shape, 'float32');
   withInts(backend, [...source(h, outHeight), ...source(w, outWidth)], (rows) =>
     nativeKernel(
       backend,
       builds,
-      'resizeNearestGradient',
+      name,
     )(
       [
-        address(backend, dy),
+        address(backend, from),
         rows,
         rows + outHeight * 4,
-        address(backend, dx),
+        address(backend, to),
         batch,
         h,
         w,
@@ -88,8 +96,25 @@ export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs 
         outHeight,
         outWidth,
       ],
-      batch * outHeight * outWidth * depth,
+      // Memory-bound, as an elementwise product.
+      4 * batch * outHeight * outWidth * depth,
     ),
+  );
+}
+
+export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs }) => {
+  const images = inputs.images as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const [, outHeight, outWidth] = dy.shape as Shape4;
+  const dx = backend.makeOutput(images.shape, 'float32');
+  resizeBetween(
+    backend,
+    'resizeNearestGradient',
+    dy,
+    dx,
+    images.shape as Shape4,
+    [outHeight, outWidth],
+    attrs,
   );
   return dx;
 });
@@ -152,35 +177,16 @@ export const resizeNearestNeighbor =
     const images = inputs.images as tf.TensorInfo;
     if (!nativeSimd() || images.dtype !== 'float32' || images.shape.length !== 4) return own(args);
     const [outHeight, outWidth] = attrs.size as [number, number];
-    const alignCorners = Boolean(attrs.alignCorners);
-    const halfPixelCenters = Boolean(attrs.halfPixelCenters);
-    const [batch, h, w, depth] = images.shape as Shape4;
-    const source = (size: number, outSize: number) =>
-      Array.from({ length: outSize }, (_, i) =>
-        sourceIndex(i, size, outSize, alignCorners, halfPixelCenters),
-      );
+    const [batch, , , depth] = images.shape as Shape4;
     const out = backend.makeOutput([batch, outHeight, outWidth, depth], 'float32');
-    withInts(backend, [...source(h, outHeight), ...source(w, outWidth)], (rows) =>
-      nativeKernel(
-        backend,
-        builds,
-        'resizeNearest',
-      )(
-        [
-          address(backend, images),
-          rows,
-          rows + outHeight * 4,
-          address(backend, out),
-          batch,
-          h,
-          w,
-          depth,
-          outHeight,
-          outWidth,
-        ],
-        // Memory-bound, as an elementwise product.
-        4 * batch * outHeight * outWidth * depth,
-      ),
+    resizeBetween(
+      backend,
+      'resizeNearest',
+      images,
+      out,
+      images.shape as Shape4,
+      [outHeight, outWidth],
+      attrs,
     );
     return out;
   };
