@@ -18,6 +18,15 @@ const withFallback =
   (args) =>
     nativeSimd() ? native(args as unknown as KernelArgs) : own(args);
 
+/** The pooling kernels' first arguments: the input's shape, the output's size and the window's. */
+const poolGeometry = (x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): number[] => [
+  ...x.shape,
+  info.outHeight,
+  info.outWidth,
+  info.filterHeight,
+  info.filterWidth,
+];
+
 export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
   const dy = inputs.dy as tf.TensorInfo;
   const x = inputs.input as tf.TensorInfo;
@@ -29,7 +38,7 @@ export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
     attrs.pad as 'valid' | 'same' | number,
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
   );
-  const [batch, h, w, depth] = x.shape as Shape4;
+  const [batch, , , depth] = x.shape as Shape4;
   const dx = backend.makeOutput(x.shape, 'float32');
   nativeKernel(
     backend,
@@ -40,14 +49,7 @@ export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
       address(backend, x),
       address(backend, dy),
       address(backend, dx),
-      batch,
-      h,
-      w,
-      depth,
-      info.outHeight,
-      info.outWidth,
-      info.filterHeight,
-      info.filterWidth,
+      ...poolGeometry(x, info),
       info.strideHeight,
       info.strideWidth,
       info.padInfo.top,
@@ -144,27 +146,15 @@ export const avgPoolGrad =
       top + bottom + left + right !== 0
     )
       return own(args);
-    const [batch, h, w, depth] = x.shape as Shape4;
     const dx = backend.makeOutput(x.shape, 'float32');
     nativeKernel(
       backend,
       builds,
       'avgPoolGradient',
     )(
-      [
-        address(backend, dy),
-        address(backend, dx),
-        batch,
-        h,
-        w,
-        depth,
-        info.outHeight,
-        info.outWidth,
-        info.filterHeight,
-        info.filterWidth,
-      ],
+      [address(backend, dy), address(backend, dx), ...poolGeometry(x, info)],
       // Memory-bound, as an elementwise product.
-      4 * batch * h * w * depth,
+      4 * tf.util.sizeFromShape(x.shape),
     );
     return dx;
   };
