@@ -52,7 +52,8 @@ export class Activation extends TfjsActivation {
 
   /** Whether this is a ReLU. */
   get isRelu(): boolean {
-    return (this.getConfig() as { activation?: string }).activation === 'relu';
+    const { activation } = this as unknown as { activation?: { getClassName(): string } };
+    return activation?.getClassName() === 'relu';
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
