@@ -151,12 +151,16 @@ export const concat = wrapper(({ inputs, backend, attrs }) => {
 
 const OPERATIONS = { Multiply: 0, Add: 1, Sub: 2, Relu: 3, ReluGradient: 4 } as const;
 
-/** Runs `elementwise` over two float32 tensors of n elements each (a alone for Relu). */
+/**
+ * Runs `elementwise` over float32 tensors a and b of a's size (a alone for Relu), or with `period`
+ * > 0 b a vector of that many elements repeated along a.
+ */
 function elementwise(
   backend: KernelArgs['backend'],
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   operation: keyof typeof OPERATIONS,
+  period = 0,
 ): tf.TensorInfo {
   const n = size(a);
   const out = backend.makeOutput(a.shape, 'float32');
@@ -165,7 +169,14 @@ function elementwise(
     builds,
     'elementwise',
   )(
-    [address(backend, a), address(backend, b), address(backend, out), n, 0, OPERATIONS[operation]],
+    [
+      address(backend, a),
+      address(backend, b),
+      address(backend, out),
+      n,
+      period,
+      OPERATIONS[operation],
+    ],
     // Memory-bound: a part is worth a thread from about 128 K elements.
     4 * n,
   );
@@ -200,24 +211,7 @@ export const binary = (name: 'Multiply' | 'Add' | 'Sub') =>
     const same = tf.util.arraysEqual(a.shape, b.shape);
     const channels = a.shape.at(-1) ?? 0;
     if (!same && !isChannelVector(b, channels)) return undefined;
-    const out = backend.makeOutput(a.shape, 'float32');
-    nativeKernel(
-      backend,
-      builds,
-      'elementwise',
-    )(
-      [
-        address(backend, a),
-        address(backend, b),
-        address(backend, out),
-        n,
-        same ? 0 : channels,
-        OPERATIONS[name],
-      ],
-      // Memory-bound: a part is worth a thread from about 128 K elements.
-      4 * n,
-    );
-    return out;
+    return elementwise(backend, a, b, name, same ? 0 : channels);
   });
 
 /**
