@@ -10,7 +10,8 @@
  *   memory, ReLU and its gradient, and large elementwise products, sums and differences
  *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
  *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward, with
- *   the ReLU after it where it has one (wasm/batchNormTraining.ts, for models/batchNorm.ts); and
+ *   the ReLU after it where it has one, and a third for its moving averages
+ *   (wasm/batchNormTraining.ts, for models/batchNorm.ts); and
  *   Adam's update of every variable as one kernel (wasm/adam.ts, for training/adam.ts);
  * - webgpu: Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter as the training
  *   engine's implicit matrix products (webgpu/convolutions.ts): tiled on a GPU, direct loops laid
@@ -67,6 +68,11 @@ const KERNELS: tf.KernelConfig[] = [
     kernelName: bnTraining.BATCH_NORM_RELU_TRAINING,
     backendName: 'wasm',
     kernelFunc: bnTraining.batchNormReluKernel as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: bnTraining.MOVING_AVERAGES,
+    backendName: 'wasm',
+    kernelFunc: bnTraining.movingAveragesKernel as unknown as tf.KernelFunc,
   },
   {
     kernelName: bnTraining.BATCH_NORM_TRAINING_GRAD,

@@ -11,6 +11,7 @@ import { randomValues, relativeError } from '../kernels/testValues.ts';
 import {
   BATCH_NORM_RELU_TRAINING,
   BATCH_NORM_TRAINING,
+  MOVING_AVERAGES,
 } from '../kernels/wasm/batchNormTraining.ts';
 import { RELU_GRADIENT } from '../kernels/wasm/channels.ts';
 import {
@@ -99,6 +100,7 @@ describe('the batch-norm layer in training', () => {
         tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }),
       );
       expect(own.kernels).toContain(BATCH_NORM_TRAINING);
+      expect(own.kernels).toContain(MOVING_AVERAGES);
       expect(own.kernels).not.toContain('Square');
       // output, dx, dgamma, dbeta, moving mean, moving variance
       expect(own.values).toHaveLength(6);

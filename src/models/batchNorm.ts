@@ -13,7 +13,11 @@
  * training loop asks `fuseBatchNormRelu(model)` to mark them; unmarked, the two layers run apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, batchNormTrainingRuns } from '../kernels/wasm/batchNormTraining.ts';
+import {
+  batchNormTraining,
+  batchNormTrainingRuns,
+  movingAverages,
+} from '../kernels/wasm/batchNormTraining.ts';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type ActivationArgs = Parameters<typeof tf.layers.activation>[0];
@@ -105,15 +109,15 @@ export class BatchNormalization extends TfjsBatchNormalization {
         relu,
       );
       // The moving averages, as tfjs's layer updates them.
-      for (const [moving, value] of [
-        [self.movingMean, mean],
-        [self.movingVariance, variance],
-      ] as const) {
-        tf.tidy(() => {
-          const original = moving.read();
-          moving.write(tf.sub(original, tf.mul(tf.sub(original, value), 1 - self.momentum)));
-        });
-      }
+      const [movingMean, movingVariance] = movingAverages(
+        mean,
+        variance,
+        self.movingMean.read(),
+        self.movingVariance.read(),
+        self.momentum,
+      );
+      self.movingMean.write(movingMean);
+      self.movingVariance.write(movingVariance);
       return y;
     });
     if (relu) reluApplied.add(out);

@@ -295,6 +295,21 @@ void channel_gradient_sums(const float *x, const float *dy, const float *mask, c
 }
 
 /*
+ * The moving averages batch norm keeps, as tfjs's layer updates them from the batch's mean and
+ * variance: moving - (moving - batch) * k per channel, k = 1 - momentum (a float in memory), each
+ * operation rounded to a float as tfjs's Sub, Mul and Sub round them. One thread.
+ */
+EXPORT("movingAverages")
+void moving_averages(const float *mean, const float *variance, const float *moving_mean,
+                     const float *moving_variance, const float *k, float *new_mean,
+                     float *new_variance, int channels) {
+  for (int c = 0; c < channels; c++) {
+    new_mean[c] = moving_mean[c] - (moving_mean[c] - mean[c]) * *k;
+    new_variance[c] = moving_variance[c] - (moving_variance[c] - variance[c]) * *k;
+  }
+}
+
+/*
  * coefficients (3 * channels floats) of batch norm's input gradient, dx = a * dy + b * x + d per
  * channel, from channelGradientSums' sums: with r = 1 / sqrt(variance + epsilon) and n pixels,
  * dx = gamma * r * (dy - dbeta / n - (x - mean) * r * dgamma / n). One thread.

@@ -107,6 +107,31 @@ describe('native channel kernels', () => {
         });
       });
 
+      if (parts === 1) {
+        it(`${name}: moving averages, rounded as tfjs's Sub, Mul and Sub`, () => {
+          const [mean, variance, movingMean, movingVariance] = [21, 22, 23, 24].map((seed) =>
+            randomValues(seed, channels),
+          ) as [Float32Array, Float32Array, Float32Array, Float32Array];
+          const k = Math.fround(1 - 0.99);
+          const { outputs, untouched } = runNative(
+            build,
+            shared,
+            'movingAverages',
+            {
+              inputs: [mean, variance, movingMean, movingVariance, Float32Array.of(k)],
+              outputs: [channels, channels],
+            },
+            { args: [channels] },
+          );
+          expect(untouched).toBe(true);
+          const f = Math.fround;
+          const update = (moving: Float32Array, batch: Float32Array) =>
+            Float32Array.from(moving, (m, c) => f(m - f(f(m - (batch[c] as number)) * k)));
+          expect(outputs[0]).toEqual(update(movingMean, mean));
+          expect(outputs[1]).toEqual(update(movingVariance, variance));
+        });
+      }
+
       it(title('rows gathered: a slice of [3, 5, 6, 4], [1:3, 1:4, 2:5, 1:3]'), () => {
         const x = randomValues(30, 3 * 5 * 6 * 4);
         const [s0, s1, s2] = [5 * 6 * 4, 6 * 4, 4];
