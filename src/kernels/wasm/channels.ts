@@ -9,28 +9,14 @@
  * on two threads).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs, Shape4 } from './compose.ts';
+import { nativeOrOwn, type KernelArgs, type Shape4 } from './compose.ts';
 import * as builds from './native/channels.wasm.ts';
-import {
-  address,
-  nativeFunction,
-  nativeKernel,
-  nativeSimd,
-  withFloats,
-  withInts,
-} from './native/module.ts';
+import { address, nativeFunction, nativeKernel, withFloats, withInts } from './native/module.ts';
 
 /** Elements below which the backend's own kernel is as good: one thread, no call overhead. */
 export const LARGE = 1 << 15;
 
 const size = (info: tf.TensorInfo) => tf.util.sizeFromShape(info.shape);
-
-/** Wraps `own` to run `native` where it returns a result, else `own`. */
-const wrapper =
-  (native: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined) =>
-  (own: tf.KernelFunc): tf.KernelFunc =>
-  (args) =>
-    (nativeSimd() ? native(args as unknown as KernelArgs) : undefined) ?? own(args);
 
 /** A per-channel vector of `channels` floats: shape [C] or [1, ..., 1, C]. */
 const isChannelVector = (info: tf.TensorInfo | undefined, channels: number) =>
@@ -39,7 +25,7 @@ const isChannelVector = (info: tf.TensorInfo | undefined, channels: number) =>
   info.shape.at(-1) === channels &&
   size(info) === channels;
 
-export const fusedBatchNorm = wrapper(({ inputs, backend, attrs }) => {
+export const fusedBatchNorm = nativeOrOwn(({ inputs, backend, attrs }) => {
   const { x, mean, variance, offset, scale } = inputs as Record<string, tf.TensorInfo | undefined>;
   if (!x || x.dtype !== 'float32' || size(x) < LARGE) return undefined;
   const channels = x.shape.at(-1) ?? 0;
@@ -77,7 +63,7 @@ export const fusedBatchNorm = wrapper(({ inputs, backend, attrs }) => {
   return y;
 });
 
-export const splitV = wrapper(({ inputs, backend, attrs }) => {
+export const splitV = nativeOrOwn(({ inputs, backend, attrs }) => {
   const x = inputs.x as tf.TensorInfo;
   if (x.dtype !== 'float32' || size(x) < LARGE) return undefined;
   const [axis] = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
@@ -112,7 +98,7 @@ export const splitV = wrapper(({ inputs, backend, attrs }) => {
 });
 
 /** Concatenation along channels, of float32 tensors (DenseNet's dense blocks). */
-export const concat = wrapper(({ inputs, backend, attrs }) => {
+export const concat = nativeOrOwn(({ inputs, backend, attrs }) => {
   const all = inputs as unknown as tf.TensorInfo[];
   const first = all[0];
   if (!first || all.some((t) => t.dtype !== 'float32')) return undefined;
@@ -183,7 +169,7 @@ function elementwise(
   return out;
 }
 
-export const relu = wrapper(({ inputs, backend }) => {
+export const relu = nativeOrOwn(({ inputs, backend }) => {
   const x = inputs.x as tf.TensorInfo;
   if (x.dtype !== 'float32' || size(x) < LARGE) return undefined;
   return elementwise(backend, x, x, 'Relu');
@@ -202,7 +188,7 @@ export function reluGradient({ inputs, backend }: KernelArgs): tf.TensorInfo {
  * vector (the vector second; first too for the two that commute).
  */
 export const binary = (name: 'Multiply' | 'Add' | 'Sub') =>
-  wrapper(({ inputs, backend }) => {
+  nativeOrOwn(({ inputs, backend }) => {
     let { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
     if (name !== 'Sub' && size(a) < size(b)) [a, b] = [b, a];
@@ -219,7 +205,7 @@ export const binary = (name: 'Multiply' | 'Add' | 'Sub') =>
  * with one `set`), as rows: the gradient of a zero padding (DenseNet's stem pads a [4, 112, 112,
  * 64] feature map), which tfjs's Slice copies row by row in JavaScript on one thread.
  */
-export const slice = wrapper(({ inputs, backend, attrs }) => {
+export const slice = nativeOrOwn(({ inputs, backend, attrs }) => {
   const x = inputs.x as tf.TensorInfo;
   if (x.dtype !== 'float32' || x.shape.length > 4) return undefined;
   const [begin, sizes] = tf.slice_util.parseSliceParams(

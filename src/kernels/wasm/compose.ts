@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, type Shape4 } from '../compose.ts';
+import { nativeSimd } from './native/module.ts';
 
 export type { Shape4 };
 
@@ -17,6 +18,16 @@ export interface KernelArgs {
   backend: BackendWasm;
   attrs: tf.NamedAttrMap;
 }
+
+/**
+ * Wraps the backend's own kernel `own` to run `native` where the engine has SIMD and `native`
+ * returns a result (it returns nothing for the cases it leaves to `own`), else `own`.
+ */
+export const nativeOrOwn =
+  (native: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined) =>
+  (own: tf.KernelFunc): tf.KernelFunc =>
+  (args) =>
+    (nativeSimd() ? native(args as unknown as KernelArgs) : undefined) ?? own(args);
 
 export function call(
   backend: BackendWasm,

@@ -7,16 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sourceIndex } from '../resizeNearestNeighborGrad.ts';
-import type { KernelArgs, Shape4 } from './compose.ts';
-import { address, nativeKernel, nativeSimd, withInts } from './native/module.ts';
+import { nativeOrOwn, type KernelArgs, type Shape4 } from './compose.ts';
+import { address, nativeKernel, withInts } from './native/module.ts';
 import * as builds from './native/poolGradients.wasm.ts';
-
-/** Wraps `own` to run the native kernel `native` where the engine can. */
-const withFallback =
-  (native: (args: KernelArgs) => tf.TensorInfo) =>
-  (own: tf.KernelFunc): tf.KernelFunc =>
-  (args) =>
-    nativeSimd() ? native(args as unknown as KernelArgs) : own(args);
 
 /** The pooling kernels' first arguments: the input's shape, the output's size and the window's. */
 const poolGeometry = (x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): number[] => [
@@ -27,7 +20,7 @@ const poolGeometry = (x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): numbe
   info.filterWidth,
 ];
 
-export const maxPoolGrad = withFallback(({ inputs, backend, attrs }) => {
+export const maxPoolGrad = nativeOrOwn(({ inputs, backend, attrs }) => {
   const dy = inputs.dy as tf.TensorInfo;
   const x = inputs.input as tf.TensorInfo;
   const info = tf.backend_util.computePool2DInfo(
@@ -104,7 +97,7 @@ function resizeBetween(
   );
 }
 
-export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs }) => {
+export const resizeNearestNeighborGrad = nativeOrOwn(({ inputs, backend, attrs }) => {
   const images = inputs.images as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   const [, outHeight, outWidth] = dy.shape as Shape4;
@@ -125,58 +118,52 @@ export const resizeNearestNeighborGrad = withFallback(({ inputs, backend, attrs 
  * The average-pooling gradient where the windows tile the input (filter = stride, no padding:
  * DenseNet's transitions), on the kernel threads; every other case is the backend's own.
  */
-export const avgPoolGrad =
-  (own: tf.KernelFunc): tf.KernelFunc =>
-  (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
-    const dy = inputs.dy as tf.TensorInfo;
-    const x = inputs.input as tf.TensorInfo;
-    if (!nativeSimd() || x.dtype !== 'float32' || x.shape.length !== 4) return own(args);
-    const info = tf.backend_util.computePool2DInfo(
-      x.shape as Shape4,
-      attrs.filterSize as number | [number, number],
-      attrs.strides as number | [number, number],
-      1,
-      attrs.pad as 'valid' | 'same' | number,
-    );
-    const { top, bottom, left, right } = info.padInfo;
-    if (
-      info.filterHeight !== info.strideHeight ||
-      info.filterWidth !== info.strideWidth ||
-      top + bottom + left + right !== 0
-    )
-      return own(args);
-    const dx = backend.makeOutput(x.shape, 'float32');
-    nativeKernel(
-      backend,
-      builds,
-      'avgPoolGradient',
-    )(
-      [address(backend, dy), address(backend, dx), ...poolGeometry(x, info)],
-      // Memory-bound, as an elementwise product.
-      4 * tf.util.sizeFromShape(x.shape),
-    );
-    return dx;
-  };
+export const avgPoolGrad = nativeOrOwn(({ inputs, backend, attrs }) => {
+  const dy = inputs.dy as tf.TensorInfo;
+  const x = inputs.input as tf.TensorInfo;
+  if (x.dtype !== 'float32' || x.shape.length !== 4) return undefined;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as Shape4,
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'valid' | 'same' | number,
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  if (
+    info.filterHeight !== info.strideHeight ||
+    info.filterWidth !== info.strideWidth ||
+    top + bottom + left + right !== 0
+  )
+    return undefined;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  nativeKernel(
+    backend,
+    builds,
+    'avgPoolGradient',
+  )(
+    [address(backend, dy), address(backend, dx), ...poolGeometry(x, info)],
+    // Memory-bound, as an elementwise product.
+    4 * tf.util.sizeFromShape(x.shape),
+  );
+  return dx;
+});
 
 /** The nearest-neighbour resize (SegNet's upsampling) of float32 images, on the kernel threads. */
-export const resizeNearestNeighbor =
-  (own: tf.KernelFunc): tf.KernelFunc =>
-  (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
-    const images = inputs.images as tf.TensorInfo;
-    if (!nativeSimd() || images.dtype !== 'float32' || images.shape.length !== 4) return own(args);
-    const [outHeight, outWidth] = attrs.size as [number, number];
-    const [batch, , , depth] = images.shape as Shape4;
-    const out = backend.makeOutput([batch, outHeight, outWidth, depth], 'float32');
-    resizeBetween(
-      backend,
-      'resizeNearest',
-      images,
-      out,
-      images.shape as Shape4,
-      [outHeight, outWidth],
-      attrs,
-    );
-    return out;
-  };
+export const resizeNearestNeighbor = nativeOrOwn(({ inputs, backend, attrs }) => {
+  const images = inputs.images as tf.TensorInfo;
+  if (images.dtype !== 'float32' || images.shape.length !== 4) return undefined;
+  const [outHeight, outWidth] = attrs.size as [number, number];
+  const [batch, , , depth] = images.shape as Shape4;
+  const out = backend.makeOutput([batch, outHeight, outWidth, depth], 'float32');
+  resizeBetween(
+    backend,
+    'resizeNearest',
+    images,
+    out,
+    images.shape as Shape4,
+    [outHeight, outWidth],
+    attrs,
+  );
+  return out;
+});
