@@ -43,52 +43,23 @@ import * as wasmPool from './wasm/poolGradients.ts';
 import { filterGradientOnWebgl } from './webgl/filterGradient.ts';
 import { WEBGPU_CONVOLUTIONS } from './webgpu/convolutions.ts';
 
+/** A kernel of the project's own for the wasm backend (whose kernels take the backend's own type). */
+const onWasm = (kernelName: string, kernelFunc: unknown): tf.KernelConfig => ({
+  kernelName,
+  backendName: 'wasm',
+  kernelFunc: kernelFunc as tf.KernelFunc,
+});
+
 const KERNELS: tf.KernelConfig[] = [
-  {
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName: 'wasm',
-    kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: 'wasm',
-    kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: tf.Identity,
-    backendName: 'wasm',
-    kernelFunc: identity as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: bnTraining.BATCH_NORM_TRAINING,
-    backendName: 'wasm',
-    kernelFunc: bnTraining.batchNormKernel as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: bnTraining.BATCH_NORM_RELU_TRAINING,
-    backendName: 'wasm',
-    kernelFunc: bnTraining.batchNormReluKernel as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: bnTraining.MOVING_AVERAGES,
-    backendName: 'wasm',
-    kernelFunc: bnTraining.movingAveragesKernel as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: bnTraining.BATCH_NORM_TRAINING_GRAD,
-    backendName: 'wasm',
-    kernelFunc: bnTraining.batchNormTrainingGradKernel as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: channels.RELU_GRADIENT,
-    backendName: 'wasm',
-    kernelFunc: channels.reluGradient as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: FUSED_ADAM,
-    backendName: 'wasm',
-    kernelFunc: fusedAdam as unknown as tf.KernelFunc,
-  },
+  onWasm(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
+  onWasm(tf.Conv2DBackpropInput, conv2dBackpropInput),
+  onWasm(tf.Identity, identity),
+  onWasm(bnTraining.BATCH_NORM_TRAINING, bnTraining.batchNormKernel),
+  onWasm(bnTraining.BATCH_NORM_RELU_TRAINING, bnTraining.batchNormReluKernel),
+  onWasm(bnTraining.MOVING_AVERAGES, bnTraining.movingAveragesKernel),
+  onWasm(bnTraining.BATCH_NORM_TRAINING_GRAD, bnTraining.batchNormTrainingGradKernel),
+  onWasm(channels.RELU_GRADIENT, channels.reluGradient),
+  onWasm(FUSED_ADAM, fusedAdam),
   {
     kernelName: tf.ResizeNearestNeighborGrad,
     backendName: 'cpu',
