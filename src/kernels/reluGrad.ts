@@ -15,8 +15,9 @@ const oneKernel = (dy: tf.Tensor, y: tf.Tensor) =>
   dy.dtype === 'float32' &&
   y.dtype === 'float32' &&
   tf.util.arraysEqual(dy.shape, y.shape) &&
+  // Registered for the wasm backend alone, whose native kernels need SIMD.
   tf.getKernel(RELU_GRADIENT, tf.getBackend()) !== undefined &&
-  (tf.getBackend() !== 'wasm' || nativeSimd() !== null);
+  nativeSimd() !== null;
 
 export const reluGrad: tf.GradConfig = {
   kernelName: tf.Relu,
