@@ -1,12 +1,20 @@
 /**
- * A convolution in the project's own WebAssembly (native/conv2d.c), for the wasm backend's forward
- * convolutions (any stride) and the input gradient of a stride-1 one (conv2dBackprop.ts).
+ * A convolution in the project's own WebAssembly, for the wasm backend's forward convolutions (any
+ * stride) and the input gradient of a stride-1 one (conv2dBackprop.ts): a 3 x 3 one at stride 1 by
+ * Winograd's F(2x2, 3x3) (native/winograd.c), the rest directly (native/conv2d.c).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as builds from './native/conv2d.wasm.ts';
+import * as winogradBuilds from './native/winograd.wasm.ts';
 import type { Shape4 } from './compose.ts';
-import { address, nativeFunction, nativeKernel, nativeSimd } from './native/module.ts';
+import {
+  address,
+  kernelThreads,
+  nativeFunction,
+  nativeKernel,
+  nativeSimd,
+} from './native/module.ts';
 
 /**
  * Whether convolutions go to the project's kernel: wherever the engine has SIMD. It beats
@@ -42,6 +50,11 @@ export function nativeConv2d(backend: BackendWasm, c: NativeConvolution): tf.Ten
     throw new Error(`Convolution kernel ${String(c.kernel.shape)} does not fit ${inC} channels`);
   }
   const out = backend.makeOutput([batch, c.outHeight, c.outWidth, outC], 'float32');
+  const strided = (c.strideHeight ?? 1) !== 1 || (c.strideWidth ?? 1) !== 1;
+  if (kh === 3 && kw === 3 && !strided) {
+    winograd(backend, c, out);
+    return out;
+  }
   const packed = backend.makeOutput([Math.ceil(outC / 8) * 8 * kh * kw * inC], 'float32');
   nativeFunction(backend, builds, 'conv2dPack')(
     address(backend, c.kernel),
@@ -81,6 +94,55 @@ export function nativeConv2d(backend: BackendWasm, c: NativeConvolution): tf.Ten
   );
   backend.disposeData(packed.dataId);
   return out;
+}
+
+/**
+ * `out` = the 3 x 3, stride-1 convolution by Winograd's F(2x2, 3x3): 16 multiply-adds per input
+ * and output channel for each 2 x 2 output pixels instead of 36. Measured in Node on one thread:
+ * DenseNet-121's 3 x 3 convolutions (128 -> 32 channels at 56 and 28 px, batch 4) and their input
+ * gradients 2.0-2.2x the direct kernel's speed, 1.1-1.6x at 14 and 7 px; the SegNet's 1.6-1.9x.
+ */
+function winograd(backend: BackendWasm, c: NativeConvolution, out: tf.TensorInfo): void {
+  const [batch, h, w, inC] = c.input.shape as Shape4;
+  const outC = (out.shape as Shape4)[3];
+  const packed = backend.makeOutput([16 * Math.ceil(outC / 8) * 8 * inC], 'float32');
+  // Each thread's own V and M (native/winograd.c).
+  const perThread = Number(nativeFunction(backend, winogradBuilds, 'winogradScratch')(inC));
+  const scratch = backend.makeOutput([kernelThreads(backend) * perThread], 'float32');
+  nativeFunction(backend, winogradBuilds, 'winogradPack')(
+    address(backend, c.kernel),
+    address(backend, packed),
+    inC,
+    outC,
+    c.flip ? 1 : 0,
+  );
+  nativeKernel(
+    backend,
+    winogradBuilds,
+    'winograd3x3',
+  )(
+    [
+      address(backend, c.input),
+      address(backend, packed),
+      c.bias ? address(backend, c.bias) : 0,
+      address(backend, out),
+      address(backend, scratch),
+      batch,
+      h,
+      w,
+      inC,
+      c.outHeight,
+      c.outWidth,
+      outC,
+      c.top,
+      c.left,
+      c.relu ? 1 : 0,
+    ],
+    // Parts as the direct convolution's work would have them: each still several times the least.
+    batch * c.outHeight * c.outWidth * outC * 9 * inC,
+  );
+  backend.disposeData(packed.dataId);
+  backend.disposeData(scratch.dataId);
 }
 
 interface ForwardArgs {

@@ -18,6 +18,7 @@ describe('WebAssembly kernel builds', () => {
       'conv2d.c',
       'filter_gradient.c',
       'pool_gradients.c',
+      'winograd.c',
     ]);
   });
 

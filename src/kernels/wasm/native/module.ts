@@ -13,10 +13,11 @@ import * as channels from './channels.wasm.ts';
 import * as conv2d from './conv2d.wasm.ts';
 import * as filterGradient from './filterGradient.wasm.ts';
 import * as probe from './poolGradients.wasm.ts';
+import * as winograd from './winograd.wasm.ts';
 import { canBlock, KernelThreads, spawnBrowserThread, type SpawnThread } from './threads.ts';
 
 /** Every kernel module, for the helper threads to load (all of them, before any is used). */
-const KERNEL_MODULES = [adam, channels, conv2d, filterGradient, probe];
+const KERNEL_MODULES = [adam, channels, conv2d, filterGradient, probe, winograd];
 
 /** The four builds of a module, as the generated *.wasm.ts files export them (base64). */
 export interface NativeBuilds {
@@ -36,7 +37,8 @@ interface EmscriptenModule {
   _free(pointer: number): void;
 }
 
-export type NativeFunction = (...args: number[]) => void;
+/** What it returns is undefined for the kernels, which write their outputs, and a number else. */
+export type NativeFunction = (...args: number[]) => unknown;
 
 /** Stack for each instance of a module (each thread has its own): a few small locals. */
 const STACK_BYTES = 64 * 1024;

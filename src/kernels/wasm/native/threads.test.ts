@@ -8,6 +8,7 @@ import { randomValues } from '../../testValues.ts';
 import * as adamBuilds from './adam.wasm.ts';
 import * as conv2dBuilds from './conv2d.wasm.ts';
 import * as filterBuilds from './filterGradient.wasm.ts';
+import * as winogradBuilds from './winograd.wasm.ts';
 import { spawnNodeThread } from './testThread.ts';
 import { relaxedSimdRuns } from './testHarness.ts';
 import type { NativeBuilds } from './module.ts';
@@ -22,7 +23,7 @@ const compile = (builds: NativeBuilds) =>
 
 describe('kernel threads', () => {
   const memory = new WebAssembly.Memory({ initial: 1024, maximum: 65536, shared: true });
-  const modules = [compile(conv2dBuilds), compile(filterBuilds), compile(adamBuilds)];
+  const modules = [conv2dBuilds, filterBuilds, adamBuilds, winogradBuilds].map(compile);
   let stackTop = 0;
   const allocateStack = () => (stackTop += STACK);
   const local = modules.map((module) => {
@@ -30,10 +31,11 @@ describe('kernel threads', () => {
     (instance.exports.__stack_pointer as WebAssembly.Global).value = allocateStack();
     return instance.exports as Record<string, (...args: number[]) => void>;
   });
-  const [conv2d, filterGradient, adam] = local as [
+  const [conv2d, filterGradient, adam, winograd] = local as [
     Record<string, (...args: number[]) => void>,
     Record<string, (...args: number[]) => void>,
     Record<string, (...args: number[]) => void>,
+    Record<string, (...args: number[]) => number>,
   ];
   const heap = new Float32Array(memory.buffer);
   let pool: KernelThreads;
@@ -97,6 +99,39 @@ describe('kernel threads', () => {
     );
     const size = batch * h * w * co;
     expect(heap.slice(two, two + size)).toEqual(heap.slice(one, one + size));
+  });
+
+  it('splits a Winograd convolution by rows of tiles, each thread in its own scratch', () => {
+    const [batch, h, w, ci, co] = [3, 9, 11, 6, 10];
+    const x = randomValues(5, batch * h * w * ci);
+    const kernel = randomValues(6, 9 * ci * co);
+    const [xAt, kAt, packed, one, three, scratch] = [
+      X,
+      X + 2e3,
+      X + 3e3,
+      X + 2e4,
+      X + 3e4,
+      X + 4e4,
+    ];
+    heap.set(x, xAt);
+    heap.set(kernel, kAt);
+    winograd.winogradPack?.(kAt * 4, packed * 4, ci, co, 0);
+    const args = (out: number) => [xAt * 4, packed * 4, 0, out * 4, scratch * 4];
+    // batch, h, w, ci, oh, ow, co, top, left, ReLU
+    const rest = [batch, h, w, ci, h, w, co, 1, 1, 1];
+    winograd.winograd3x3?.(...args(one), ...rest, 0, 1);
+    pool.run(
+      modules[3] as WebAssembly.Module,
+      'winograd3x3',
+      [...args(three), ...rest],
+      3,
+      (...a) => winograd.winograd3x3?.(...a),
+    );
+    const size = batch * h * w * co;
+    expect(heap.slice(three, three + size)).toEqual(heap.slice(one, one + size));
+    expect(heap.slice(one, one + size).some((v) => v > 0)).toBe(true);
+    // Three parts' scratch, from `scratch` up, below the next 10,000 floats.
+    expect(3 * (winograd.winogradScratch?.(ci) ?? Infinity)).toBeLessThan(1e4);
   });
 
   it('splits Adam over variables of any size, the parts crossing from one to the next', () => {

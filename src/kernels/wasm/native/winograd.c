@@ -1,0 +1,241 @@
+/*
+ * A 3 x 3, stride-1 convolution for tfjs-backend-wasm by Winograd's minimal filtering F(2x2, 3x3)
+ * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): every 2 x 2 block of
+ * output pixels ("tile") is computed from the 4 x 4 input patch under it with 16 multiply-adds per
+ * input and output channel instead of the direct convolution's 36. Every 3 x 3 convolution of the
+ * app's models is stride 1 (the SegNet's all, DenseNet-121's 58), and so is its input gradient (the
+ * convolution of dy with the kernel flipped in space and its channel axes swapped), so both go here
+ * from conv2d.ts; conv2d.c keeps the other sizes and strides.
+ *
+ *   out[b][y][x][o] = bias[o] + sum over (i, j, c) of in[b][y + i - top][x + j - left][c] * k[i][j][c][o]
+ *
+ * For a tile whose input patch is d (4 x 4, per input channel) and a kernel g (3 x 3, per input and
+ * output channel), with
+ *
+ *   B^T = | 1  0 -1  0 |    G = |  1    0    0  |    A^T = | 1  1  1  0 |
+ *         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
+ *         | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
+ *         | 0  1  0 -1 |        |  0    0    1  |
+ *
+ * the tile is A^T [ sum over c of (G g G^T) (.) (B^T d B) ] A, (.) elementwise. So the work is:
+ * the kernel transformed once per call (winograd_pack: U = G g G^T, 16 values per input and output
+ * channel); each tile's patch transformed (V = B^T d B, 16 values per input channel); for each of
+ * the 16 positions xi a matrix product M[xi] = V[xi] U[xi] (tiles by input channels, times input by
+ * output channels), which is where the time goes; and M transformed back into the 2 x 2 pixels.
+ * The transforms' coefficients are 0, 1 and 1/2, so the values keep float32's precision (about the
+ * direct convolution's rounding; the tests hold both to 1e-5 of a float64 reference).
+ *
+ * Blocking: a run of TILES tiles along a row of tiles is transformed into V (16 x TILES x ci floats,
+ * in the part's scratch), then for each block of 8 output channels and each xi, a register tile of
+ * TILES tiles by 8 channels (8 SIMD accumulators, as in conv2d.c) sums over the input channels into
+ * M (16 x TILES x 8 floats), which the output transform reads back at once while it is in the L1
+ * cache. Threads share the rows of tiles, so parts write disjoint output rows.
+ *
+ * No static data: the module imports the backend's memory and writes only the output and the
+ * scratch it is given.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+#ifdef __wasm_relaxed_simd__
+#define MADD(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
+#else
+#define MADD(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
+
+/* Tiles (2 x 2 output pixels each) per register tile of the products. */
+#define TILES 4
+
+/* Floats of scratch each part needs: V and M. */
+EXPORT("winogradScratch")
+int winograd_scratch(int ci) { return 16 * TILES * ci + 16 * TILES * 8; }
+
+/*
+ * packed (16 * ceil(co / 8) * 8 * ci floats) = U = G g G^T for every input and output channel, as
+ * [xi][block of 8 output channels][ci][8], zero past the last channel: k is [3, 3, ci, co], or with
+ * `flip`, a forward kernel [3, 3, co, ci] to use flipped in space with its channel axes swapped (the
+ * input gradient's). Run once, before the parts of `winograd3x3`.
+ */
+EXPORT("winogradPack")
+void winograd_pack(const float *k, float *packed, int ci, int co, int flip) {
+  const int blocks = (co + 7) / 8;
+  for (int o = 0; o < blocks * 8; o++) {
+    for (int c = 0; c < ci; c++) {
+      float g[3][3], a[4][3];
+      for (int t = 0; t < 9; t++) {
+        g[t / 3][t % 3] = o >= co ? 0.0f
+                          : flip  ? k[((8 - t) * co + o) * ci + c]
+                                  : k[(t * ci + c) * co + o];
+      }
+      for (int j = 0; j < 3; j++) {
+        a[0][j] = g[0][j];
+        a[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+        a[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+        a[3][j] = g[2][j];
+      }
+      for (int i = 0; i < 4; i++) {
+        const float u[4] = {a[i][0], 0.5f * (a[i][0] + a[i][1] + a[i][2]),
+                            0.5f * (a[i][0] - a[i][1] + a[i][2]), a[i][2]};
+        for (int j = 0; j < 4; j++)
+          packed[(((i * 4 + j) * blocks + o / 8) * ci + c) * 8 + o % 8] = u[j];
+      }
+    }
+  }
+}
+
+/* 4 lanes from p, or as many as `count` says (the rest 0). */
+INLINE v128_t load_lanes(const float *p, int count) {
+  if (count >= 4) return wasm_v128_load(p);
+  float lanes[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int l = 0; l < count; l++) lanes[l] = p[l];
+  return wasm_v128_load(lanes);
+}
+
+/* Stores lanes [0, count) of v to out. */
+INLINE void store_lanes(float *out, v128_t v, int count) {
+  if (count >= 4) {
+    wasm_v128_store(out, v);
+    return;
+  }
+  if (count > 0) out[0] = wasm_f32x4_extract_lane(v, 0);
+  if (count > 1) out[1] = wasm_f32x4_extract_lane(v, 1);
+  if (count > 2) out[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+/*
+ * V for one tile: its 4 x 4 patch (`at`: each pixel's address in the input, or 0 where it falls in
+ * the padding) transformed, channels [c, c + lanes) of each xi written to v + xi * stride + c.
+ */
+INLINE void transform_patch(const float *const at[16], int c, int lanes, float *v, int stride) {
+  v128_t d[16];
+  for (int p = 0; p < 16; p++) d[p] = at[p] ? load_lanes(at[p] + c, lanes) : wasm_f32x4_splat(0.0f);
+  v128_t r[16]; /* B^T d: rows */
+  for (int s = 0; s < 4; s++) {
+    r[s] = wasm_f32x4_sub(d[s], d[8 + s]);
+    r[4 + s] = wasm_f32x4_add(d[4 + s], d[8 + s]);
+    r[8 + s] = wasm_f32x4_sub(d[8 + s], d[4 + s]);
+    r[12 + s] = wasm_f32x4_sub(d[4 + s], d[12 + s]);
+  }
+  for (int i = 0; i < 4; i++) { /* (B^T d) B: columns */
+    const v128_t *q = r + 4 * i;
+    float *row = v + 4 * i * stride + c;
+    store_lanes(row, wasm_f32x4_sub(q[0], q[2]), lanes);
+    store_lanes(row + stride, wasm_f32x4_add(q[1], q[2]), lanes);
+    store_lanes(row + 2 * stride, wasm_f32x4_sub(q[2], q[1]), lanes);
+    store_lanes(row + 3 * stride, wasm_f32x4_sub(q[1], q[3]), lanes);
+  }
+}
+
+/*
+ * M[xi] for MR tiles and one block of 8 output channels: m[t * 8 + l] = sum over c of
+ * v[t * ci + c] * u[c * 8 + l]. MR is a constant at every call, so the accumulators stay in
+ * registers.
+ */
+INLINE void product(const float *v, const float *u, int ci, float *m, const int MR) {
+  v128_t acc[TILES][2];
+  for (int t = 0; t < MR; t++) acc[t][0] = acc[t][1] = wasm_f32x4_splat(0.0f);
+  for (int c = 0; c < ci; c++, u += 8) {
+    const v128_t k0 = wasm_v128_load(u), k1 = wasm_v128_load(u + 4);
+    for (int t = 0; t < MR; t++) {
+      const v128_t s = wasm_v128_load32_splat(v + t * ci + c);
+      acc[t][0] = MADD(acc[t][0], s, k0);
+      acc[t][1] = MADD(acc[t][1], s, k1);
+    }
+  }
+  for (int t = 0; t < MR; t++) {
+    wasm_v128_store(m + t * 8, acc[t][0]);
+    wasm_v128_store(m + t * 8 + 4, acc[t][1]);
+  }
+}
+
+/*
+ * The 2 x 2 pixels of one tile, 4 channels, from its 16 values of M (m, 16 vectors TILES * 8 floats
+ * apart), with bias and ReLU: out00 is the tile's top-left pixel's address, `row` and `col` the
+ * floats between pixels down and across; pixels past the output's bottom or right edge are left out.
+ */
+INLINE void transform_back(const float *m, float *out00, int row, int col, int down, int across,
+                           v128_t bias, int relu, int lanes) {
+  v128_t x[16];
+  for (int p = 0; p < 16; p++) x[p] = wasm_v128_load(m + p * TILES * 8);
+  v128_t t0[4], t1[4]; /* A^T M: rows */
+  for (int s = 0; s < 4; s++) {
+    t0[s] = wasm_f32x4_add(wasm_f32x4_add(x[s], x[4 + s]), x[8 + s]);
+    t1[s] = wasm_f32x4_sub(wasm_f32x4_sub(x[4 + s], x[8 + s]), x[12 + s]);
+  }
+  v128_t y[4] = {
+      wasm_f32x4_add(wasm_f32x4_add(t0[0], t0[1]), t0[2]),
+      wasm_f32x4_sub(wasm_f32x4_sub(t0[1], t0[2]), t0[3]),
+      wasm_f32x4_add(wasm_f32x4_add(t1[0], t1[1]), t1[2]),
+      wasm_f32x4_sub(wasm_f32x4_sub(t1[1], t1[2]), t1[3]),
+  };
+  for (int p = 0; p < 4; p++) {
+    if (p / 2 >= down || p % 2 >= across) continue;
+    v128_t value = wasm_f32x4_add(y[p], bias);
+    if (relu) value = wasm_f32x4_max(value, wasm_f32x4_splat(0.0f));
+    store_lanes(out00 + (p / 2) * row + (p % 2) * col, value, lanes);
+  }
+}
+
+/* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
+static void share(int total, int part, int parts, int *begin, int *end) {
+  *begin = (int)((long long)total * part / parts);
+  *end = (int)((long long)total * (part + 1) / parts);
+}
+
+/*
+ * out = in convolved with the packed 3 x 3 kernel, stride 1: in is [batch, h, w, ci]; out is
+ * [batch, oh, ow, co], its pixel (y, x) centred on in's (y + 1 - top, x + 1 - left); bias (co
+ * floats, or 0 for none) and `relu` are applied. scratch holds winogradScratch(ci) floats for each
+ * part. Part `part` of `parts` computes its share of the batch * ceil(oh / 2) rows of tiles.
+ */
+EXPORT("winograd3x3")
+void winograd3x3(const float *in, const float *packed, const float *bias, float *out,
+                 float *scratch, int batch, int h, int w, int ci, int oh, int ow, int co, int top,
+                 int left, int relu, int part, int parts) {
+  const int blocks = (co + 7) / 8, tile_rows = (oh + 1) / 2, tile_cols = (ow + 1) / 2;
+  const int vstride = TILES * ci; /* floats between one xi's V and the next's */
+  float *v = scratch + part * winograd_scratch(ci);
+  float *m = v + 16 * vstride;
+  int begin, end;
+  share(batch * tile_rows, part, parts, &begin, &end);
+  for (int r = begin; r < end; r++) {
+    const int b = r / tile_rows, ty = r % tile_rows;
+    for (int tx0 = 0; tx0 < tile_cols; tx0 += TILES) {
+      const int n = tile_cols - tx0 < TILES ? tile_cols - tx0 : TILES;
+      for (int t = 0; t < n; t++) {
+        const float *at[16];
+        for (int p = 0; p < 16; p++) {
+          const int iy = 2 * ty - top + p / 4, ix = 2 * (tx0 + t) - left + p % 4;
+          at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((b * h + iy) * w + ix) * ci : 0;
+        }
+        int c = 0;
+        for (; c + 4 <= ci; c += 4) transform_patch(at, c, 4, v + t * ci, vstride);
+        if (c < ci) transform_patch(at, c, ci - c, v + t * ci, vstride);
+      }
+      for (int blk = 0; blk < blocks; blk++) {
+        for (int xi = 0; xi < 16; xi++) {
+          const float *u = packed + (xi * blocks + blk) * ci * 8;
+          float *mx = m + xi * TILES * 8;
+          switch (n) {
+          case 4: product(v + xi * vstride, u, ci, mx, 4); break;
+          case 3: product(v + xi * vstride, u, ci, mx, 3); break;
+          case 2: product(v + xi * vstride, u, ci, mx, 2); break;
+          default: product(v + xi * vstride, u, ci, mx, 1); break;
+          }
+        }
+        const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
+        for (int half = 0; half < 2 && half * 4 < lanes; half++) {
+          const int c0 = blk * 8 + half * 4;
+          const v128_t bias4 = bias ? load_lanes(bias + c0, lanes - half * 4) : wasm_f32x4_splat(0.0f);
+          for (int t = 0; t < n; t++) {
+            const int y = 2 * ty, x = 2 * (tx0 + t);
+            transform_back(m + t * 8 + half * 4, out + ((b * oh + y) * ow + x) * co + c0, ow * co,
+                           co, oh - y, ow - x, bias4, relu, lanes - half * 4);
+          }
+        }
+      }
+    }
+  }
+}

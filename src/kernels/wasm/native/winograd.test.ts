@@ -1,0 +1,105 @@
+/**
+ * The Winograd F(2x2, 3x3) convolution on a memory of its own, in all four builds, against the
+ * definition written as plain loops (convolutionReference.ts): same padding with odd and even
+ * sizes, valid, the full padding of a valid convolution's input gradient, the flipped kernel of
+ * the input gradient, input-channel counts that are not a multiple of 4, output-channel counts
+ * around the blocks of 8, rows of tiles shorter and longer than a register tile, bias and ReLU; in
+ * 1 and 3 parts; nothing written outside the output, the packed kernel and the scratch.
+ */
+import { describe, expect, it } from 'vitest';
+import * as builds from './winograd.wasm.ts';
+import { randomValues, relativeError } from '../../testValues.ts';
+import { eachBuild, runNative } from './testHarness.ts';
+import { reference, type Case } from './convolutionReference.ts';
+
+const plain = { k: 3, flip: false, bias: false, relu: false };
+const CASES: Case[] = [
+  // same padding: 6 x 11 (3 rows of tiles, 6 tiles a row: a register tile and a remainder of 2)
+  { batch: 2, h: 6, w: 11, inC: 8, outC: 8, top: 1, outH: 6, outW: 11, ...plain },
+  // odd height, channels not a multiple of 4, output channels past one block
+  { batch: 1, h: 5, w: 9, inC: 5, outC: 13, top: 1, outH: 5, outW: 9, ...plain },
+  { batch: 1, h: 3, w: 3, inC: 3, outC: 1, top: 1, outH: 3, outW: 3, ...plain },
+  { batch: 1, h: 1, w: 17, inC: 1, outC: 7, top: 1, outH: 1, outW: 17, ...plain },
+  { batch: 3, h: 8, w: 16, inC: 16, outC: 32, top: 1, outH: 8, outW: 16, ...plain },
+  // valid, and the full padding of a valid convolution's input gradient
+  { batch: 2, h: 7, w: 10, inC: 6, outC: 16, top: 0, outH: 5, outW: 8, ...plain },
+  { batch: 1, h: 5, w: 6, inC: 7, outC: 12, top: 2, outH: 7, outW: 8, ...plain },
+  // the input gradient's kernel; bias and ReLU
+  { batch: 2, h: 6, w: 9, inC: 8, outC: 6, top: 1, outH: 6, outW: 9, ...plain, flip: true },
+  { batch: 1, h: 5, w: 5, inC: 4, outC: 11, top: 2, outH: 7, outW: 7, ...plain, flip: true },
+  { batch: 1, h: 6, w: 10, inC: 9, outC: 12, top: 1, outH: 6, outW: 10, ...plain, bias: true },
+  {
+    batch: 2,
+    h: 7,
+    w: 7,
+    inC: 12,
+    outC: 20,
+    top: 1,
+    outH: 7,
+    outW: 7,
+    ...plain,
+    bias: true,
+    relu: true,
+  },
+];
+
+/** More than the kernel's scratch for `parts` parts (what it writes past its own is caught). */
+const scratchFloats = (inC: number, parts: number) => parts * (16 * 4 * inC + 16 * 4 * 8);
+
+describe('native Winograd convolution', () => {
+  for (const [name, build, shared] of eachBuild(builds)) {
+    for (const c of CASES) {
+      for (const parts of [1, 3]) {
+        const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}, ${parts} part${parts > 1 ? 's' : ''}`;
+        it(title, () => {
+          const input = randomValues(1, c.batch * c.h * c.w * c.inC);
+          const kernel = randomValues(2, 9 * c.inC * c.outC);
+          const bias = randomValues(3, c.outC);
+          const packed = 16 * Math.ceil(c.outC / 8) * 8 * c.inC;
+          const { outputs, untouched } = runNative(
+            build,
+            shared,
+            'winograd3x3',
+            {
+              inputs: [input, kernel, c.bias ? bias : null],
+              outputs: [c.batch * c.outH * c.outW * c.outC, packed, scratchFloats(c.inC, parts)],
+            },
+            {
+              prepare: (run, [, k, , , p]) =>
+                run('winogradPack', k ?? 0, p ?? 0, c.inC, c.outC, c.flip ? 1 : 0),
+              args: ([x, , b, out, p, scratch]) => [
+                x ?? 0,
+                p ?? 0,
+                b ?? 0,
+                out ?? 0,
+                scratch ?? 0,
+                c.batch,
+                c.h,
+                c.w,
+                c.inC,
+                c.outH,
+                c.outW,
+                c.outC,
+                c.top,
+                c.top,
+                c.relu ? 1 : 0,
+              ],
+              parts,
+            },
+          );
+          expect(untouched).toBe(true);
+          const expected = reference(c, input, kernel, bias);
+          expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
+        });
+      }
+    }
+  }
+
+  it('asks for as much scratch as its test gives it, per part', () => {
+    const module = new WebAssembly.Module(Buffer.from(builds.simd, 'base64'));
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536 });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const scratch = instance.exports.winogradScratch as (inC: number) => number;
+    expect(scratch(5)).toBe(scratchFloats(5, 1));
+  });
+});
