@@ -1,9 +1,15 @@
-/** The filter gradient in the project's own WebAssembly (native/filter_gradient.c). */
+/**
+ * The filter gradient in the project's own WebAssembly: a 3 x 3, stride-1 convolution's by
+ * Winograd's F(2x2, 3x3) (native/winograd.c), the rest as a matrix product per tap
+ * (native/filter_gradient.c).
+ */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Shape4 } from './compose.ts';
+import { winogradApplies } from './conv2d.ts';
 import * as builds from './native/filterGradient.wasm.ts';
-import { address, nativeKernel } from './native/module.ts';
+import * as winogradBuilds from './native/winograd.wasm.ts';
+import { address, kernelThreads, nativeFunction, nativeKernel } from './native/module.ts';
 
 /** Floats of x and dy the kernel keeps together in one block of pixels: 64 KB, within L2. */
 const BLOCK_FLOATS = 16384;
@@ -21,6 +27,39 @@ export function filterGradient(
   const [batch, h, w, inC] = x.shape as Shape4;
   const { filterHeight: kh, filterWidth: kw, outHeight, outWidth, outChannels } = info;
   const out = backend.makeOutput([kh, kw, inC, outChannels], 'float32');
+  const work = batch * outHeight * outWidth * outChannels * kh * kw * inC;
+  const stride = Math.max(info.strideHeight, info.strideWidth);
+  if (winogradApplies(kh, kw, stride, inC)) {
+    // Each thread's own dU, V and W (native/winograd.c).
+    const perThread = Number(
+      nativeFunction(backend, winogradBuilds, 'winogradGradientScratch')(inC, outChannels),
+    );
+    const scratch = backend.makeOutput([kernelThreads(backend) * perThread], 'float32');
+    nativeKernel(
+      backend,
+      winogradBuilds,
+      'winogradFilterGradient',
+    )(
+      [
+        address(backend, x),
+        address(backend, dy),
+        address(backend, out),
+        address(backend, scratch),
+        batch,
+        h,
+        w,
+        inC,
+        outHeight,
+        outWidth,
+        outChannels,
+        info.padInfo.top,
+        info.padInfo.left,
+      ],
+      work,
+    );
+    backend.disposeData(scratch.dataId);
+    return out;
+  }
   nativeKernel(
     backend,
     builds,
@@ -45,7 +84,7 @@ export function filterGradient(
       info.padInfo.left,
       BLOCK_FLOATS,
     ],
-    batch * outHeight * outWidth * outChannels * kh * kw * inC,
+    work,
   );
   return out;
 }

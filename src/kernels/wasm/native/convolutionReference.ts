@@ -46,3 +46,27 @@ export function reference(c: Case, input: Float32Array, kernel: Float32Array, bi
         }
   return out;
 }
+
+/** dW[i][j][ci][co] of the convolution `c` (not flipped) whose input is x and output gradient dy. */
+export function filterGradientReference(c: Case, x: Float32Array, dy: Float32Array): Float64Array {
+  const dw = new Float64Array(c.k * c.k * c.inC * c.outC);
+  const s = c.stride ?? 1;
+  for (let b = 0; b < c.batch; b++)
+    for (let y = 0; y < c.outH; y++)
+      for (let xo = 0; xo < c.outW; xo++)
+        for (let i = 0; i < c.k; i++)
+          for (let j = 0; j < c.k; j++) {
+            const [iy, ix] = [y * s + i - c.top, xo * s + j - c.top];
+            if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+            for (let ci = 0; ci < c.inC; ci++) {
+              const value = x[((b * c.h + iy) * c.w + ix) * c.inC + ci] as number;
+              for (let co = 0; co < c.outC; co++) {
+                const at = ((i * c.k + j) * c.inC + ci) * c.outC + co;
+                dw[at] =
+                  (dw[at] as number) +
+                  value * (dy[((b * c.outH + y) * c.outW + xo) * c.outC + co] as number);
+              }
+            }
+          }
+  return dw;
+}

@@ -134,6 +134,29 @@ describe('kernel threads', () => {
     expect(3 * (winograd.winogradScratch?.(ci) ?? Infinity)).toBeLessThan(1e4);
   });
 
+  it('splits a Winograd filter gradient by input channels the same way', () => {
+    const [batch, h, w, ci, co] = [2, 10, 9, 14, 11];
+    const x = randomValues(7, batch * h * w * ci);
+    const dy = randomValues(8, batch * h * w * co);
+    const [xAt, dyAt, one, three, scratch] = [X, X + 3e3, X + 6e3, X + 8e3, X + 1e4];
+    heap.set(x, xAt);
+    heap.set(dy, dyAt);
+    const args = (out: number) => [xAt * 4, dyAt * 4, out * 4, scratch * 4];
+    // batch, h, w, ci, oh, ow, co, top, left
+    const rest = [batch, h, w, ci, h, w, co, 1, 1];
+    winograd.winogradFilterGradient?.(...args(one), ...rest, 0, 1);
+    pool.run(
+      modules[3] as WebAssembly.Module,
+      'winogradFilterGradient',
+      [...args(three), ...rest],
+      3,
+      (...a) => winograd.winogradFilterGradient?.(...a),
+    );
+    const size = 9 * ci * co;
+    expect(heap.slice(three, three + size)).toEqual(heap.slice(one, one + size));
+    expect(heap.slice(one, one + size).some((v) => v !== 0)).toBe(true);
+  });
+
   it('splits Adam over variables of any size, the parts crossing from one to the next', () => {
     const sizes = [5, 1, 11, 40];
     const ints = new Int32Array(memory.buffer);

@@ -106,9 +106,11 @@ INLINE void store_lanes(float *out, v128_t v, int count) {
 
 /*
  * V for one tile: its 4 x 4 patch (`at`: each pixel's address in the input, or 0 where it falls in
- * the padding) transformed, channels [c, c + lanes) of each xi written to v + xi * stride + c.
+ * the padding) transformed: channels [c, c + lanes) read (0 past them), `stored` lanes of each xi
+ * written to v + xi * stride.
  */
-INLINE void transform_patch(const float *const at[16], int c, int lanes, float *v, int stride) {
+INLINE void transform_patch(const float *const at[16], int c, int lanes, float *v, int stride,
+                            int stored) {
   v128_t d[16];
   for (int p = 0; p < 16; p++) d[p] = at[p] ? load_lanes(at[p] + c, lanes) : wasm_f32x4_splat(0.0f);
   v128_t r[16]; /* B^T d: rows */
@@ -120,11 +122,11 @@ INLINE void transform_patch(const float *const at[16], int c, int lanes, float *
   }
   for (int i = 0; i < 4; i++) { /* (B^T d) B: columns */
     const v128_t *q = r + 4 * i;
-    float *row = v + 4 * i * stride + c;
-    store_lanes(row, wasm_f32x4_sub(q[0], q[2]), lanes);
-    store_lanes(row + stride, wasm_f32x4_add(q[1], q[2]), lanes);
-    store_lanes(row + 2 * stride, wasm_f32x4_sub(q[2], q[1]), lanes);
-    store_lanes(row + 3 * stride, wasm_f32x4_sub(q[1], q[3]), lanes);
+    float *row = v + 4 * i * stride;
+    store_lanes(row, wasm_f32x4_sub(q[0], q[2]), stored);
+    store_lanes(row + stride, wasm_f32x4_add(q[1], q[2]), stored);
+    store_lanes(row + 2 * stride, wasm_f32x4_sub(q[2], q[1]), stored);
+    store_lanes(row + 3 * stride, wasm_f32x4_sub(q[1], q[3]), stored);
   }
 }
 
@@ -211,8 +213,8 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
           at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((b * h + iy) * w + ix) * ci : 0;
         }
         int c = 0;
-        for (; c + 4 <= ci; c += 4) transform_patch(at, c, 4, v + t * ci, vstride);
-        if (c < ci) transform_patch(at, c, ci - c, v + t * ci, vstride);
+        for (; c + 4 <= ci; c += 4) transform_patch(at, c, 4, v + t * ci + c, vstride, 4);
+        if (c < ci) transform_patch(at, c, ci - c, v + t * ci + c, vstride, ci - c);
       }
       for (int blk = 0; blk < blocks; blk++) {
         for (int xi = 0; xi < 16; xi++) {
@@ -238,4 +240,162 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
       }
     }
   }
+}
+
+/*
+ * The filter gradient of the same convolution, by the same transforms read backwards:
+ *
+ *   dw[i][j][c][o] = sum over (b, y, x) of in[b][y + i - top][x + j - left][c] * dy[b][y][x][o]
+ *
+ * Each output's 2 x 2 tile of dy (Y) and the 4 x 4 input patch under it (d) enter as
+ * G^T [ (B^T d B) (.) (A Y A^T) ] G, and the sum over tiles goes inside the brackets: for each xi a
+ * product dU[xi] = V[xi]^T W[xi] (input channels by tiles, times tiles by output channels), the
+ * long reduction in registers, then one transform of dU into dw. 16 multiply-adds per input and
+ * output channel for each tile instead of 36.
+ *
+ * Blocking: runs of GRADIENT_TILES tiles (over the whole batch, in order) are transformed into V
+ * and W (the part's input channels, padded to 4; every output channel, padded to 8); for each xi,
+ * each register tile of 4 input by 8 output channels adds the run's tiles to its share of dU.
+ * Threads share dw's input channels in groups of 4, each summing every tile for its own, so parts
+ * write disjoint rows of dw and give the same values however many there are.
+ */
+#define GRADIENT_TILES 32
+
+/* Floats of scratch each part needs: dU, V and W for all channels. */
+EXPORT("winogradGradientScratch")
+int winograd_gradient_scratch(int ci, int co) {
+  const int ci4 = (ci + 3) / 4 * 4, co8 = (co + 7) / 8 * 8;
+  return 16 * ci4 * co8 + 16 * (GRADIENT_TILES * (ci4 + co8) + 32);
+}
+
+/*
+ * W for one tile: its 2 x 2 pixels of dy (`at`, or 0 past dy's edge), channels [o, o + lanes) read
+ * (0 past them), 4 lanes of each xi written to w + xi * stride.
+ */
+INLINE void transform_gradient(const float *const at[4], int o, int lanes, float *w, int stride) {
+  v128_t g[4];
+  for (int p = 0; p < 4; p++) g[p] = at[p] ? load_lanes(at[p] + o, lanes) : wasm_f32x4_splat(0.0f);
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  /* A Y: rows Y0, Y0 + Y1, Y0 - Y1, -Y1; then the same across */
+  const v128_t rows[4][2] = {
+      {g[0], g[1]},
+      {wasm_f32x4_add(g[0], g[2]), wasm_f32x4_add(g[1], g[3])},
+      {wasm_f32x4_sub(g[0], g[2]), wasm_f32x4_sub(g[1], g[3])},
+      {wasm_f32x4_sub(zero, g[2]), wasm_f32x4_sub(zero, g[3])},
+  };
+  for (int i = 0; i < 4; i++) {
+    const v128_t a = rows[i][0], b = rows[i][1];
+    float *row = w + 4 * i * stride;
+    wasm_v128_store(row, a);
+    wasm_v128_store(row + stride, wasm_f32x4_add(a, b));
+    wasm_v128_store(row + 2 * stride, wasm_f32x4_sub(a, b));
+    wasm_v128_store(row + 3 * stride, wasm_f32x4_sub(zero, b));
+  }
+}
+
+/*
+ * du[m * co8 + l] += sum over the n tiles of v[t * vs + m] * w[t * ws + l], for 4 input channels
+ * (m) by 8 output channels (l).
+ */
+INLINE void gradient_product(const float *v, int vs, const float *w, int ws, int n, float *du,
+                             int co8) {
+  v128_t acc[4][2];
+  for (int m = 0; m < 4; m++) {
+    acc[m][0] = wasm_v128_load(du + m * co8);
+    acc[m][1] = wasm_v128_load(du + m * co8 + 4);
+  }
+  for (int t = 0; t < n; t++, v += vs, w += ws) {
+    const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+    for (int m = 0; m < 4; m++) {
+      const v128_t s = wasm_v128_load32_splat(v + m);
+      acc[m][0] = MADD(acc[m][0], s, w0);
+      acc[m][1] = MADD(acc[m][1], s, w1);
+    }
+  }
+  for (int m = 0; m < 4; m++) {
+    wasm_v128_store(du + m * co8, acc[m][0]);
+    wasm_v128_store(du + m * co8 + 4, acc[m][1]);
+  }
+}
+
+/* dw's 3 x 3 taps for one input channel and 4 output channels from their 16 values of dU. */
+INLINE void transform_filter_gradient(const float *du, int du_stride, float *dw, int tap_stride,
+                                      int lanes) {
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  v128_t u[16], r[12];
+  for (int p = 0; p < 16; p++) u[p] = wasm_v128_load(du + p * du_stride);
+  for (int s = 0; s < 4; s++) { /* G^T dU: rows */
+    const v128_t sum = wasm_f32x4_mul(half, wasm_f32x4_add(u[4 + s], u[8 + s]));
+    r[s] = wasm_f32x4_add(u[s], sum);
+    r[4 + s] = wasm_f32x4_mul(half, wasm_f32x4_sub(u[4 + s], u[8 + s]));
+    r[8 + s] = wasm_f32x4_add(sum, u[12 + s]);
+  }
+  for (int i = 0; i < 3; i++) { /* (G^T dU) G: columns */
+    const v128_t *q = r + 4 * i;
+    const v128_t sum = wasm_f32x4_mul(half, wasm_f32x4_add(q[1], q[2]));
+    float *row = dw + 3 * i * tap_stride;
+    store_lanes(row, wasm_f32x4_add(q[0], sum), lanes);
+    store_lanes(row + tap_stride, wasm_f32x4_mul(half, wasm_f32x4_sub(q[1], q[2])), lanes);
+    store_lanes(row + 2 * tap_stride, wasm_f32x4_add(sum, q[3]), lanes);
+  }
+}
+
+/*
+ * dw ([3, 3, ci, co]) = the filter gradient of a 3 x 3, stride-1 convolution of x ([batch, h, w,
+ * ci]) whose output gradient is dy ([batch, oh, ow, co]), output pixel (y, x) centred on x's
+ * (y + 1 - top, x + 1 - left). scratch holds winogradGradientScratch(ci, co) floats for each part.
+ * Part `part` of `parts` computes dw for its share of the input channels, in groups of 4.
+ */
+EXPORT("winogradFilterGradient")
+void winograd_filter_gradient(const float *x, const float *dy, float *dw, float *scratch,
+                              int batch, int h, int w, int ci, int oh, int ow, int co, int top,
+                              int left, int part, int parts) {
+  int g0, g1;
+  share((ci + 3) / 4, part, parts, &g0, &g1);
+  const int c0 = 4 * g0, c1 = 4 * g1 < ci ? 4 * g1 : ci;
+  if (c0 >= c1) return;
+  const int cs = 4 * (g1 - g0), co8 = (co + 7) / 8 * 8;
+  const int tile_rows = (oh + 1) / 2, tile_cols = (ow + 1) / 2;
+  const int tiles = batch * tile_rows * tile_cols;
+  /* Floats from one xi to the next in V and W: 16 more than a run's, since whole multiples of 4 KB
+     (as 32 tiles of 128 channels) put every xi's row in the same set of the L1 cache, which made
+     the kernel 1.5x slower. */
+  const int vs = GRADIENT_TILES * cs + 16, ws = GRADIENT_TILES * co8 + 16;
+  float *du = scratch + part * winograd_gradient_scratch(ci, co);
+  float *v = du + 16 * cs * co8;
+  float *wt = v + 16 * vs;
+  for (int k = 0; k < 16 * cs * co8; k++) du[k] = 0.0f;
+  for (int t0 = 0; t0 < tiles; t0 += GRADIENT_TILES) {
+    const int n = tiles - t0 < GRADIENT_TILES ? tiles - t0 : GRADIENT_TILES;
+    for (int t = 0; t < n; t++) {
+      const int q = t0 + t, b = q / (tile_rows * tile_cols);
+      const int ty = q / tile_cols % tile_rows, tx = q % tile_cols;
+      const float *at[16], *gat[4];
+      for (int p = 0; p < 16; p++) {
+        const int iy = 2 * ty - top + p / 4, ix = 2 * tx - left + p % 4;
+        at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * ci : 0;
+      }
+      for (int p = 0; p < 4; p++) {
+        const int y = 2 * ty + p / 2, xx = 2 * tx + p % 2;
+        gat[p] = y < oh && xx < ow ? dy + ((b * oh + y) * ow + xx) * co : 0;
+      }
+      for (int c = c0; c < c1; c += 4) {
+        const int lanes = c1 - c < 4 ? c1 - c : 4;
+        transform_patch(at, c, lanes, v + t * cs + (c - c0), vs, 4);
+      }
+      for (int o = 0; o < co8; o += 4) {
+        const int lanes = co - o < 4 ? (co - o > 0 ? co - o : 0) : 4;
+        transform_gradient(gat, o, lanes, wt + t * co8 + o, ws);
+      }
+    }
+    for (int xi = 0; xi < 16; xi++)
+      for (int c = 0; c < cs; c += 4)
+        for (int o = 0; o < co8; o += 8)
+          gradient_product(v + xi * vs + c, cs, wt + xi * ws + o, co8, n,
+                           du + (xi * cs + c) * co8 + o, co8);
+  }
+  for (int c = c0; c < c1; c++)
+    for (int o = 0; o < co; o += 4)
+      transform_filter_gradient(du + (c - c0) * co8 + o, cs * co8, dw + c * co + o, ci * co,
+                                co - o < 4 ? co - o : 4);
 }

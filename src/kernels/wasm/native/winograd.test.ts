@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as builds from './winograd.wasm.ts';
 import { randomValues, relativeError } from '../../testValues.ts';
 import { eachBuild, runNative } from './testHarness.ts';
-import { reference, type Case } from './convolutionReference.ts';
+import { filterGradientReference, reference, type Case } from './convolutionReference.ts';
 
 const plain = { k: 3, flip: false, bias: false, relu: false };
 const CASES: Case[] = [
@@ -43,8 +43,12 @@ const CASES: Case[] = [
   },
 ];
 
-/** More than the kernel's scratch for `parts` parts (what it writes past its own is caught). */
+/** The kernels' scratch for `parts` parts (what they write past their own is caught). */
 const scratchFloats = (inC: number, parts: number) => parts * (16 * 4 * inC + 16 * 4 * 8);
+const gradientScratchFloats = (inC: number, outC: number, parts: number) => {
+  const [in4, out8] = [Math.ceil(inC / 4) * 4, Math.ceil(outC / 8) * 8];
+  return parts * (16 * in4 * out8 + 16 * (32 * (in4 + out8) + 32));
+};
 
 describe('native Winograd convolution', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
@@ -95,11 +99,56 @@ describe('native Winograd convolution', () => {
     }
   }
 
+  // Gradients: more tiles than one run of 32 (the sums cross runs), idle parts (4 channels, 3 parts)
+  const GRADIENT_CASES = CASES.filter((c) => !c.flip).concat([
+    { batch: 2, h: 12, w: 14, inC: 4, outC: 9, top: 1, outH: 12, outW: 14, ...plain },
+    { batch: 3, h: 11, w: 9, inC: 13, outC: 24, top: 1, outH: 11, outW: 9, ...plain },
+  ]);
+  for (const [name, build, shared] of eachBuild(builds)) {
+    for (const c of GRADIENT_CASES) {
+      for (const parts of [1, 3]) {
+        it(`${name}: filter gradient of ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC} from ${c.top}, ${parts} part${parts > 1 ? 's' : ''}`, () => {
+          const x = randomValues(4, c.batch * c.h * c.w * c.inC);
+          const dy = randomValues(5, c.batch * c.outH * c.outW * c.outC);
+          const { outputs, untouched } = runNative(
+            build,
+            shared,
+            'winogradFilterGradient',
+            {
+              inputs: [x, dy],
+              outputs: [9 * c.inC * c.outC, gradientScratchFloats(c.inC, c.outC, parts)],
+            },
+            {
+              args: (at) => [
+                ...at.map((a) => a ?? 0),
+                c.batch,
+                c.h,
+                c.w,
+                c.inC,
+                c.outH,
+                c.outW,
+                c.outC,
+                c.top,
+                c.top,
+              ],
+              parts,
+            },
+          );
+          expect(untouched).toBe(true);
+          const expected = filterGradientReference(c, x, dy);
+          expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
+        });
+      }
+    }
+  }
+
   it('asks for as much scratch as its test gives it, per part', () => {
     const module = new WebAssembly.Module(Buffer.from(builds.simd, 'base64'));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536 });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const scratch = instance.exports.winogradScratch as (inC: number) => number;
     expect(scratch(5)).toBe(scratchFloats(5, 1));
+    const gradient = instance.exports.winogradGradientScratch as (i: number, o: number) => number;
+    expect(gradient(5, 9)).toBe(gradientScratchFloats(5, 9, 1));
   });
 });
