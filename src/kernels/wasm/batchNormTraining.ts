@@ -17,7 +17,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as builds from './native/channels.wasm.ts';
-import { address, nativeFunction, nativeKernel, nativeSimd, withFloats } from './native/module.ts';
+import {
+  address,
+  kernelThreads,
+  nativeFunction,
+  nativeKernel,
+  nativeSimd,
+  withFloats,
+} from './native/module.ts';
 
 export const BATCH_NORM_TRAINING = 'LesionLabBatchNormTraining';
 export const BATCH_NORM_RELU_TRAINING = 'LesionLabBatchNormReluTraining';
@@ -35,6 +42,13 @@ const shapeOf = (x: tf.TensorInfo) => {
   return { channels, pixels: tf.util.sizeFromShape(x.shape) / channels };
 };
 
+/**
+ * Room for each kernel thread's per-channel sums over its share of the pixels: two doubles per
+ * channel (channels.c adds the parts up in order).
+ */
+const partialSums = (backend: BackendWasm, channels: number) =>
+  backend.makeOutput([kernelThreads(backend) * 4 * channels], 'float32');
+
 /** Inputs x, gamma, beta; attrs epsilon. Outputs y (with `relu`, max(y, 0)), mean, variance. */
 function batchNormTrainingKernel(
   { inputs, backend: own, attrs }: Args,
@@ -50,11 +64,21 @@ function batchNormTrainingKernel(
   const y = backend.makeOutput((x as tf.TensorInfo).shape, 'float32');
   const coefficients = backend.makeOutput([2 * channels], 'float32');
   const size = pixels * channels;
-  nativeKernel(
+  const partial = partialSums(backend, channels);
+  const parts = nativeKernel(
     backend,
     builds,
-    'channelMoments',
-  )([at(x), at(mean), at(variance), pixels, channels], 2 * size);
+    'channelMomentParts',
+  )([at(x), at(partial), pixels, channels], 2 * size);
+  nativeFunction(backend, builds, 'channelMoments')(
+    at(partial),
+    parts,
+    at(mean),
+    at(variance),
+    pixels,
+    channels,
+  );
+  backend.disposeData(partial.dataId);
   withFloats(backend, [epsilon], (e) =>
     nativeFunction(backend, builds, 'batchNormCoefficients')(
       at(mean),
@@ -97,14 +121,21 @@ export function batchNormTrainingGradKernel({
   const dbeta = backend.makeOutput([channels], 'float32');
   const coefficients = backend.makeOutput([3 * channels], 'float32');
   const size = pixels * channels;
+  const partial = partialSums(backend, channels);
+  const parts = nativeKernel(
+    backend,
+    builds,
+    'channelGradientSumParts',
+  )([at(x), at(dy), at(y), at(mean), at(partial), pixels, channels], 2 * size);
   withFloats(backend, [epsilon], (e) => {
-    nativeKernel(
-      backend,
-      builds,
-      'channelGradientSums',
-    )(
-      [at(x), at(dy), at(y), at(mean), at(variance), e, at(dbeta), at(dgamma), pixels, channels],
-      2 * size,
+    nativeFunction(backend, builds, 'channelGradientSums')(
+      at(partial),
+      parts,
+      at(variance),
+      e,
+      at(dbeta),
+      at(dgamma),
+      channels,
     );
     nativeFunction(backend, builds, 'batchNormGradientCoefficients')(
       at(mean),
@@ -124,6 +155,7 @@ export function batchNormTrainingGradKernel({
     'batchNormInputGradient',
   )([at(x), at(dy), at(y), at(coefficients), at(dx), pixels, channels], 3 * size);
   backend.disposeData(coefficients.dataId);
+  backend.disposeData(partial.dataId);
   return [dx, dgamma, dbeta];
 }
 

@@ -13,6 +13,28 @@ describe('native channel kernels', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
     for (const parts of [1, 3]) {
       const title = (what: string) => `${name}: ${what}, ${parts} part${parts > 1 ? 's' : ''}`;
+      /** The batch's mean and variance: the parts' sums over their pixels, then added up. */
+      const moments = (x: Float32Array) =>
+        runNative(
+          build,
+          shared,
+          'channelMomentParts',
+          { inputs: [x], outputs: [channels, channels, 4 * parts * channels] },
+          {
+            args: ([xAt, , , partial]) => [xAt ?? 0, partial ?? 0, pixels, channels],
+            parts,
+            finish: (run, [, mean, variance, partial]) =>
+              run(
+                'channelMoments',
+                partial ?? 0,
+                parts,
+                mean ?? 0,
+                variance ?? 0,
+                pixels,
+                channels,
+              ),
+          },
+        );
 
       it.each([false, true])(
         title('batch norm as a scale and shift per channel, ReLU %s'),
@@ -195,13 +217,7 @@ describe('native channel kernels', () => {
       it(title('batch moments of values far from zero'), () => {
         // A mean 10^4 standard deviations from zero: one pass in doubles keeps the variance.
         const x = randomValues(14, pixels * channels).map((v) => 1e4 + v);
-        const { outputs } = runNative(
-          build,
-          shared,
-          'channelMoments',
-          { inputs: [x], outputs: [channels, channels] },
-          { args: [pixels, channels], parts },
-        );
+        const { outputs } = moments(x);
         for (let c = 0; c < channels; c++) {
           const column = Array.from({ length: pixels }, (_, p) => x[p * channels + c] as number);
           const m = column.reduce((a, b) => a + b, 0) / pixels;
@@ -222,15 +238,9 @@ describe('native channel kernels', () => {
             mask && !((mask[i] as number) > 0) ? 0 : g,
           );
           const gamma = randomValues(13, channels);
-          const moments = runNative(
-            build,
-            shared,
-            'channelMoments',
-            { inputs: [x], outputs: [channels, channels] },
-            { args: [pixels, channels], parts },
-          );
-          expect(moments.untouched).toBe(true);
-          const [mean, variance] = moments.outputs as [Float32Array, Float32Array];
+          const stats = moments(x);
+          expect(stats.untouched).toBe(true);
+          const [mean, variance] = stats.outputs as [Float32Array, Float32Array];
           const column = (values: Float32Array, c: number) =>
             Array.from({ length: pixels }, (_, p) => values[p * channels + c] as number);
           const average = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -246,27 +256,37 @@ describe('native channel kernels', () => {
             'batchNormInputGradient',
             {
               inputs: [x, dy, mask, mean, variance, gamma, epsilon],
-              outputs: [channels, channels, 3 * channels, pixels * channels],
+              outputs: [channels, channels, 3 * channels, pixels * channels, 4 * parts * channels],
             },
             {
-              prepare: (run, [xAt, dyAt, maskAt, m, v, g, e, dbeta, dgamma, coefficients]) => {
-                for (let part = 0; part < parts; part++) {
+              prepare: (
+                run,
+                [xAt, dyAt, maskAt, m, v, g, e, dbeta, dgamma, coefficients, , partial],
+              ) => {
+                for (let part = parts - 1; part >= 0; part--) {
                   run(
-                    'channelGradientSums',
+                    'channelGradientSumParts',
                     xAt ?? 0,
                     dyAt ?? 0,
                     maskAt ?? 0,
                     m ?? 0,
-                    v ?? 0,
-                    e ?? 0,
-                    dbeta ?? 0,
-                    dgamma ?? 0,
+                    partial ?? 0,
                     pixels,
                     channels,
                     part,
                     parts,
                   );
                 }
+                run(
+                  'channelGradientSums',
+                  partial ?? 0,
+                  parts,
+                  v ?? 0,
+                  e ?? 0,
+                  dbeta ?? 0,
+                  dgamma ?? 0,
+                  channels,
+                );
                 run(
                   'batchNormGradientCoefficients',
                   m ?? 0,

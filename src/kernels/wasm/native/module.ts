@@ -156,13 +156,13 @@ export const WORK_PER_PART = 1 << 18;
  * A kernel that threads may share: a function whose last two parameters are `part, parts` and
  * whose parts write disjoint shares of its output. Called with the other arguments and an estimate
  * of its work; split over the backend's kernel threads (startKernelThreads) where there are some
- * and the work is worth it, else run whole here.
+ * and the work is worth it, else run whole here. Returns the number of parts it ran in.
  */
 export function nativeKernel(
   backend: BackendWasm,
   builds: NativeBuilds,
   name: string,
-): (args: number[], work: number) => void {
+): (args: number[], work: number) => number {
   const { module, exports } = loaded(backend, builds);
   const local = exports[name] as NativeFunction;
   return (args, work) => {
@@ -170,6 +170,7 @@ export function nativeKernel(
     const parts = Math.min(threads?.threads ?? 1, Math.max(1, Math.floor(work / WORK_PER_PART)));
     if (!threads || parts < 2) local(...args, 0, 1);
     else threads.run(module, name, args, parts, local);
+    return threads && parts >= 2 ? parts : 1;
   };
 }
 

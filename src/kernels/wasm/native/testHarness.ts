@@ -54,6 +54,8 @@ export interface Call {
   sources?: number;
   /** Called first, with the module's functions and the addresses (a packing step, say). */
   prepare?: (run: (name: string, ...args: number[]) => void, at: number[]) => void;
+  /** Called after the kernel's parts, likewise (a step that combines what the parts wrote). */
+  finish?: (run: (name: string, ...args: number[]) => void, at: number[]) => void;
 }
 
 /** Calls `name` as `call` says. Returns the outputs and whether everything outside them is as it was. */
@@ -97,11 +99,14 @@ export function runNative(
     sources.set(addresses.slice(0, call.sources));
     ints.set(sources, offsets[call.sources]);
   }
-  call.prepare?.((f, ...a) => (instance.exports[f] as (...a: number[]) => void)(...a), addresses);
+  const run = (f: string, ...a: number[]) =>
+    (instance.exports[f] as (...a: number[]) => void)(...a);
+  call.prepare?.(run, addresses);
   const args =
     typeof call.args === 'function' ? call.args(addresses) : [...addresses, ...call.args];
   if (call.parts === undefined) kernel(...args);
   else for (let part = call.parts - 1; part >= 0; part--) kernel(...args, part, call.parts);
+  call.finish?.(run, addresses);
   const outputOffsets = offsets.slice(inputs.length);
   let untouched = inputs.every((input, i) => {
     if (!input) return true;
