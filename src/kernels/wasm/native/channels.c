@@ -10,7 +10,8 @@
  * Part `part` of `parts` takes its share of the pixels (or of the elements), so parts write
  * disjoint parts of every output. Each output element is computed as tfjs computes it, one
  * multiplication and one addition apart (no fused multiply-add), so results do not depend on the
- * number of parts.
+ * number of parts; but for batch norm's sums over the pixels, whose parts' sums in doubles are
+ * added up after (a difference in the last bits of a double, before the float is rounded).
  */
 #include <wasm_simd128.h>
 
