@@ -72,6 +72,27 @@ describe('native pooling gradients', () => {
       });
     }
 
+    it(`${name}: max pooling where windows hold -Infinity and NaN, 9 channels (two vectors and one), 2 parts`, () => {
+      const p: Pool = { shape: [1, 6, 6, 9], size: 2, stride: 2, pad: 0 };
+      const x = randomValues(3, 6 * 6 * 9);
+      // Channel 0 all -Infinity (no maximum: no gradient), every 5th value NaN (never a maximum).
+      x.forEach((_, i) => {
+        if (i % 9 === 0) x[i] = -Infinity;
+        else if (i % 5 === 0) x[i] = NaN;
+      });
+      const dy = randomValues(4, 3 * 3 * 9);
+      const { outputs } = runNative(
+        build,
+        shared,
+        'maxPoolGradient',
+        { inputs: [x, dy], outputs: [x.length] },
+        { args: [1, 6, 6, 9, 3, 3, 2, 2, 2, 2, 0, 0], parts: 2 },
+      );
+      const dx = outputs[0] as Float32Array;
+      expect(dx.filter((_, i) => i % 9 === 0).every((v) => v === 0)).toBe(true);
+      expect(relativeError(dx, maxPoolReference(p, x, dy))).toBeLessThan(1e-6);
+    });
+
     it(`${name}: nearest-resize gradient, 5x4 -> 9x7, each output pixel back to its source, 2 parts`, () => {
       const [batch, h, w, depth, oh, ow] = [2, 5, 4, 3, 9, 7];
       const source = (size: number, outSize: number) =>

@@ -11,6 +11,8 @@
  * a pixel's channels fit in one, SegNet's 8 and 16: the resize gradient took twice as long on two
  * threads as on one.)
  */
+#include <wasm_simd128.h>
+
 #define EXPORT(name) __attribute__((export_name(name)))
 
 /* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
@@ -60,7 +62,29 @@ void max_pool_gradient(const float *x, const float *dy, float *dx, int batch, in
         const int x0 = ox * sw - left;
         const int xa = x0 < 0 ? 0 : x0, xb = x0 + fw < w ? x0 + fw : w;
         const float *g = dy + (((long)b * oh + oy) * ow + ox) * depth;
-        for (int c = 0; c < depth; c++) {
+        int c = 0;
+        /* 4 channels at a time: each lane keeps its best value, and the index and row of it. */
+        for (; c + 4 <= depth; c += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t at = wasm_i32x4_splat(-1), at_row = wasm_i32x4_splat(-1);
+          for (int y = ya; y < yb; y++) {
+            const v128_t row = wasm_i32x4_splat(y);
+            for (int xx = xa; xx < xb; xx++) {
+              const int i = (y * w + xx) * depth + c;
+              const v128_t value = wasm_v128_load(image + i);
+              const v128_t above = wasm_f32x4_gt(value, best);
+              best = wasm_v128_bitselect(value, best, above);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(i), at, above);
+              at_row = wasm_v128_bitselect(row, at_row, above);
+            }
+          }
+          int ats[4], rows[4];
+          wasm_v128_store(ats, at);
+          wasm_v128_store(rows, at_row);
+          for (int l = 0; l < 4; l++)
+            if (ats[l] >= 0 && rows[l] >= ylo && rows[l] < yhi) gradient[ats[l] + l] += g[c + l];
+        }
+        for (; c < depth; c++) {
           float best = -__builtin_inff();
           int at = -1, at_row = -1;
           for (int y = ya; y < yb; y++) {
