@@ -35,15 +35,14 @@ export function filterGradient(
       nativeFunction(backend, winogradBuilds, 'winogradGradientScratch')(inC, outChannels),
     );
     const scratch = backend.makeOutput([kernelThreads(backend) * perThread], 'float32');
-    nativeKernel(
+    const parts = nativeKernel(
       backend,
       winogradBuilds,
-      'winogradFilterGradient',
+      'winogradGradientParts',
     )(
       [
         address(backend, x),
         address(backend, dy),
-        address(backend, out),
         address(backend, scratch),
         batch,
         h,
@@ -56,6 +55,13 @@ export function filterGradient(
         info.padInfo.left,
       ],
       work,
+    );
+    nativeFunction(backend, winogradBuilds, 'winogradFilterGradient')(
+      address(backend, scratch),
+      parts,
+      address(backend, out),
+      inC,
+      outChannels,
     );
     backend.disposeData(scratch.dataId);
     return out;

@@ -99,9 +99,11 @@ describe('native Winograd convolution', () => {
     }
   }
 
-  // Gradients: more tiles than one run of 32 (the sums cross runs), idle parts (4 channels, 3 parts)
+  // Gradients: more tiles than one run of 32 (the sums cross runs), and a part with no tile (2 x 4
+  // pixels: 2 tiles for 3 parts)
   const GRADIENT_CASES = CASES.filter((c) => !c.flip).concat([
     { batch: 2, h: 12, w: 14, inC: 4, outC: 9, top: 1, outH: 12, outW: 14, ...plain },
+    { batch: 1, h: 2, w: 4, inC: 5, outC: 3, top: 1, outH: 2, outW: 4, ...plain },
     { batch: 3, h: 11, w: 9, inC: 13, outC: 24, top: 1, outH: 11, outW: 9, ...plain },
   ]);
   for (const [name, build, shared] of eachBuild(builds)) {
@@ -113,14 +115,16 @@ describe('native Winograd convolution', () => {
           const { outputs, untouched } = runNative(
             build,
             shared,
-            'winogradFilterGradient',
+            'winogradGradientParts',
             {
               inputs: [x, dy],
               outputs: [9 * c.inC * c.outC, gradientScratchFloats(c.inC, c.outC, parts)],
             },
             {
-              args: (at) => [
-                ...at.map((a) => a ?? 0),
+              args: ([xAt, dyAt, , scratch]) => [
+                xAt ?? 0,
+                dyAt ?? 0,
+                scratch ?? 0,
                 c.batch,
                 c.h,
                 c.w,
@@ -132,6 +136,8 @@ describe('native Winograd convolution', () => {
                 c.top,
               ],
               parts,
+              finish: (run, [, , dw, scratch]) =>
+                run('winogradFilterGradient', scratch ?? 0, parts, dw ?? 0, c.inC, c.outC),
             },
           );
           expect(untouched).toBe(true);
