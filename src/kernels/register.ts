@@ -5,9 +5,9 @@
  *   (wasm/conv2d.ts, wasm/conv2dBackprop.ts), and for the max-pooling, average-pooling and
  *   nearest-resize gradients and the nearest resize (wasm/poolGradients.ts); an Identity that
  *   shares memory rather than copying every tensor a gradient saves (wasm/identity.ts); Sum and
- *   Mean over the leading axes as one average pooling (wasm/leadingReduction.ts); the batch norm,
- *   the concatenation along channels and its gradient's split, slices that are not one run of
- *   memory, ReLU and its gradient, and large elementwise products, sums and differences
+ *   Mean over the leading axes as batch norm's per-channel sums (wasm/leadingReduction.ts); the
+ *   batch norm, the concatenation along channels and its gradient's split, slices that are not one
+ *   run of memory, ReLU and its gradient, and large elementwise products, sums and differences
  *   (wasm/channels.ts); all of them shared over the kernel threads where there are several
  *   (wasm/native/threads.ts); batch norm in training as two kernels, forward and backward, with
  *   the ReLU after it where it has one, and a third for its moving averages
@@ -73,8 +73,8 @@ const WRAPPERS: {
   backendName: string;
   wrap: (own: tf.KernelFunc) => tf.KernelFunc;
 }[] = [
-  { kernelName: tf.Sum, backendName: 'wasm', wrap: (own) => leadingReduction('Sum', own) },
-  { kernelName: tf.Mean, backendName: 'wasm', wrap: (own) => leadingReduction('Mean', own) },
+  { kernelName: tf.Sum, backendName: 'wasm', wrap: leadingReduction('Sum') },
+  { kernelName: tf.Mean, backendName: 'wasm', wrap: leadingReduction('Mean') },
   { kernelName: tf.Conv2D, backendName: 'wasm', wrap: forwardConv2d },
   { kernelName: tf.FusedBatchNorm, backendName: 'wasm', wrap: channels.fusedBatchNorm },
   { kernelName: tf.SplitV, backendName: 'wasm', wrap: channels.splitV },

@@ -290,6 +290,21 @@ void channel_moments(const double *partial, int parts, float *mean, float *varia
 }
 
 /*
+ * out = the sums of channelMomentParts' parts, per channel, or with `mean` their averages over the
+ * pixels: Sum and Mean over the leading axes (a convolution's bias gradient, a loss's mean). One
+ * thread.
+ */
+EXPORT("channelSums")
+void channel_sums_of_parts(const double *partial, int parts, float *out, int pixels, int channels,
+                           int mean) {
+  for (int c = 0; c < channels; c++) {
+    double sum = 0.0;
+    for (int k = 0; k < parts; k++) sum += partial[2L * channels * k + c];
+    out[c] = (float)(mean ? sum / pixels : sum);
+  }
+}
+
+/*
  * The sums batch norm's gradient needs, per channel: dbeta = sum of dy, and dgamma = sum of
  * dy * (x - mean) / sqrt(variance + epsilon), dy taken as 0 where `mask` (the output of a ReLU
  * fused into the batch norm, or null) is not above 0. In two steps as the moments: the parts'
