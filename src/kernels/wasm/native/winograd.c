@@ -52,6 +52,14 @@
 EXPORT("winogradScratch")
 int winograd_scratch(int ci) { return 16 * TILES * ci + 16 * TILES * 8; }
 
+/* 4 lanes from p, or as many as `count` says (the rest 0). */
+INLINE v128_t load_lanes(const float *p, int count) {
+  if (count >= 4) return wasm_v128_load(p);
+  float lanes[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int l = 0; l < count; l++) lanes[l] = p[l];
+  return wasm_v128_load(lanes);
+}
+
 /*
  * packed (16 * ceil(co / 8) * 8 * ci floats) = U = G g G^T for every input and output channel, as
  * [xi][block of 8 output channels][ci][8], zero past the last channel: k is [3, 3, ci, co], or with
@@ -61,36 +69,40 @@ int winograd_scratch(int ci) { return 16 * TILES * ci + 16 * TILES * 8; }
 EXPORT("winogradPack")
 void winograd_pack(const float *k, float *packed, int ci, int co, int flip) {
   const int blocks = (co + 7) / 8;
-  for (int o = 0; o < blocks * 8; o++) {
-    for (int c = 0; c < ci; c++) {
-      float g[3][3], a[4][3];
-      for (int t = 0; t < 9; t++) {
-        g[t / 3][t % 3] = o >= co ? 0.0f
-                          : flip  ? k[((8 - t) * co + o) * ci + c]
-                                  : k[(t * ci + c) * co + o];
-      }
-      for (int j = 0; j < 3; j++) {
-        a[0][j] = g[0][j];
-        a[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-        a[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-        a[3][j] = g[2][j];
-      }
-      for (int i = 0; i < 4; i++) {
-        const float u[4] = {a[i][0], 0.5f * (a[i][0] + a[i][1] + a[i][2]),
-                            0.5f * (a[i][0] - a[i][1] + a[i][2]), a[i][2]};
-        for (int j = 0; j < 4; j++)
-          packed[(((i * 4 + j) * blocks + o / 8) * ci + c) * 8 + o % 8] = u[j];
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (int c = 0; c < ci; c++) {
+    for (int blk = 0; blk < blocks; blk++) {
+      const int o0 = blk * 8, lanes = co - o0 < 8 ? co - o0 : 8;
+      for (int v = 0; v < 2; v++) { /* output channels o0 + 4v .. o0 + 4v + 3 */
+        const int n = lanes - 4 * v;
+        v128_t g[9], a[12];
+        for (int t = 0; t < 9; t++) {
+          if (!flip) {
+            g[t] = load_lanes(k + (t * ci + c) * co + o0 + 4 * v, n);
+          } else {
+            float gathered[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (int l = 0; l < n && l < 4; l++)
+              gathered[l] = k[((8 - t) * co + o0 + 4 * v + l) * ci + c];
+            g[t] = wasm_v128_load(gathered);
+          }
+        }
+        for (int j = 0; j < 3; j++) { /* G g: rows */
+          const v128_t sum = wasm_f32x4_add(g[j], g[6 + j]);
+          a[j] = g[j];
+          a[3 + j] = wasm_f32x4_mul(half, wasm_f32x4_add(sum, g[3 + j]));
+          a[6 + j] = wasm_f32x4_mul(half, wasm_f32x4_sub(sum, g[3 + j]));
+          a[9 + j] = g[6 + j];
+        }
+        for (int i = 0; i < 4; i++) { /* (G g) G^T: columns */
+          const v128_t *r = a + 3 * i, sum = wasm_f32x4_add(r[0], r[2]);
+          const v128_t u[4] = {r[0], wasm_f32x4_mul(half, wasm_f32x4_add(sum, r[1])),
+                               wasm_f32x4_mul(half, wasm_f32x4_sub(sum, r[1])), r[2]};
+          for (int j = 0; j < 4; j++)
+            wasm_v128_store(packed + (((i * 4 + j) * blocks + blk) * ci + c) * 8 + 4 * v, u[j]);
+        }
       }
     }
   }
-}
-
-/* 4 lanes from p, or as many as `count` says (the rest 0). */
-INLINE v128_t load_lanes(const float *p, int count) {
-  if (count >= 4) return wasm_v128_load(p);
-  float lanes[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  for (int l = 0; l < count; l++) lanes[l] = p[l];
-  return wasm_v128_load(lanes);
 }
 
 /* Stores lanes [0, count) of v to out. */
