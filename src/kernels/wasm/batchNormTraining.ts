@@ -103,10 +103,8 @@ export const batchNormKernel = (args: Args) => batchNormTrainingKernel(args, fal
 export const batchNormReluKernel = (args: Args) => batchNormTrainingKernel(args, true);
 
 /**
- * Inputs x, dy, mean, variance, gamma, and beta; attrs epsilon, and `relu` where a ReLU was fused
- * into the forward pass (dy then counts where the ReLU's input, recomputed from x as the forward
- * pass computed it, is above 0: reading x again costs less memory traffic than reading the
- * ReLU's output). Outputs dx, dgamma, dbeta.
+ * Inputs x, dy, mean, variance, gamma, and with a ReLU fused into the forward pass its output y
+ * (dy counts where y > 0); attrs epsilon. Outputs dx, dgamma, dbeta.
  */
 export function batchNormTrainingGradKernel({
   inputs,
@@ -114,11 +112,8 @@ export function batchNormTrainingGradKernel({
   attrs,
 }: Args): tf.TensorInfo[] {
   const backend = own as BackendWasm;
-  const { x, dy, beta, mean, variance, gamma } = inputs as Record<
-    string,
-    tf.TensorInfo | undefined
-  >;
-  const { epsilon, relu: fused } = attrs as { epsilon: number; relu?: boolean };
+  const { x, dy, y, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const { epsilon } = attrs as { epsilon: number };
   const { channels, pixels } = shapeOf(x as tf.TensorInfo);
   const at = (info: tf.TensorInfo | undefined) => (info ? address(backend, info) : 0);
   const dx = backend.makeOutput((x as tf.TensorInfo).shape, 'float32');
@@ -127,25 +122,12 @@ export function batchNormTrainingGradKernel({
   const coefficients = backend.makeOutput([3 * channels], 'float32');
   const size = pixels * channels;
   const partial = partialSums(backend, channels);
-  // With the ReLU, the forward pass's y = x * a + b, for its test (channels.c's channel_sums).
-  const relu = fused ? backend.makeOutput([2 * channels], 'float32') : undefined;
+  const parts = nativeKernel(
+    backend,
+    builds,
+    'channelGradientSumParts',
+  )([at(x), at(dy), at(y), at(mean), at(partial), pixels, channels], 2 * size);
   withFloats(backend, [epsilon], (e) => {
-    if (relu) {
-      nativeFunction(backend, builds, 'batchNormCoefficients')(
-        at(mean),
-        at(variance),
-        at(gamma),
-        at(beta),
-        e,
-        at(relu),
-        channels,
-      );
-    }
-    const parts = nativeKernel(
-      backend,
-      builds,
-      'channelGradientSumParts',
-    )([at(x), at(dy), at(relu), at(mean), at(partial), pixels, channels], 2 * size);
     nativeFunction(backend, builds, 'channelGradientSums')(
       at(partial),
       parts,
@@ -171,10 +153,9 @@ export function batchNormTrainingGradKernel({
     backend,
     builds,
     'batchNormInputGradient',
-  )([at(x), at(dy), at(relu), at(coefficients), at(dx), pixels, channels], 3 * size);
+  )([at(x), at(dy), at(y), at(coefficients), at(dx), pixels, channels], 3 * size);
   backend.disposeData(coefficients.dataId);
   backend.disposeData(partial.dataId);
-  if (relu) backend.disposeData(relu.dataId);
   return [dx, dgamma, dbeta];
 }
 
@@ -208,20 +189,21 @@ export function movingAveragesKernel({ inputs, backend: own, attrs }: Args): tf.
 /** The gradient of a training kernel: one call of the gradient kernel for all three. */
 const gradientOf = (kernelName: string, relu: boolean): tf.GradConfig => ({
   kernelName,
-  // Beta for the ReLU's test: where its input (x * a + b) was not above 0, no gradient passes.
-  inputsToSave: ['x', 'gamma', 'beta'],
-  outputsToSave: [false, true, true],
+  inputsToSave: ['x', 'gamma'],
+  // With the ReLU, its output too: where it is 0, no gradient passes.
+  outputsToSave: [relu, true, true],
   gradFunc: (dys, saved, attrs) => {
     const [dy] = dys as tf.Tensor[];
-    const [x, gamma, beta, mean, variance] = saved;
+    const [x, gamma, ...outputs] = saved;
+    const [y, mean, variance] = relu ? outputs : [undefined, ...outputs];
     // Computed at once, not in the closures: tfjs runs each closure in a scope of its own, which
     // would free the other two results.
     const [dx, dgamma, dbeta] = tf
       .engine()
       .runKernel(
         BATCH_NORM_TRAINING_GRAD,
-        { x, dy, mean, variance, gamma, beta } as tf.NamedTensorMap,
-        { ...attrs, relu } as tf.NamedAttrMap,
+        { x, dy, mean, variance, gamma, ...(y ? { y } : {}) } as tf.NamedTensorMap,
+        attrs as tf.NamedAttrMap,
       ) as tf.Tensor[];
     return {
       x: () => dx as tf.Tensor,

@@ -184,24 +184,15 @@ static inline __attribute__((always_inline)) v128_t high_doubles(v128_t v) {
   return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
 }
 
-/* x * a + b for channels [c, c + 4), a and b from batchNormCoefficients (relu: a, then b). */
-static inline __attribute__((always_inline)) v128_t pre_relu(v128_t x, const float *relu,
-                                                             int channels, int c) {
-  return wasm_f32x4_add(wasm_f32x4_mul(x, wasm_v128_load(relu + c)),
-                        wasm_v128_load(relu + channels + c));
-}
-
 /*
  * Sums over the pixels, per channel of [c0, c0 + width), in doubles: 4 channels at a time in two
  * pairs of doubles, each channel's sum taken in pixel order as a scalar loop would, so the sums do
  * not depend on the SIMD. Without dy: f = x and g = x * x (x promoted first). With dy: f = dy and
  * g = dy * (x - center), the difference taken in floats, as batch norm's gradient takes them; dy
- * counts as 0 where x * relu[c] + relu[channels + c] (or null: nowhere) is not above 0: the
- * gradient through a ReLU fused into the batch norm, whose input that is (relu holds the forward
- * pass's batchNormCoefficients, and the product and sum round as scaleShift's, so the test is
- * exact; reading x again costs less memory traffic than reading the ReLU's output).
+ * counts as 0 where `mask` (or null) is not above 0 (the gradient through a ReLU whose output that
+ * is).
  */
-static void channel_sums(const float *x, const float *dy, const float *relu, const float *center,
+static void channel_sums(const float *x, const float *dy, const float *mask, const float *center,
                          int pixels, int channels, int c0, int width, double *f_sum,
                          double *g_sum) {
   v128_t f[CHANNEL_BLOCK / 2], g[CHANNEL_BLOCK / 2];
@@ -213,11 +204,12 @@ static void channel_sums(const float *x, const float *dy, const float *relu, con
     const float *xs = x + (long)p * channels + c0;
     if (dy) {
       const float *gs = dy + (long)p * channels + c0;
+      const float *ms = mask ? mask + (long)p * channels + c0 : 0;
       for (int v = 0; v < vectors; v++) {
-        const v128_t xv = wasm_v128_load(xs + 4 * v);
-        const v128_t d = wasm_f32x4_sub(xv, wasm_v128_load(center + c0 + 4 * v));
+        const v128_t d =
+            wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), wasm_v128_load(center + c0 + 4 * v));
         v128_t e = wasm_v128_load(gs + 4 * v);
-        if (relu) e = wasm_v128_and(e, wasm_f32x4_gt(pre_relu(xv, relu, channels, c0 + 4 * v), zero));
+        if (ms) e = wasm_v128_and(e, wasm_f32x4_gt(wasm_v128_load(ms + 4 * v), zero));
         const v128_t e_low = low_doubles(e), e_high = high_doubles(e);
         f[2 * v] = wasm_f64x2_add(f[2 * v], e_low);
         f[2 * v + 1] = wasm_f64x2_add(f[2 * v + 1], e_high);
@@ -225,8 +217,7 @@ static void channel_sums(const float *x, const float *dy, const float *relu, con
         g[2 * v + 1] = wasm_f64x2_add(g[2 * v + 1], wasm_f64x2_mul(e_high, high_doubles(d)));
       }
       for (int c = 4 * vectors; c < width; c++) {
-        const float e =
-            relu && !(xs[c] * relu[c0 + c] + relu[channels + c0 + c] > 0.0f) ? 0.0f : gs[c];
+        const float e = ms && !(ms[c] > 0.0f) ? 0.0f : gs[c];
         f_sum[c] += e;
         g_sum[c] += (double)e * (double)(xs[c] - center[c0 + c]);
       }
@@ -315,12 +306,12 @@ void channel_sums_of_parts(const double *partial, int parts, float *out, int pix
 
 /*
  * The sums batch norm's gradient needs, per channel: dbeta = sum of dy, and dgamma = sum of
- * dy * (x - mean) / sqrt(variance + epsilon), dy taken as 0 where a ReLU fused into the batch norm
- * had 0 (relu: the forward pass's batchNormCoefficients, or null; see channel_sums). In two steps as the moments: the parts'
+ * dy * (x - mean) / sqrt(variance + epsilon), dy taken as 0 where `mask` (the output of a ReLU
+ * fused into the batch norm, or null) is not above 0. In two steps as the moments: the parts'
  * sums of dy and of dy * (x - mean) over their pixels into partial, then channelGradientSums.
  */
 EXPORT("channelGradientSumParts")
-void channel_gradient_sum_parts(const float *x, const float *dy, const float *relu,
+void channel_gradient_sum_parts(const float *x, const float *dy, const float *mask,
                                 const float *mean, double *partial, int pixels, int channels,
                                 int part, int parts) {
   int begin, end;
@@ -329,7 +320,7 @@ void channel_gradient_sum_parts(const float *x, const float *dy, const float *re
   const long first = (long)begin * channels;
   for (int c0 = 0; c0 < channels; c0 += CHANNEL_BLOCK) {
     const int width = channels - c0 < CHANNEL_BLOCK ? channels - c0 : CHANNEL_BLOCK;
-    channel_sums(x + first, dy + first, relu, mean, end - begin, channels, c0,
+    channel_sums(x + first, dy + first, mask ? mask + first : 0, mean, end - begin, channels, c0,
                  width, sum_dy + c0, sum_dy_x + c0);
   }
 }
@@ -384,12 +375,11 @@ void batch_norm_gradient_coefficients(const float *mean, const float *variance,
 }
 
 /*
- * dx = a * dy + b * x + d per channel (batchNormGradientCoefficients), dy taken as 0 where a fused
- * ReLU had 0 (relu: the forward pass's batchNormCoefficients, or null), as in channelGradientSums.
- * Parts share the pixels.
+ * dx = a * dy + b * x + d per channel (batchNormGradientCoefficients), dy taken as 0 where `mask`
+ * (or null) is not above 0, as in channelGradientSums. Parts share the pixels.
  */
 EXPORT("batchNormInputGradient")
-void batch_norm_input_gradient(const float *x, const float *dy, const float *relu,
+void batch_norm_input_gradient(const float *x, const float *dy, const float *mask,
                                const float *coefficients, float *dx, int pixels, int channels,
                                int part, int parts) {
   int begin, end;
@@ -398,18 +388,18 @@ void batch_norm_input_gradient(const float *x, const float *dy, const float *rel
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int p = begin; p < end; p++) {
     const float *xs = x + (long)p * channels, *gs = dy + (long)p * channels;
+    const float *ms = mask ? mask + (long)p * channels : 0;
     float *out = dx + (long)p * channels;
     int c = 0;
     for (; c + 4 <= channels; c += 4) {
-      const v128_t xv = wasm_v128_load(xs + c);
       v128_t g = wasm_v128_load(gs + c);
-      if (relu) g = wasm_v128_and(g, wasm_f32x4_gt(pre_relu(xv, relu, channels, c), zero));
+      if (ms) g = wasm_v128_and(g, wasm_f32x4_gt(wasm_v128_load(ms + c), zero));
       const v128_t u = wasm_f32x4_mul(wasm_v128_load(a + c), g);
-      const v128_t v = wasm_f32x4_mul(wasm_v128_load(b + c), xv);
+      const v128_t v = wasm_f32x4_mul(wasm_v128_load(b + c), wasm_v128_load(xs + c));
       wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_add(u, v), wasm_v128_load(d + c)));
     }
     for (; c < channels; c++) {
-      const float g = relu && !(xs[c] * relu[c] + relu[channels + c] > 0.0f) ? 0.0f : gs[c];
+      const float g = ms && !(ms[c] > 0.0f) ? 0.0f : gs[c];
       out[c] = a[c] * g + b[c] * xs[c] + d[c];
     }
   }
