@@ -184,13 +184,27 @@ static inline __attribute__((always_inline)) v128_t high_doubles(v128_t v) {
   return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
 }
 
+/* Pixels whose gradient terms are summed in floats before their sum is added in doubles. */
+#define FLOAT_RUN 32
+
+/* Adds the 4 floats of v to the two pairs of doubles at d. */
+static inline __attribute__((always_inline)) void add_doubles(v128_t *d, v128_t v) {
+  d[0] = wasm_f64x2_add(d[0], low_doubles(v));
+  d[1] = wasm_f64x2_add(d[1], high_doubles(v));
+}
+
 /*
- * Sums over the pixels, per channel of [c0, c0 + width), in doubles: 4 channels at a time in two
- * pairs of doubles, each channel's sum taken in pixel order as a scalar loop would, so the sums do
- * not depend on the SIMD. Without dy: f = x and g = x * x (x promoted first). With dy: f = dy and
- * g = dy * (x - center), the difference taken in floats, as batch norm's gradient takes them; dy
- * counts as 0 where `mask` (or null) is not above 0 (the gradient through a ReLU whose output that
- * is).
+ * Sums over the pixels, per channel of [c0, c0 + width), 4 channels at a time, each channel's sum
+ * taken in pixel order as a scalar loop would, so the sums do not depend on the SIMD.
+ *
+ * Without dy, the moments: f = x and g = x * x, x promoted to double first and every term added in
+ * doubles (E[x^2] - mean^2 cancels: see channelMomentParts).
+ *
+ * With dy, batch norm's gradient sums: f = dy and g = dy * (x - center), taken in floats as the
+ * gradient takes them, summed in floats over runs of FLOAT_RUN pixels and the runs' sums added in
+ * doubles (nothing cancels here; in doubles throughout, the conversions made this pass twice the
+ * arithmetic and bound by it). dy counts as 0 where `mask` (or null) is not above 0 (the gradient
+ * through a ReLU whose output that is).
  */
 static void channel_sums(const float *x, const float *dy, const float *mask, const float *center,
                          int pixels, int channels, int c0, int width, double *f_sum,
@@ -200,28 +214,42 @@ static void channel_sums(const float *x, const float *dy, const float *mask, con
   const int vectors = width / 4;
   for (int v = 0; v < 2 * vectors; v++) f[v] = g[v] = wasm_f64x2_splat(0.0);
   for (int c = 4 * vectors; c < width; c++) f_sum[c] = g_sum[c] = 0.0;
-  for (int p = 0; p < pixels; p++) {
-    const float *xs = x + (long)p * channels + c0;
-    if (dy) {
-      const float *gs = dy + (long)p * channels + c0;
-      const float *ms = mask ? mask + (long)p * channels + c0 : 0;
+  if (dy) {
+    v128_t fr[CHANNEL_BLOCK / 4], gr[CHANNEL_BLOCK / 4];
+    float fr_tail[4], gr_tail[4];
+    for (int p0 = 0; p0 < pixels; p0 += FLOAT_RUN) {
+      const int p1 = pixels - p0 < FLOAT_RUN ? pixels : p0 + FLOAT_RUN;
+      for (int v = 0; v < vectors; v++) fr[v] = gr[v] = zero;
+      for (int c = 0; c < width - 4 * vectors; c++) fr_tail[c] = gr_tail[c] = 0.0f;
+      for (int p = p0; p < p1; p++) {
+        const float *xs = x + (long)p * channels + c0, *gs = dy + (long)p * channels + c0;
+        const float *ms = mask ? mask + (long)p * channels + c0 : 0;
+        for (int v = 0; v < vectors; v++) {
+          const v128_t d =
+              wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), wasm_v128_load(center + c0 + 4 * v));
+          v128_t e = wasm_v128_load(gs + 4 * v);
+          if (ms) e = wasm_v128_and(e, wasm_f32x4_gt(wasm_v128_load(ms + 4 * v), zero));
+          fr[v] = wasm_f32x4_add(fr[v], e);
+          gr[v] = wasm_f32x4_add(gr[v], wasm_f32x4_mul(e, d));
+        }
+        for (int c = 4 * vectors; c < width; c++) {
+          const float e = ms && !(ms[c] > 0.0f) ? 0.0f : gs[c];
+          fr_tail[c - 4 * vectors] += e;
+          gr_tail[c - 4 * vectors] += e * (xs[c] - center[c0 + c]);
+        }
+      }
       for (int v = 0; v < vectors; v++) {
-        const v128_t d =
-            wasm_f32x4_sub(wasm_v128_load(xs + 4 * v), wasm_v128_load(center + c0 + 4 * v));
-        v128_t e = wasm_v128_load(gs + 4 * v);
-        if (ms) e = wasm_v128_and(e, wasm_f32x4_gt(wasm_v128_load(ms + 4 * v), zero));
-        const v128_t e_low = low_doubles(e), e_high = high_doubles(e);
-        f[2 * v] = wasm_f64x2_add(f[2 * v], e_low);
-        f[2 * v + 1] = wasm_f64x2_add(f[2 * v + 1], e_high);
-        g[2 * v] = wasm_f64x2_add(g[2 * v], wasm_f64x2_mul(e_low, low_doubles(d)));
-        g[2 * v + 1] = wasm_f64x2_add(g[2 * v + 1], wasm_f64x2_mul(e_high, high_doubles(d)));
+        add_doubles(f + 2 * v, fr[v]);
+        add_doubles(g + 2 * v, gr[v]);
       }
       for (int c = 4 * vectors; c < width; c++) {
-        const float e = ms && !(ms[c] > 0.0f) ? 0.0f : gs[c];
-        f_sum[c] += e;
-        g_sum[c] += (double)e * (double)(xs[c] - center[c0 + c]);
+        f_sum[c] += fr_tail[c - 4 * vectors];
+        g_sum[c] += gr_tail[c - 4 * vectors];
       }
-    } else {
+    }
+  } else {
+    for (int p = 0; p < pixels; p++) {
+      const float *xs = x + (long)p * channels + c0;
       for (int v = 0; v < vectors; v++) {
         const v128_t e = wasm_v128_load(xs + 4 * v);
         const v128_t e_low = low_doubles(e), e_high = high_doubles(e);

@@ -7,7 +7,8 @@
  * convolution of dy with the kernel flipped in space and its channel axes swapped), so both go here
  * from conv2d.ts; conv2d.c keeps the other sizes and strides.
  *
- *   out[b][y][x][o] = bias[o] + sum over (i, j, c) of in[b][y + i - top][x + j - left][c] * k[i][j][c][o]
+ *   out[b][y][x][o] = bias[o] + sum over (i, j, c) of
+ *                     in[b][y + i - top][x + j - left][c] * k[i][j][c][o]
  *
  * For a tile whose input patch is d (4 x 4, per input channel) and a kernel g (3 x 3, per input and
  * output channel), with
@@ -25,11 +26,11 @@
  * The transforms' coefficients are 0, 1 and 1/2, so the values keep float32's precision (about the
  * direct convolution's rounding; the tests hold both to 1e-5 of a float64 reference).
  *
- * Blocking: a run of TILES tiles along a row of tiles is transformed into V (16 x TILES x ci floats,
- * in the part's scratch), then for each block of 8 output channels and each xi, a register tile of
- * TILES tiles by 8 channels (8 SIMD accumulators, as in conv2d.c) sums over the input channels into
- * M (16 x TILES x 8 floats), which the output transform reads back at once while it is in the L1
- * cache. Threads share the rows of tiles, so parts write disjoint output rows.
+ * Blocking: a run of TILES tiles along a row of tiles is transformed into V (16 x TILES x ci
+ * floats, in the part's scratch), then for each block of 8 output channels and each xi, a register
+ * tile of TILES tiles by 8 channels (8 SIMD accumulators, as in conv2d.c) sums over the input
+ * channels into M (16 x TILES x 8 floats), which the output transform reads back at once while it
+ * is in the L1 cache. Threads share the rows of tiles, so parts write disjoint output rows.
  *
  * No static data: the module imports the backend's memory and writes only the output and the
  * scratch it is given.
@@ -63,8 +64,8 @@ INLINE v128_t load_lanes(const float *p, int count) {
 /*
  * packed (16 * ceil(co / 8) * 8 * ci floats) = U = G g G^T for every input and output channel, as
  * [xi][block of 8 output channels][ci][8], zero past the last channel: k is [3, 3, ci, co], or with
- * `flip`, a forward kernel [3, 3, co, ci] to use flipped in space with its channel axes swapped (the
- * input gradient's). Run once, before the parts of `winograd3x3`.
+ * `flip`, a forward kernel [3, 3, co, ci] to use flipped in space with its channel axes swapped
+ * (the input gradient's). Run once, before the parts of `winograd3x3`.
  */
 EXPORT("winogradPack")
 void winograd_pack(const float *k, float *packed, int ci, int co, int flip) {
@@ -167,7 +168,8 @@ INLINE void product(const float *v, const float *u, int ci, float *m, const int 
 /*
  * The 2 x 2 pixels of one tile, 4 channels, from its 16 values of M (m, 16 vectors TILES * 8 floats
  * apart), with bias and ReLU: out00 is the tile's top-left pixel's address, `row` and `col` the
- * floats between pixels down and across; pixels past the output's bottom or right edge are left out.
+ * floats between pixels down and across; pixels past the output's bottom or right edge are left
+ * out.
  */
 INLINE void transform_back(const float *m, float *out00, int row, int col, int down, int across,
                            v128_t bias, int relu, int lanes) {
@@ -242,7 +244,8 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
         const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
         for (int half = 0; half < 2 && half * 4 < lanes; half++) {
           const int c0 = blk * 8 + half * 4;
-          const v128_t bias4 = bias ? load_lanes(bias + c0, lanes - half * 4) : wasm_f32x4_splat(0.0f);
+          const v128_t bias4 =
+              bias ? load_lanes(bias + c0, lanes - half * 4) : wasm_f32x4_splat(0.0f);
           for (int t = 0; t < n; t++) {
             const int y = 2 * ty, x = 2 * (tx0 + t);
             transform_back(m + t * 8 + half * 4, out + ((b * oh + y) * ow + x) * co + c0, ow * co,
@@ -393,7 +396,8 @@ void winograd_gradient_parts(const float *x, const float *dy, float *scratch, in
       for (int c = 0; c < ci4; c += 4)
         transform_patch(at, c, ci - c < 4 ? ci - c : 4, v + t * ci4 + c, vs, 4);
       for (int o = 0; o < co8; o += 4)
-        transform_gradient(gat, o, co - o < 4 ? (co - o > 0 ? co - o : 0) : 4, wt + t * co8 + o, ws);
+        transform_gradient(gat, o, co - o < 4 ? (co - o > 0 ? co - o : 0) : 4, wt + t * co8 + o,
+                           ws);
     }
     for (int xi = 0; xi < 16; xi++)
       for (int c = 0; c < ci4; c += 4)
