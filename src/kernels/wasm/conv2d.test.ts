@@ -62,6 +62,9 @@ const base = { stride: 1, dilation: 1, padding: 'same', bias: false } as const;
 const CASES: Case[] = [
   { ...base, shape: [2, 13, 11, 5], kernel: 3, outC: 7 },
   { ...base, shape: [1, 12, 12, 16], kernel: 3, outC: 32, bias: true, activation: 'relu' },
+  // Winograd F(4x4, 3x3) (16 px and more each way), with bias and ReLU, and valid
+  { ...base, shape: [2, 17, 19, 9], kernel: 3, outC: 10, bias: true, activation: 'relu' },
+  { ...base, shape: [1, 20, 18, 12], kernel: 3, outC: 8, padding: 'valid' },
   { ...base, shape: [2, 9, 10, 6], kernel: 3, outC: 12, padding: 'valid', bias: true },
   { ...base, shape: [1, 8, 8, 40], kernel: 1, outC: 13, padding: 'valid' },
   { ...base, shape: [1, 10, 10, 3], kernel: 7, outC: 8, activation: 'relu' },

@@ -107,17 +107,27 @@ export const winogradApplies = (kh: number, kw: number, stride: number, inC: num
   kh === 3 && kw === 3 && stride === 1 && inC >= 8;
 
 /**
- * `out` = the 3 x 3, stride-1 convolution by Winograd's F(2x2, 3x3): 16 multiply-adds per input
- * and output channel for each 2 x 2 output pixels instead of 36. Measured in Node on one thread:
- * DenseNet-121's 3 x 3 convolutions (128 -> 32 channels at 56 and 28 px, batch 4) and their input
- * gradients 2.0-2.2x the direct kernel's speed, 1.1-1.6x at 14 and 7 px; the SegNet's 1.6-1.9x.
+ * Output sides from which the forward and input-gradient kernels take F(4x4, 3x3) (36 positions
+ * for 16 pixels) rather than F(2x2, 3x3) (16 for 4): below, its 4 x 4 tiles cover the map too
+ * loosely (at 14 px they tie, at 7 px F(2x2, 3x3) is 1.2-1.3x faster).
+ */
+const LARGE_TILES_FROM = 16;
+
+/**
+ * `out` = the 3 x 3, stride-1 convolution by Winograd's minimal filtering: F(4x4, 3x3) where the
+ * output is at least LARGE_TILES_FROM pixels each way, F(2x2, 3x3) below. Measured in Node on one
+ * thread, against the direct kernel: DenseNet-121's 3 x 3 convolutions (128 -> 32 channels, batch
+ * 4) and their input gradients 2.4-3.1x at 56 and 28 px (F(2x2, 3x3) 2.0-2.2x), 1.8-2.1x at 14,
+ * 1.8x at 7; the seed SegNet's 1.8-2.6x (F(2x2, 3x3) 1.4-1.9x).
  */
 function winograd(backend: BackendWasm, c: NativeConvolution, out: tf.TensorInfo): void {
   const [batch, h, w, inC] = c.input.shape as Shape4;
   const outC = (out.shape as Shape4)[3];
-  const packed = backend.makeOutput([16 * Math.ceil(outC / 8) * 8 * inC], 'float32');
+  const large = Math.min(c.outHeight, c.outWidth) >= LARGE_TILES_FROM ? 1 : 0;
+  const positions = large ? 36 : 16;
+  const packed = backend.makeOutput([positions * Math.ceil(outC / 8) * 8 * inC], 'float32');
   // Each thread's own V and M (native/winograd.c).
-  const perThread = Number(nativeFunction(backend, winogradBuilds, 'winogradScratch')(inC));
+  const perThread = Number(nativeFunction(backend, winogradBuilds, 'winogradScratch')(inC, large));
   const scratch = backend.makeOutput([kernelThreads(backend) * perThread], 'float32');
   nativeFunction(backend, winogradBuilds, 'winogradPack')(
     address(backend, c.kernel),
@@ -125,6 +135,7 @@ function winograd(backend: BackendWasm, c: NativeConvolution, out: tf.TensorInfo
     inC,
     outC,
     c.flip ? 1 : 0,
+    large,
   );
   nativeKernel(
     backend,
@@ -147,6 +158,7 @@ function winograd(backend: BackendWasm, c: NativeConvolution, out: tf.TensorInfo
       c.top,
       c.left,
       c.relu ? 1 : 0,
+      large,
     ],
     // Parts as the direct convolution's work would have them: each still several times the least.
     batch * c.outHeight * c.outWidth * outC * 9 * inC,

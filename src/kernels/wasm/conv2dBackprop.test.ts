@@ -51,6 +51,8 @@ for (const kernel of [1, 3, 7]) {
 }
 // Shapes the models use: many channels, and a 1x1 bottleneck on a 2x2 map.
 CASES.push({ kernel: 3, stride: 1, padding: 'same', size: 25, inC: 16, outC: 32 });
+// The input gradient of a valid one by Winograd F(4x4, 3x3), with full padding (20 px from 18).
+CASES.push({ kernel: 3, stride: 1, padding: 'valid', size: 20, inC: 9, outC: 12 });
 CASES.push({ kernel: 1, stride: 1, padding: 'valid', size: 2, inC: 40, outC: 32 });
 CASES.push({ kernel: 7, stride: 2, padding: 'same', size: 32, inC: 3, outC: 8 });
 

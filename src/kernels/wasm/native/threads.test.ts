@@ -101,38 +101,41 @@ describe('kernel threads', () => {
     expect(heap.slice(two, two + size)).toEqual(heap.slice(one, one + size));
   });
 
-  it('splits a Winograd convolution by rows of tiles, each thread in its own scratch', () => {
-    const [batch, h, w, ci, co] = [3, 9, 11, 6, 10];
-    const x = randomValues(5, batch * h * w * ci);
-    const kernel = randomValues(6, 9 * ci * co);
-    const [xAt, kAt, packed, one, three, scratch] = [
-      X,
-      X + 2e3,
-      X + 3e3,
-      X + 2e4,
-      X + 3e4,
-      X + 4e4,
-    ];
-    heap.set(x, xAt);
-    heap.set(kernel, kAt);
-    winograd.winogradPack?.(kAt * 4, packed * 4, ci, co, 0);
-    const args = (out: number) => [xAt * 4, packed * 4, 0, out * 4, scratch * 4];
-    // batch, h, w, ci, oh, ow, co, top, left, ReLU
-    const rest = [batch, h, w, ci, h, w, co, 1, 1, 1];
-    winograd.winograd3x3?.(...args(one), ...rest, 0, 1);
-    pool.run(
-      modules[3] as WebAssembly.Module,
-      'winograd3x3',
-      [...args(three), ...rest],
-      3,
-      (...a) => winograd.winograd3x3?.(...a),
-    );
-    const size = batch * h * w * co;
-    expect(heap.slice(three, three + size)).toEqual(heap.slice(one, one + size));
-    expect(heap.slice(one, one + size).some((v) => v > 0)).toBe(true);
-    // Three parts' scratch, from `scratch` up, below the next 10,000 floats.
-    expect(3 * (winograd.winogradScratch?.(ci) ?? Infinity)).toBeLessThan(1e4);
-  });
+  it.each([0, 1])(
+    'splits a Winograd convolution (large tiles: %i) by rows of tiles, each thread in its own scratch',
+    (large) => {
+      const [batch, h, w, ci, co] = [3, 9, 11, 6, 10];
+      const x = randomValues(5, batch * h * w * ci);
+      const kernel = randomValues(6, 9 * ci * co);
+      const [xAt, kAt, packed, one, three, scratch] = [
+        X,
+        X + 2e3,
+        X + 3e3,
+        X + 2e4,
+        X + 3e4,
+        X + 4e4,
+      ];
+      heap.set(x, xAt);
+      heap.set(kernel, kAt);
+      winograd.winogradPack?.(kAt * 4, packed * 4, ci, co, 0, large);
+      const args = (out: number) => [xAt * 4, packed * 4, 0, out * 4, scratch * 4];
+      // batch, h, w, ci, oh, ow, co, top, left, ReLU, large tiles
+      const rest = [batch, h, w, ci, h, w, co, 1, 1, 1, large];
+      winograd.winograd3x3?.(...args(one), ...rest, 0, 1);
+      pool.run(
+        modules[3] as WebAssembly.Module,
+        'winograd3x3',
+        [...args(three), ...rest],
+        3,
+        (...a) => winograd.winograd3x3?.(...a),
+      );
+      const size = batch * h * w * co;
+      expect(heap.slice(three, three + size)).toEqual(heap.slice(one, one + size));
+      expect(heap.slice(one, one + size).some((v) => v > 0)).toBe(true);
+      // Three parts' scratch, from `scratch` up, below the next 10,000 floats.
+      expect(3 * (winograd.winogradScratch?.(ci, large) ?? Infinity)).toBeLessThan(1e4);
+    },
+  );
 
   it('splits a Winograd filter gradient by tiles, the parts added up after', () => {
     const [batch, h, w, ci, co] = [2, 10, 9, 14, 11];

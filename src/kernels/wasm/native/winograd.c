@@ -49,9 +49,12 @@
 /* Tiles (2 x 2 output pixels each) per register tile of the products. */
 #define TILES 4
 
+/* Positions of a tile's transform: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3) (`large`). */
+#define POSITIONS(large) ((large) ? 36 : 16)
+
 /* Floats of scratch each part needs: V and M. */
 EXPORT("winogradScratch")
-int winograd_scratch(int ci) { return 16 * TILES * ci + 16 * TILES * 8; }
+int winograd_scratch(int ci, int large) { return POSITIONS(large) * TILES * (ci + 8); }
 
 /* 4 lanes from p, or as many as `count` says (the rest 0). */
 INLINE v128_t load_lanes(const float *p, int count) {
@@ -61,14 +64,36 @@ INLINE v128_t load_lanes(const float *p, int count) {
   return wasm_v128_load(lanes);
 }
 
+/* G g for F(4x4, 3x3), one column of g: 6 rows from 3. */
+INLINE void kernel_rows6(v128_t g0, v128_t g1, v128_t g2, v128_t *a, int stride) {
+  const v128_t sixth = wasm_f32x4_splat(1.0f / 6.0f);
+  const v128_t even = wasm_f32x4_add(g0, g2);
+  const v128_t outer = wasm_f32x4_add(wasm_f32x4_mul(g0, wasm_f32x4_splat(1.0f / 24.0f)),
+                                      wasm_f32x4_mul(g2, sixth));
+  const v128_t middle = wasm_f32x4_mul(g1, wasm_f32x4_splat(1.0f / 12.0f));
+  a[0] = wasm_f32x4_mul(g0, wasm_f32x4_splat(0.25f));
+  a[stride] = wasm_f32x4_mul(wasm_f32x4_neg(wasm_f32x4_add(even, g1)), sixth);
+  a[2 * stride] = wasm_f32x4_mul(wasm_f32x4_neg(wasm_f32x4_sub(even, g1)), sixth);
+  a[3 * stride] = wasm_f32x4_add(outer, middle);
+  a[4 * stride] = wasm_f32x4_sub(outer, middle);
+  a[5 * stride] = g2;
+}
+
+/* U = G g G^T for F(4x4, 3x3), 4 output channels: 36 vectors to u from the 9 taps g. */
+INLINE void kernel_transform6(const v128_t g[9], v128_t u[36]) {
+  v128_t a[18]; /* G g: 6 rows of 3 */
+  for (int j = 0; j < 3; j++) kernel_rows6(g[j], g[3 + j], g[6 + j], a + j, 3);
+  for (int i = 0; i < 6; i++) kernel_rows6(a[3 * i], a[3 * i + 1], a[3 * i + 2], u + 6 * i, 1);
+}
+
 /*
- * packed (16 * ceil(co / 8) * 8 * ci floats) = U = G g G^T for every input and output channel, as
- * [xi][block of 8 output channels][ci][8], zero past the last channel: k is [3, 3, ci, co], or with
- * `flip`, a forward kernel [3, 3, co, ci] to use flipped in space with its channel axes swapped
- * (the input gradient's). Run once, before the parts of `winograd3x3`.
+ * packed (POSITIONS(large) * ceil(co / 8) * 8 * ci floats) = U = G g G^T for every input and
+ * output channel, as [xi][block of 8 output channels][ci][8], zero past the last channel: k is
+ * [3, 3, ci, co], or with `flip`, a forward kernel [3, 3, co, ci] to use flipped in space with its
+ * channel axes swapped (the input gradient's). Run once, before the parts of `winograd3x3`.
  */
 EXPORT("winogradPack")
-void winograd_pack(const float *k, float *packed, int ci, int co, int flip) {
+void winograd_pack(const float *k, float *packed, int ci, int co, int flip, int large) {
   const int blocks = (co + 7) / 8;
   const v128_t half = wasm_f32x4_splat(0.5f);
   for (int c = 0; c < ci; c++) {
@@ -86,6 +111,13 @@ void winograd_pack(const float *k, float *packed, int ci, int co, int flip) {
               gathered[l] = k[((8 - t) * co + o0 + 4 * v + l) * ci + c];
             g[t] = wasm_v128_load(gathered);
           }
+        }
+        if (large) {
+          v128_t u[36];
+          kernel_transform6(g, u);
+          for (int xi = 0; xi < 36; xi++)
+            wasm_v128_store(packed + ((xi * blocks + blk) * ci + c) * 8 + 4 * v, u[xi]);
+          continue;
         }
         for (int j = 0; j < 3; j++) { /* G g: rows */
           const v128_t sum = wasm_f32x4_add(g[j], g[6 + j]);
@@ -194,6 +226,62 @@ INLINE void transform_back(const float *m, float *out00, int row, int col, int d
   }
 }
 
+/* B^T d for F(4x4, 3x3) along one line of 6 (d[0], d[stride], ...), into out[0], out[ostride]... */
+INLINE void input_line6(const v128_t *d, int stride, v128_t *out, int ostride) {
+  const v128_t four = wasm_f32x4_splat(4.0f), two = wasm_f32x4_splat(2.0f);
+  const v128_t d0 = d[0], d1 = d[stride], d2 = d[2 * stride], d3 = d[3 * stride];
+  const v128_t d4 = d[4 * stride], d5 = d[5 * stride];
+  out[0] = wasm_f32x4_add(
+      wasm_f32x4_sub(wasm_f32x4_mul(four, d0), wasm_f32x4_mul(wasm_f32x4_splat(5.0f), d2)), d4);
+  const v128_t s12 = wasm_f32x4_add(d1, d2), s34 = wasm_f32x4_add(d3, d4);
+  out[ostride] = wasm_f32x4_sub(s34, wasm_f32x4_mul(four, s12));
+  out[2 * ostride] =
+      wasm_f32x4_add(wasm_f32x4_sub(d4, d3), wasm_f32x4_mul(four, wasm_f32x4_sub(d1, d2)));
+  const v128_t e = wasm_f32x4_sub(d4, d2), f = wasm_f32x4_mul(two, wasm_f32x4_sub(d3, d1));
+  out[3 * ostride] = wasm_f32x4_add(e, f);
+  out[4 * ostride] = wasm_f32x4_sub(e, f);
+  out[5 * ostride] = wasm_f32x4_add(
+      wasm_f32x4_sub(wasm_f32x4_mul(four, d1), wasm_f32x4_mul(wasm_f32x4_splat(5.0f), d3)), d5);
+}
+
+/* transform_patch for F(4x4, 3x3): the 6 x 6 patch (`at`, 36 addresses) into 36 positions. */
+INLINE void transform_patch6(const float *const at[36], int c, int lanes, float *v, int stride,
+                             int stored) {
+  v128_t d[36], r[36];
+  for (int p = 0; p < 36; p++) d[p] = at[p] ? load_lanes(at[p] + c, lanes) : wasm_f32x4_splat(0.0f);
+  for (int s = 0; s < 6; s++) input_line6(d + s, 6, r + s, 6); /* B^T d: down each column */
+  for (int i = 0; i < 6; i++) input_line6(r + 6 * i, 1, d + 6 * i, 1); /* then B: along rows */
+  for (int p = 0; p < 36; p++) store_lanes(v + p * stride, d[p], stored);
+}
+
+/* A^T m for F(4x4, 3x3) along one line of 6, into 4. */
+INLINE void output_line6(const v128_t *x, int stride, v128_t *out, int ostride) {
+  const v128_t s12 = wasm_f32x4_add(x[stride], x[2 * stride]);
+  const v128_t d12 = wasm_f32x4_sub(x[stride], x[2 * stride]);
+  const v128_t s34 = wasm_f32x4_add(x[3 * stride], x[4 * stride]);
+  const v128_t d34 = wasm_f32x4_sub(x[3 * stride], x[4 * stride]);
+  out[0] = wasm_f32x4_add(wasm_f32x4_add(x[0], s12), s34);
+  out[ostride] = wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(2.0f), d34));
+  out[2 * ostride] = wasm_f32x4_add(s12, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), s34));
+  out[3 * ostride] = wasm_f32x4_add(
+      wasm_f32x4_add(d12, wasm_f32x4_mul(wasm_f32x4_splat(8.0f), d34)), x[5 * stride]);
+}
+
+/* transform_back for F(4x4, 3x3): the 4 x 4 pixels of one tile from its 36 values of M. */
+INLINE void transform_back6(const float *m, float *out00, int row, int col, int down, int across,
+                            v128_t bias, int relu, int lanes) {
+  v128_t x[36], t[24], y[16];
+  for (int p = 0; p < 36; p++) x[p] = wasm_v128_load(m + p * TILES * 8);
+  for (int s = 0; s < 6; s++) output_line6(x + s, 6, t + s, 6); /* A^T M: 4 rows of 6 */
+  for (int i = 0; i < 4; i++) output_line6(t + 6 * i, 1, y + 4 * i, 1);
+  for (int p = 0; p < 16; p++) {
+    if (p / 4 >= down || p % 4 >= across) continue;
+    v128_t value = wasm_f32x4_add(y[p], bias);
+    if (relu) value = wasm_f32x4_max(value, wasm_f32x4_splat(0.0f));
+    store_lanes(out00 + (p / 4) * row + (p % 4) * col, value, lanes);
+  }
+}
+
 /* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
 static void share(int total, int part, int parts, int *begin, int *end) {
   *begin = (int)((long long)total * part / parts);
@@ -201,19 +289,24 @@ static void share(int total, int part, int parts, int *begin, int *end) {
 }
 
 /*
- * out = in convolved with the packed 3 x 3 kernel, stride 1: in is [batch, h, w, ci]; out is
- * [batch, oh, ow, co], its pixel (y, x) centred on in's (y + 1 - top, x + 1 - left); bias (co
- * floats, or 0 for none) and `relu` are applied. scratch holds winogradScratch(ci) floats for each
- * part. Part `part` of `parts` computes its share of the batch * ceil(oh / 2) rows of tiles.
+ * out = in convolved with the packed 3 x 3 kernel, stride 1, by F(2x2, 3x3), or with `large`
+ * F(4x4, 3x3) (36 positions for 16 output pixels: 2.25 multiply-adds per pixel and channel pair
+ * instead of 4, for transforms with coefficients up to 8 and 1/24, and tiles that cover a small
+ * feature map less closely): in is [batch, h, w, ci]; out is [batch, oh, ow, co], its pixel (y, x)
+ * centred on in's (y + 1 - top, x + 1 - left); bias (co floats, or 0 for none) and `relu` are
+ * applied. scratch holds winogradScratch(ci, large) floats for each part. Part `part` of `parts`
+ * computes its share of the batch * ceil(oh / tile) rows of tiles.
  */
 EXPORT("winograd3x3")
 void winograd3x3(const float *in, const float *packed, const float *bias, float *out,
                  float *scratch, int batch, int h, int w, int ci, int oh, int ow, int co, int top,
-                 int left, int relu, int part, int parts) {
-  const int blocks = (co + 7) / 8, tile_rows = (oh + 1) / 2, tile_cols = (ow + 1) / 2;
+                 int left, int relu, int large, int part, int parts) {
+  const int size = large ? 4 : 2, side = size + 2, positions = side * side;
+  const int blocks = (co + 7) / 8;
+  const int tile_rows = (oh + size - 1) / size, tile_cols = (ow + size - 1) / size;
   const int vstride = TILES * ci; /* floats between one xi's V and the next's */
-  float *v = scratch + part * winograd_scratch(ci);
-  float *m = v + 16 * vstride;
+  float *v = scratch + part * winograd_scratch(ci, large);
+  float *m = v + positions * vstride;
   int begin, end;
   share(batch * tile_rows, part, parts, &begin, &end);
   for (int r = begin; r < end; r++) {
@@ -221,17 +314,19 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
     for (int tx0 = 0; tx0 < tile_cols; tx0 += TILES) {
       const int n = tile_cols - tx0 < TILES ? tile_cols - tx0 : TILES;
       for (int t = 0; t < n; t++) {
-        const float *at[16];
-        for (int p = 0; p < 16; p++) {
-          const int iy = 2 * ty - top + p / 4, ix = 2 * (tx0 + t) - left + p % 4;
+        const float *at[36];
+        for (int p = 0; p < positions; p++) {
+          const int iy = size * ty - top + p / side, ix = size * (tx0 + t) - left + p % side;
           at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((b * h + iy) * w + ix) * ci : 0;
         }
-        int c = 0;
-        for (; c + 4 <= ci; c += 4) transform_patch(at, c, 4, v + t * ci + c, vstride, 4);
-        if (c < ci) transform_patch(at, c, ci - c, v + t * ci + c, vstride, ci - c);
+        for (int c = 0; c < ci; c += 4) {
+          const int lanes = ci - c < 4 ? ci - c : 4;
+          if (large) transform_patch6(at, c, lanes, v + t * ci + c, vstride, lanes);
+          else transform_patch(at, c, lanes, v + t * ci + c, vstride, lanes);
+        }
       }
       for (int blk = 0; blk < blocks; blk++) {
-        for (int xi = 0; xi < 16; xi++) {
+        for (int xi = 0; xi < positions; xi++) {
           const float *u = packed + (xi * blocks + blk) * ci * 8;
           float *mx = m + xi * TILES * 8;
           switch (n) {
@@ -247,9 +342,13 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
           const v128_t bias4 =
               bias ? load_lanes(bias + c0, lanes - half * 4) : wasm_f32x4_splat(0.0f);
           for (int t = 0; t < n; t++) {
-            const int y = 2 * ty, x = 2 * (tx0 + t);
-            transform_back(m + t * 8 + half * 4, out + ((b * oh + y) * ow + x) * co + c0, ow * co,
-                           co, oh - y, ow - x, bias4, relu, lanes - half * 4);
+            const int y = size * ty, x = size * (tx0 + t);
+            float *at = out + ((b * oh + y) * ow + x) * co + c0;
+            const float *mt = m + t * 8 + half * 4;
+            if (large)
+              transform_back6(mt, at, ow * co, co, oh - y, ow - x, bias4, relu, lanes - half * 4);
+            else
+              transform_back(mt, at, ow * co, co, oh - y, ow - x, bias4, relu, lanes - half * 4);
           }
         }
       }

@@ -44,7 +44,8 @@ const CASES: Case[] = [
 ];
 
 /** The kernels' scratch for `parts` parts (what they write past their own is caught). */
-const scratchFloats = (inC: number, parts: number) => parts * (16 * 4 * inC + 16 * 4 * 8);
+const scratchFloats = (inC: number, parts: number, large: number) =>
+  parts * (large ? 36 : 16) * 4 * (inC + 8);
 const gradientScratchFloats = (inC: number, outC: number, parts: number) => {
   const [in4, out8] = [Math.ceil(inC / 4) * 4, Math.ceil(outC / 8) * 8];
   return parts * (16 * in4 * out8 + 16 * (32 * (in4 + out8) + 32));
@@ -53,24 +54,33 @@ const gradientScratchFloats = (inC: number, outC: number, parts: number) => {
 describe('native Winograd convolution', () => {
   for (const [name, build, shared] of eachBuild(builds)) {
     for (const c of CASES) {
-      for (const parts of [1, 3]) {
-        const title = `${name}: ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}, ${parts} part${parts > 1 ? 's' : ''}`;
+      for (const [parts, large] of [
+        [1, 0],
+        [3, 0],
+        [1, 1],
+        [3, 1],
+      ] as const) {
+        const title = `${name}: F(${large ? 4 : 2}, 3) ${c.batch}x${c.h}x${c.w}x${c.inC} -> ${c.outH}x${c.outW}x${c.outC} from ${c.top}${c.flip ? ', flipped' : ''}${c.bias ? ', bias' : ''}${c.relu ? ', ReLU' : ''}, ${parts} part${parts > 1 ? 's' : ''}`;
         it(title, () => {
           const input = randomValues(1, c.batch * c.h * c.w * c.inC);
           const kernel = randomValues(2, 9 * c.inC * c.outC);
           const bias = randomValues(3, c.outC);
-          const packed = 16 * Math.ceil(c.outC / 8) * 8 * c.inC;
+          const packed = (large ? 36 : 16) * Math.ceil(c.outC / 8) * 8 * c.inC;
           const { outputs, untouched } = runNative(
             build,
             shared,
             'winograd3x3',
             {
               inputs: [input, kernel, c.bias ? bias : null],
-              outputs: [c.batch * c.outH * c.outW * c.outC, packed, scratchFloats(c.inC, parts)],
+              outputs: [
+                c.batch * c.outH * c.outW * c.outC,
+                packed,
+                scratchFloats(c.inC, parts, large),
+              ],
             },
             {
               prepare: (run, [, k, , , p]) =>
-                run('winogradPack', k ?? 0, p ?? 0, c.inC, c.outC, c.flip ? 1 : 0),
+                run('winogradPack', k ?? 0, p ?? 0, c.inC, c.outC, c.flip ? 1 : 0, large),
               args: ([x, , b, out, p, scratch]) => [
                 x ?? 0,
                 p ?? 0,
@@ -87,13 +97,16 @@ describe('native Winograd convolution', () => {
                 c.top,
                 c.top,
                 c.relu ? 1 : 0,
+                large,
               ],
               parts,
             },
           );
           expect(untouched).toBe(true);
           const expected = reference(c, input, kernel, bias);
-          expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
+          // F(4x4, 3x3)'s coefficients (up to 8, and 1/24) round more
+          const tolerance = large ? 1e-4 : 1e-5;
+          expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(tolerance);
         });
       }
     }
@@ -152,8 +165,9 @@ describe('native Winograd convolution', () => {
     const module = new WebAssembly.Module(Buffer.from(builds.simd, 'base64'));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536 });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    const scratch = instance.exports.winogradScratch as (inC: number) => number;
-    expect(scratch(5)).toBe(scratchFloats(5, 1));
+    const scratch = instance.exports.winogradScratch as (inC: number, large: number) => number;
+    expect(scratch(5, 0)).toBe(scratchFloats(5, 1, 0));
+    expect(scratch(5, 1)).toBe(scratchFloats(5, 1, 1));
     const gradient = instance.exports.winogradGradientScratch as (i: number, o: number) => number;
     expect(gradient(5, 9)).toBe(gradientScratchFloats(5, 9, 1));
   });
