@@ -107,15 +107,17 @@ export const winogradApplies = (kh: number, kw: number, stride: number, inC: num
   kh === 3 && kw === 3 && stride === 1 && inC >= 8;
 
 /**
- * Output sides from which the forward and input-gradient kernels take F(4x4, 3x3) (36 positions
- * for 16 pixels) rather than F(2x2, 3x3) (16 for 4): below, its 4 x 4 tiles cover the map too
- * loosely (at 14 px they tie, at 7 px F(2x2, 3x3) is 1.2-1.3x faster).
+ * 1 where the Winograd kernels take F(4x4, 3x3) (36 positions for 16 pixels) rather than
+ * F(2x2, 3x3) (16 for 4): where the output (dy, for the filter gradient) is 16 px or more each
+ * way. Below, its 4 x 4 tiles cover the map too loosely (at 14 px they tie, at 7 px F(2x2, 3x3) is
+ * 1.2-1.3x faster).
  */
-const LARGE_TILES_FROM = 16;
+export const winogradLargeTiles = (outHeight: number, outWidth: number): 0 | 1 =>
+  Math.min(outHeight, outWidth) >= 16 ? 1 : 0;
 
 /**
- * `out` = the 3 x 3, stride-1 convolution by Winograd's minimal filtering: F(4x4, 3x3) where the
- * output is at least LARGE_TILES_FROM pixels each way, F(2x2, 3x3) below. Measured in Node on one
+ * `out` = the 3 x 3, stride-1 convolution by Winograd's minimal filtering: F(4x4, 3x3) or
+ * F(2x2, 3x3) as winogradLargeTiles says. Measured in Node on one
  * thread, against the direct kernel: DenseNet-121's 3 x 3 convolutions (128 -> 32 channels, batch
  * 4) and their input gradients 2.4-3.1x at 56 and 28 px (F(2x2, 3x3) 2.0-2.2x), 1.8-2.1x at 14,
  * 1.8x at 7; the seed SegNet's 1.8-2.6x (F(2x2, 3x3) 1.4-1.9x).
@@ -123,7 +125,7 @@ const LARGE_TILES_FROM = 16;
 function winograd(backend: BackendWasm, c: NativeConvolution, out: tf.TensorInfo): void {
   const [batch, h, w, inC] = c.input.shape as Shape4;
   const outC = (out.shape as Shape4)[3];
-  const large = Math.min(c.outHeight, c.outWidth) >= LARGE_TILES_FROM ? 1 : 0;
+  const large = winogradLargeTiles(c.outHeight, c.outWidth);
   const positions = large ? 36 : 16;
   const packed = backend.makeOutput([positions * Math.ceil(outC / 8) * 8 * inC], 'float32');
   // Each thread's own V and M (native/winograd.c).

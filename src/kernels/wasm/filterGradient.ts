@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Shape4 } from './compose.ts';
-import { winogradApplies } from './conv2d.ts';
+import { winogradApplies, winogradLargeTiles } from './conv2d.ts';
 import * as builds from './native/filterGradient.wasm.ts';
 import * as winogradBuilds from './native/winograd.wasm.ts';
 import { address, kernelThreads, nativeFunction, nativeKernel } from './native/module.ts';
@@ -30,9 +30,14 @@ export function filterGradient(
   const work = batch * outHeight * outWidth * outChannels * kh * kw * inC;
   const stride = Math.max(info.strideHeight, info.strideWidth);
   if (winogradApplies(kh, kw, stride, inC)) {
+    // F(4x4, 3x3) transforms 36 positions of dy per tile: with fewer than 32 output channels that
+    // cost more than it saved (the SegNet's 16 -> 16 at 200 px: 11.8 ms against 11.5 for
+    // F(2x2, 3x3); 32 -> 32 at 100 px 7.8 against 9.0; DenseNet-121's 128 -> 32 at 56 px 8.7
+    // against 10.6).
+    const large = outChannels >= 32 ? winogradLargeTiles(outHeight, outWidth) : 0;
     // Each thread's own dU, V and W (native/winograd.c).
     const perThread = Number(
-      nativeFunction(backend, winogradBuilds, 'winogradGradientScratch')(inC, outChannels),
+      nativeFunction(backend, winogradBuilds, 'winogradGradientScratch')(inC, outChannels, large),
     );
     const scratch = backend.makeOutput([kernelThreads(backend) * perThread], 'float32');
     const parts = nativeKernel(
@@ -53,6 +58,7 @@ export function filterGradient(
         outChannels,
         info.padInfo.top,
         info.padInfo.left,
+        large,
       ],
       work,
     );
@@ -62,6 +68,7 @@ export function filterGradient(
       address(backend, out),
       inC,
       outChannels,
+      large,
     );
     backend.disposeData(scratch.dataId);
     return out;

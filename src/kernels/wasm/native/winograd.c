@@ -377,11 +377,11 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
  */
 #define GRADIENT_TILES 32
 
-/* Floats of scratch each part needs: dU, V and W for all channels. */
+/* Floats of scratch each part needs: dU, V and W for all channels, F(2x2, 3x3) or F(4x4, 3x3). */
 EXPORT("winogradGradientScratch")
-int winograd_gradient_scratch(int ci, int co) {
+int winograd_gradient_scratch(int ci, int co, int large) {
   const int ci4 = (ci + 3) / 4 * 4, co8 = (co + 7) / 8 * 8;
-  return 16 * ci4 * co8 + 16 * (GRADIENT_TILES * (ci4 + co8) + 32);
+  return POSITIONS(large) * (ci4 * co8 + GRADIENT_TILES * (ci4 + co8) + 32);
 }
 
 /*
@@ -456,6 +456,57 @@ INLINE void transform_filter_gradient(const float *du, int du_stride, float *dw,
   }
 }
 
+/* A Y for F(4x4, 3x3) along one line of 4 (y[0], y[stride], ...), into 6. */
+INLINE void gradient_line6(const v128_t *y, int stride, v128_t *out, int ostride) {
+  const v128_t y0 = y[0], y1 = y[stride], y2 = y[2 * stride], y3 = y[3 * stride];
+  const v128_t even = wasm_f32x4_add(y0, y2), odd = wasm_f32x4_add(y1, y3);
+  const v128_t even4 = wasm_f32x4_add(y0, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), y2));
+  const v128_t odd4 = wasm_f32x4_add(y1, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), y3));
+  const v128_t odd2 = wasm_f32x4_mul(wasm_f32x4_splat(2.0f), odd4);
+  out[0] = y0;
+  out[ostride] = wasm_f32x4_add(even, odd);
+  out[2 * ostride] = wasm_f32x4_sub(even, odd);
+  out[3 * ostride] = wasm_f32x4_add(even4, odd2);
+  out[4 * ostride] = wasm_f32x4_sub(even4, odd2);
+  out[5 * ostride] = y3;
+}
+
+/* transform_gradient for F(4x4, 3x3): a tile's 4 x 4 pixels of dy (`at`, 16) into 36 positions. */
+INLINE void transform_gradient6(const float *const at[16], int o, int lanes, float *w,
+                                int stride) {
+  v128_t g[16], r[24], u[36];
+  for (int p = 0; p < 16; p++)
+    g[p] = at[p] ? load_lanes(at[p] + o, lanes) : wasm_f32x4_splat(0.0f);
+  for (int s = 0; s < 4; s++) gradient_line6(g + s, 4, r + s, 4); /* A Y: 6 rows of 4 */
+  for (int i = 0; i < 6; i++) gradient_line6(r + 4 * i, 1, u + 6 * i, 1);
+  for (int p = 0; p < 36; p++) wasm_v128_store(w + p * stride, u[p]);
+}
+
+/* G^T x for F(4x4, 3x3) along one line of 6, into 3. */
+INLINE void filter_line6(const v128_t *x, int stride, v128_t *out, int ostride) {
+  const v128_t sixth = wasm_f32x4_splat(1.0f / 6.0f), twelfth = wasm_f32x4_splat(1.0f / 12.0f);
+  const v128_t s12 = wasm_f32x4_add(x[stride], x[2 * stride]);
+  const v128_t d21 = wasm_f32x4_sub(x[2 * stride], x[stride]);
+  const v128_t s34 = wasm_f32x4_add(x[3 * stride], x[4 * stride]);
+  const v128_t d34 = wasm_f32x4_sub(x[3 * stride], x[4 * stride]);
+  out[0] = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(0.25f), x[0]),
+                          wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(-1.0f / 6.0f), s12),
+                                         wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 24.0f), s34)));
+  out[ostride] = wasm_f32x4_add(wasm_f32x4_mul(sixth, d21), wasm_f32x4_mul(twelfth, d34));
+  out[2 * ostride] =
+      wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(s34, s12)), x[5 * stride]);
+}
+
+/* transform_filter_gradient for F(4x4, 3x3): 9 taps from 36 positions of dU. */
+INLINE void transform_filter_gradient6(const float *du, int du_stride, float *dw, int tap_stride,
+                                       int lanes) {
+  v128_t u[36], r[18], d[9];
+  for (int p = 0; p < 36; p++) u[p] = wasm_v128_load(du + p * du_stride);
+  for (int s = 0; s < 6; s++) filter_line6(u + s, 6, r + s, 6); /* G^T dU: 3 rows of 6 */
+  for (int i = 0; i < 3; i++) filter_line6(r + 6 * i, 1, d + 3 * i, 1);
+  for (int t = 0; t < 9; t++) store_lanes(dw + t * tap_stride, d[t], lanes);
+}
+
 /*
  * Part `part` of `parts` of the filter gradient of a 3 x 3, stride-1 convolution of x ([batch, h,
  * w, ci]) whose output gradient is dy ([batch, oh, ow, co]), output pixel (y, x) centred on x's
@@ -464,41 +515,47 @@ INLINE void transform_filter_gradient(const float *du, int du_stride, float *dw,
  */
 EXPORT("winogradGradientParts")
 void winograd_gradient_parts(const float *x, const float *dy, float *scratch, int batch, int h,
-                             int w, int ci, int oh, int ow, int co, int top, int left, int part,
-                             int parts) {
+                             int w, int ci, int oh, int ow, int co, int top, int left, int large,
+                             int part, int parts) {
+  const int size = large ? 4 : 2, side = size + 2, positions = side * side;
   const int ci4 = (ci + 3) / 4 * 4, co8 = (co + 7) / 8 * 8;
-  const int tile_rows = (oh + 1) / 2, tile_cols = (ow + 1) / 2;
+  const int tile_rows = (oh + size - 1) / size, tile_cols = (ow + size - 1) / size;
   int begin, end;
   share(batch * tile_rows * tile_cols, part, parts, &begin, &end);
   /* Floats from one xi to the next in V and W: 16 more than a run's, since whole multiples of 4 KB
      (as 32 tiles of 128 channels) put every xi's row in the same set of the L1 cache, which made
      the kernel 1.5x slower. */
   const int vs = GRADIENT_TILES * ci4 + 16, ws = GRADIENT_TILES * co8 + 16;
-  float *du = scratch + part * winograd_gradient_scratch(ci, co);
-  float *v = du + 16 * ci4 * co8;
-  float *wt = v + 16 * vs;
-  for (int k = 0; k < 16 * ci4 * co8; k++) du[k] = 0.0f;
+  float *du = scratch + part * winograd_gradient_scratch(ci, co, large);
+  float *v = du + positions * ci4 * co8;
+  float *wt = v + positions * vs;
+  for (int k = 0; k < positions * ci4 * co8; k++) du[k] = 0.0f;
   for (int t0 = begin; t0 < end; t0 += GRADIENT_TILES) {
     const int n = end - t0 < GRADIENT_TILES ? end - t0 : GRADIENT_TILES;
     for (int t = 0; t < n; t++) {
       const int q = t0 + t, b = q / (tile_rows * tile_cols);
       const int ty = q / tile_cols % tile_rows, tx = q % tile_cols;
-      const float *at[16], *gat[4];
-      for (int p = 0; p < 16; p++) {
-        const int iy = 2 * ty - top + p / 4, ix = 2 * tx - left + p % 4;
+      const float *at[36], *gat[16];
+      for (int p = 0; p < positions; p++) {
+        const int iy = size * ty - top + p / side, ix = size * tx - left + p % side;
         at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * ci : 0;
       }
-      for (int p = 0; p < 4; p++) {
-        const int y = 2 * ty + p / 2, xx = 2 * tx + p % 2;
+      for (int p = 0; p < size * size; p++) {
+        const int y = size * ty + p / size, xx = size * tx + p % size;
         gat[p] = y < oh && xx < ow ? dy + ((b * oh + y) * ow + xx) * co : 0;
       }
-      for (int c = 0; c < ci4; c += 4)
-        transform_patch(at, c, ci - c < 4 ? ci - c : 4, v + t * ci4 + c, vs, 4);
-      for (int o = 0; o < co8; o += 4)
-        transform_gradient(gat, o, co - o < 4 ? (co - o > 0 ? co - o : 0) : 4, wt + t * co8 + o,
-                           ws);
+      for (int c = 0; c < ci4; c += 4) {
+        const int lanes = ci - c < 4 ? ci - c : 4;
+        if (large) transform_patch6(at, c, lanes, v + t * ci4 + c, vs, 4);
+        else transform_patch(at, c, lanes, v + t * ci4 + c, vs, 4);
+      }
+      for (int o = 0; o < co8; o += 4) {
+        const int lanes = co - o < 4 ? (co - o > 0 ? co - o : 0) : 4;
+        if (large) transform_gradient6(gat, o, lanes, wt + t * co8 + o, ws);
+        else transform_gradient(gat, o, lanes, wt + t * co8 + o, ws);
+      }
     }
-    for (int xi = 0; xi < 16; xi++)
+    for (int xi = 0; xi < positions; xi++)
       for (int c = 0; c < ci4; c += 4)
         for (int o = 0; o < co8; o += 8)
           gradient_product(v + xi * vs + c, ci4, wt + xi * ws + o, co8, n,
@@ -511,9 +568,10 @@ void winograd_gradient_parts(const float *x, const float *dy, float *scratch, in
  * in order and transformed. One thread.
  */
 EXPORT("winogradFilterGradient")
-void winograd_filter_gradient(float *scratch, int parts, float *dw, int ci, int co) {
-  const int ci4 = (ci + 3) / 4 * 4, co8 = (co + 7) / 8 * 8, size = 16 * ci4 * co8;
-  const int per_part = winograd_gradient_scratch(ci, co);
+void winograd_filter_gradient(float *scratch, int parts, float *dw, int ci, int co, int large) {
+  const int ci4 = (ci + 3) / 4 * 4, co8 = (co + 7) / 8 * 8;
+  const int size = POSITIONS(large) * ci4 * co8;
+  const int per_part = winograd_gradient_scratch(ci, co, large);
   for (int k = 1; k < parts; k++) {
     const float *other = scratch + k * per_part;
     int i = 0;
@@ -521,8 +579,15 @@ void winograd_filter_gradient(float *scratch, int parts, float *dw, int ci, int 
       wasm_v128_store(scratch + i,
                       wasm_f32x4_add(wasm_v128_load(scratch + i), wasm_v128_load(other + i)));
   }
-  for (int c = 0; c < ci; c++)
-    for (int o = 0; o < co; o += 4)
-      transform_filter_gradient(scratch + c * co8 + o, ci4 * co8, dw + c * co + o, ci * co,
-                                co - o < 4 ? co - o : 4);
+  for (int c = 0; c < ci; c++) {
+    for (int o = 0; o < co; o += 4) {
+      const int lanes = co - o < 4 ? co - o : 4;
+      if (large)
+        transform_filter_gradient6(scratch + c * co8 + o, ci4 * co8, dw + c * co + o, ci * co,
+                                   lanes);
+      else
+        transform_filter_gradient(scratch + c * co8 + o, ci4 * co8, dw + c * co + o, ci * co,
+                                  lanes);
+    }
+  }
 }
