@@ -15,7 +15,8 @@
  * inner loop reads it contiguously. Each register tile is 4 neighbouring output pixels of a row by
  * one block (8 SIMD accumulators), summed over every tap and input channel before it is stored.
  * A row's pixels whose taps all fall inside the input take the 4-pixel tiles; the few at its ends,
- * whose taps cross the padding, go one at a time with a bounds check per tap.
+ * whose taps cross the padding, go one at a time with a bounds check per tap. A 1 x 1 convolution
+ * at stride 1 without padding runs as one long row of the batch's pixels (see pointwise).
  */
 #include <wasm_simd128.h>
 
@@ -125,10 +126,55 @@ void conv2d_pack(const float *k, float *packed, int ci, int co, int kh, int kw, 
  * of `parts` (threads sharing the work) computes its share of the batch * oh output rows, so
  * parts write disjoint rows.
  */
+/* The 8 bias lanes of block blk (0 past the last channel, or without a bias). */
+static void bias_block(const float *bias, int blk, int lanes, v128_t *bias0, v128_t *bias1) {
+  float bias_lanes[8];
+  for (int l = 0; l < 8; l++) bias_lanes[l] = bias && l < lanes ? bias[blk * 8 + l] : 0.0f;
+  *bias0 = wasm_v128_load(bias_lanes);
+  *bias1 = wasm_v128_load(bias_lanes + 4);
+}
+
+/* Pixels of a 1 x 1 convolution whose inputs a block of output channels reads while in cache. */
+#define POINTWISE_CHUNK 64
+
+/*
+ * A 1 x 1 convolution at stride 1 without padding (DenseNet's bottlenecks and transitions): a
+ * matrix product of the batch's pixels, one after another, by the kernel. Taken as one long row,
+ * its 4-pixel tiles run across the image rows (rows of 7 or 14 pixels left 3 or 2 of each to
+ * one-pixel tiles, at a quarter of the speed); in chunks of POINTWISE_CHUNK pixels, each read once
+ * from memory for all blocks of output channels. Part `part` of `parts` takes its share of the
+ * pixels.
+ */
+static void pointwise(const float *in, const float *packed, const float *bias, float *out,
+                      int pixels, int ci, int co, int relu, int part, int parts) {
+  const int blocks = (co + 7) / 8;
+  const Geometry g = {in, 1, pixels, ci, 1, 1, 0, 0, 1, 1};
+  int begin, end;
+  share(pixels, part, parts, &begin, &end);
+  for (int c0 = begin; c0 < end; c0 += POINTWISE_CHUNK) {
+    const int c1 = end - c0 < POINTWISE_CHUNK ? end : c0 + POINTWISE_CHUNK;
+    for (int blk = 0; blk < blocks; blk++) {
+      const float *kb = packed + blk * ci * 8;
+      const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
+      v128_t bias0, bias1;
+      bias_block(bias, blk, lanes, &bias0, &bias1);
+      float *o = out + blk * 8;
+      int x = c0;
+      for (; x + 4 <= c1; x += 4)
+        tile(&g, kb, 0, 0, x, o + x * co, co, lanes, bias0, bias1, relu, 4, 1);
+      for (; x < c1; x++) tile(&g, kb, 0, 0, x, o + x * co, co, lanes, bias0, bias1, relu, 1, 1);
+    }
+  }
+}
+
 EXPORT("conv2d")
 void conv2d(const float *in, const float *packed, const float *bias, float *out, int batch, int h,
             int w, int ci, int oh, int ow, int co, int kh, int kw, int top, int left, int sh,
             int sw, int relu, int part, int parts) {
+  if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && top == 0 && left == 0 && oh == h && ow == w) {
+    pointwise(in, packed, bias, out, batch * h * w, ci, co, relu, part, parts);
+    return;
+  }
   const int taps = kh * kw, blocks = (co + 7) / 8;
   const Geometry g = {in, h, w, ci, kh, kw, top, left, sh, sw};
   /*
@@ -146,9 +192,8 @@ void conv2d(const float *in, const float *packed, const float *bias, float *out,
     for (int blk = 0; blk < blocks; blk++) {
       const float *kb = packed + blk * taps * ci * 8;
       const int lanes = co - blk * 8 < 8 ? co - blk * 8 : 8;
-      float bias_lanes[8];
-      for (int l = 0; l < 8; l++) bias_lanes[l] = bias && l < lanes ? bias[blk * 8 + l] : 0.0f;
-      const v128_t bias0 = wasm_v128_load(bias_lanes), bias1 = wasm_v128_load(bias_lanes + 4);
+      v128_t bias0, bias1;
+      bias_block(bias, blk, lanes, &bias0, &bias1);
       float *row = out + (b * oh + y) * ow * co + blk * 8;
       int x = 0;
       for (; x < first; x++)

@@ -54,6 +54,22 @@ const CASES: Case[] = [
     bias: true,
     relu: false,
   },
+  // 1x1 as one long row of pixels: 4-pixel tiles across rows of 7, chunks of 64 pixels crossed
+  {
+    batch: 3,
+    h: 7,
+    w: 7,
+    inC: 9,
+    outC: 13,
+    k: 1,
+    top: 0,
+    outH: 7,
+    outW: 7,
+    flip: false,
+    bias: true,
+    relu: true,
+  },
+  { batch: 2, h: 9, w: 5, inC: 12, outC: 8, k: 1, top: 0, outH: 9, outW: 5, ...plain, flip: true },
   // stride 2: same padding (DenseNet's first convolution, small), and valid with bias and ReLU
   { batch: 2, h: 13, w: 13, inC: 3, outC: 10, k: 7, top: 3, outH: 7, outW: 7, ...plain, stride: 2 },
   {
