@@ -1,7 +1,7 @@
 /**
  * The native convolutions' definition as plain loops in float64, for their tests (conv2d.test.ts,
- * winograd.test.ts): the kernel as given or flipped (the input gradient's use), any padding and
- * stride, bias and ReLU.
+ * winograd.test.ts, filterGradient.test.ts): the kernel as given or flipped (the input gradient's
+ * use), any padding and stride, bias and ReLU; and the filter gradient.
  */
 
 export interface Case {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as builds from './filterGradient.wasm.ts';
 import { randomValues, relativeError } from '../../testValues.ts';
 import { eachBuild, runNative } from './testHarness.ts';
+import { filterGradientReference } from './convolutionReference.ts';
 
 interface Case {
   batch: number;
@@ -22,28 +23,16 @@ interface Case {
 
 const outSize = (n: number, { k, stride, pad }: Case) => Math.floor((n + 2 * pad - k) / stride) + 1;
 
-function reference(c: Case, x: Float32Array, dy: Float32Array): Float64Array {
-  const [oh, ow] = [outSize(c.h, c), outSize(c.w, c)];
-  const dw = new Float64Array(c.k * c.k * c.inC * c.outC);
-  for (let b = 0; b < c.batch; b++)
-    for (let y = 0; y < oh; y++)
-      for (let xo = 0; xo < ow; xo++)
-        for (let i = 0; i < c.k; i++)
-          for (let j = 0; j < c.k; j++) {
-            const iy = y * c.stride + i - c.pad;
-            const ix = xo * c.stride + j - c.pad;
-            if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
-            for (let ci = 0; ci < c.inC; ci++)
-              for (let co = 0; co < c.outC; co++) {
-                const at = ((i * c.k + j) * c.inC + ci) * c.outC + co;
-                dw[at] =
-                  (dw[at] as number) +
-                  (x[((b * c.h + iy) * c.w + ix) * c.inC + ci] as number) *
-                    (dy[((b * oh + y) * ow + xo) * c.outC + co] as number);
-              }
-          }
-  return dw;
-}
+/** The reference's form of a case (convolutionReference.ts). */
+const asConvolution = (c: Case) => ({
+  ...c,
+  top: c.pad,
+  outH: outSize(c.h, c),
+  outW: outSize(c.w, c),
+  flip: false,
+  bias: false,
+  relu: false,
+});
 
 const CASES: Case[] = [
   { batch: 2, h: 9, w: 11, inC: 4, outC: 8, k: 3, stride: 1, pad: 1 },
@@ -100,7 +89,8 @@ describe('native filter gradient', () => {
             },
           );
           expect(untouched).toBe(true);
-          expect(relativeError(outputs[0] as Float32Array, reference(c, x, dy))).toBeLessThan(1e-5);
+          const expected = filterGradientReference(asConvolution(c), x, dy);
+          expect(relativeError(outputs[0] as Float32Array, expected)).toBeLessThan(1e-5);
         });
       }
     }
