@@ -1,7 +1,8 @@
 /**
  * A convolution in the project's own WebAssembly, for the wasm backend's forward convolutions (any
- * stride) and the input gradient of a stride-1 one (conv2dBackprop.ts): a 3 x 3 one at stride 1 by
- * Winograd's F(2x2, 3x3) (native/winograd.c), the rest directly (native/conv2d.c).
+ * stride) and the input gradient of a stride-1 one (conv2dBackprop.ts): a 3 x 3 one at stride 1
+ * with 8 input channels or more by Winograd's F(2x2, 3x3) or F(4x4, 3x3) (native/winograd.c), the
+ * rest directly (native/conv2d.c).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -50,8 +51,8 @@ export function nativeConv2d(backend: BackendWasm, c: NativeConvolution): tf.Ten
     throw new Error(`Convolution kernel ${String(c.kernel.shape)} does not fit ${inC} channels`);
   }
   const out = backend.makeOutput([batch, c.outHeight, c.outWidth, outC], 'float32');
-  const strided = (c.strideHeight ?? 1) !== 1 || (c.strideWidth ?? 1) !== 1;
-  if (winogradApplies(kh, kw, strided ? 2 : 1, inC)) {
+  const stride = Math.max(c.strideHeight ?? 1, c.strideWidth ?? 1);
+  if (winogradApplies(kh, kw, stride, inC)) {
     winograd(backend, c, out);
     return out;
   }

@@ -1,7 +1,7 @@
 /**
- * The filter gradient in the project's own WebAssembly: a 3 x 3, stride-1 convolution's by
- * Winograd's F(2x2, 3x3) (native/winograd.c), the rest as a matrix product per tap
- * (native/filter_gradient.c).
+ * The filter gradient in the project's own WebAssembly: a 3 x 3, stride-1 convolution's (8 input
+ * channels or more) by Winograd's F(2x2, 3x3) or F(4x4, 3x3) (native/winograd.c), the rest as a
+ * matrix product per tap (native/filter_gradient.c).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';

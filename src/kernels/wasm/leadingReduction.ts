@@ -19,18 +19,16 @@ type ReductionArgs = {
 };
 
 /** Below this many reduced elements per channel the backend's loop is as fast. */
-const MIN_ROWS = 64;
+const MIN_PIXELS = 64;
 
 /**
- * The reduction as a pooling window [rows, columns] over a [1, rows, columns, channels] view, when
- * its axes are exactly the leading ones; else null.
+ * How many elements the reduction sums per remaining element (the "pixels" of a [pixels,
+ * channels] view), when its axes are exactly the leading ones; else null.
  */
-export function leadingWindow(shape: number[], axis: number | number[]): [number, number] | null {
+export function leadingPixels(shape: number[], axis: number | number[]): number | null {
   const axes = [...new Set(tf.util.parseAxisParam(axis, shape))].sort((a, b) => a - b);
   if (axes.length === 0 || axes.some((a, i) => a !== i)) return null;
-  const reduced = shape.slice(0, axes.length);
-  const columns = reduced.at(-1) ?? 1;
-  return [reduced.slice(0, -1).reduce((a, b) => a * b, 1), columns];
+  return shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
 }
 
 function outputShape(shape: number[], { axis, keepDims }: ReductionArgs['attrs']): number[] {
@@ -44,10 +42,9 @@ export const leadingReduction = (kind: 'Sum' | 'Mean') =>
   nativeOrOwn((args: KernelArgs) => {
     const { inputs, backend, attrs } = args as unknown as ReductionArgs;
     const { x } = inputs;
-    const window = x.dtype === 'float32' ? leadingWindow(x.shape, attrs.axis) : null;
-    if (!window || window[0] * window[1] < MIN_ROWS) return undefined;
+    const pixels = x.dtype === 'float32' ? leadingPixels(x.shape, attrs.axis) : null;
+    if (pixels === null || pixels < MIN_PIXELS) return undefined;
     const size = tf.util.sizeFromShape(x.shape);
-    const pixels = window[0] * window[1];
     const channels = size / pixels;
     // Each thread's sums and sums of squares (two doubles a channel), as batch norm's moments.
     const partial = backend.makeOutput([kernelThreads(backend) * 4 * channels], 'float32');
