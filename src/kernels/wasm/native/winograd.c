@@ -2,10 +2,12 @@
  * A 3 x 3, stride-1 convolution for tfjs-backend-wasm by Winograd's minimal filtering F(2x2, 3x3)
  * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): every 2 x 2 block of
  * output pixels ("tile") is computed from the 4 x 4 input patch under it with 16 multiply-adds per
- * input and output channel instead of the direct convolution's 36. Every 3 x 3 convolution of the
- * app's models is stride 1 (the SegNet's all, DenseNet-121's 58), and so is its input gradient (the
- * convolution of dy with the kernel flipped in space and its channel axes swapped), so both go here
- * from conv2d.ts; conv2d.c keeps the other sizes and strides.
+ * input and output channel instead of the direct convolution's 36; or by F(4x4, 3x3) (`large`),
+ * every 4 x 4 block from the 6 x 6 patch under it with 36 instead of 144 (its B^T, G and A^T,
+ * 6 x 6, 6 x 3 and 4 x 6, are written out in input_line6, kernel_rows6 and output_line6). Every
+ * 3 x 3 convolution of the app's models is stride 1 (the SegNet's all, DenseNet-121's 58), and so
+ * is its input gradient (the convolution of dy with the kernel flipped in space and its channel
+ * axes swapped), so both go here from conv2d.ts; conv2d.c keeps the other sizes and strides.
  *
  *   out[b][y][x][o] = bias[o] + sum over (i, j, c) of
  *                     in[b][y + i - top][x + j - left][c] * k[i][j][c][o]
@@ -23,14 +25,17 @@
  * channel); each tile's patch transformed (V = B^T d B, 16 values per input channel); for each of
  * the 16 positions xi a matrix product M[xi] = V[xi] U[xi] (tiles by input channels, times input by
  * output channels), which is where the time goes; and M transformed back into the 2 x 2 pixels.
- * The transforms' coefficients are 0, 1 and 1/2, so the values keep float32's precision (about the
- * direct convolution's rounding; the tests hold both to 1e-5 of a float64 reference).
+ * F(2x2, 3x3)'s coefficients are 0, 1 and 1/2, so the values keep float32's precision (about the
+ * direct convolution's rounding; the tests hold both to 1e-5 of a float64 reference); F(4x4, 3x3)'s
+ * go up to 8 and down to 1/24, and round more (held to 1e-4; 3e-6 to 5e-5 of the direct kernel's
+ * values on the app's shapes).
  *
- * Blocking: a run of TILES tiles along a row of tiles is transformed into V (16 x TILES x ci
+ * Blocking: a run of TILES tiles along a row of tiles is transformed into V (16 or 36 x TILES x ci
  * floats, in the part's scratch), then for each block of 8 output channels and each xi, a register
  * tile of TILES tiles by 8 channels (8 SIMD accumulators, as in conv2d.c) sums over the input
- * channels into M (16 x TILES x 8 floats), which the output transform reads back at once while it
- * is in the L1 cache. Threads share the rows of tiles, so parts write disjoint output rows.
+ * channels into M (16 or 36 x TILES x 8 floats), which the output transform reads back at once
+ * while it is in the L1 cache. Threads share the rows of tiles, so parts write disjoint output
+ * rows.
  *
  * No static data: the module imports the backend's memory and writes only the output and the
  * scratch it is given.
@@ -46,7 +51,7 @@
 #define MADD(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
 #endif
 
-/* Tiles (2 x 2 output pixels each) per register tile of the products. */
+/* Tiles (2 x 2 or 4 x 4 output pixels each) per register tile of the products. */
 #define TILES 4
 
 /* Positions of a tile's transform: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3) (`large`). */
