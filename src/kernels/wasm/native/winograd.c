@@ -287,6 +287,18 @@ INLINE void transform_back6(const float *m, float *out00, int row, int col, int 
   }
 }
 
+/*
+ * at[p] = the address in image b of `in` ([batch, h, w, ci]) of pixel p of the side x side patch
+ * whose top-left pixel is (y0, x0), row by row; 0 where it falls in the padding.
+ */
+INLINE void patch_addresses(const float *in, int b, int h, int w, int ci, int y0, int x0,
+                            int side, const float **at) {
+  for (int p = 0; p < side * side; p++) {
+    const int iy = y0 + p / side, ix = x0 + p % side;
+    at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((b * h + iy) * w + ix) * ci : 0;
+  }
+}
+
 /* The share [*begin, *end) of `total` items that part `part` of `parts` takes. */
 static void share(int total, int part, int parts, int *begin, int *end) {
   *begin = (int)((long long)total * part / parts);
@@ -320,10 +332,7 @@ void winograd3x3(const float *in, const float *packed, const float *bias, float 
       const int n = tile_cols - tx0 < TILES ? tile_cols - tx0 : TILES;
       for (int t = 0; t < n; t++) {
         const float *at[36];
-        for (int p = 0; p < positions; p++) {
-          const int iy = size * ty - top + p / side, ix = size * (tx0 + t) - left + p % side;
-          at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? in + ((b * h + iy) * w + ix) * ci : 0;
-        }
+        patch_addresses(in, b, h, w, ci, size * ty - top, size * (tx0 + t) - left, side, at);
         for (int c = 0; c < ci; c += 4) {
           const int lanes = ci - c < 4 ? ci - c : 4;
           if (large) transform_patch6(at, c, lanes, v + t * ci + c, vstride, lanes);
@@ -541,10 +550,7 @@ void winograd_gradient_parts(const float *x, const float *dy, float *scratch, in
       const int q = t0 + t, b = q / (tile_rows * tile_cols);
       const int ty = q / tile_cols % tile_rows, tx = q % tile_cols;
       const float *at[36], *gat[16];
-      for (int p = 0; p < positions; p++) {
-        const int iy = size * ty - top + p / side, ix = size * tx - left + p % side;
-        at[p] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x + ((b * h + iy) * w + ix) * ci : 0;
-      }
+      patch_addresses(x, b, h, w, ci, size * ty - top, size * tx - left, side, at);
       for (int p = 0; p < size * size; p++) {
         const int y = size * ty + p / size, xx = size * tx + p % size;
         gat[p] = y < oh && xx < ow ? dy + ((b * oh + y) * ow + xx) * co : 0;
